@@ -1,0 +1,102 @@
+package signing
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Config is the signature configuration of one signing task, as declared by
+// the app's BPMN (`altinn:signatureConfig`) plus this product's extensions.
+type Config struct {
+	// DataTypesToSign are the data types whose data elements a signature covers, in order.
+	DataTypesToSign []string `json:"dataTypesToSign"`
+	// SignatureDataType is the app-owned data type that holds one document per signature.
+	SignatureDataType string `json:"signatureDataType"`
+	// UniqueFromSignaturesInDataTypes lists signature data types whose signers may not sign this task.
+	UniqueFromSignaturesInDataTypes []string `json:"uniqueFromSignaturesInDataTypes,omitempty"`
+	// SigneeProviderID selects the signee provider; set together with SigneeStatesDataTypeID.
+	SigneeProviderID string `json:"signeeProviderId,omitempty"`
+	// SigneeStatesDataTypeID is the app-owned data type that mirrors the signee states.
+	SigneeStatesDataTypeID string `json:"signeeStatesDataTypeId,omitempty"`
+	// SigningPDFDataType, when set, receives a PDF summary of the task when it completes.
+	SigningPDFDataType string `json:"signingPdfDataType,omitempty"`
+	// CorrespondenceResources are the correspondence resource IDs, optionally per environment.
+	CorrespondenceResources []CorrespondenceResource `json:"correspondenceResources,omitempty"`
+	// RunDefaultValidator requires every signee to have signed before completion.
+	RunDefaultValidator bool `json:"runDefaultValidator,omitempty"`
+
+	// CompleteAutomatically completes the task when the last required signature lands,
+	// instead of waiting for the submitter's process/next.
+	CompleteAutomatically bool `json:"completeAutomatically,omitempty"`
+	// KeepReadAccess keeps the signees' read right when the task completes.
+	KeepReadAccess bool `json:"keepReadAccess,omitempty"`
+	// AllowNoSignees lets a provider return an empty list without failing the task.
+	AllowNoSignees bool `json:"allowNoSignees,omitempty"`
+	// MaxSignees caps the number of signees a provider may return (0 means the product limit).
+	MaxSignees int `json:"maxSignees,omitempty"`
+}
+
+// CorrespondenceResource is one `altinn:correspondenceResource` entry.
+type CorrespondenceResource struct {
+	// Env is the environment the entry applies to; empty means every environment.
+	Env string `json:"env,omitempty"`
+	// Value is the correspondence resource ID.
+	Value string `json:"value"`
+}
+
+// RuntimeDelegated reports whether the task delegates rights to signees chosen at run time.
+func (c Config) RuntimeDelegated() bool {
+	return c.SigneeProviderID != "" && c.SigneeStatesDataTypeID != ""
+}
+
+// Digest returns a stable SHA-256 hex digest of the configuration, used to
+// detect a task started twice with different settings.
+func (c Config) Digest() string {
+	b, err := json.Marshal(c)
+	if err != nil {
+		// Config holds only strings, bools, ints and slices of them.
+		panic(fmt.Sprintf("signing: marshal config: %v", err))
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// EnvironmentBucket maps an environment name to the bucket the reference
+// implementation uses: development, staging, production or unknown.
+func EnvironmentBucket(env string) string {
+	switch strings.ToLower(strings.TrimSpace(env)) {
+	case "development", "dev", "local", "localtest":
+		return "development"
+	case "staging", "test", "at22", "at23", "at24", "tt02", "yt01":
+		return "staging"
+	case "production", "prod", "produksjon":
+		return "production"
+	default:
+		return "unknown"
+	}
+}
+
+// CorrespondenceResourceFor resolves the correspondence resource for an
+// environment: the entry whose bucket matches wins (the last one if several),
+// else the entry without an environment. ok is false when none applies.
+func (c Config) CorrespondenceResourceFor(env string) (resource string, ok bool) {
+	want := EnvironmentBucket(env)
+	var global string
+	var haveGlobal bool
+	for _, r := range c.CorrespondenceResources {
+		if r.Env == "" {
+			global, haveGlobal = r.Value, true
+			continue
+		}
+		if EnvironmentBucket(r.Env) == want && want != "unknown" {
+			resource, ok = r.Value, true
+		}
+	}
+	if ok {
+		return resource, true
+	}
+	return global, haveGlobal
+}

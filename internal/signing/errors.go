@@ -1,0 +1,92 @@
+package signing
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// The error vocabulary of the domain. Adapters wrap these with where the error
+// came from; callers match them with errors.Is.
+var (
+	// ErrNotFound means the task, signee or signature does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means the state changed or does not allow the operation.
+	ErrConflict = errors.New("conflict")
+	// ErrInvalid means the input is malformed; a *FieldError names the field.
+	ErrInvalid = errors.New("invalid input")
+	// ErrForbidden means the caller is known but not allowed to do this.
+	ErrForbidden = errors.New("forbidden")
+	// ErrUnauthenticated means the caller's identity is missing or not accepted.
+	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrTransient means the operation failed for a reason that a retry may cure.
+	ErrTransient = errors.New("transient failure")
+)
+
+// ErrTaskClosed means the task no longer collects signatures (completed, rejected or expired).
+var ErrTaskClosed = fmt.Errorf("%w: task is closed", ErrConflict)
+
+// FieldError is an input error that names the offending field.
+type FieldError struct {
+	// Field is the path of the field, e.g. "signees[2].nationalId".
+	Field string
+	// Message says what is wrong, without echoing personal data.
+	Message string
+	// Err is an optional cause.
+	Err error
+}
+
+// Error implements error.
+func (e *FieldError) Error() string {
+	if e.Err != nil && e.Message == "" {
+		return e.Field + ": " + e.Err.Error()
+	}
+	return e.Field + ": " + e.Message
+}
+
+// Unwrap returns ErrInvalid and the cause, so errors.Is matches both.
+func (e *FieldError) Unwrap() []error {
+	if e.Err != nil {
+		return []error{ErrInvalid, e.Err}
+	}
+	return []error{ErrInvalid}
+}
+
+// Invalid returns a *FieldError for field with a formatted message.
+func Invalid(field, format string, args ...any) error {
+	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldErrors collects several field errors so a caller sees all of them at once.
+type FieldErrors []*FieldError
+
+// Error implements error.
+func (es FieldErrors) Error() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Unwrap returns every field error, so errors.Is(err, ErrInvalid) holds.
+func (es FieldErrors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
+
+// Add appends a field error.
+func (es *FieldErrors) Add(field, format string, args ...any) {
+	*es = append(*es, &FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// Err returns nil when empty, else the collection as an error.
+func (es FieldErrors) Err() error {
+	if len(es) == 0 {
+		return nil
+	}
+	return es
+}

@@ -1,0 +1,141 @@
+package signing
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/signingflow/signing/internal/ident"
+)
+
+// Instance is the platform's view of an instance: owner, process and data.
+type Instance struct {
+	Ref InstanceRef `json:"ref"`
+	// OwnerPartyUUID is the instance owner's party UUID, the delegation's "from".
+	OwnerPartyUUID string `json:"ownerPartyUuid"`
+	// OwnerOrgNumber is set when an organisation owns the instance.
+	OwnerOrgNumber string `json:"ownerOrgNumber,omitempty"`
+	// CurrentTask is the process's current task ID, empty when ended.
+	CurrentTask string        `json:"currentTask,omitempty"`
+	Data        []DataElement `json:"data"`
+}
+
+// DataElement describes one data element of an instance.
+type DataElement struct {
+	ID          string    `json:"id"`
+	DataType    string    `json:"dataType"`
+	ContentType string    `json:"contentType"`
+	Filename    string    `json:"filename,omitempty"`
+	Size        int64     `json:"size"`
+	Created     time.Time `json:"created"`
+	LastChanged time.Time `json:"lastChanged"`
+	// GeneratedFromTask is set for elements the app generated in a task.
+	GeneratedFromTask string `json:"generatedFromTask,omitempty"`
+}
+
+// NewDataElement is an app-owned data element to create.
+type NewDataElement struct {
+	DataType          string
+	ContentType       string
+	Filename          string
+	GeneratedFromTask string
+	// IdempotencyKey makes a repeated create return the first element.
+	IdempotencyKey string
+	Body           []byte
+}
+
+// Party is a register party: a person or an organisation.
+type Party struct {
+	PartyID   int64      `json:"partyId"`
+	PartyUUID string     `json:"partyUuid"`
+	Kind      SigneeKind `json:"kind"`
+	// Name is the full name of a person or the name of an organisation.
+	Name      string `json:"name"`
+	OrgNumber string `json:"orgNumber,omitempty"`
+	Email     string `json:"email,omitempty"`
+	Mobile    string `json:"mobile,omitempty"`
+}
+
+// Delegation grants (or revokes) actions on one instance task from the
+// instance owner to a signee.
+type Delegation struct {
+	Instance      InstanceRef
+	TaskID        string
+	FromPartyUUID string
+	ToPartyUUID   string
+	// Actions are delegated in order: read, sign, then additional actions.
+	Actions []string
+}
+
+// Attachment is a data element attached to a message.
+type Attachment struct {
+	DataElementID string
+	Filename      string
+	ContentType   string
+}
+
+// Message is an inbox message (correspondence) to one party.
+type Message struct {
+	// IdempotencyKey makes a repeated send return the first message's ID.
+	IdempotencyKey string
+	Resource       string
+	// SendersReference ties the message to the instance, "partyId/instanceGuid".
+	SendersReference string
+	RecipientUUID    string
+	Language         string
+	Title            string
+	Summary          string
+	Body             string
+	Attachments      []Attachment
+	// Notification, when set, asks the platform to notify the recipient too.
+	Notification *NotificationOrder
+}
+
+// NotificationOrder is an email and/or SMS order.
+type NotificationOrder struct {
+	IdempotencyKey   string `json:"idempotencyKey"`
+	SendersReference string `json:"sendersReference"`
+	// RecipientUUID is the party to notify; addresses override the register's.
+	RecipientUUID string             `json:"recipientUuid"`
+	Choice        NotificationChoice `json:"choice,omitempty"`
+	EmailAddress  string             `json:"emailAddress,omitempty"`
+	EmailSubject  string             `json:"emailSubject,omitempty"`
+	EmailBody     string             `json:"emailBody,omitempty"`
+	MobileNumber  string             `json:"mobileNumber,omitempty"`
+	SMSBody       string             `json:"smsBody,omitempty"`
+}
+
+// Storage reads instances and their data and creates app-owned data elements.
+type Storage interface {
+	GetInstance(ctx context.Context, ref InstanceRef) (Instance, error)
+	// ReadData streams a data element; the caller closes the reader.
+	ReadData(ctx context.Context, ref InstanceRef, dataElementID string) (io.ReadCloser, DataElement, error)
+	CreateData(ctx context.Context, ref InstanceRef, el NewDataElement) (DataElement, error)
+}
+
+// AccessManagement delegates and revokes instance rights; both are idempotent.
+type AccessManagement interface {
+	Delegate(ctx context.Context, d Delegation) error
+	Revoke(ctx context.Context, d Delegation) error
+}
+
+// Correspondence sends inbox messages.
+type Correspondence interface {
+	Send(ctx context.Context, m Message) (id string, err error)
+}
+
+// Notifications orders emails and SMS.
+type Notifications interface {
+	Order(ctx context.Context, o NotificationOrder) (id string, err error)
+}
+
+// Register looks up parties and signing roles.
+type Register interface {
+	// LookupPerson finds a person by national ID and last name; a last name
+	// that does not match is a permanent error wrapping ErrInvalid.
+	LookupPerson(ctx context.Context, id ident.NationalID, lastName string) (Party, error)
+	// LookupOrganisation finds an organisation by number.
+	LookupOrganisation(ctx context.Context, org ident.OrgNumber) (Party, error)
+	// CanSignFor reports whether the person holds a role that may sign for org.
+	CanSignFor(ctx context.Context, person ident.NationalID, org ident.OrgNumber) (bool, error)
+}

@@ -1,0 +1,142 @@
+package signing
+
+import (
+	"context"
+	"time"
+)
+
+// Page asks for one page of a listing.
+type Page struct {
+	// Limit is the most items to return; 0 means the adapter's default.
+	Limit int
+	// Token continues a previous listing; empty starts at the beginning.
+	Token string
+}
+
+// RecordResult is what recording a signature returns.
+type RecordResult struct {
+	// Task is the task after the signature was counted.
+	Task Task
+	// WaitToken is the stored workflow token to resume, or empty if none was waiting.
+	WaitToken string
+}
+
+// PendingBatch is what taking pending signatures returns.
+type PendingBatch struct {
+	// Task is the task after the pending counter was reset.
+	Task Task
+	// NeedReceipt are the signees that have signed and not yet had a receipt.
+	NeedReceipt []SigneeKey
+}
+
+// CloseResult is what rejecting or expiring a task returns.
+type CloseResult struct {
+	// Task is the closed task.
+	Task Task
+	// WaitToken and CompletionToken are the stored workflow tokens to fail, if any.
+	WaitToken       string
+	CompletionToken string
+	// Already is true when the task was closed with the same outcome before;
+	// the tokens are then empty and only the revocations are repeated.
+	Already bool
+}
+
+// AuditEntry is one line of a task's append-only audit trail. It never holds
+// a raw national ID: actors are keyed hashes or "system".
+type AuditEntry struct {
+	At time.Time `json:"at"`
+	// Actor is the identity hash of the person who acted, or "system".
+	Actor string `json:"actor"`
+	// Action is what happened, e.g. "task.created", "signee.delegated", "signature.recorded".
+	Action    string    `json:"action"`
+	SigneeKey SigneeKey `json:"signeeKey,omitempty"`
+	// Detail is a short, personal-data-free note.
+	Detail string `json:"detail,omitempty"`
+}
+
+// SigningRequest is one open request to sign, as listed for a signer.
+type SigningRequest struct {
+	Instance  InstanceRef  `json:"instance"`
+	TaskID    string       `json:"taskId"`
+	SigneeKey SigneeKey    `json:"signeeKey"`
+	Kind      SigneeKind   `json:"kind"`
+	Status    SigneeStatus `json:"status"`
+	// OrgNumber is set when the request is addressed to an organisation.
+	OrgNumber string    `json:"orgNumber,omitempty"`
+	Deadline  time.Time `json:"deadline,omitzero"`
+}
+
+// Repository keeps signing state. Every method is safe to repeat: state
+// changes are conditional writes, and a repeated call either changes nothing
+// or reports ErrConflict. Methods return ErrNotFound for an unknown task or
+// signee.
+type Repository interface {
+	// CreateTask stores a task with its signees. Repeating it with the same
+	// task (same config digest) and the same signee keys changes nothing and
+	// returns nil; with different input it returns ErrConflict.
+	CreateTask(ctx context.Context, task Task, signees []Signee) error
+	// GetTask returns the task.
+	GetTask(ctx context.Context, key TaskKey) (Task, error)
+	// SetExecution records the workflow execution that runs the task, once.
+	SetExecution(ctx context.Context, key TaskKey, executionARN string) error
+	// GetSignee returns one signee of the task.
+	GetSignee(ctx context.Context, key TaskKey, signee SigneeKey) (Signee, error)
+	// ListSignees returns one page of the task's signees in a stable order.
+	ListSignees(ctx context.Context, key TaskKey, page Page) (signees []Signee, next string, err error)
+	// UpdateSignee applies t conditionally on the signee's current status (see
+	// Plan). A repeated or overtaken transition returns the signee unchanged.
+	UpdateSignee(ctx context.Context, key TaskKey, signee SigneeKey, t Transition) (Signee, error)
+	// RecordSignature records sig in one atomic write: the task is still
+	// collecting, the signee has not signed, the signature item is created,
+	// the signee becomes signed and the task's signed and pending counters
+	// grow by one. A second signature for the same signee is ErrConflict; a
+	// closed task is ErrTaskClosed.
+	RecordSignature(ctx context.Context, sig Signature) (RecordResult, error)
+	// RegisterWait stores the workflow's wait token only if the task is
+	// collecting and nothing is pending; otherwise ErrConflict (pending) or
+	// ErrTaskClosed. So a signature can never slip between check and wait.
+	RegisterWait(ctx context.Context, key TaskKey, token string) error
+	// TakePending resets the pending counter by what it has seen and lists the
+	// signees that still need a receipt.
+	TakePending(ctx context.Context, key TaskKey) (PendingBatch, error)
+	// RegisterCompletionWait stores the token that the submitter's completion
+	// resumes, only while the task is collecting.
+	RegisterCompletionWait(ctx context.Context, key TaskKey, token string) error
+	// Complete moves the task to completed if every signee has signed and
+	// returns the stored completion token, if any.
+	Complete(ctx context.Context, key TaskKey, at time.Time, actor string) (completionToken string, err error)
+	// Close rejects or expires the task if it is collecting and returns the
+	// tokens to fail. Repeating it with the same outcome returns Already.
+	Close(ctx context.Context, key TaskKey, status TaskStatus, at time.Time, actor, reason string) (CloseResult, error)
+	// ListSignatures returns the task's signatures.
+	ListSignatures(ctx context.Context, key TaskKey) ([]Signature, error)
+	// PendingFor lists the open signing requests addressed to an identity hash.
+	PendingFor(ctx context.Context, identityHash string, page Page) (reqs []SigningRequest, next string, err error)
+	// Audit returns the task's audit trail, oldest first.
+	Audit(ctx context.Context, key TaskKey) ([]AuditEntry, error)
+}
+
+// Workflow resumes or fails a waiting workflow step by its task token.
+type Workflow interface {
+	// Resume reports success to the step waiting on token, with output as its result.
+	Resume(ctx context.Context, token string, output any) error
+	// Fail reports a named error to the step waiting on token.
+	Fail(ctx context.Context, token, errorName, cause string) error
+}
+
+// NotificationQueue carries email/SMS orders to the dispatcher.
+type NotificationQueue interface {
+	// Enqueue puts the orders on the queue; each carries its own idempotency key.
+	Enqueue(ctx context.Context, orders []NotificationOrder) error
+}
+
+// Clock tells the time; tests inject a fixed one.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns the current UTC time.
+func (SystemClock) Now() time.Time { return time.Now().UTC() }

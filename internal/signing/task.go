@@ -1,0 +1,148 @@
+package signing
+
+import (
+	"fmt"
+	"time"
+)
+
+// TaskStatus is where a signing task stands.
+type TaskStatus string
+
+// Task statuses. Collecting is the only open status; the others are final.
+const (
+	TaskCollecting TaskStatus = "collecting"
+	TaskCompleted  TaskStatus = "completed"
+	TaskRejected   TaskStatus = "rejected"
+	TaskExpired    TaskStatus = "expired"
+)
+
+// Valid reports whether s is a known status.
+func (s TaskStatus) Valid() bool {
+	switch s {
+	case TaskCollecting, TaskCompleted, TaskRejected, TaskExpired:
+		return true
+	}
+	return false
+}
+
+// Open reports whether the task still accepts signatures.
+func (s TaskStatus) Open() bool { return s == TaskCollecting }
+
+// Outcome is what the process engine reads from a finished execution.
+type Outcome string
+
+// Outcomes of a signing task.
+const (
+	OutcomeSigned   Outcome = "signed"
+	OutcomeRejected Outcome = "rejected"
+	OutcomeExpired  Outcome = "expired"
+)
+
+// Outcome maps a final task status to the outcome; ok is false while collecting.
+func (s TaskStatus) Outcome() (o Outcome, ok bool) {
+	switch s {
+	case TaskCompleted:
+		return OutcomeSigned, true
+	case TaskRejected:
+		return OutcomeRejected, true
+	case TaskExpired:
+		return OutcomeExpired, true
+	}
+	return "", false
+}
+
+// Counts are the task's signee counters, kept in the task item.
+type Counts struct {
+	// Total is the number of signees.
+	Total int `json:"total"`
+	// Signed is the number of signees that have signed.
+	Signed int `json:"signed"`
+	// Pending is the number of signatures recorded since the workflow last looked.
+	Pending int `json:"pending"`
+}
+
+// AllSigned reports whether every signee has signed.
+func (c Counts) AllSigned() bool { return c.Total > 0 && c.Signed >= c.Total }
+
+// Task is one signing task of one instance.
+type Task struct {
+	Key      TaskKey     `json:"key"`
+	Instance InstanceRef `json:"instance"`
+	Status   TaskStatus  `json:"status"`
+	Config   Config      `json:"config"`
+	// ConfigDigest is Config.Digest() at creation; a repeated create must match it.
+	ConfigDigest string `json:"configDigest"`
+	// ExecutionARN is the Step Functions execution that runs the task.
+	ExecutionARN string `json:"executionArn,omitempty"`
+	Counts       Counts `json:"counts"`
+	// Deadline, when set, expires the task.
+	Deadline time.Time `json:"deadline,omitzero"`
+	// Version increases with every change of the task item.
+	Version   int64     `json:"version"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+	ClosedAt  time.Time `json:"closedAt,omitzero"`
+	// CloseReason says why a task was rejected or expired (no personal data).
+	CloseReason string `json:"closeReason,omitempty"`
+}
+
+// NewTask validates and builds a task in the collecting state for signees signees.
+func NewTask(inst InstanceRef, taskID string, cfg Config, signees int, deadline, now time.Time) (Task, error) {
+	var errs FieldErrors
+	if err := inst.Validate(); err != nil {
+		if fe, ok := err.(FieldErrors); ok {
+			errs = append(errs, fe...)
+		}
+	}
+	key := TaskKey{InstanceGUID: inst.InstanceGUID, TaskID: taskID}
+	if err := key.Validate(); err != nil {
+		for _, fe := range err.(FieldErrors) {
+			if fe.Field == "taskId" {
+				errs = append(errs, fe)
+			}
+		}
+	}
+	if cfg.SignatureDataType == "" {
+		errs.Add("config.signatureDataType", "must be set")
+	}
+	if len(cfg.DataTypesToSign) == 0 {
+		errs.Add("config.dataTypesToSign", "must name at least one data type")
+	}
+	if signees < 0 {
+		errs.Add("signees", "must not be negative")
+	}
+	if !deadline.IsZero() && !deadline.After(now) {
+		errs.Add("deadline", "must be in the future")
+	}
+	if err := errs.Err(); err != nil {
+		return Task{}, err
+	}
+	return Task{
+		Key:          key,
+		Instance:     inst,
+		Status:       TaskCollecting,
+		Config:       cfg,
+		ConfigDigest: cfg.Digest(),
+		Counts:       Counts{Total: signees},
+		Deadline:     deadline.UTC(),
+		Version:      1,
+		CreatedAt:    now.UTC(),
+		UpdatedAt:    now.UTC(),
+	}, nil
+}
+
+// CanComplete reports whether the task may move to completed now.
+func (t Task) CanComplete() error {
+	if !t.Status.Open() {
+		return fmt.Errorf("task %s is %s: %w", t.Key, t.Status, ErrTaskClosed)
+	}
+	if !t.Counts.AllSigned() && t.Counts.Total > 0 {
+		return fmt.Errorf("task %s: %d of %d signees have signed: %w", t.Key, t.Counts.Signed, t.Counts.Total, ErrConflict)
+	}
+	return nil
+}
+
+// Expired reports whether the deadline has passed at now.
+func (t Task) Expired(now time.Time) bool {
+	return !t.Deadline.IsZero() && !now.Before(t.Deadline)
+}
