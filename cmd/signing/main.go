@@ -1,0 +1,85 @@
+// Command signing is the command-line tool of the signing service.
+//
+// Usage:
+//
+//	signing <command> [arguments]
+//
+// Run "signing help" for the list of commands.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// command is one subcommand.
+type command struct {
+	name    string
+	usage   string // arguments shown after the name
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) int
+}
+
+// commands lists the subcommands; add new ones here (one file each).
+var commands = []command{
+	{name: "lint", usage: "<app-dir>", summary: "check the signing configuration of an app folder", run: runLint},
+}
+
+func main() { os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// realMain runs the command line args and returns the exit status:
+// 0 success, 1 the command found problems, 2 usage or input errors.
+func realMain(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		return help(rest, stdout, stderr)
+	}
+	if c, ok := lookup(name); ok {
+		return c.run(rest, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "signing: unknown command %q\n\n", name)
+	usage(stderr)
+	return 2
+}
+
+func lookup(name string) (command, bool) {
+	for _, c := range commands {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// help prints the overview, or the usage of one command.
+func help(args []string, stdout, stderr io.Writer) int {
+	switch len(args) {
+	case 0:
+		usage(stdout)
+		return 0
+	case 1:
+		if c, ok := lookup(args[0]); ok {
+			fmt.Fprintf(stdout, "usage: signing %s %s\n\n%s.\n", c.name, c.usage, c.summary)
+			return 0
+		}
+		fmt.Fprintf(stderr, "signing help: unknown command %q\n", args[0])
+		return 2
+	default:
+		fmt.Fprintln(stderr, "usage: signing help [command]")
+		return 2
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, "usage: signing <command> [arguments]\n\ncommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "  %-8s %s\n", "help", "show help for a command")
+}
