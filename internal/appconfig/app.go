@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/signingflow/signing/internal/signees"
 )
 
 // Paths of the files an app folder contains, relative to the folder, with forward slashes.
@@ -70,6 +72,8 @@ type App struct {
 	LayoutSets []LayoutSet
 	// Policy is the parsed policy.xml; nil when it is missing or malformed.
 	Policy *Policy
+	// Providers are the signee providers the app declares in its configuration.
+	Providers []signees.Spec
 
 	loadFindings      findings
 	metadataOK        bool
@@ -120,6 +124,7 @@ func Load(dir string) (*App, error) {
 	if data, ok := a.readOptional(policyPath, &a.policyMissing, out); ok {
 		a.Policy, _ = parsePolicy(data, out)
 	}
+	a.loadProviders(out)
 	return a, nil
 }
 

@@ -34,6 +34,7 @@ func (a *App) Check() []Finding {
 	c.dataTypeTasks()
 	c.layoutSets()
 	c.texts()
+	c.providers()
 	return sortFindings(out)
 }
 

@@ -127,3 +127,8 @@ func cleanActions(actions []string) []string {
 	}
 	return out
 }
+
+// BuiltIn returns the providers that ship with the product.
+func BuiltIn() []Provider {
+	return []Provider{Founders()}
+}
