@@ -34,7 +34,9 @@ func TestSignature_Validate(t *testing.T) {
 	}{
 		{name: "valid", mutate: func(*Signature) {}},
 		{name: "no_digests", mutate: func(s *Signature) { s.Digests = nil }, wantField: "digests"},
-		{name: "upper_hex", mutate: func(s *Signature) { s.Digests = []DataElementDigest{{DataElementID: "d", SHA256: strings.Repeat("A", 64)}} }, wantField: "digests[0].sha256Hash"},
+		{name: "upper_hex", mutate: func(s *Signature) {
+			s.Digests = []DataElementDigest{{DataElementID: "d", SHA256: strings.Repeat("A", 64)}}
+		}, wantField: "digests[0].sha256Hash"},
 		{name: "no_element", mutate: func(s *Signature) { s.Digests[0].DataElementID = "" }, wantField: "digests[0].dataElementId"},
 		{name: "no_time", mutate: func(s *Signature) { s.SignedAt = time.Time{} }, wantField: "signedAt"},
 		{name: "no_signer", mutate: func(s *Signature) { s.Signer.IdentityHash = "" }, wantField: "signer.identityHash"},
