@@ -97,7 +97,7 @@ func quoteAll(ss []string) string {
 }
 
 // Resolve calls the provider cfg selects and validates its output.
-func Resolve(ctx context.Context, r *Registry, cfg signing.Config, data InstanceData, opts Options) ([]Candidate, error) {
+func Resolve(ctx context.Context, r *Registry, cfg signing.Config, data InstanceData, opts Options) ([]signing.Candidate, error) {
 	if !cfg.RuntimeDelegated() {
 		return nil, signing.Invalid("signeeProviderId", "runtime delegation needs both signeeProviderId and signeeStatesDataTypeId")
 	}

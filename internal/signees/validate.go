@@ -23,20 +23,6 @@ type Options struct {
 	AllowSynthetic bool
 }
 
-// Candidate is a checked signee, ready for the register lookup.
-type Candidate struct {
-	Kind signing.SigneeKind
-	// Person and LastName are set for persons.
-	Person   ident.NationalID
-	LastName string
-	// Org is set for organisations.
-	Org ident.OrgNumber
-	// Name is the display name the provider gave (the register's name wins later).
-	Name              string
-	Communication     signing.Communication
-	AdditionalActions []string
-}
-
 var (
 	emailPattern  = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 	mobilePattern = regexp.MustCompile(`^\+?[0-9]{8,15}$`)
@@ -46,7 +32,7 @@ var (
 // Validate checks a provider's output and returns the candidates in order.
 // Every problem is reported at once, each naming its field, e.g.
 // "signees[2].nationalId: control digit does not match".
-func Validate(provided []Provided, opts Options) ([]Candidate, error) {
+func Validate(provided []Provided, opts Options) ([]signing.Candidate, error) {
 	max := opts.Max
 	if max <= 0 {
 		max = DefaultMax
@@ -63,11 +49,11 @@ func Validate(provided []Provided, opts Options) ([]Candidate, error) {
 	if opts.AllowSynthetic {
 		parseOpts = append(parseOpts, ident.AllowSynthetic())
 	}
-	out := make([]Candidate, 0, len(provided))
+	out := make([]signing.Candidate, 0, len(provided))
 	seen := make(map[string]int, len(provided))
 	for i, p := range provided {
 		field := func(name string) string { return fmt.Sprintf("signees[%d].%s", i, name) }
-		c := Candidate{Kind: p.Kind, Communication: p.Communication, AdditionalActions: cleanActions(p.AdditionalActions)}
+		c := signing.Candidate{Kind: p.Kind, Communication: p.Communication, AdditionalActions: cleanActions(p.AdditionalActions)}
 		var identity string
 		switch p.Kind {
 		case signing.SigneePerson:
