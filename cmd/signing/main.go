@@ -24,6 +24,7 @@ type command struct {
 // commands lists the subcommands; add new ones here (one file each).
 var commands = []command{
 	{name: "lint", usage: "<app-dir>", summary: "check the signing configuration of an app folder", run: runLint},
+	{name: "emulator", usage: "[-addr host:port] [-fixture file]", summary: "serve the platform APIs locally from a fixture", run: runEmulator},
 }
 
 func main() { os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr)) }

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/signingflow/signing/internal/platform/emulator"
+)
+
+// runEmulator implements "signing emulator": it serves the platform APIs
+// (storage, access management, correspondence, notifications, register)
+// from a fixture on loopback until interrupted.
+func runEmulator(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serveEmulator(ctx, args, stdout, stderr)
+}
+
+func serveEmulator(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("emulator", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	addr := fset.String("addr", "127.0.0.1:5101", "loopback `address` to listen on")
+	fixture := fset.String("fixture", "", "fixture JSON `file` (default: the bundled founders fixture)")
+	fset.Usage = func() {
+		fmt.Fprint(stderr, "usage: signing emulator [-addr host:port] [-fixture file]\n\n"+
+			"Serves the platform APIs in memory for local development and tests.\n"+
+			"Inspect what was sent under /_emulator/ (delegations, messages, notifications, data);\n"+
+			"inject faults with POST /_emulator/faults.\n\n")
+		fset.PrintDefaults()
+	}
+	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fset.NArg() != 0 {
+		fset.Usage()
+		return 2
+	}
+	f := emulator.Founders()
+	if *fixture != "" {
+		var err error
+		if f, err = emulator.LoadFixture(*fixture); err != nil {
+			fmt.Fprintf(stderr, "signing emulator: %v\n", err)
+			return 2
+		}
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	srv, err := emulator.New(f, emulator.WithLogger(log)).Start(*addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "signing emulator: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "platform emulator listening on %s\n", srv.URL)
+	<-ctx.Done()
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		fmt.Fprintf(stderr, "signing emulator: shutdown: %v\n", err)
+		return 1
+	}
+	return 0
+}

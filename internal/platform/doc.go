@@ -1,0 +1,47 @@
+// Package platform holds the HTTP clients for the platform services the
+// signing flow calls: storage, access management, correspondence,
+// notifications and register. Each client implements a port of package
+// signing (StorageClient → signing.Storage, AccessClient →
+// signing.AccessManagement, CorrespondenceClient → signing.Correspondence,
+// NotificationsClient → signing.Notifications, RegisterClient →
+// signing.Register). Package platform/emulator serves the same APIs in memory
+// for tests and the local stack.
+//
+// # Endpoints
+//
+// Each service has one configurable base URL (Config); the clients append
+// these paths (the JSON bodies are in package platform/wire):
+//
+//	storage         GET  {StorageURL}/instances/{partyId}/{instanceGuid}
+//	                GET  {StorageURL}/instances/{partyId}/{instanceGuid}/data/{dataGuid}
+//	                POST {StorageURL}/instances/{partyId}/{instanceGuid}/data?dataType=…&generatedFromTask=…
+//	                     (body = the bytes; Content-Type; Content-Disposition filename; Idempotency-Key)
+//	access          POST {AccessURL}/app/delegations/resource/{resourceId}/instance/{instanceGuid}
+//	                POST {AccessURL}/app/delegationrevoke/resource/{resourceId}/instance/{instanceGuid}
+//	                     (PlatformAccessToken header)
+//	correspondence  POST {CorrespondenceURL}/correspondence/api/v1/correspondence (Idempotency-Key)
+//	notifications   POST {NotificationsURL}/notifications/api/v1/orders (Idempotency-Key)
+//	register        POST {RegisterURL}/register/api/v1/parties/lookup
+//	                POST {RegisterURL}/register/api/v1/roles/signing-rights
+//
+// In Altinn terms StorageURL is ".../storage/api/v1", AccessURL is
+// ".../accessmanagement/api/v1" and the other three are the platform host.
+//
+// # Every call
+//
+// Every request carries "Authorization: Bearer <token>" from Config.Tokens, a
+// User-Agent, and runs under Config.Timeout (default 10s). The clients do not
+// retry: a Step Functions Retry does the backoff. Callers outside Step
+// Functions may use Retry or RetryPolicy.Do.
+//
+// # Errors
+//
+// Every failure is a *TransientError (timeouts, connection errors, 408, 425,
+// 429 and 5xx: a retry may cure it; errors.Is(err, signing.ErrTransient)) or
+// a *PermanentError (every other failure: 404 → signing.ErrNotFound, 409 and
+// 412 → signing.ErrConflict, 400, 413, 415 and 422 → signing.ErrInvalid, 401
+// and 403 → signing.ErrForbidden, plus signing.ErrUnauthenticated for 401).
+// RFC 9457 problem bodies fill Code and Detail; other error bodies are kept
+// truncated to 512 bytes. Error texts never contain a request body, a token or
+// an 11-digit number (a national ID), even if a server echoes one.
+package platform

@@ -1,0 +1,77 @@
+// Package emulator serves the platform APIs that package platform calls
+// (storage, access management, correspondence, notifications, register) from
+// memory, for Go tests (New(f).Handler() with httptest) and for the local
+// stack (Start on a loopback address). It records what it was asked to do,
+// so tests and the demo can inspect delegations in force, messages sent
+// (with their attachments' bytes) and notifications ordered, and it can
+// inject faults and latency.
+//
+// # Routes
+//
+// One base URL serves every service; Config(baseURL) returns the matching
+// platform.Config.
+//
+//	GET  /storage/api/v1/instances/{partyId}/{instanceGuid}
+//	GET  /storage/api/v1/instances/{partyId}/{instanceGuid}/data/{dataGuid}
+//	POST /storage/api/v1/instances/{partyId}/{instanceGuid}/data?dataType=…&generatedFromTask=…
+//	POST /accessmanagement/api/v1/app/delegations/resource/{resourceId}/instance/{instanceGuid}
+//	POST /accessmanagement/api/v1/app/delegationrevoke/resource/{resourceId}/instance/{instanceGuid}
+//	POST /correspondence/api/v1/correspondence
+//	POST /notifications/api/v1/orders
+//	POST /register/api/v1/parties/lookup        {ssn, lastName} or {orgNo}
+//	POST /register/api/v1/roles/signing-rights  {personSsn, orgNo} → {canSign, roles}
+//
+// The APIs require "Authorization: Bearer <token>" (any non-empty token,
+// or exactly WithToken's), access management also a PlatformAccessToken
+// header. Errors are RFC 9457 problems (application/problem+json) with a
+// "code" (see wire.Code*) and, for 400, an "errors" map by field; details
+// never echo input values. A request that fails validation changes nothing.
+//
+// Idempotency: storage create, correspondence and notification requests with
+// an Idempotency-Key header are answered once; a repeat with the same key and
+// the same request gets the first answer (same IDs) and records nothing; the
+// same key with a different request gets 409 IdempotencyKeyReused.
+// Delegating a right in force and revoking one not in force are 200 no-ops.
+//
+// Person lookups need the last name: an unknown national ID is 404
+// PartyNotFound, a last name that does not match is 404 LastNameMismatch
+// (compared ignoring case and repeated spaces).
+//
+// # Inspection and faults
+//
+// These need no token (the Go methods of the same names need no HTTP):
+//
+//	GET    /_emulator/delegations    rights in force (Delegations)
+//	GET    /_emulator/messages       correspondences sent, attachments with bytes (Messages)
+//	GET    /_emulator/notifications  orders, direct and from correspondences (Notifications)
+//	GET    /_emulator/data           data elements; ?bytes=true adds the bytes (Data)
+//	GET    /_emulator/calls          calls per operation (Calls)
+//	GET    /_emulator/faults         pending faults (Faults)
+//	POST   /_emulator/faults         {"operation":"correspondence.send","status":503,"count":2,"latencyMs":0} (InjectFault)
+//	DELETE /_emulator/faults         clear faults (ClearFaults)
+//	POST   /_emulator/reset          back to the fixture (Reset)
+//
+// Fault operations are the Op* constants (e.g. "storage.createData",
+// "register.lookupPerson") or "*". A fault answers Status (with a problem
+// body, or Body/ContentType) instead of handling the call, after LatencyMs;
+// with Status 0 it only delays. Count 0 means until cleared.
+//
+// # Fixture
+//
+// A fixture (Fixture, LoadFixture, the bundled Founders) is JSON:
+//
+//	{
+//	  "persons": [{"partyId", "partyUuid", "ssn", "firstName", "middleName", "lastName", "email", "mobile"}],
+//	  "organisations": [{"partyId", "partyUuid", "orgNumber", "name", "unitType", "email", "mobile"}],
+//	  "roles": [{"personSsn", "orgNumber", "roles": ["DAGL"]}],
+//	  "instances": [{"org", "app", "instanceOwnerPartyId", "instanceGuid", "ownerPartyUuid", "ownerOrgNumber",
+//	                 "currentTask", "created", "lastChanged",
+//	                 "data": [{"id", "dataType", "contentType", "filename", "generatedFromTask", "created", "lastChanged",
+//	                           "text" | "base64" | "file"}]}]
+//	}
+//
+// "file" is relative to the fixture file. National IDs in a fixture are
+// synthetic test numbers; the emulator keeps them as given (it plays the
+// register) but never logs them and never returns them in a response. Roles
+// in SigningRoles may sign for the organisation.
+package emulator

@@ -1,0 +1,300 @@
+package emulator_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/signingflow/signing/internal/platform/emulator"
+	"github.com/signingflow/signing/internal/platform/wire"
+)
+
+const (
+	kariSSN      = "15838523428"
+	olaSSN       = "02919043558"
+	kariUUID     = "0b6c1f2e-3d4a-4b5c-8d6e-000000050001"
+	olaUUID      = "0b6c1f2e-3d4a-4b5c-8d6e-000000050002"
+	instanceGUID = "1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d"
+	modelID      = "8a2f4c6e-1b3d-4f5a-9c7e-0d2b4f6a8c10"
+	instancePath = "/storage/api/v1/instances/50001/" + instanceGUID
+	delegatePath = "/accessmanagement/api/v1/app/delegations/resource/app_ttd_founders/instance/" + instanceGUID
+	revokePath   = "/accessmanagement/api/v1/app/delegationrevoke/resource/app_ttd_founders/instance/" + instanceGUID
+	sendPath     = "/correspondence/api/v1/correspondence"
+	ordersPath   = "/notifications/api/v1/orders"
+	lookupPath   = "/register/api/v1/parties/lookup"
+	rightsPath   = "/register/api/v1/roles/signing-rights"
+)
+
+func start(t *testing.T, opts ...emulator.Option) (*emulator.Emulator, *httptest.Server) {
+	t.Helper()
+	e := emulator.New(emulator.Founders(), append([]emulator.Option{emulator.WithSequentialIDs(1)}, opts...)...)
+	srv := httptest.NewServer(e.Handler())
+	t.Cleanup(srv.Close)
+	return e, srv
+}
+
+// response is what a raw request got back.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) problem(t *testing.T) wire.Problem {
+	t.Helper()
+	if ct := r.header.Get("Content-Type"); ct != wire.ProblemContentType {
+		t.Fatalf("Content-Type = %q, want %s (body %s)", ct, wire.ProblemContentType, r.body)
+	}
+	var p wire.Problem
+	if err := json.Unmarshal(r.body, &p); err != nil {
+		t.Fatalf("problem body %q: %v", r.body, err)
+	}
+	if p.Status != r.status || p.Title == "" || p.Type == "" {
+		t.Errorf("problem = %+v, want status %d with title and type", p, r.status)
+	}
+	return p
+}
+
+// request sends a raw request; headers are name/value pairs. Authorization
+// and PlatformAccessToken default to valid values, "" removes them.
+func request(t *testing.T, srv *httptest.Server, method, path, contentType, body string, headers ...string) response {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer test")
+	req.Header.Set("PlatformAccessToken", "app-token")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			req.Header.Del(headers[i])
+		} else {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// snapshot captures everything the APIs can change.
+func snapshot(t *testing.T, e *emulator.Emulator) string {
+	t.Helper()
+	in, _ := e.Instance(50001, instanceGUID)
+	b, err := json.Marshal([]any{e.Delegations(), e.Messages(), e.Notifications(), e.Data(), in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+const validDelegation = `{"from":{"type":"urn:altinn:party:uuid","value":"` + kariUUID + `"},
+ "to":{"type":"urn:altinn:party:uuid","value":"` + olaUUID + `"},
+ "rights":[{"resource":[{"type":"urn:altinn:app","value":"founders"},{"type":"urn:altinn:org","value":"ttd"},{"type":"urn:altinn:task","value":"SigningTask"}],
+            "action":{"type":"urn:oasis:names:tc:xacml:1.0:action:action-id","value":"sign"}}]}`
+
+const validCorrespondence = `{"correspondence":{"resourceId":"ttd-founders-correspondence","sendersReference":"50001/` + instanceGUID + `",
+ "content":{"language":"nb","messageTitle":"Title","messageSummary":"Summary","messageBody":"Body"}},
+ "recipients":["urn:altinn:party:uuid:` + olaUUID + `"]}`
+
+const validOrder = `{"notificationChannel":"Email","emailTemplate":{"subject":"S","body":"B"},"recipients":[{"emailAddress":"ola@example.com"}]}`
+
+// TestHandler_badInput sends malformed and unknown input to every API and
+// checks the problem answer and that nothing changed.
+func TestHandler_badInput(t *testing.T) {
+	t.Parallel()
+
+	tests := []struct {
+		name        string
+		method      string
+		path        string
+		contentType string
+		body        string
+		headers     []string
+		wantStatus  int
+		wantCode    string
+		wantField   string
+	}{
+		{name: "delegate_malformed_json", method: "POST", path: delegatePath, contentType: "application/json", body: `{"from":`, wantStatus: 400, wantCode: wire.CodeInvalidJSON},
+		{name: "delegate_wrong_type", method: "POST", path: delegatePath, contentType: "application/json", body: `{"rights":"all"}`, wantStatus: 400, wantCode: wire.CodeInvalidJSON},
+		{name: "delegate_trailing_data", method: "POST", path: delegatePath, contentType: "application/json", body: validDelegation + `{}`, wantStatus: 400, wantCode: wire.CodeInvalidJSON},
+		{name: "delegate_not_json", method: "POST", path: delegatePath, contentType: "text/plain", body: validDelegation, wantStatus: 415, wantCode: wire.CodeUnsupportedMedia},
+		{name: "delegate_unknown_instance", method: "POST", path: strings.Replace(delegatePath, instanceGUID, "00000000-0000-4000-8000-000000000000", 1), contentType: "application/json", body: validDelegation, wantStatus: 404, wantCode: wire.CodeInstanceNotFound},
+		{name: "delegate_other_resource", method: "POST", path: strings.Replace(delegatePath, "app_ttd_founders", "app_ttd_other", 1), contentType: "application/json", body: validDelegation, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "rights[0].resource"},
+		{name: "delegate_empty_rights", method: "POST", path: delegatePath, contentType: "application/json", body: `{"from":{"type":"urn:altinn:party:uuid","value":"` + kariUUID + `"},"to":{"type":"urn:altinn:party:uuid","value":"` + olaUUID + `"},"rights":[]}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "rights"},
+		{name: "delegate_without_platform_token", method: "POST", path: delegatePath, contentType: "application/json", body: validDelegation, headers: []string{"PlatformAccessToken", ""}, wantStatus: 401, wantCode: wire.CodeUnauthenticated},
+		{name: "revoke_malformed_json", method: "POST", path: revokePath, contentType: "application/json", body: `[`, wantStatus: 400, wantCode: wire.CodeInvalidJSON},
+		{name: "get_unknown_instance", method: "GET", path: "/storage/api/v1/instances/50001/00000000-0000-4000-8000-000000000000", wantStatus: 404, wantCode: wire.CodeInstanceNotFound},
+		{name: "get_instance_wrong_owner", method: "GET", path: "/storage/api/v1/instances/50002/" + instanceGUID, wantStatus: 404, wantCode: wire.CodeInstanceNotFound},
+		{name: "get_instance_malformed_guid", method: "GET", path: "/storage/api/v1/instances/50001/not-a-guid", wantStatus: 400, wantCode: wire.CodeValidation, wantField: "instanceGuid"},
+		{name: "read_unknown_data_element", method: "GET", path: instancePath + "/data/00000000-0000-4000-8000-0000000000ff", wantStatus: 404, wantCode: wire.CodeDataElementNotFound},
+		{name: "create_data_unknown_instance", method: "POST", path: "/storage/api/v1/instances/50001/00000000-0000-4000-8000-000000000000/data?dataType=x", contentType: "application/pdf", body: "%PDF", wantStatus: 404, wantCode: wire.CodeInstanceNotFound},
+		{name: "create_data_without_type", method: "POST", path: instancePath + "/data", contentType: "application/pdf", body: "%PDF", wantStatus: 400, wantCode: wire.CodeValidation, wantField: "dataType"},
+		{name: "create_data_without_content_type", method: "POST", path: instancePath + "/data?dataType=x", body: "%PDF", wantStatus: 400, wantCode: wire.CodeValidation, wantField: "Content-Type"},
+		{name: "create_data_path_in_filename", method: "POST", path: instancePath + "/data?dataType=x", contentType: "application/pdf", body: "%PDF", headers: []string{"Content-Disposition", `attachment; filename="../x.pdf"`}, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "Content-Disposition"},
+		{name: "send_malformed_json", method: "POST", path: sendPath, contentType: "application/json", body: `{"correspondence":{`, wantStatus: 400, wantCode: wire.CodeInvalidJSON},
+		{name: "send_missing_fields", method: "POST", path: sendPath, contentType: "application/json", body: `{"correspondence":{"content":{"language":"de"}},"recipients":[]}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "correspondence.content.language"},
+		{name: "send_unknown_recipient", method: "POST", path: sendPath, contentType: "application/json", body: strings.Replace(validCorrespondence, olaUUID, "00000000-0000-4000-8000-000000000000", 1), wantStatus: 400, wantCode: wire.CodeValidation, wantField: "recipients[0]"},
+		{name: "send_national_id_recipient", method: "POST", path: sendPath, contentType: "application/json", body: strings.Replace(validCorrespondence, "urn:altinn:party:uuid:"+olaUUID, "urn:altinn:person:identifier-no:"+olaSSN, 1), wantStatus: 400, wantCode: wire.CodeValidation, wantField: "recipients[0]"},
+		{name: "send_unknown_attachment", method: "POST", path: sendPath, contentType: "application/json", body: strings.Replace(validCorrespondence, `"messageBody":"Body"`, `"messageBody":"Body","attachments":[{"dataElementId":"00000000-0000-4000-8000-0000000000ff"}]`, 1), wantStatus: 400, wantCode: wire.CodeValidation, wantField: "correspondence.content.attachments[0].dataElementId"},
+		{name: "send_multi_identifier_recipient", method: "POST", path: sendPath, contentType: "application/json", body: strings.Replace(validCorrespondence, `"messageBody":"Body"}`, `"messageBody":"Body"},"notification":{"notificationTemplate":"CustomMessage","notificationChannel":"EmailAndSms","emailSubject":"s","emailBody":"b","smsBody":"t","customRecipients":[{"emailAddress":"a@example.com","mobileNumber":"+4799999999"}],"overrideRegisteredContactInformation":true}`, 1), wantStatus: 400, wantCode: wire.CodeValidation, wantField: "correspondence.notification.customRecipients[0]"},
+		{name: "order_malformed_json", method: "POST", path: ordersPath, contentType: "application/json", body: `nope`, wantStatus: 400, wantCode: wire.CodeInvalidJSON},
+		{name: "order_without_recipients", method: "POST", path: ordersPath, contentType: "application/json", body: `{"notificationChannel":"Sms","smsTemplate":{"body":"x"},"recipients":[]}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "recipients"},
+		{name: "lookup_malformed_json", method: "POST", path: lookupPath, contentType: "application/json", body: `{"ssn":` + kariSSN, wantStatus: 400, wantCode: wire.CodeInvalidJSON},
+		{name: "lookup_ssn_as_number", method: "POST", path: lookupPath, contentType: "application/json", body: `{"ssn":` + kariSSN + `,"lastName":"Nordmann"}`, wantStatus: 400, wantCode: wire.CodeInvalidJSON},
+		{name: "lookup_both_keys", method: "POST", path: lookupPath, contentType: "application/json", body: `{"ssn":"` + kariSSN + `","orgNo":"312847612"}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "ssn"},
+		{name: "lookup_without_last_name", method: "POST", path: lookupPath, contentType: "application/json", body: `{"ssn":"` + kariSSN + `"}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "lastName"},
+		{name: "lookup_last_name_mismatch", method: "POST", path: lookupPath, contentType: "application/json", body: `{"ssn":"` + kariSSN + `","lastName":"Hansen"}`, wantStatus: 404, wantCode: wire.CodeLastNameMismatch},
+		{name: "lookup_unknown_person", method: "POST", path: lookupPath, contentType: "application/json", body: `{"ssn":"01819012365","lastName":"Nordmann"}`, wantStatus: 404, wantCode: wire.CodePartyNotFound},
+		{name: "signing_rights_short_ssn", method: "POST", path: rightsPath, contentType: "application/json", body: `{"personSsn":"123","orgNo":"312847612"}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "personSsn"},
+		{name: "no_token", method: "GET", path: instancePath, headers: []string{"Authorization", ""}, wantStatus: 401, wantCode: wire.CodeUnauthenticated},
+		{name: "unknown_route", method: "GET", path: "/storage/api/v1/nothing", wantStatus: 404, wantCode: wire.CodeNotFound},
+		{name: "wrong_method", method: "DELETE", path: instancePath, wantStatus: 405, wantCode: wire.CodeMethodNotAllowed},
+		{name: "json_too_large", method: "POST", path: ordersPath, contentType: "application/json", body: `{"x":"` + strings.Repeat("a", 1<<20) + `"}`, wantStatus: 413, wantCode: wire.CodeTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e, srv := start(t)
+			before := snapshot(t, e)
+
+			got := request(t, srv, tt.method, tt.path, tt.contentType, tt.body, tt.headers...)
+			if got.status != tt.wantStatus {
+				t.Fatalf("status = %d, want %d (body %s)", got.status, tt.wantStatus, got.body)
+			}
+			p := got.problem(t)
+			if p.Code != tt.wantCode {
+				t.Errorf("code = %q, want %q", p.Code, tt.wantCode)
+			}
+			if _, ok := p.Errors[tt.wantField]; tt.wantField != "" && !ok {
+				t.Errorf("errors = %v, want an entry for %q", p.Errors, tt.wantField)
+			}
+			for _, ssn := range []string{kariSSN, olaSSN, "01819012365"} {
+				if bytes.Contains(got.body, []byte(ssn)) {
+					t.Errorf("problem body %s echoes a national ID", got.body)
+				}
+			}
+			if after := snapshot(t, e); after != before {
+				t.Errorf("state changed:\nbefore %s\nafter  %s", before, after)
+			}
+		})
+	}
+}
+
+func TestHandler_idempotency(t *testing.T) {
+	t.Parallel()
+
+	tests := []struct {
+		name       string
+		path       string
+		body       string
+		reformat   string // the same request, formatted differently
+		changed    string
+		wantStatus int
+	}{
+		{name: "correspondence", path: sendPath, body: validCorrespondence, reformat: strings.ReplaceAll(validCorrespondence, "\n", "\n\n  "),
+			changed: strings.Replace(validCorrespondence, `"messageTitle":"Title"`, `"messageTitle":"Other"`, 1), wantStatus: 200},
+		{name: "notification_order", path: ordersPath, body: validOrder, reformat: " " + validOrder + "\n",
+			changed: strings.Replace(validOrder, `"B"`, `"C"`, 1), wantStatus: 202},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e, srv := start(t)
+
+			first := request(t, srv, "POST", tt.path, "application/json", tt.body, "Idempotency-Key", "k-1")
+			if first.status != tt.wantStatus {
+				t.Fatalf("status = %d, want %d (%s)", first.status, tt.wantStatus, first.body)
+			}
+			before := snapshot(t, e)
+			again := request(t, srv, "POST", tt.path, "application/json; charset=utf-8", tt.reformat, "Idempotency-Key", "k-1")
+			if again.status != first.status || !bytes.Equal(again.body, first.body) {
+				t.Errorf("repeat = %d %s, want %d %s", again.status, again.body, first.status, first.body)
+			}
+			conflict := request(t, srv, "POST", tt.path, "application/json", tt.changed, "Idempotency-Key", "k-1")
+			if conflict.status != http.StatusConflict || conflict.problem(t).Code != wire.CodeIdempotencyKeyReused {
+				t.Errorf("same key, other body = %d %s, want 409 %s", conflict.status, conflict.body, wire.CodeIdempotencyKeyReused)
+			}
+			if after := snapshot(t, e); after != before {
+				t.Errorf("state changed by a repeat or a conflict")
+			}
+			other := request(t, srv, "POST", tt.path, "application/json", tt.body, "Idempotency-Key", "k-2")
+			if other.status != tt.wantStatus || bytes.Equal(other.body, first.body) {
+				t.Errorf("another key = %d %s, want a new %d answer", other.status, other.body, tt.wantStatus)
+			}
+		})
+	}
+}
+
+func TestHandler_delegationIdempotent(t *testing.T) {
+	t.Parallel()
+	e, srv := start(t)
+
+	for range 2 {
+		if got := request(t, srv, "POST", delegatePath, "application/json", validDelegation); got.status != 200 {
+			t.Fatalf("delegate = %d %s", got.status, got.body)
+		}
+	}
+	if got := e.Delegations(); len(got) != 1 || got[0].Action != "sign" || got[0].To != olaUUID {
+		t.Errorf("delegations = %+v, want one sign right for Ola", got)
+	}
+	for range 2 {
+		got := request(t, srv, "POST", revokePath, "application/json", validDelegation)
+		var resp wire.DelegationResponse
+		if got.status != 200 || json.Unmarshal(got.body, &resp) != nil || resp.Rights[0].Status != wire.RightRevoked || resp.InstanceID != "50001/"+instanceGUID {
+			t.Fatalf("revoke = %d %s", got.status, got.body)
+		}
+	}
+	if got := e.Delegations(); len(got) != 0 {
+		t.Errorf("delegations = %+v, want none", got)
+	}
+}
+
+// TestHandler_concurrentDelegations delegates the same right from many
+// goroutines: one right is in force.
+func TestHandler_concurrentDelegations(t *testing.T) {
+	t.Parallel()
+	e, srv := start(t)
+
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			if got := request(t, srv, "POST", delegatePath, "application/json", validDelegation); got.status != 200 {
+				t.Errorf("delegate = %d", got.status)
+			}
+		})
+	}
+	wg.Wait()
+	if got := len(e.Delegations()); got != 1 {
+		t.Errorf("delegations = %d, want 1", got)
+	}
+	if got := e.Calls(emulator.OpDelegate); got != 16 {
+		t.Errorf("Calls() = %d, want 16", got)
+	}
+}
+
+func TestHandler_readData(t *testing.T) {
+	t.Parallel()
+	_, srv := start(t)
+
+	got := request(t, srv, "GET", instancePath+"/data/"+modelID, "", "")
+	if got.status != 200 || got.header.Get("Content-Type") != "application/xml" || got.header.Get("Last-Modified") != "Mon, 03 Mar 2025 09:12:00 GMT" ||
+		!bytes.Contains(got.body, []byte(`<Selskapsnavn>`)) || got.header.Get("Etag") == "" {
+		t.Errorf("read = %d %v %s", got.status, got.header, got.body)
+	}
+}

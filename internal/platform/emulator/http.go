@@ -1,0 +1,373 @@
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/signingflow/signing/internal/platform/wire"
+)
+
+// Operation names, used by fault injection and call counts. They match the
+// clients' error Service + "." + Operation.
+const (
+	OpGetInstance        = "storage.getInstance"
+	OpReadData           = "storage.readData"
+	OpCreateData         = "storage.createData"
+	OpDelegate           = "access.delegate"
+	OpRevoke             = "access.revoke"
+	OpSend               = "correspondence.send"
+	OpOrder              = "notifications.order"
+	OpLookupPerson       = "register.lookupPerson"
+	OpLookupOrganisation = "register.lookupOrganisation"
+	OpCanSignFor         = "register.canSignFor"
+)
+
+// Operations lists every operation name.
+var Operations = []string{
+	OpGetInstance, OpReadData, OpCreateData, OpDelegate, OpRevoke, OpSend, OpOrder,
+	OpLookupPerson, OpLookupOrganisation, OpCanSignFor,
+}
+
+// Body limits.
+const (
+	maxJSONBody = 1 << 20
+	maxDataBody = 32 << 20
+)
+
+// reply is a complete HTTP answer, built under the lock and written after it.
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (rp reply) write(w http.ResponseWriter) {
+	for k, vs := range rp.header {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	w.WriteHeader(rp.status)
+	_, _ = w.Write(rp.body)
+}
+
+// jsonReply encodes v as the body.
+func jsonReply(status int, v any) reply {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return problemReply(http.StatusInternalServerError, "Internal", "the emulator could not encode its answer", nil)
+	}
+	return reply{status: status, header: http.Header{"Content-Type": {"application/json; charset=utf-8"}}, body: b.Bytes()}
+}
+
+// problemReply is an RFC 9457 problem. detail and fields never hold input values.
+func problemReply(status int, code, detail string, fields map[string][]string) reply {
+	title := http.StatusText(status)
+	if title == "" {
+		title = "Error"
+	}
+	b, _ := json.Marshal(wire.Problem{
+		Type:   "urn:signingflow:platform-emulator:" + code,
+		Title:  title,
+		Status: status,
+		Detail: detail,
+		Code:   code,
+		Errors: fields,
+	})
+	return reply{status: status, header: http.Header{"Content-Type": {wire.ProblemContentType}}, body: append(b, '\n')}
+}
+
+// invalid is a 400 ValidationFailed problem listing field errors.
+func invalid(fields map[string][]string) reply {
+	names := make([]string, 0, len(fields))
+	for k := range fields {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return problemReply(http.StatusBadRequest, wire.CodeValidation, "one or more fields are invalid: "+strings.Join(names, ", "), fields)
+}
+
+// fieldErrors collects validation errors by field.
+type fieldErrors map[string][]string
+
+func (f fieldErrors) add(field, format string, args ...any) {
+	f[field] = append(f[field], fmt.Sprintf(format, args...))
+}
+
+// call is one API request with its body read.
+type call struct {
+	r    *http.Request
+	op   string
+	body []byte
+}
+
+// endpoint is one API operation on one path and method.
+type endpoint struct {
+	op string
+	// opOf picks the operation from the body when one path serves several.
+	opOf    func(body []byte) string
+	maxBody int64
+	handle  func(c *call) reply
+	// platformToken requires the PlatformAccessToken header.
+	platformToken bool
+}
+
+// route serves endpoints by method on one path pattern; other methods get 405.
+func (e *Emulator) route(mux *http.ServeMux, pattern string, byMethod map[string]endpoint) {
+	allow := make([]string, 0, len(byMethod))
+	for m := range byMethod {
+		allow = append(allow, m)
+	}
+	sort.Strings(allow)
+	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		ep, ok := byMethod[r.Method]
+		if !ok {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			problemReply(http.StatusMethodNotAllowed, wire.CodeMethodNotAllowed, "use "+strings.Join(allow, " or "), nil).write(w)
+			return
+		}
+		e.serve(w, r, ep)
+	})
+}
+
+// serve runs one API call: read the body, count the call, apply a fault,
+// check the token, then handle.
+func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, ep endpoint) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, ep.maxBody))
+	op := ep.op
+	if ep.opOf != nil && err == nil {
+		op = ep.opOf(body)
+	}
+	e.recordCall(op)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			problemReply(http.StatusRequestEntityTooLarge, wire.CodeTooLarge, fmt.Sprintf("the body exceeds %d bytes", ep.maxBody), nil).write(w)
+			return
+		}
+		problemReply(http.StatusBadRequest, wire.CodeInvalidJSON, "the body could not be read", nil).write(w)
+		return
+	}
+	if f := e.takeFault(op); f != nil {
+		if f.LatencyMs > 0 && !sleepOrDone(r.Context(), time.Duration(f.LatencyMs)*time.Millisecond) {
+			// The client gave up during the latency: nothing is processed.
+			return
+		}
+		if f.Status != 0 {
+			f.reply().write(w)
+			return
+		}
+	}
+	if rp, ok := e.authenticate(r, ep.platformToken); !ok {
+		rp.write(w)
+		return
+	}
+	ep.handle(&call{r: r, op: op, body: body}).write(w)
+}
+
+// authenticate checks the bearer token (and the platform access token).
+func (e *Emulator) authenticate(r *http.Request, platformToken bool) (reply, bool) {
+	auth := r.Header.Get("Authorization")
+	token, ok := strings.CutPrefix(auth, "Bearer ")
+	if !ok || strings.TrimSpace(token) == "" {
+		return problemReply(http.StatusUnauthorized, wire.CodeUnauthenticated, "a bearer token is required", nil), false
+	}
+	if e.opts.token != "" && token != e.opts.token {
+		return problemReply(http.StatusUnauthorized, wire.CodeUnauthenticated, "the bearer token is not accepted", nil), false
+	}
+	if platformToken && strings.TrimSpace(r.Header.Get("PlatformAccessToken")) == "" {
+		return problemReply(http.StatusUnauthorized, wire.CodeUnauthenticated, "the PlatformAccessToken header is required", nil), false
+	}
+	return reply{}, true
+}
+
+// decodeJSON checks the media type and decodes c.body into v. Error
+// details never quote the input.
+func decodeJSON(c *call, v any) (reply, bool) {
+	mt, _, err := mime.ParseMediaType(c.r.Header.Get("Content-Type"))
+	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return problemReply(http.StatusUnsupportedMediaType, wire.CodeUnsupportedMedia, "the body must be application/json", nil), false
+	}
+	dec := json.NewDecoder(bytes.NewReader(c.body))
+	if err := dec.Decode(v); err != nil {
+		return problemReply(http.StatusBadRequest, wire.CodeInvalidJSON, jsonProblem(err), nil), false
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return problemReply(http.StatusBadRequest, wire.CodeInvalidJSON, "unexpected data after the JSON value", nil), false
+	}
+	return reply{}, true
+}
+
+// jsonProblem describes a JSON decoding error without quoting the input.
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.EOF):
+		return "the body is empty"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the JSON ends too early"
+	case errors.As(err, &syn):
+		return fmt.Sprintf("malformed JSON at byte offset %d", syn.Offset)
+	case errors.As(err, &typ):
+		if typ.Field != "" {
+			return fmt.Sprintf("field %q must be a JSON %s", typ.Field, jsonKind(typ.Type.Kind().String()))
+		}
+		return "the body must be a JSON object"
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return err.Error()
+	}
+	return "malformed JSON"
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "slice", "array":
+		return "array"
+	case "struct", "map", "ptr":
+		return "object"
+	}
+	return "number"
+}
+
+// bodyHash is the idempotency fingerprint of a decoded request: the
+// operation, the path and the re-encoded body, so formatting does not matter.
+func bodyHash(c *call, v any) [32]byte {
+	b, _ := json.Marshal(v)
+	return sha256.Sum256(append([]byte(c.op+"\x00"+c.r.URL.Path+"\x00"), b...))
+}
+
+// replay answers a request with an idempotency key seen before: the stored
+// reply for the same request, a 409 for a different one. The caller holds e.mu.
+func (e *Emulator) replay(c *call, key string, hash [32]byte) (reply, bool) {
+	if key == "" {
+		return reply{}, false
+	}
+	prev, ok := e.st.idempotency[c.op+"\x00"+key]
+	if !ok {
+		return reply{}, false
+	}
+	if prev.hash != hash {
+		return problemReply(http.StatusConflict, wire.CodeIdempotencyKeyReused,
+			"the idempotency key was used before with a different request", nil), true
+	}
+	return prev.reply, true
+}
+
+// remember stores the reply of a request with an idempotency key; the caller holds e.mu.
+func (e *Emulator) remember(c *call, key string, hash [32]byte, rp reply) {
+	if key != "" {
+		e.st.idempotency[c.op+"\x00"+key] = idempotent{hash: hash, reply: rp}
+	}
+}
+
+// Handler serves every service under one base URL:
+//
+//	/storage/api/v1/…, /accessmanagement/api/v1/…, /correspondence/api/v1/…,
+//	/notifications/api/v1/…, /register/api/v1/… and /_emulator/….
+func (e *Emulator) Handler() http.Handler {
+	mux := http.NewServeMux()
+	const storage = "/storage/api/v1/instances/{partyId}/{instanceGuid}"
+	e.route(mux, storage, map[string]endpoint{
+		http.MethodGet: {op: OpGetInstance, maxBody: maxJSONBody, handle: e.getInstance},
+	})
+	e.route(mux, storage+"/data", map[string]endpoint{
+		http.MethodPost: {op: OpCreateData, maxBody: maxDataBody, handle: e.createData},
+	})
+	e.route(mux, storage+"/data/{dataGuid}", map[string]endpoint{
+		http.MethodGet: {op: OpReadData, maxBody: maxJSONBody, handle: e.readData},
+	})
+	e.route(mux, "/accessmanagement/api/v1/app/delegations/resource/{resourceId}/instance/{instanceGuid}", map[string]endpoint{
+		http.MethodPost: {op: OpDelegate, maxBody: maxJSONBody, handle: e.delegate, platformToken: true},
+	})
+	e.route(mux, "/accessmanagement/api/v1/app/delegationrevoke/resource/{resourceId}/instance/{instanceGuid}", map[string]endpoint{
+		http.MethodPost: {op: OpRevoke, maxBody: maxJSONBody, handle: e.revoke, platformToken: true},
+	})
+	e.route(mux, "/correspondence/api/v1/correspondence", map[string]endpoint{
+		http.MethodPost: {op: OpSend, maxBody: maxJSONBody, handle: e.sendCorrespondence},
+	})
+	e.route(mux, "/notifications/api/v1/orders", map[string]endpoint{
+		http.MethodPost: {op: OpOrder, maxBody: maxJSONBody, handle: e.orderNotification},
+	})
+	e.route(mux, "/register/api/v1/parties/lookup", map[string]endpoint{
+		http.MethodPost: {op: OpLookupPerson, opOf: lookupOp, maxBody: maxJSONBody, handle: e.lookupParty},
+	})
+	e.route(mux, "/register/api/v1/roles/signing-rights", map[string]endpoint{
+		http.MethodPost: {op: OpCanSignFor, maxBody: maxJSONBody, handle: e.signingRights},
+	})
+	e.inspection(mux)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		problemReply(http.StatusNotFound, wire.CodeNotFound, "no such endpoint", nil).write(w)
+	})
+	return e.logged(mux)
+}
+
+// logged logs one line per request: never a body, header value or query.
+func (e *Emulator) logged(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		level := slog.LevelInfo
+		if sw.status >= 500 {
+			level = slog.LevelWarn
+		}
+		e.opts.logger.LogAttrs(r.Context(), level, "platform emulator",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)))
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if !w.wrote {
+		w.status, w.wrote = status, true
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush lets streamed answers through.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// sleepOrDone waits d unless ctx ends first; it reports whether d passed.
+func sleepOrDone(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

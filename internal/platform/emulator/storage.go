@@ -1,0 +1,178 @@
+package emulator
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/signingflow/signing/internal/platform/wire"
+)
+
+// findInstance resolves the storage path values; the caller holds e.mu.
+func (e *Emulator) findInstance(r *http.Request) (*instance, reply, bool) {
+	fields := fieldErrors{}
+	partyID, err := strconv.ParseInt(r.PathValue("partyId"), 10, 64)
+	if err != nil || partyID <= 0 {
+		fields.add("instanceOwnerPartyId", "must be a positive integer")
+	}
+	guid := strings.ToLower(r.PathValue("instanceGuid"))
+	if !guidPattern.MatchString(guid) {
+		fields.add("instanceGuid", "must be a GUID")
+	}
+	if len(fields) > 0 {
+		return nil, invalid(fields), false
+	}
+	in, ok := e.st.instances[guid]
+	if !ok || in.PartyID != partyID {
+		return nil, problemReply(http.StatusNotFound, wire.CodeInstanceNotFound, "no instance with this owner and GUID", nil), false
+	}
+	return in, reply{}, true
+}
+
+// wireInstance is the storage view of in; the caller holds e.mu.
+func (in *instance) wire() wire.Instance {
+	out := wire.Instance{
+		ID: in.id(),
+		InstanceOwner: wire.InstanceOwner{
+			PartyID:            strconv.FormatInt(in.PartyID, 10),
+			PartyUUID:          in.OwnerPartyUUID,
+			OrganisationNumber: in.OwnerOrgNumber,
+		},
+		AppID:       in.Org + "/" + in.App,
+		Org:         in.Org,
+		Created:     in.Created.UTC(),
+		LastChanged: in.LastChanged.UTC(),
+		Data:        make([]wire.DataElement, 0, len(in.data)),
+	}
+	started := in.Created.UTC()
+	out.Process = &wire.ProcessState{Started: &started}
+	if in.CurrentTask != "" {
+		out.Process.CurrentTask = &wire.ProcessElement{ElementID: in.CurrentTask, Flow: 2}
+	} else {
+		ended := in.LastChanged.UTC()
+		out.Process.Ended = &ended
+	}
+	for _, el := range in.data {
+		out.Data = append(out.Data, el.meta)
+	}
+	return out
+}
+
+func (e *Emulator) getInstance(c *call) reply {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	in, rp, ok := e.findInstance(c.r)
+	if !ok {
+		return rp
+	}
+	return jsonReply(http.StatusOK, in.wire())
+}
+
+func (e *Emulator) readData(c *call) reply {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	in, rp, ok := e.findInstance(c.r)
+	if !ok {
+		return rp
+	}
+	id := strings.ToLower(c.r.PathValue("dataGuid"))
+	if !guidPattern.MatchString(id) {
+		return invalid(fieldErrors{"dataGuid": {"must be a GUID"}})
+	}
+	el, ok := e.st.elements[id]
+	if !ok || el.instanceID != in.id() {
+		return problemReply(http.StatusNotFound, wire.CodeDataElementNotFound, "the instance has no data element with this ID", nil)
+	}
+	sum := sha256.Sum256(el.bytes)
+	h := http.Header{
+		"Content-Type":   {el.meta.ContentType},
+		"Content-Length": {strconv.Itoa(len(el.bytes))},
+		"Last-Modified":  {el.meta.LastChanged.UTC().Format(http.TimeFormat)},
+		"Etag":           {`"` + hex.EncodeToString(sum[:16]) + `"`},
+	}
+	if el.meta.Filename != "" {
+		if cd := mime.FormatMediaType("attachment", map[string]string{"filename": el.meta.Filename}); cd != "" {
+			h.Set("Content-Disposition", cd)
+		}
+	}
+	return reply{status: http.StatusOK, header: h, body: el.bytes}
+}
+
+// createRequest is what identifies a create-data request for idempotency.
+type createRequest struct {
+	DataType          string `json:"dataType"`
+	GeneratedFromTask string `json:"generatedFromTask"`
+	ContentType       string `json:"contentType"`
+	Filename          string `json:"filename"`
+	SHA256            string `json:"sha256"`
+}
+
+func (e *Emulator) createData(c *call) reply {
+	q := c.r.URL.Query()
+	fields := fieldErrors{}
+	req := createRequest{DataType: q.Get("dataType"), GeneratedFromTask: q.Get("generatedFromTask")}
+	if !typePattern.MatchString(req.DataType) {
+		fields.add("dataType", "must be a data type name")
+	}
+	if req.GeneratedFromTask != "" && !typePattern.MatchString(req.GeneratedFromTask) {
+		fields.add("generatedFromTask", "must be a task ID")
+	}
+	mt, params, err := mime.ParseMediaType(c.r.Header.Get("Content-Type"))
+	if err != nil || !strings.Contains(mt, "/") {
+		fields.add("Content-Type", "must be a media type")
+	} else {
+		req.ContentType = mime.FormatMediaType(mt, params)
+	}
+	if cd := c.r.Header.Get("Content-Disposition"); cd != "" {
+		_, params, err := mime.ParseMediaType(cd)
+		switch {
+		case err != nil:
+			fields.add("Content-Disposition", "must be a valid header")
+		case strings.ContainsAny(params["filename"], "/\\\x00"):
+			fields.add("Content-Disposition", "filename must not contain a path")
+		default:
+			req.Filename = params["filename"]
+		}
+	}
+	key := c.r.Header.Get("Idempotency-Key")
+	sum := sha256.Sum256(c.body)
+	req.SHA256 = hex.EncodeToString(sum[:])
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	in, rp, ok := e.findInstance(c.r)
+	if !ok {
+		return rp
+	}
+	if len(fields) > 0 {
+		return invalid(fields)
+	}
+	hash := bodyHash(c, req)
+	if rp, ok := e.replay(c, key, hash); ok {
+		return rp
+	}
+	now := e.now()
+	el := &element{
+		instanceID:     in.id(),
+		bytes:          append([]byte(nil), c.body...),
+		source:         "api",
+		idempotencyKey: key,
+		meta: wire.DataElement{
+			ID: e.newID(), InstanceGUID: in.InstanceGUID, DataType: req.DataType, Filename: req.Filename,
+			ContentType: req.ContentType, Size: int64(len(c.body)), Created: now, LastChanged: now,
+		},
+	}
+	if req.GeneratedFromTask != "" {
+		el.meta.References = []wire.Reference{{Value: req.GeneratedFromTask, Relation: wire.RelationGeneratedFrom, ValueType: wire.ValueTypeTask}}
+	}
+	in.data = append(in.data, el)
+	in.LastChanged = now
+	e.st.elements[el.meta.ID] = el
+	rp = jsonReply(http.StatusCreated, el.meta)
+	rp.header.Set("Location", c.r.URL.Path+"/"+el.meta.ID)
+	e.remember(c, key, hash, rp)
+	return rp
+}

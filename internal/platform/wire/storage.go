@@ -1,0 +1,79 @@
+package wire
+
+import "time"
+
+// Instance is a storage instance: owner, process state and data elements.
+type Instance struct {
+	// ID is "{instanceOwnerPartyId}/{instanceGuid}".
+	ID            string        `json:"id"`
+	InstanceOwner InstanceOwner `json:"instanceOwner"`
+	// AppID is "{org}/{app}".
+	AppID       string        `json:"appId"`
+	Org         string        `json:"org"`
+	Process     *ProcessState `json:"process,omitempty"`
+	Data        []DataElement `json:"data"`
+	Created     time.Time     `json:"created"`
+	LastChanged time.Time     `json:"lastChanged"`
+}
+
+// InstanceOwner is the party that owns an instance. Storage sends the party
+// ID as a string. The person number of a person owner is not part of this
+// shape: this product never reads it.
+type InstanceOwner struct {
+	PartyID            string `json:"partyId"`
+	PartyUUID          string `json:"partyUuid,omitempty"`
+	OrganisationNumber string `json:"organisationNumber,omitempty"`
+}
+
+// ProcessState is the process part of an instance.
+type ProcessState struct {
+	Started     *time.Time      `json:"started,omitempty"`
+	CurrentTask *ProcessElement `json:"currentTask,omitempty"`
+	Ended       *time.Time      `json:"ended,omitempty"`
+}
+
+// ProcessElement is the task a process is in.
+type ProcessElement struct {
+	ElementID      string `json:"elementId"`
+	Name           string `json:"name,omitempty"`
+	AltinnTaskType string `json:"altinnTaskType,omitempty"`
+	Flow           int    `json:"flow,omitempty"`
+}
+
+// DataElement describes one data element of an instance.
+type DataElement struct {
+	ID           string      `json:"id"`
+	InstanceGUID string      `json:"instanceGuid"`
+	DataType     string      `json:"dataType"`
+	Filename     string      `json:"filename,omitempty"`
+	ContentType  string      `json:"contentType"`
+	Size         int64       `json:"size"`
+	Locked       bool        `json:"locked"`
+	References   []Reference `json:"references,omitempty"`
+	Created      time.Time   `json:"created"`
+	LastChanged  time.Time   `json:"lastChanged"`
+}
+
+// Reference relates a data element to something else, such as the task it
+// was generated from.
+type Reference struct {
+	Value     string `json:"value"`
+	Relation  string `json:"relation"`
+	ValueType string `json:"valueType"`
+}
+
+// Reference relation and value type of "generated from task".
+const (
+	RelationGeneratedFrom = "GeneratedFrom"
+	ValueTypeTask         = "Task"
+)
+
+// GeneratedFromTask returns the task the element was generated from, or "".
+func (d DataElement) GeneratedFromTask() string {
+	for _, r := range d.References {
+		if r.Relation == RelationGeneratedFrom && r.ValueType == ValueTypeTask {
+			return r.Value
+		}
+	}
+	return ""
+}
