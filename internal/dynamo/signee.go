@@ -1,0 +1,495 @@
+package dynamo
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/signingflow/signing/internal/signing"
+)
+
+// GetSignee returns one signee of the task.
+func (s *Store) GetSignee(ctx context.Context, k signing.TaskKey, key signing.SigneeKey) (signing.Signee, error) {
+	subject := k.String() + "/" + string(key)
+	if err := validateSignee(k, key); err != nil {
+		return signing.Signee{}, wrap("get signee", subject, err)
+	}
+	it, found, err := s.getSignee(ctx, k, key)
+	if err != nil {
+		return signing.Signee{}, wrap("get signee", subject, err)
+	}
+	if !found {
+		return signing.Signee{}, wrap("get signee", subject, signing.ErrNotFound)
+	}
+	return it.signee(), nil
+}
+
+func validateSignee(k signing.TaskKey, key signing.SigneeKey) error {
+	var errs signing.FieldErrors
+	if err := k.Validate(); err != nil {
+		errs = append(errs, err.(signing.FieldErrors)...)
+	}
+	if err := key.Validate(); err != nil {
+		errs.Add("signeeKey", "must look like p-<hex> or o-<hex>")
+	}
+	return errs.Err()
+}
+
+// pageLimit returns the page size for p.
+func pageLimit(p signing.Page) (int, error) {
+	switch {
+	case p.Limit < 0:
+		return 0, signing.Invalid("page.limit", "must not be negative")
+	case p.Limit == 0:
+		return DefaultPageLimit, nil
+	case p.Limit > MaxPageLimit:
+		return MaxPageLimit, nil
+	}
+	return p.Limit, nil
+}
+
+// ListSignees returns one page of the task's signees, ordered by signee key.
+// The token is the last key of the previous page.
+func (s *Store) ListSignees(ctx context.Context, k signing.TaskKey, page signing.Page) ([]signing.Signee, string, error) {
+	if err := validateKey(k); err != nil {
+		return nil, "", wrap("list signees", k, err)
+	}
+	limit, err := pageLimit(page)
+	if err != nil {
+		return nil, "", wrap("list signees", k, err)
+	}
+	in := s.prefixQuery(k.InstanceGUID, signeePrefix(k.TaskID))
+	if page.Token != "" {
+		after, err := decodeSigneeToken(page.Token)
+		if err != nil {
+			return nil, "", wrap("list signees", k, err)
+		}
+		in.ExclusiveStartKey = itemKey(instancePK(k.InstanceGUID), signeeSK(k.TaskID, after))
+	}
+	// One more than the page tells whether another page follows.
+	items, _, err := s.query(ctx, in, limit+1)
+	if err != nil {
+		return nil, "", wrap("list signees", k, err)
+	}
+	if len(items) == 0 && page.Token == "" {
+		if err := s.requireTask(ctx, k); err != nil {
+			return nil, "", wrap("list signees", k, err)
+		}
+	}
+	var next string
+	if len(items) > limit {
+		items = items[:limit]
+		next = encodeToken([]byte(items[limit-1][AttrSK].(*types.AttributeValueMemberS).Value[len(signeePrefix(k.TaskID)):]))
+	}
+	out := make([]signing.Signee, 0, len(items))
+	for _, m := range items {
+		var it signeeItem
+		if err := unmarshal(m, &it); err != nil {
+			return nil, "", wrap("list signees", k, err)
+		}
+		out = append(out, it.signee())
+	}
+	return out, next, nil
+}
+
+func encodeToken(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+func decodeSigneeToken(tok string) (signing.SigneeKey, error) {
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	key := signing.SigneeKey(b)
+	if err != nil || key.Validate() != nil {
+		return "", signing.Invalid("page.token", "is not a token this listing returned")
+	}
+	return key, nil
+}
+
+// UpdateSignee applies t if the signee's status allows it (signing.Plan),
+// writing the signee and an audit entry in one transaction conditional on
+// the version read; a receipt sent also clears the receipt-due marker.
+func (s *Store) UpdateSignee(ctx context.Context, k signing.TaskKey, key signing.SigneeKey, t signing.Transition) (signing.Signee, error) {
+	subject := k.String() + "/" + string(key)
+	if err := validateSignee(k, key); err != nil {
+		return signing.Signee{}, wrap("update signee", subject, err)
+	}
+	if err := validateTransition(t); err != nil {
+		return signing.Signee{}, wrap("update signee", subject, err)
+	}
+	if t.At.IsZero() {
+		t.At = s.now()
+	}
+	for attempt := 0; ; attempt++ {
+		it, found, err := s.getSignee(ctx, k, key)
+		if err != nil {
+			return signing.Signee{}, wrap("update signee", subject, err)
+		}
+		if !found {
+			return signing.Signee{}, wrap("update signee", subject, signing.ErrNotFound)
+		}
+		cur := it.signee()
+		next, changed, err := cur.Apply(t)
+		if err != nil {
+			return signing.Signee{}, wrap("update signee", subject, err)
+		}
+		if !changed {
+			return cur, nil
+		}
+		it.set(next)
+		put, err := s.put(it, "#version = :v")
+		if err != nil {
+			return signing.Signee{}, wrap("update signee", subject, err)
+		}
+		put.Put.ExpressionAttributeNames = map[string]string{"#version": AttrVersion}
+		put.Put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": n(cur.Version)}
+		audit, err := s.auditPut(k, transitionEntry(key, t), string(t.To))
+		if err != nil {
+			return signing.Signee{}, wrap("update signee", subject, err)
+		}
+		actions := []types.TransactWriteItem{put, audit}
+		if t.To == signing.SigneeReceiptSent {
+			actions = append(actions, types.TransactWriteItem{Delete: &types.Delete{
+				TableName: &s.table,
+				Key:       itemKey(instancePK(k.InstanceGUID), receiptSK(k.TaskID, key)),
+			}})
+		}
+		err = s.transact(ctx, actions)
+		if reasons, ok := cancellation(err); ok && attempt < s.retries {
+			if _, failed := conditionFailed(reasons, 0); failed {
+				// Changed meanwhile (e.g. signed): plan again from the new state.
+				if perr := s.pause(ctx, attempt); perr != nil {
+					return signing.Signee{}, wrap("update signee", subject, perr)
+				}
+				continue
+			}
+		}
+		if reasons, ok := cancellation(err); ok && anyConditionFailed(reasons) {
+			err = fmt.Errorf("signee keeps changing: %w: %w", signing.ErrTransient, err)
+		}
+		if err != nil {
+			return signing.Signee{}, wrap("update signee", subject, err)
+		}
+		return next, nil
+	}
+}
+
+// validateTransition checks what Signee.Apply does not: the status is known
+// and signing goes through RecordSignature.
+func validateTransition(t signing.Transition) error {
+	if !t.To.Valid() {
+		return signing.Invalid("transition.to", "unknown status %q", t.To)
+	}
+	if t.To == signing.SigneeSigned {
+		return signing.Invalid("transition.to", "signatures are recorded with RecordSignature")
+	}
+	return nil
+}
+
+// transitionEntry is the audit entry of a signee's transition.
+func transitionEntry(key signing.SigneeKey, t signing.Transition) signing.AuditEntry {
+	e := signing.AuditEntry{At: t.At.UTC(), Actor: "system", Action: "signee." + string(t.To), SigneeKey: key}
+	if t.To == signing.SigneeFailed {
+		e.Detail = t.Step + ": " + t.Reason
+	}
+	return e
+}
+
+// RecordSignature records sig in one transaction: the task must be
+// collecting (signed and pending +1), the signee must be able to sign
+// (status becomes signed, its request leaves the index), and the signature,
+// the receipt-due marker and the audit entry are created. It then reads the
+// task for the counts and the stored wait token.
+func (s *Store) RecordSignature(ctx context.Context, sig signing.Signature) (signing.RecordResult, error) {
+	subject := sig.Task.String() + "/" + string(sig.SigneeKey)
+	if err := sig.Validate(); err != nil {
+		return signing.RecordResult{}, wrap("record signature", subject, err)
+	}
+	k, at := sig.Task, sig.SignedAt.UTC()
+	sig.SignedAt = at
+	taskUpdate := types.TransactWriteItem{Update: &types.Update{
+		TableName:           &s.table,
+		Key:                 TaskKey(k),
+		UpdateExpression:    aws.String("SET #signed = #signed + :one, #pending = #pending + :one, #version = #version + :one, #updated = :at"),
+		ConditionExpression: aws.String("#status = :collecting"),
+		ExpressionAttributeNames: map[string]string{
+			"#signed": AttrSigned, "#pending": AttrPending, "#version": AttrVersion, "#updated": AttrUpdatedAt, "#status": AttrStatus,
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":one": n(1), ":at": str(fmtTime(at)), ":collecting": str(string(signing.TaskCollecting)),
+		},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}
+	from := signing.Predecessors(signing.SigneeSigned)
+	values := map[string]types.AttributeValue{":signed": str(string(signing.SigneeSigned)), ":at": str(fmtTime(at)), ":one": n(1)}
+	in := ""
+	for i, st := range from {
+		name := ":from" + strconv.Itoa(i)
+		values[name] = str(string(st))
+		if i > 0 {
+			in += ", "
+		}
+		in += name
+	}
+	signeeUpdate := types.TransactWriteItem{Update: &types.Update{
+		TableName:           &s.table,
+		Key:                 itemKey(instancePK(k.InstanceGUID), signeeSK(k.TaskID, sig.SigneeKey)),
+		UpdateExpression:    aws.String("SET #status = :signed, #signedAt = :at, #version = #version + :one REMOVE #gpk, #gsk"),
+		ConditionExpression: aws.String("#status IN (" + in + ")"),
+		ExpressionAttributeNames: map[string]string{
+			"#status": AttrStatus, "#signedAt": "signedAt", "#version": AttrVersion, "#gpk": AttrGSI1PK, "#gsk": AttrGSI1SK,
+		},
+		ExpressionAttributeValues:           values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}
+	sigPut, err := s.putNew(newSignatureItem(sig))
+	if err != nil {
+		return signing.RecordResult{}, wrap("record signature", subject, err)
+	}
+	receiptPut, err := s.putNew(receiptItem{
+		PK: instancePK(k.InstanceGUID), SK: receiptSK(k.TaskID, sig.SigneeKey), Type: typeReceipt,
+		SigneeKey: string(sig.SigneeKey), SignedAt: fmtTime(at),
+	})
+	if err != nil {
+		return signing.RecordResult{}, wrap("record signature", subject, err)
+	}
+	detail := ""
+	if sig.OnBehalfOf != "" {
+		detail = "on behalf of organisation " + sig.OnBehalfOf
+	}
+	audit, err := s.auditPut(k, signing.AuditEntry{
+		At: at, Actor: sig.Signer.IdentityHash, Action: "signature.recorded", SigneeKey: sig.SigneeKey, Detail: detail,
+	}, string(signing.SigneeSigned))
+	if err != nil {
+		return signing.RecordResult{}, wrap("record signature", subject, err)
+	}
+	err = s.transact(ctx, []types.TransactWriteItem{taskUpdate, signeeUpdate, sigPut, receiptPut, audit})
+	if reasons, ok := cancellation(err); ok && anyConditionFailed(reasons) {
+		return signing.RecordResult{}, wrap("record signature", subject, signatureRefused(reasons))
+	}
+	if err != nil {
+		return signing.RecordResult{}, wrap("record signature", subject, err)
+	}
+	it, found, err := s.getTask(ctx, k)
+	if err != nil {
+		return signing.RecordResult{}, wrap("record signature", subject, fmt.Errorf("recorded, then reading the task: %w", err))
+	}
+	if !found {
+		return signing.RecordResult{}, wrap("record signature", subject, fmt.Errorf("recorded, then the task was gone: %w", signing.ErrNotFound))
+	}
+	return signing.RecordResult{Task: it.task(), WaitToken: it.WaitToken}, nil
+}
+
+// signatureRefused maps the failed conditions of RecordSignature's
+// transaction (task, signee, signature, receipt, audit) to a domain error.
+func signatureRefused(reasons []types.CancellationReason) error {
+	if old, failed := conditionFailed(reasons, 0); failed {
+		if len(old) == 0 {
+			return fmt.Errorf("task: %w", signing.ErrNotFound)
+		}
+		var prev taskItem
+		if err := unmarshal(old, &prev); err != nil {
+			return err
+		}
+		return fmt.Errorf("task is %s: %w", prev.Status, signing.ErrTaskClosed)
+	}
+	if old, failed := conditionFailed(reasons, 1); failed {
+		if len(old) == 0 {
+			return fmt.Errorf("signee: %w", signing.ErrNotFound)
+		}
+		var prev signeeItem
+		if err := unmarshal(old, &prev); err != nil {
+			return err
+		}
+		if signing.SigneeStatus(prev.Status).HasSigned() {
+			return fmt.Errorf("signee has already signed: %w", signing.ErrConflict)
+		}
+		return fmt.Errorf("signee is %s and cannot sign: %w", prev.Status, signing.ErrConflict)
+	}
+	return fmt.Errorf("signature exists: %w", signing.ErrConflict)
+}
+
+// ListSignatures returns the task's signatures, ordered by signee key.
+func (s *Store) ListSignatures(ctx context.Context, k signing.TaskKey) ([]signing.Signature, error) {
+	if err := validateKey(k); err != nil {
+		return nil, wrap("list signatures", k, err)
+	}
+	items, _, err := s.query(ctx, s.prefixQuery(k.InstanceGUID, signaturePrefix(k.TaskID)), 0)
+	if err != nil {
+		return nil, wrap("list signatures", k, err)
+	}
+	if len(items) == 0 {
+		if err := s.requireTask(ctx, k); err != nil {
+			return nil, wrap("list signatures", k, err)
+		}
+	}
+	out := make([]signing.Signature, 0, len(items))
+	for _, m := range items {
+		var it signatureItem
+		if err := unmarshal(m, &it); err != nil {
+			return nil, wrap("list signatures", k, err)
+		}
+		out = append(out, it.signature())
+	}
+	return out, nil
+}
+
+// Audit returns the task's audit trail, oldest first (entries at the same
+// instant in a fixed order: organisation signees, person signees, task).
+func (s *Store) Audit(ctx context.Context, k signing.TaskKey) ([]signing.AuditEntry, error) {
+	if err := validateKey(k); err != nil {
+		return nil, wrap("audit", k, err)
+	}
+	items, _, err := s.query(ctx, s.prefixQuery(k.InstanceGUID, auditPrefix(k.TaskID)), 0)
+	if err != nil {
+		return nil, wrap("audit", k, err)
+	}
+	if len(items) == 0 {
+		// Every task has its "task.created" entry.
+		return nil, wrap("audit", k, signing.ErrNotFound)
+	}
+	out := make([]signing.AuditEntry, 0, len(items))
+	for _, m := range items {
+		var it auditItem
+		if err := unmarshal(m, &it); err != nil {
+			return nil, wrap("audit", k, err)
+		}
+		out = append(out, it.entry())
+	}
+	return out, nil
+}
+
+// pendingToken is where a PendingFor listing continues: the index and table
+// keys of the last request returned.
+type pendingToken struct {
+	GSK string `json:"g"`
+	PK  string `json:"p"`
+	SK  string `json:"s"`
+}
+
+// PendingFor lists the open requests addressed to identityHash from the
+// BySigner index, oldest task first, leaving out tasks that are no longer
+// collecting (their signees leave the index when revoked).
+func (s *Store) PendingFor(ctx context.Context, identityHash string, page signing.Page) ([]signing.SigningRequest, string, error) {
+	op := "pending for"
+	if len(identityHash) < 24 {
+		return nil, "", wrap(op, "signer", signing.Invalid("identityHash", "must be a keyed hash"))
+	}
+	limit, err := pageLimit(page)
+	if err != nil {
+		return nil, "", wrap(op, "signer", err)
+	}
+	in := &dynamodb.QueryInput{
+		TableName:              &s.table,
+		IndexName:              aws.String(IndexBySigner),
+		KeyConditionExpression: aws.String("#gpk = :gpk"),
+		ExpressionAttributeNames: map[string]string{
+			"#gpk": AttrGSI1PK,
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":gpk": str(signerPK(identityHash)),
+		},
+	}
+	if page.Token != "" {
+		var tok pendingToken
+		b, err := base64.RawURLEncoding.DecodeString(page.Token)
+		if err != nil || json.Unmarshal(b, &tok) != nil || tok.PK == "" || tok.SK == "" || tok.GSK == "" {
+			return nil, "", wrap(op, "signer", signing.Invalid("page.token", "is not a token this listing returned"))
+		}
+		in.ExclusiveStartKey = map[string]types.AttributeValue{
+			AttrGSI1PK: str(signerPK(identityHash)), AttrGSI1SK: str(tok.GSK), AttrPK: str(tok.PK), AttrSK: str(tok.SK),
+		}
+	}
+	open := map[string]bool{} // task item key → collecting
+	var found []signeeItem
+	for {
+		in.Limit = aws.Int32(int32(limit + 1 - len(found)))
+		out, err := s.api.Query(ctx, in)
+		if err != nil {
+			return nil, "", wrap(op, "signer", err)
+		}
+		batch := make([]signeeItem, 0, len(out.Items))
+		for _, m := range out.Items {
+			var it signeeItem
+			if err := unmarshal(m, &it); err != nil {
+				return nil, "", wrap(op, "signer", err)
+			}
+			batch = append(batch, it)
+		}
+		if err := s.taskStatus(ctx, batch, open); err != nil {
+			return nil, "", wrap(op, "signer", err)
+		}
+		for _, it := range batch {
+			if open[it.PK+"\n"+taskSK(it.TaskID)] && len(found) <= limit {
+				found = append(found, it)
+			}
+		}
+		if len(found) > limit || len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	var next string
+	if len(found) > limit {
+		found = found[:limit]
+		last := found[limit-1]
+		b, _ := json.Marshal(pendingToken{GSK: last.GSI1SK, PK: last.PK, SK: last.SK})
+		next = encodeToken(b)
+	}
+	out := make([]signing.SigningRequest, len(found))
+	for i, it := range found {
+		out[i] = it.request()
+	}
+	return out, next, nil
+}
+
+// taskStatus fills open with whether the tasks of items are collecting,
+// reading the tasks it does not know yet with BatchGetItem.
+func (s *Store) taskStatus(ctx context.Context, items []signeeItem, open map[string]bool) error {
+	var keys []map[string]types.AttributeValue
+	asked := map[string]bool{}
+	for _, it := range items {
+		id := it.PK + "\n" + taskSK(it.TaskID)
+		if _, known := open[id]; known || asked[id] {
+			continue
+		}
+		asked[id] = true
+		open[id] = false
+		keys = append(keys, itemKey(it.PK, taskSK(it.TaskID)))
+	}
+	for len(keys) > 0 {
+		chunk := keys[:min(len(keys), maxBatchGet)]
+		keys = keys[len(chunk):]
+		req := map[string]types.KeysAndAttributes{s.table: {
+			Keys:                     chunk,
+			ProjectionExpression:     aws.String("#pk, #sk, #status"),
+			ExpressionAttributeNames: map[string]string{"#pk": AttrPK, "#sk": AttrSK, "#status": AttrStatus},
+		}}
+		for attempt := 0; len(req) > 0; attempt++ {
+			out, err := s.api.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return err
+			}
+			for _, m := range out.Responses[s.table] {
+				var it taskItem
+				if err := unmarshal(m, &it); err != nil {
+					return err
+				}
+				open[it.PK+"\n"+it.SK] = it.Status == string(signing.TaskCollecting)
+			}
+			req = out.UnprocessedKeys
+			if len(req) > 0 {
+				if attempt >= s.retries {
+					return fmt.Errorf("batch get: keys left unprocessed: %w", signing.ErrTransient)
+				}
+				if err := s.pause(ctx, attempt); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}

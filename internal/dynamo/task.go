@@ -1,0 +1,560 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/signingflow/signing/internal/signing"
+)
+
+// CreateTask stores the task and its signees. Signees are written first,
+// in transactions of up to 100 conditional puts, and the task item (with the
+// last signees and the audit entry) last, so a task that exists always has
+// all its signees; a retry after a partial create completes it. Tasks with
+// at most 98 signees are written in one transaction.
+func (s *Store) CreateTask(ctx context.Context, task signing.Task, signees []signing.Signee) error {
+	task, err := signing.PrepareCreate(task, signees, s.now())
+	if err != nil {
+		return wrap("create task", task.Key, err)
+	}
+	keys := make([]signing.SigneeKey, len(signees))
+	for i, sg := range signees {
+		keys[i] = sg.Key
+	}
+	sd := digestKeys(keys)
+	cd := createDigest(task.ConfigDigest, sd)
+	existing, present, err := s.createState(ctx, task.Key, cd)
+	if err != nil {
+		return wrap("create task", task.Key, err)
+	}
+	if existing != nil {
+		return wrap("create task", task.Key, sameCreate(*existing, task.ConfigDigest, sd))
+	}
+	return wrap("create task", task.Key, s.writeCreate(ctx, task, signees, sd, present))
+}
+
+// createState reads what a create finds: the task if it exists, else the
+// signees an earlier attempt of the same create left (another create's
+// leftovers are ErrConflict). A fresh task costs one query that finds nothing.
+func (s *Store) createState(ctx context.Context, k signing.TaskKey, cd string) (*taskItem, map[string]bool, error) {
+	// The task item sorts first under its prefix, then audit entries and
+	// the rest; before the task exists only signees of a partial create can.
+	in := s.prefixQuery(k.InstanceGUID, taskSK(k.TaskID))
+	in.Limit = aws.Int32(1)
+	out, err := s.api.Query(ctx, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	present := map[string]bool{}
+	if len(out.Items) == 0 {
+		return nil, present, nil
+	}
+	sk, _ := out.Items[0][AttrSK].(*types.AttributeValueMemberS)
+	switch {
+	case sk == nil:
+		return nil, present, nil
+	case sk.Value == taskSK(k.TaskID):
+		var it taskItem
+		if err := unmarshal(out.Items[0], &it); err != nil {
+			return nil, nil, err
+		}
+		return &it, nil, nil
+	case !strings.HasPrefix(sk.Value, signeePrefix(k.TaskID)):
+		return nil, present, nil // another task whose ID starts with this one's
+	}
+	left := s.prefixQuery(k.InstanceGUID, signeePrefix(k.TaskID))
+	left.ProjectionExpression = aws.String("#sk, #cd")
+	left.ExpressionAttributeNames["#cd"] = "createDigest"
+	items, _, err := s.query(ctx, left, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, m := range items {
+		var it signeeItem
+		if err := unmarshal(m, &it); err != nil {
+			return nil, nil, err
+		}
+		if it.CreateDigest != cd {
+			return nil, nil, fmt.Errorf("signees of another create of this task exist: %w", signing.ErrConflict)
+		}
+		present[it.SK] = true
+	}
+	return nil, present, nil
+}
+
+// sameCreate decides a repeated create: nil for the same input, else ErrConflict.
+func sameCreate(existing taskItem, configDigest, signeesDigest string) error {
+	switch {
+	case existing.ConfigDigest != configDigest:
+		return fmt.Errorf("task exists with another configuration: %w", signing.ErrConflict)
+	case existing.SigneesDigest != signeesDigest:
+		return fmt.Errorf("task exists with another set of signees: %w", signing.ErrConflict)
+	}
+	return nil
+}
+
+func (s *Store) writeCreate(ctx context.Context, task signing.Task, signees []signing.Signee, sd string, present map[string]bool) error {
+	cd := createDigest(task.ConfigDigest, sd)
+	items := make([]signeeItem, 0, len(signees))
+	for _, sg := range signees {
+		it := newSigneeItem(task, sg, cd)
+		if !present[it.SK] {
+			items = append(items, it)
+		}
+	}
+	slices.SortFunc(items, func(a, b signeeItem) int { return strings.Compare(a.SK, b.SK) })
+	ti := newTaskItem(task, sd)
+	taskPut, err := s.putNew(ti)
+	if err != nil {
+		return err
+	}
+	audit, err := s.auditPut(task.Key, signing.AuditEntry{
+		At: task.CreatedAt, Actor: "system", Action: "task.created",
+		Detail: strconv.Itoa(len(signees)) + " signees",
+	}, "created")
+	if err != nil {
+		return err
+	}
+	// The last transaction holds the task, its audit entry and the last signees.
+	tail := min(len(items), maxTransactItems-2)
+	head, last := items[:len(items)-tail], items[len(items)-tail:]
+	for start := 0; start < len(head); start += maxTransactItems {
+		chunk := head[start:min(start+maxTransactItems, len(head))]
+		if err := s.writeSignees(ctx, chunk, cd, nil); err != nil {
+			return err
+		}
+	}
+	return s.writeSignees(ctx, last, cd, []types.TransactWriteItem{taskPut, audit})
+}
+
+// writeSignees puts the signees that do not exist yet, with extra actions
+// after them, in one transaction. Signees left by an earlier attempt of the
+// same create are skipped; a signee of another create is ErrConflict; an
+// existing task decides by sameCreate.
+func (s *Store) writeSignees(ctx context.Context, chunk []signeeItem, cd string, extra []types.TransactWriteItem) error {
+	present := map[string]bool{}
+	for attempt := 0; ; attempt++ {
+		var actions []types.TransactWriteItem
+		var written []signeeItem
+		for _, it := range chunk {
+			if present[it.SK] {
+				continue
+			}
+			a, err := s.putNew(it)
+			if err != nil {
+				return err
+			}
+			actions = append(actions, a)
+			written = append(written, it)
+		}
+		actions = append(actions, extra...)
+		if len(actions) == 0 {
+			return nil
+		}
+		err := s.transact(ctx, actions)
+		if err == nil {
+			return nil
+		}
+		reasons, ok := cancellation(err)
+		if !ok || !anyConditionFailed(reasons) || attempt >= 3 {
+			return err
+		}
+		for i, it := range written {
+			old, failed := conditionFailed(reasons, i)
+			if !failed {
+				continue
+			}
+			var prev signeeItem
+			if err := unmarshal(old, &prev); err != nil {
+				return err
+			}
+			if prev.CreateDigest != cd {
+				return fmt.Errorf("signee %s exists from another create of this task: %w", it.Key, signing.ErrConflict)
+			}
+			present[it.SK] = true
+		}
+		if len(extra) > 0 {
+			if old, failed := conditionFailed(reasons, len(written)); failed {
+				var prev taskItem
+				if err := unmarshal(old, &prev); err != nil {
+					return err
+				}
+				var ti taskItem
+				if err := unmarshal(extra[0].Put.Item, &ti); err != nil {
+					return err
+				}
+				return sameCreate(prev, ti.ConfigDigest, ti.SigneesDigest)
+			}
+		}
+	}
+}
+
+// GetTask returns the task.
+func (s *Store) GetTask(ctx context.Context, k signing.TaskKey) (signing.Task, error) {
+	if err := validateKey(k); err != nil {
+		return signing.Task{}, wrap("get task", k, err)
+	}
+	it, found, err := s.getTask(ctx, k)
+	if err != nil {
+		return signing.Task{}, wrap("get task", k, err)
+	}
+	if !found {
+		return signing.Task{}, wrap("get task", k, signing.ErrNotFound)
+	}
+	return it.task(), nil
+}
+
+// SetExecution records the execution ARN once; the same ARN again is a no-op.
+func (s *Store) SetExecution(ctx context.Context, k signing.TaskKey, executionARN string) error {
+	if err := validateKey(k); err != nil {
+		return wrap("set execution", k, err)
+	}
+	if executionARN == "" {
+		return wrap("set execution", k, signing.Invalid("executionArn", "must be set"))
+	}
+	now := s.now()
+	audit, err := s.auditPut(k, signing.AuditEntry{At: now, Actor: "system", Action: "execution.started", Detail: executionARN}, "execution")
+	if err != nil {
+		return wrap("set execution", k, err)
+	}
+	update := types.TransactWriteItem{Update: &types.Update{
+		TableName:           &s.table,
+		Key:                 TaskKey(k),
+		UpdateExpression:    aws.String("SET #arn = :arn, #version = #version + :one, #updated = :now"),
+		ConditionExpression: aws.String("attribute_exists(#pk) AND attribute_not_exists(#arn)"),
+		ExpressionAttributeNames: map[string]string{
+			"#pk": AttrPK, "#arn": AttrExecutionARN, "#version": AttrVersion, "#updated": AttrUpdatedAt,
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":arn": str(executionARN), ":one": n(1), ":now": str(fmtTime(now)),
+		},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}
+	err = s.transact(ctx, []types.TransactWriteItem{update, audit})
+	if reasons, ok := cancellation(err); ok {
+		if old, failed := conditionFailed(reasons, 0); failed {
+			var prev taskItem
+			if len(old) == 0 {
+				return wrap("set execution", k, signing.ErrNotFound)
+			}
+			if uerr := unmarshal(old, &prev); uerr != nil {
+				return wrap("set execution", k, uerr)
+			}
+			if prev.ExecutionARN == executionARN {
+				return nil
+			}
+			return wrap("set execution", k, fmt.Errorf("task runs in another execution: %w", signing.ErrConflict))
+		}
+	}
+	return wrap("set execution", k, err)
+}
+
+// RegisterWait stores the wait token with the same conditional write as the
+// state machine's wait step (RegisterWaitUpdate, RegisterWaitCondition).
+func (s *Store) RegisterWait(ctx context.Context, k signing.TaskKey, token string) error {
+	if err := validateKey(k); err != nil {
+		return wrap("register wait", k, err)
+	}
+	if token == "" {
+		return wrap("register wait", k, signing.Invalid("token", "must be set"))
+	}
+	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                &s.table,
+		Key:                      TaskKey(k),
+		UpdateExpression:         aws.String(RegisterWaitUpdate),
+		ConditionExpression:      aws.String(RegisterWaitCondition),
+		ExpressionAttributeNames: RegisterWaitNames(),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":token": str(token), ":one": n(1), ":zero": n(0), ":collecting": str(string(signing.TaskCollecting)),
+		},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if old, failed := conditionalCheck(err); failed {
+		return wrap("register wait", k, waitRefused(old))
+	}
+	return wrap("register wait", k, err)
+}
+
+// waitRefused explains a refused wait from the task as it was.
+func waitRefused(old map[string]types.AttributeValue) error {
+	if len(old) == 0 {
+		return signing.ErrNotFound
+	}
+	var prev taskItem
+	if err := unmarshal(old, &prev); err != nil {
+		return err
+	}
+	if prev.Status != string(signing.TaskCollecting) {
+		return fmt.Errorf("task is %s: %w", prev.Status, signing.ErrTaskClosed)
+	}
+	return fmt.Errorf("%d signatures pending: %w", prev.Pending, signing.ErrConflict)
+}
+
+// RegisterCompletionWait stores the completion token while the task is collecting.
+func (s *Store) RegisterCompletionWait(ctx context.Context, k signing.TaskKey, token string) error {
+	if err := validateKey(k); err != nil {
+		return wrap("register completion wait", k, err)
+	}
+	if token == "" {
+		return wrap("register completion wait", k, signing.Invalid("token", "must be set"))
+	}
+	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           &s.table,
+		Key:                 TaskKey(k),
+		UpdateExpression:    aws.String("SET #token = :token, #version = #version + :one"),
+		ConditionExpression: aws.String("#status = :collecting"),
+		ExpressionAttributeNames: map[string]string{
+			"#token": AttrCompletionToken, "#version": AttrVersion, "#status": AttrStatus,
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":token": str(token), ":one": n(1), ":collecting": str(string(signing.TaskCollecting)),
+		},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if old, failed := conditionalCheck(err); failed {
+		return wrap("register completion wait", k, waitRefused(old))
+	}
+	return wrap("register completion wait", k, err)
+}
+
+// TakePending reads the pending count p and the receipts due, then lowers
+// pending by p (if it is still at least p) and drops the wait token, which
+// has done its job. A signature landing meanwhile keeps pending above zero,
+// so the next RegisterWait refuses and the workflow comes round again.
+func (s *Store) TakePending(ctx context.Context, k signing.TaskKey) (signing.PendingBatch, error) {
+	if err := validateKey(k); err != nil {
+		return signing.PendingBatch{}, wrap("take pending", k, err)
+	}
+	for attempt := 0; ; attempt++ {
+		it, found, err := s.getTask(ctx, k)
+		if err != nil {
+			return signing.PendingBatch{}, wrap("take pending", k, err)
+		}
+		if !found {
+			return signing.PendingBatch{}, wrap("take pending", k, signing.ErrNotFound)
+		}
+		due, _, err := s.query(ctx, s.prefixQuery(k.InstanceGUID, receiptPrefix(k.TaskID)), 0)
+		if err != nil {
+			return signing.PendingBatch{}, wrap("take pending", k, err)
+		}
+		batch := signing.PendingBatch{NeedReceipt: []signing.SigneeKey{}}
+		for _, d := range due {
+			var r receiptItem
+			if err := unmarshal(d, &r); err != nil {
+				return signing.PendingBatch{}, wrap("take pending", k, err)
+			}
+			batch.NeedReceipt = append(batch.NeedReceipt, signing.SigneeKey(r.SigneeKey))
+		}
+		if it.Pending == 0 && it.WaitToken == "" {
+			batch.Task = it.task()
+			return batch, nil
+		}
+		out, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName:           &s.table,
+			Key:                 TaskKey(k),
+			UpdateExpression:    aws.String("SET #pending = #pending - :p, #version = #version + :one REMOVE #token"),
+			ConditionExpression: aws.String("#pending >= :p"),
+			ExpressionAttributeNames: map[string]string{
+				"#pending": AttrPending, "#version": AttrVersion, "#token": AttrWaitToken,
+			},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":p": n(int64(it.Pending)), ":one": n(1),
+			},
+			ReturnValues: types.ReturnValueAllNew,
+		})
+		if _, failed := conditionalCheck(err); failed && attempt < s.retries {
+			// Another TakePending took some of them meanwhile; read again.
+			if perr := s.pause(ctx, attempt); perr != nil {
+				return signing.PendingBatch{}, wrap("take pending", k, perr)
+			}
+			continue
+		}
+		if err != nil {
+			if _, failed := conditionalCheck(err); failed {
+				err = fmt.Errorf("pending keeps changing: %w: %w", signing.ErrTransient, err)
+			}
+			return signing.PendingBatch{}, wrap("take pending", k, err)
+		}
+		var after taskItem
+		if err := unmarshal(out.Attributes, &after); err != nil {
+			return signing.PendingBatch{}, wrap("take pending", k, err)
+		}
+		batch.Task = after.task()
+		return batch, nil
+	}
+}
+
+// Complete moves the task to completed once every signee has signed and
+// returns (and removes) the stored completion token. Completing a completed
+// task again changes nothing and returns no token.
+func (s *Store) Complete(ctx context.Context, k signing.TaskKey, at time.Time, actor string) (string, error) {
+	if err := validateKey(k); err != nil {
+		return "", wrap("complete task", k, err)
+	}
+	if at.IsZero() {
+		at = s.now()
+	}
+	for attempt := 0; ; attempt++ {
+		it, found, err := s.getTask(ctx, k)
+		if err != nil {
+			return "", wrap("complete task", k, err)
+		}
+		if !found {
+			return "", wrap("complete task", k, signing.ErrNotFound)
+		}
+		if it.Status == string(signing.TaskCompleted) {
+			return "", nil
+		}
+		if err := it.task().CanComplete(); err != nil {
+			return "", wrap("complete task", k, err)
+		}
+		err = s.finish(ctx, it, signing.TaskCompleted, at, actor, "")
+		if errors.Is(err, errTaskChanged) && attempt < s.retries {
+			if perr := s.pause(ctx, attempt); perr != nil {
+				return "", wrap("complete task", k, perr)
+			}
+			continue
+		}
+		if err != nil {
+			return "", wrap("complete task", k, err)
+		}
+		return it.CompletionToken, nil
+	}
+}
+
+// Close rejects or expires the task while it is collecting and returns (and
+// removes) the stored tokens, so each is failed once.
+func (s *Store) Close(ctx context.Context, k signing.TaskKey, status signing.TaskStatus, at time.Time, actor, reason string) (signing.CloseResult, error) {
+	op := "close task"
+	if err := validateKey(k); err != nil {
+		return signing.CloseResult{}, wrap(op, k, err)
+	}
+	if status != signing.TaskRejected && status != signing.TaskExpired {
+		return signing.CloseResult{}, wrap(op, k, signing.Invalid("status", "must be %s or %s", signing.TaskRejected, signing.TaskExpired))
+	}
+	if at.IsZero() {
+		at = s.now()
+	}
+	for attempt := 0; ; attempt++ {
+		it, found, err := s.getTask(ctx, k)
+		if err != nil {
+			return signing.CloseResult{}, wrap(op, k, err)
+		}
+		if !found {
+			return signing.CloseResult{}, wrap(op, k, signing.ErrNotFound)
+		}
+		if it.Status == string(status) {
+			return signing.CloseResult{Task: it.task(), Already: true}, nil
+		}
+		if it.Status != string(signing.TaskCollecting) {
+			return signing.CloseResult{}, wrap(op, k, fmt.Errorf("task is %s: %w", it.Status, signing.ErrTaskClosed))
+		}
+		err = s.finish(ctx, it, status, at, actor, reason)
+		if errors.Is(err, errTaskChanged) && attempt < s.retries {
+			if perr := s.pause(ctx, attempt); perr != nil {
+				return signing.CloseResult{}, wrap(op, k, perr)
+			}
+			continue
+		}
+		if err != nil {
+			return signing.CloseResult{}, wrap(op, k, err)
+		}
+		res := signing.CloseResult{WaitToken: it.WaitToken, CompletionToken: it.CompletionToken}
+		// Signatures may have landed after the read: return the task as closed.
+		after, found, err := s.getTask(ctx, k)
+		if err != nil || !found {
+			after = closed(it, status, at, reason)
+		}
+		res.Task = after.task()
+		return res, nil
+	}
+}
+
+// errTaskChanged means the task's status or tokens changed between read and write.
+var errTaskChanged = errors.New("task changed meanwhile")
+
+// closed returns the task item after finishing it.
+func closed(it taskItem, status signing.TaskStatus, at time.Time, reason string) taskItem {
+	it.Status = string(status)
+	it.ClosedAt, it.UpdatedAt = fmtTime(at), fmtTime(at)
+	it.CloseReason = reason
+	it.Version++
+	it.CompletionToken = ""
+	if status != signing.TaskCompleted {
+		it.WaitToken = ""
+	}
+	return it
+}
+
+// finish moves a collecting task to a final status in one transaction with
+// its audit entry, if its status and tokens are still those of it.
+func (s *Store) finish(ctx context.Context, it taskItem, status signing.TaskStatus, at time.Time, actor, reason string) error {
+	k := signing.TaskKey{InstanceGUID: it.InstanceGUID, TaskID: it.TaskID}
+	if actor == "" {
+		actor = "system"
+	}
+	expr := "SET #status = :status, #closed = :at, #updated = :at, #version = #version + :one"
+	names := map[string]string{
+		"#status": AttrStatus, "#closed": "closedAt", "#updated": AttrUpdatedAt, "#version": AttrVersion,
+		"#ctoken": AttrCompletionToken,
+	}
+	values := map[string]types.AttributeValue{
+		":status": str(string(status)), ":at": str(fmtTime(at)), ":one": n(1),
+		":collecting": str(string(signing.TaskCollecting)),
+	}
+	if reason != "" {
+		expr += ", #reason = :reason"
+		names["#reason"] = "closeReason"
+		values[":reason"] = str(reason)
+	}
+	expr += " REMOVE #ctoken"
+	if status != signing.TaskCompleted {
+		expr += ", #wtoken"
+	}
+	// Signatures may land until the write (they only add to the counts), but
+	// the tokens must be the ones read, or a token stored meanwhile would be
+	// removed without being returned.
+	cond := "#status = :collecting"
+	names["#wtoken"] = AttrWaitToken
+	for _, tk := range []struct{ name, value string }{{"#wtoken", it.WaitToken}, {"#ctoken", it.CompletionToken}} {
+		if tk.value == "" {
+			cond += " AND attribute_not_exists(" + tk.name + ")"
+			continue
+		}
+		v := ":" + tk.name[1:]
+		values[v] = str(tk.value)
+		cond += " AND " + tk.name + " = " + v
+	}
+	update := types.TransactWriteItem{Update: &types.Update{
+		TableName:                           &s.table,
+		Key:                                 TaskKey(k),
+		UpdateExpression:                    aws.String(expr),
+		ConditionExpression:                 aws.String(cond),
+		ExpressionAttributeNames:            names,
+		ExpressionAttributeValues:           values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureNone,
+	}}
+	audit, err := s.auditPut(k, signing.AuditEntry{At: at, Actor: actor, Action: "task." + string(status), Detail: reason}, string(status))
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, []types.TransactWriteItem{update, audit})
+	if reasons, ok := cancellation(err); ok {
+		if _, failed := conditionFailed(reasons, 0); failed {
+			return errTaskChanged
+		}
+		if _, failed := conditionFailed(reasons, 1); failed {
+			return fmt.Errorf("audit entry exists: %w", signing.ErrConflict)
+		}
+	}
+	return err
+}

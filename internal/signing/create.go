@@ -1,0 +1,64 @@
+package signing
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// PrepareCreate validates a task and its signees before a repository stores
+// them, and fills the defaults (version, creation times). Every repository
+// calls it, so they agree on what a valid create is. The execution ARN is
+// recorded separately with SetExecution.
+func PrepareCreate(task Task, signees []Signee, now time.Time) (Task, error) {
+	var errs FieldErrors
+	if err := task.Key.Validate(); err != nil {
+		errs = append(errs, err.(FieldErrors)...)
+	}
+	if task.Instance.InstanceGUID != task.Key.InstanceGUID {
+		errs.Add("instance.instanceGuid", "must equal key.instanceGuid")
+	}
+	if task.Status != TaskCollecting {
+		errs.Add("status", "a new task must be %s", TaskCollecting)
+	}
+	if task.ConfigDigest == "" {
+		task.ConfigDigest = task.Config.Digest()
+	} else if task.ConfigDigest != task.Config.Digest() {
+		errs.Add("configDigest", "must be config.Digest()")
+	}
+	if task.Counts != (Counts{Total: len(signees)}) {
+		errs.Add("counts", "must be total=%d (the number of signees), signed=0, pending=0", len(signees))
+	}
+	seen := make(map[SigneeKey]bool, len(signees))
+	for i, sg := range signees {
+		if err := sg.Validate(); err != nil {
+			var fes FieldErrors
+			if errors.As(err, &fes) {
+				for _, fe := range fes {
+					errs.Add(fmt.Sprintf("signees[%d].%s", i, fe.Field), "%s", fe.Message)
+				}
+			}
+		}
+		if sg.Status != SigneeResolved {
+			errs.Add(fmt.Sprintf("signees[%d].status", i), "a new signee must be %s", SigneeResolved)
+		}
+		if seen[sg.Key] {
+			errs.Add(fmt.Sprintf("signees[%d].key", i), "duplicate signee")
+		}
+		seen[sg.Key] = true
+	}
+	if err := errs.Err(); err != nil {
+		return task, err
+	}
+	if task.Version == 0 {
+		task.Version = 1
+	}
+	if task.CreatedAt.IsZero() {
+		task.CreatedAt = now
+	}
+	if task.UpdatedAt.IsZero() {
+		task.UpdatedAt = task.CreatedAt
+	}
+	task.ExecutionARN, task.ClosedAt, task.CloseReason = "", time.Time{}, ""
+	return task, nil
+}
