@@ -337,6 +337,23 @@ func (s *Store) ListSignatures(ctx context.Context, k signing.TaskKey) ([]signin
 	return out, nil
 }
 
+// GetSignature returns the signature that fulfilled one signee.
+func (s *Store) GetSignature(ctx context.Context, k signing.TaskKey, key signing.SigneeKey) (signing.Signature, error) {
+	subject := k.String() + "/" + string(key)
+	if err := validateSignee(k, key); err != nil {
+		return signing.Signature{}, wrap("get signature", subject, err)
+	}
+	var it signatureItem
+	found, err := s.getItem(ctx, itemKey(instancePK(k.InstanceGUID), signatureSK(k.TaskID, key)), &it)
+	if err != nil {
+		return signing.Signature{}, wrap("get signature", subject, err)
+	}
+	if !found {
+		return signing.Signature{}, wrap("get signature", subject, signing.ErrNotFound)
+	}
+	return it.signature(), nil
+}
+
 // Audit returns the task's audit trail, oldest first (entries at the same
 // instant in a fixed order: organisation signees, person signees, task).
 func (s *Store) Audit(ctx context.Context, k signing.TaskKey) ([]signing.AuditEntry, error) {

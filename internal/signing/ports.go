@@ -108,6 +108,8 @@ type Repository interface {
 	// Close rejects or expires the task if it is collecting and returns the
 	// tokens to fail. Repeating it with the same outcome returns Already.
 	Close(ctx context.Context, key TaskKey, status TaskStatus, at time.Time, actor, reason string) (CloseResult, error)
+	// GetSignature returns the signature that fulfilled one signee.
+	GetSignature(ctx context.Context, key TaskKey, signee SigneeKey) (Signature, error)
 	// ListSignatures returns the task's signatures.
 	ListSignatures(ctx context.Context, key TaskKey) ([]Signature, error)
 	// PendingFor lists the open signing requests addressed to an identity hash.

@@ -541,6 +541,34 @@ func (r *Repo) Close(_ context.Context, k signing.TaskKey, status signing.TaskSt
 	return res, nil
 }
 
+// GetSignature returns the signature that fulfilled one signee.
+func (r *Repo) GetSignature(_ context.Context, k signing.TaskKey, key signing.SigneeKey) (signing.Signature, error) {
+	if err := r.fail("GetSignature"); err != nil {
+		return signing.Signature{}, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	subject := k.String() + "/" + string(key)
+	if _, err := r.signee(k, key); err != nil {
+		return signing.Signature{}, wrap("get signature", subject, err)
+	}
+	sig, ok := r.lookupSignature(k, key)
+	if !ok {
+		return signing.Signature{}, wrap("get signature", subject, signing.ErrNotFound)
+	}
+	return cloneSignature(sig), nil
+}
+
+// lookupSignature returns the signature of a signee; the caller holds r.mu.
+func (r *Repo) lookupSignature(k signing.TaskKey, key signing.SigneeKey) (signing.Signature, bool) {
+	ts, err := r.lookup(k)
+	if err != nil {
+		return signing.Signature{}, false
+	}
+	sig, ok := ts.signatures[key]
+	return sig, ok
+}
+
 // ListSignatures returns the signatures ordered by signee key.
 func (r *Repo) ListSignatures(_ context.Context, k signing.TaskKey) ([]signing.Signature, error) {
 	if err := r.fail("ListSignatures"); err != nil {

@@ -32,6 +32,7 @@ func Run(t *testing.T, newRepo NewRepo) {
 	t.Run("Complete", func(t *testing.T) { t.Parallel(); testComplete(t, newRepo) })
 	t.Run("Close", func(t *testing.T) { t.Parallel(); testClose(t, newRepo) })
 	t.Run("ListSignatures", func(t *testing.T) { t.Parallel(); testListSignatures(t, newRepo) })
+	t.Run("GetSignature", func(t *testing.T) { t.Parallel(); testGetSignature(t, newRepo) })
 	t.Run("PendingFor", func(t *testing.T) { t.Parallel(); testPendingFor(t, newRepo) })
 	t.Run("Audit", func(t *testing.T) { t.Parallel(); testAudit(t, newRepo) })
 	t.Run("Concurrency", func(t *testing.T) { t.Parallel(); RunConcurrency(t, newRepo) })
@@ -956,6 +957,40 @@ func testListSignatures(t *testing.T, newRepo NewRepo) {
 			t.Fatal(err)
 		}
 		SameJSON(t, "ListSignatures()", got, want)
+	})
+}
+
+func testGetSignature(t *testing.T, newRepo NewRepo) {
+	repo := newRepo(t)
+	t.Run("signed", func(t *testing.T) {
+		t.Parallel()
+		f := Create(t, repo, 2)
+		f.Reach(t, 1, signing.SigneeDelegated)
+		want := f.Signature(1)
+		if _, err := repo.RecordSignature(ctx, want); err != nil {
+			t.Fatal(err)
+		}
+		got, err := repo.GetSignature(ctx, f.Key(), want.SigneeKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		SameJSON(t, "GetSignature()", got, want)
+	})
+	t.Run("not_signed", func(t *testing.T) {
+		t.Parallel()
+		f := Create(t, repo, 1)
+		if _, err := repo.GetSignature(ctx, f.Key(), f.Signature(0).SigneeKey); !errors.Is(err, signing.ErrNotFound) {
+			t.Errorf("GetSignature() of an unsigned signee: err = %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("unknown_task", func(t *testing.T) {
+		t.Parallel()
+		f := Create(t, repo, 1)
+		k := f.Key()
+		k.TaskID = "OtherTask"
+		if _, err := repo.GetSignature(ctx, k, f.Signature(0).SigneeKey); !errors.Is(err, signing.ErrNotFound) {
+			t.Errorf("GetSignature() of an unknown task: err = %v, want ErrNotFound", err)
+		}
 	})
 }
 

@@ -1,0 +1,315 @@
+package signing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/signingflow/signing/internal/ident"
+)
+
+// Caller is the person calling the API, as the token describes them.
+type Caller struct {
+	Person ident.NationalID
+	// UserID is the platform user ID, if the token has one.
+	UserID string
+	// PartyID and PartyUUID are the person's own register party.
+	PartyID   int64
+	PartyUUID string
+	Name      string
+}
+
+// Validate reports a caller without an identity.
+func (c Caller) Validate() error {
+	if c.Person.IsZero() {
+		return fmt.Errorf("the token names no person: %w", ErrUnauthenticated)
+	}
+	return nil
+}
+
+// SignInput asks to sign a task, for oneself or on behalf of an organisation.
+type SignInput struct {
+	Task   TaskKey
+	Caller Caller
+	// OnBehalfOf is the organisation number signed for; empty signs for oneself.
+	OnBehalfOf string
+	// Instance, when set, must match the task's instance (a mismatch is ErrNotFound).
+	Instance *InstanceRef
+}
+
+// SignResult is a recorded signature and whether the workflow was woken.
+type SignResult struct {
+	Signature Signature
+	// WakeErr is set when the waiting workflow could not be resumed; the
+	// workflow's wait times out and looks again, so signing still succeeded.
+	WakeErr error
+}
+
+// Sign records the caller's signature: only a delegated signee, or a person
+// with a signing role for an organisation signee, may sign, once, while the
+// task collects signatures. The signature covers the SHA-256 of every data
+// element of the task's data types to sign.
+func (s *Service) Sign(ctx context.Context, in SignInput) (SignResult, error) {
+	if err := in.Caller.Validate(); err != nil {
+		return SignResult{}, err
+	}
+	task, err := s.taskFor(ctx, in.Task, in.Instance)
+	if err != nil {
+		return SignResult{}, err
+	}
+	if !task.Status.Open() {
+		return SignResult{}, closedError(task)
+	}
+	sg, org, err := s.signeeFor(ctx, task, in.Caller, in.OnBehalfOf)
+	if err != nil {
+		return SignResult{}, err
+	}
+	if sg.Status.HasSigned() {
+		return SignResult{}, fmt.Errorf("signee %s has signed already: %w", sg.Key, ErrConflict)
+	}
+	if apply, _ := Plan(sg.Status, SigneeSigned); !apply {
+		return SignResult{}, fmt.Errorf("signee %s is %s and may not sign: %w", sg.Key, sg.Status, ErrForbidden)
+	}
+	digests, err := s.digests(ctx, task)
+	if err != nil {
+		return SignResult{}, err
+	}
+	name := in.Caller.Name
+	if name == "" && sg.Kind == SigneePerson {
+		name = sg.DisplayName
+	}
+	sig := Signature{
+		Task:      task.Key,
+		SigneeKey: sg.Key,
+		Signer: Signer{
+			IdentityHash: s.Identities.Person(in.Caller.Person),
+			MaskedID:     in.Caller.Person.Masked(),
+			Name:         name,
+			UserID:       in.Caller.UserID,
+			PartyID:      in.Caller.PartyID,
+			PartyUUID:    in.Caller.PartyUUID,
+		},
+		OnBehalfOf: org,
+		SignedAt:   s.Clock.Now().UTC(),
+		Digests:    digests,
+	}
+	if sig.Signer.PartyUUID == "" && sg.Kind == SigneePerson {
+		sig.Signer.PartyID, sig.Signer.PartyUUID = sg.PartyID, sg.PartyUUID
+	}
+	res, err := s.Repo.RecordSignature(ctx, sig)
+	if err != nil {
+		return SignResult{}, err
+	}
+	out := SignResult{Signature: sig}
+	if res.WaitToken != "" {
+		out.WakeErr = s.Workflow.Resume(ctx, res.WaitToken, map[string]string{"event": "signed", "signee": string(sg.Key)})
+	}
+	return out, nil
+}
+
+// taskFor returns the task, checking it belongs to instance when given.
+func (s *Service) taskFor(ctx context.Context, key TaskKey, instance *InstanceRef) (Task, error) {
+	if err := key.Validate(); err != nil {
+		return Task{}, err
+	}
+	task, err := s.Repo.GetTask(ctx, key)
+	if err != nil {
+		return Task{}, err
+	}
+	if instance != nil && *instance != task.Instance {
+		// Another party or app with the same instance GUID: do not reveal the task exists.
+		return Task{}, fmt.Errorf("task %s: %w", key, ErrNotFound)
+	}
+	return task, nil
+}
+
+// signeeFor finds the signee the caller acts as: themself, or an
+// organisation they hold a signing role for.
+func (s *Service) signeeFor(ctx context.Context, task Task, caller Caller, onBehalfOf string) (Signee, string, error) {
+	if onBehalfOf == "" {
+		key, err := NewSigneeKey(SigneePerson, s.Identities.Person(caller.Person))
+		if err != nil {
+			return Signee{}, "", err
+		}
+		sg, err := s.Repo.GetSignee(ctx, task.Key, key)
+		if errors.Is(err, ErrNotFound) {
+			return Signee{}, "", fmt.Errorf("the caller is not a signee of task %s: %w", task.Key, ErrForbidden)
+		}
+		return sg, "", err
+	}
+	org, err := ident.ParseOrgNumber(onBehalfOf)
+	if err != nil {
+		return Signee{}, "", &FieldError{Field: "onBehalfOf", Err: err}
+	}
+	key, err := NewSigneeKey(SigneeOrganisation, s.Identities.Organisation(org))
+	if err != nil {
+		return Signee{}, "", err
+	}
+	sg, err := s.Repo.GetSignee(ctx, task.Key, key)
+	if errors.Is(err, ErrNotFound) {
+		return Signee{}, "", fmt.Errorf("organisation %s is not a signee of task %s: %w", org, task.Key, ErrForbidden)
+	}
+	if err != nil {
+		return Signee{}, "", err
+	}
+	ok, err := s.Register.CanSignFor(ctx, caller.Person, org)
+	if err != nil {
+		return Signee{}, "", err
+	}
+	if !ok {
+		return Signee{}, "", fmt.Errorf("the caller holds no role that may sign for organisation %s: %w", org, ErrForbidden)
+	}
+	return sg, org.String(), nil
+}
+
+// digests hashes every data element of the task's data types to sign, in
+// the configured order and, within a type, in the order created.
+func (s *Service) digests(ctx context.Context, task Task) ([]DataElementDigest, error) {
+	inst, err := s.Storage.GetInstance(ctx, task.Instance)
+	if err != nil {
+		return nil, fmt.Errorf("get instance %s: %w", task.Instance.InstanceID(), err)
+	}
+	var out []DataElementDigest
+	for _, dataType := range task.Config.DataTypesToSign {
+		var els []DataElement
+		for _, el := range inst.Data {
+			if el.DataType == dataType {
+				els = append(els, el)
+			}
+		}
+		slices.SortStableFunc(els, func(a, b DataElement) int { return a.Created.Compare(b.Created) })
+		for _, el := range els {
+			d, err := s.digest(ctx, task.Instance, el)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, d)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("the instance has no data elements of the types to sign %v: %w", task.Config.DataTypesToSign, ErrConflict)
+	}
+	return out, nil
+}
+
+// digest streams one data element through SHA-256.
+func (s *Service) digest(ctx context.Context, ref InstanceRef, el DataElement) (DataElementDigest, error) {
+	rc, _, err := s.Storage.ReadData(ctx, ref, el.ID)
+	if err != nil {
+		return DataElementDigest{}, fmt.Errorf("read data element %s: %w", el.ID, err)
+	}
+	defer rc.Close()
+	d, err := DigestReader(el.ID, el.DataType, rc)
+	if err != nil {
+		return DataElementDigest{}, fmt.Errorf("read data element %s: %w: %w", el.ID, ErrTransient, err)
+	}
+	return d, nil
+}
+
+// RejectInput asks to reject a task.
+type RejectInput struct {
+	Task     TaskKey
+	Caller   Caller
+	Instance *InstanceRef
+	// Reason is a short, personal-data-free reason.
+	Reason string
+}
+
+// Reject closes the task as rejected and fails the workflow's waits with
+// the Signing.Rejected error. The instance owner may reject; so may a
+// delegated signee who was given the "reject" action.
+func (s *Service) Reject(ctx context.Context, in RejectInput) (CloseResult, error) {
+	if err := in.Caller.Validate(); err != nil {
+		return CloseResult{}, err
+	}
+	task, err := s.taskFor(ctx, in.Task, in.Instance)
+	if err != nil {
+		return CloseResult{}, err
+	}
+	if !task.Status.Open() {
+		return CloseResult{}, closedError(task)
+	}
+	if !s.isOwner(task, in.Caller) {
+		sg, _, err := s.signeeFor(ctx, task, in.Caller, "")
+		if err != nil {
+			return CloseResult{}, err
+		}
+		if !slices.Contains(sg.AdditionalActions, "reject") || sg.DelegatedAt.IsZero() {
+			return CloseResult{}, fmt.Errorf("signee %s may not reject task %s: %w", sg.Key, task.Key, ErrForbidden)
+		}
+	}
+	reason := in.Reason
+	if reason == "" {
+		reason = "rejected"
+	}
+	res, err := s.Repo.Close(ctx, task.Key, TaskRejected, s.Clock.Now(), s.Identities.Person(in.Caller.Person), reason)
+	if err != nil {
+		return CloseResult{}, err
+	}
+	return res, s.failWaits(ctx, res, ErrorRejected, "the signing task was rejected")
+}
+
+// isOwner reports whether the caller is the instance owner.
+func (s *Service) isOwner(task Task, c Caller) bool {
+	return c.PartyUUID != "" && c.PartyUUID == task.OwnerPartyUUID
+}
+
+// The error names the workflow's waits are failed with; the state machine
+// matches them with ErrorEquals.
+const (
+	ErrorRejected = "Signing.Rejected"
+	ErrorExpired  = "Signing.Expired"
+)
+
+// failWaits fails the stored workflow waits of a closed task.
+func (s *Service) failWaits(ctx context.Context, res CloseResult, name, cause string) error {
+	var errs []error
+	for _, token := range []string{res.WaitToken, res.CompletionToken} {
+		if token == "" {
+			continue
+		}
+		if err := s.Workflow.Fail(ctx, token, name, cause); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		// The task is closed; the workflow's wait times out and sees it.
+		return fmt.Errorf("task %s closed, but the workflow was not told: %w", res.Task.Key, err)
+	}
+	return nil
+}
+
+// CompleteInput asks to complete a task whose signatures are all in.
+type CompleteInput struct {
+	Task     TaskKey
+	Caller   Caller
+	Instance *InstanceRef
+}
+
+// Complete is the submitter's "process next": only the instance owner may
+// complete, and only when every signee has signed. It resumes the workflow's
+// completion wait.
+func (s *Service) Complete(ctx context.Context, in CompleteInput) error {
+	if err := in.Caller.Validate(); err != nil {
+		return err
+	}
+	task, err := s.taskFor(ctx, in.Task, in.Instance)
+	if err != nil {
+		return err
+	}
+	if !s.isOwner(task, in.Caller) {
+		return fmt.Errorf("only the instance owner may complete task %s: %w", task.Key, ErrForbidden)
+	}
+	if err := task.CanComplete(); err != nil {
+		return err
+	}
+	token, err := s.Repo.Complete(ctx, task.Key, s.Clock.Now(), s.Identities.Person(in.Caller.Person))
+	if err != nil {
+		return err
+	}
+	if token == "" {
+		return nil
+	}
+	return s.Workflow.Resume(ctx, token, map[string]string{"event": "completed"})
+}

@@ -1,0 +1,285 @@
+package signing_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/signingflow/signing/internal/platform/emulator"
+	"github.com/signingflow/signing/internal/signees"
+	"github.com/signingflow/signing/internal/signing"
+)
+
+const companyOrg = "312847612"
+
+func TestService_Sign(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	h.ready(t)
+	if err := h.repo.RegisterWait(ctx, foundersTask, "wait-token-1"); err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := h.svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: ola(t)})
+	if err != nil {
+		t.Fatalf("Sign() error = %v", err)
+	}
+	if got.WakeErr != nil || len(h.wf.resumed) != 1 || h.wf.resumed[0] != "wait-token-1" {
+		t.Errorf("the waiting workflow was not resumed: %v %v", got.WakeErr, h.wf.resumed)
+	}
+	sig := got.Signature
+	if sig.OnBehalfOf != "" || sig.Signer.MaskedID != "029190*****" || sig.Signer.PartyUUID != olaUUID || len(sig.Digests) != 1 {
+		t.Errorf("signature = %+v", sig)
+	}
+	// The digest is the SHA-256 of the stored PDF.
+	for _, d := range h.emu.Data() {
+		if d.ID == sig.Digests[0].DataElementID {
+			sum := sha256.Sum256(d.Bytes)
+			if want := hex.EncodeToString(sum[:]); sig.Digests[0].SHA256 != want || sig.Digests[0].DataType != "ref-data-as-pdf" {
+				t.Errorf("digest = %+v, want sha256 %s of ref-data-as-pdf", sig.Digests[0], want)
+			}
+		}
+	}
+
+	if _, err := h.svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: ola(t)}); !errors.Is(err, signing.ErrConflict) {
+		t.Errorf("second Sign() error = %v, want ErrConflict", err)
+	}
+	forCompany, err := h.svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: kari(t), OnBehalfOf: "312 847 612"})
+	if err != nil || forCompany.Signature.OnBehalfOf != companyOrg {
+		t.Fatalf("Sign() for the company = %+v, %v", forCompany, err)
+	}
+	task, _ := h.repo.GetTask(ctx, foundersTask)
+	if task.Counts.Signed != 2 || task.Counts.Pending != 2 {
+		t.Errorf("counts = %+v, want 2 signed, 2 pending", task.Counts)
+	}
+}
+
+func TestService_Sign_refused(t *testing.T) {
+	t.Parallel()
+	otherInstance := foundersInstance
+	otherInstance.PartyID = 50002
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T, h *harness)
+		in      func(t *testing.T) signing.SignInput
+		wantErr error
+	}{
+		{
+			name:    "no_person_in_token",
+			in:      func(*testing.T) signing.SignInput { return signing.SignInput{Task: foundersTask} },
+			wantErr: signing.ErrUnauthenticated,
+		},
+		{
+			name:    "unknown_task",
+			in:      func(t *testing.T) signing.SignInput { return signing.SignInput{Task: signing.TaskKey{InstanceGUID: foundersTask.InstanceGUID, TaskID: "Other"}, Caller: ola(t)} },
+			wantErr: signing.ErrNotFound,
+		},
+		{
+			name:    "tampered_party_id",
+			in:      func(t *testing.T) signing.SignInput { return signing.SignInput{Task: foundersTask, Caller: ola(t), Instance: &otherInstance} },
+			wantErr: signing.ErrNotFound,
+		},
+		{
+			name: "not_a_signee",
+			in: func(t *testing.T) signing.SignInput {
+				return signing.SignInput{Task: foundersTask, Caller: caller(t, "31129956715", "", "Someone Else")}
+			},
+			wantErr: signing.ErrForbidden,
+		},
+		{
+			name:    "no_role_for_the_organisation",
+			in:      func(t *testing.T) signing.SignInput { return signing.SignInput{Task: foundersTask, Caller: ola(t), OnBehalfOf: companyOrg} },
+			wantErr: signing.ErrForbidden,
+		},
+		{
+			name:    "organisation_not_a_signee",
+			in:      func(t *testing.T) signing.SignInput { return signing.SignInput{Task: foundersTask, Caller: kari(t), OnBehalfOf: "974760673"} },
+			wantErr: signing.ErrForbidden,
+		},
+		{
+			name:    "malformed_org_number",
+			in:      func(t *testing.T) signing.SignInput { return signing.SignInput{Task: foundersTask, Caller: kari(t), OnBehalfOf: "12345"} },
+			wantErr: signing.ErrInvalid,
+		},
+		{
+			name: "task_rejected",
+			setup: func(t *testing.T, h *harness) {
+				if _, err := h.svc.Reject(context.Background(), signing.RejectInput{Task: foundersTask, Caller: kari(t)}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			in:      func(t *testing.T) signing.SignInput { return signing.SignInput{Task: foundersTask, Caller: ola(t)} },
+			wantErr: signing.ErrRejected,
+		},
+		{
+			name: "storage_down",
+			setup: func(t *testing.T, h *harness) {
+				if err := h.emu.InjectFault(emulator.Fault{Operation: emulator.OpReadData, Status: 503}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			in:      func(t *testing.T) signing.SignInput { return signing.SignInput{Task: foundersTask, Caller: ola(t)} },
+			wantErr: signing.ErrTransient,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			h.ready(t)
+			if tt.setup != nil {
+				tt.setup(t, h)
+			}
+			_, err := h.svc.Sign(context.Background(), tt.in(t))
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Sign() error = %v, want %v", err, tt.wantErr)
+			}
+			sigs, _ := h.repo.ListSignatures(context.Background(), foundersTask)
+			if len(sigs) != 0 {
+				t.Errorf("a refused Sign() recorded %d signatures", len(sigs))
+			}
+		})
+	}
+}
+
+func TestService_Sign_beforeDelegation(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start(t)
+	if _, err := h.svc.Sign(context.Background(), signing.SignInput{Task: foundersTask, Caller: ola(t)}); !errors.Is(err, signing.ErrForbidden) {
+		t.Errorf("Sign() before delegation: err = %v, want ErrForbidden", err)
+	}
+}
+
+func TestService_Sign_concurrent(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.ready(t)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var ok, conflicts int
+	for range 20 {
+		wg.Go(func() {
+			_, err := h.svc.Sign(context.Background(), signing.SignInput{Task: foundersTask, Caller: ola(t)})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				ok++
+			case errors.Is(err, signing.ErrConflict):
+				conflicts++
+			default:
+				t.Errorf("Sign() error = %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if ok != 1 || conflicts != 19 {
+		t.Errorf("%d signed, %d conflicts; want 1 and 19", ok, conflicts)
+	}
+}
+
+func TestService_Reject(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		caller  func(t *testing.T) signing.Caller
+		actions []string
+		wantErr error
+	}{
+		{name: "owner_may_reject", caller: kari},
+		{name: "signee_without_reject_action", caller: ola, wantErr: signing.ErrForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			h.ready(t)
+			ctx := context.Background()
+			if err := h.repo.RegisterWait(ctx, foundersTask, "wait-token"); err != nil {
+				t.Fatal(err)
+			}
+			_, err := h.svc.Reject(ctx, signing.RejectInput{Task: foundersTask, Caller: tt.caller(t)})
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
+				t.Fatalf("Reject() error = %v, want %v", err, tt.wantErr)
+			}
+			task, _ := h.repo.GetTask(ctx, foundersTask)
+			if tt.wantErr != nil {
+				if task.Status != signing.TaskCollecting || len(h.wf.failed) != 0 {
+					t.Errorf("a refused Reject() changed the task: %s, failed %v", task.Status, h.wf.failed)
+				}
+				return
+			}
+			if task.Status != signing.TaskRejected || h.wf.failed["wait-token"] != signing.ErrorRejected {
+				t.Errorf("after Reject(): status %s, failed tokens %v", task.Status, h.wf.failed)
+			}
+			if _, err := h.svc.Reject(ctx, signing.RejectInput{Task: foundersTask, Caller: kari(t)}); !errors.Is(err, signing.ErrTaskClosed) {
+				t.Errorf("second Reject() error = %v, want ErrTaskClosed", err)
+			}
+		})
+	}
+}
+
+func TestService_Reject_signeeWithRejectAction(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	spec := signees.Founders().Spec()
+	spec.ID, spec.AdditionalActions = "founders-may-reject", []string{"reject"}
+	withReject, err := signees.NewConfigured(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := signees.NewRegistry(withReject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.svc.Signees.(*signees.Source).Registry = reg
+	h.cfg.SigneeProviderID = spec.ID
+	h.ready(t)
+	if got := h.emu.Delegations(); len(got) != 6 {
+		t.Errorf("delegations = %d, want Ola and the company × (read, sign, reject)", len(got))
+	}
+	if _, err := h.svc.Reject(context.Background(), signing.RejectInput{Task: foundersTask, Caller: ola(t), Reason: "wrong company name"}); err != nil {
+		t.Fatalf("Reject() by a signee with the reject action: %v", err)
+	}
+	task, _ := h.repo.GetTask(context.Background(), foundersTask)
+	if task.Status != signing.TaskRejected || task.CloseReason != "wrong company name" {
+		t.Errorf("task = %s (%q), want rejected with the reason", task.Status, task.CloseReason)
+	}
+}
+
+func TestService_Complete(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	h.ready(t)
+	if err := h.svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: kari(t)}); !errors.Is(err, signing.ErrConflict) {
+		t.Fatalf("Complete() before anyone signed: err = %v, want ErrConflict", err)
+	}
+	for _, in := range []signing.SignInput{
+		{Task: foundersTask, Caller: kari(t)},
+		{Task: foundersTask, Caller: ola(t)},
+		{Task: foundersTask, Caller: kari(t), OnBehalfOf: companyOrg},
+	} {
+		if _, err := h.svc.Sign(ctx, in); err != nil {
+			t.Fatalf("Sign(%+v) error = %v", in.OnBehalfOf, err)
+		}
+	}
+	if err := h.repo.RegisterCompletionWait(ctx, foundersTask, "completion-token"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: ola(t)}); !errors.Is(err, signing.ErrForbidden) {
+		t.Errorf("Complete() by a signee who does not own the instance: err = %v, want ErrForbidden", err)
+	}
+	if err := h.svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: kari(t)}); err != nil {
+		t.Fatalf("Complete() error = %v", err)
+	}
+	task, _ := h.repo.GetTask(ctx, foundersTask)
+	if task.Status != signing.TaskCompleted || len(h.wf.resumed) != 1 || h.wf.resumed[0] != "completion-token" {
+		t.Errorf("after Complete(): status %s, resumed %v", task.Status, h.wf.resumed)
+	}
+}

@@ -1,0 +1,293 @@
+package signing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/signingflow/signing/internal/texts"
+)
+
+// StartInput starts a signing task; the process engine's execution input carries it.
+type StartInput struct {
+	Instance InstanceRef
+	TaskID   string
+	Config   Config
+	// Deadline, when set, expires the task.
+	Deadline     time.Time
+	ExecutionARN string
+}
+
+// StartResult is what the workflow needs after the task started.
+type StartResult struct {
+	Task    TaskKey     `json:"task"`
+	Signees []SigneeKey `json:"signees"`
+}
+
+// Start resolves the signees of the task, looks each up in the register and
+// stores the task with them. Repeating it returns the stored task's signees.
+func (s *Service) Start(ctx context.Context, in StartInput) (StartResult, error) {
+	key := TaskKey{InstanceGUID: in.Instance.InstanceGUID, TaskID: in.TaskID}
+	if existing, err := s.Repo.GetTask(ctx, key); err == nil {
+		if existing.ConfigDigest != in.Config.Digest() {
+			return StartResult{}, fmt.Errorf("start %s: the task exists with another configuration: %w", key, ErrConflict)
+		}
+		return s.signeeKeys(ctx, key)
+	} else if !errors.Is(err, ErrNotFound) {
+		return StartResult{}, fmt.Errorf("start %s: %w", key, err)
+	}
+	now := s.Clock.Now()
+	task, err := NewTask(in.Instance, in.TaskID, in.Config, 0, in.Deadline, now)
+	if err != nil {
+		return StartResult{}, err
+	}
+	if !in.Config.RuntimeDelegated() {
+		return StartResult{}, Invalid("config.signeeProviderId", "runtime-delegated signing needs signeeProviderId and signeeStatesDataTypeId")
+	}
+	inst, err := s.Storage.GetInstance(ctx, in.Instance)
+	if err != nil {
+		return StartResult{}, fmt.Errorf("start %s: get instance: %w", key, err)
+	}
+	if inst.OwnerPartyUUID == "" {
+		return StartResult{}, fmt.Errorf("start %s: the instance owner has no party UUID: %w", key, ErrInvalid)
+	}
+	cands, err := s.Signees.Candidates(ctx, in.Config, inst)
+	if err != nil {
+		return StartResult{}, fmt.Errorf("start %s: %w", key, err)
+	}
+	signees, err := s.lookupAll(ctx, cands)
+	if err != nil {
+		return StartResult{}, fmt.Errorf("start %s: %w", key, err)
+	}
+	task.OwnerPartyUUID = inst.OwnerPartyUUID
+	task.Counts.Total = len(signees)
+	if err := s.Repo.CreateTask(ctx, task, signees); err != nil {
+		return StartResult{}, fmt.Errorf("start %s: %w", key, err)
+	}
+	if in.ExecutionARN != "" {
+		if err := s.Repo.SetExecution(ctx, key, in.ExecutionARN); err != nil {
+			return StartResult{}, fmt.Errorf("start %s: %w", key, err)
+		}
+	}
+	out := StartResult{Task: key, Signees: make([]SigneeKey, len(signees))}
+	for i, sg := range signees {
+		out.Signees[i] = sg.Key
+	}
+	return out, nil
+}
+
+// signeeKeys lists every signee key of a stored task.
+func (s *Service) signeeKeys(ctx context.Context, key TaskKey) (StartResult, error) {
+	out := StartResult{Task: key, Signees: []SigneeKey{}}
+	err := s.eachSignee(ctx, key, func(sg Signee) error {
+		out.Signees = append(out.Signees, sg.Key)
+		return nil
+	})
+	return out, err
+}
+
+// eachSignee calls fn for every signee of the task, page by page.
+func (s *Service) eachSignee(ctx context.Context, key TaskKey, fn func(Signee) error) error {
+	page := Page{}
+	for {
+		list, next, err := s.Repo.ListSignees(ctx, key, page)
+		if err != nil {
+			return fmt.Errorf("list signees of %s: %w", key, err)
+		}
+		for _, sg := range list {
+			if err := fn(sg); err != nil {
+				return err
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		page.Token = next
+	}
+}
+
+// lookupAll looks every candidate up in the register, a few at a time.
+func (s *Service) lookupAll(ctx context.Context, cands []Candidate) ([]Signee, error) {
+	out := make([]Signee, len(cands))
+	g, gctx := errgroup.WithContext(ctx)
+	limit := s.Settings.LookupConcurrency
+	if limit <= 0 {
+		limit = 8
+	}
+	g.SetLimit(limit)
+	for i, c := range cands {
+		g.Go(func() error {
+			sg, err := s.lookup(gctx, c)
+			if err != nil {
+				return &FieldError{Field: fmt.Sprintf("signees[%d]", i), Message: "register lookup: " + err.Error(), Err: err}
+			}
+			out[i] = sg
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// lookup turns a candidate into a signee: register party, keyed hash, masked
+// identity, and (for organisations) contact details the provider left empty.
+func (s *Service) lookup(ctx context.Context, c Candidate) (Signee, error) {
+	var (
+		party        Party
+		hash, masked string
+		err          error
+	)
+	comm := c.Communication
+	sg := Signee{Kind: c.Kind, AdditionalActions: c.AdditionalActions, Status: SigneeResolved}
+	switch c.Kind {
+	case SigneePerson:
+		party, err = s.Register.LookupPerson(ctx, c.Person, c.LastName)
+		hash, masked = s.Identities.Person(c.Person), c.Person.Masked()
+	case SigneeOrganisation:
+		party, err = s.Register.LookupOrganisation(ctx, c.Org)
+		hash, masked = s.Identities.Organisation(c.Org), c.Org.String()
+		sg.OrgNumber = c.Org.String()
+		if comm.Email == "" {
+			comm.Email = party.Email
+		}
+		if comm.Mobile == "" {
+			comm.Mobile = party.Mobile
+		}
+	default:
+		return Signee{}, Invalid("kind", "unknown signee kind %q", c.Kind)
+	}
+	if err != nil {
+		return Signee{}, err
+	}
+	if sg.Key, err = NewSigneeKey(c.Kind, hash); err != nil {
+		return Signee{}, err
+	}
+	sg.DisplayName = party.Name
+	if sg.DisplayName == "" {
+		sg.DisplayName = c.Name
+	}
+	sg.MaskedID, sg.IdentityHash = masked, hash
+	sg.PartyID, sg.PartyUUID = party.PartyID, party.PartyUUID
+	sg.Communication = comm
+	return sg, sg.Validate()
+}
+
+// openSignee returns the task and signee if the task still collects
+// signatures; ok is false (with a nil error) when it does not.
+func (s *Service) openSignee(ctx context.Context, key TaskKey, sk SigneeKey) (Task, Signee, bool, error) {
+	task, err := s.Repo.GetTask(ctx, key)
+	if err != nil {
+		return Task{}, Signee{}, false, err
+	}
+	sg, err := s.Repo.GetSignee(ctx, key, sk)
+	if err != nil {
+		return Task{}, Signee{}, false, err
+	}
+	return task, sg, task.Status.Open(), nil
+}
+
+// Delegate grants the signee read, sign and any additional actions on the
+// task. A delegation the platform refuses for good is recorded on the signee
+// as a failure; a transient failure is returned for the workflow to retry.
+func (s *Service) Delegate(ctx context.Context, key TaskKey, sk SigneeKey) (Signee, error) {
+	task, sg, open, err := s.openSignee(ctx, key, sk)
+	if err != nil || !open || sg.Status != SigneeResolved {
+		return sg, err
+	}
+	if sg.PartyUUID == task.OwnerPartyUUID {
+		// The instance owner holds the rights already; there is nothing to delegate.
+		return s.Repo.UpdateSignee(ctx, key, sk, Transition{To: SigneeDelegated, At: s.Clock.Now()})
+	}
+	err = s.Access.Delegate(ctx, Delegation{
+		Instance: task.Instance, TaskID: key.TaskID,
+		FromPartyUUID: task.OwnerPartyUUID, ToPartyUUID: sg.PartyUUID, Actions: sg.Actions(),
+	})
+	if permanent(err) {
+		return s.fail(ctx, key, sk, "delegate", err)
+	}
+	if err != nil {
+		return sg, fmt.Errorf("delegate %s/%s: %w", key, sk, err)
+	}
+	return s.Repo.UpdateSignee(ctx, key, sk, Transition{To: SigneeDelegated, At: s.Clock.Now()})
+}
+
+// fail records that step failed for good for the signee.
+func (s *Service) fail(ctx context.Context, key TaskKey, sk SigneeKey, step string, cause error) (Signee, error) {
+	return s.Repo.UpdateSignee(ctx, key, sk, Transition{To: SigneeFailed, At: s.Clock.Now(), Step: step, Reason: reason(cause)})
+}
+
+// reason shortens an error to a failure reason for the signee's record.
+func reason(err error) string {
+	msg := err.Error()
+	const max = 300
+	if len(msg) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "…"
+	}
+	return msg
+}
+
+// Notify sends the signee the call-to-action message and queues the email
+// and SMS notification. A message the platform refuses for good, or a
+// missing correspondence resource, is recorded as a failure.
+func (s *Service) Notify(ctx context.Context, key TaskKey, sk SigneeKey) (Signee, error) {
+	task, sg, open, err := s.openSignee(ctx, key, sk)
+	if err != nil || !open || sg.Status != SigneeDelegated {
+		return sg, err
+	}
+	resource, ok := task.Config.CorrespondenceResourceFor(s.Settings.Environment)
+	if !ok {
+		return s.fail(ctx, key, sk, "notify", fmt.Errorf("no correspondence resource is configured for environment %q", s.Settings.Environment))
+	}
+	lang := s.language()
+	vars, res, err := s.vars(ctx, task.Instance, lang)
+	if err != nil {
+		return sg, fmt.Errorf("notify %s/%s: %w", key, sk, err)
+	}
+	c := sg.Communication
+	vars.Args = c.TextArgs
+	cta := texts.CallToAction(res, lang, texts.CTAKeys{
+		InboxTitle: c.InboxTitleKey, InboxSummary: c.InboxSummaryKey, InboxBody: c.InboxBodyKey,
+		EmailSubject: c.EmailSubjectKey, EmailBody: c.EmailBodyKey, SMSBody: c.SMSBodyKey,
+	}, vars)
+	id, err := s.Correspondence.Send(ctx, Message{
+		IdempotencyKey:   idempotencyKey("cta", key, string(sk)),
+		Resource:         resource,
+		SendersReference: task.Instance.InstanceID(),
+		RecipientUUID:    sg.PartyUUID,
+		Language:         cta.Language,
+		Title:            cta.Title,
+		Summary:          cta.Summary,
+		Body:             cta.Body,
+	})
+	if permanent(err) {
+		return s.fail(ctx, key, sk, "notify", err)
+	}
+	if err != nil {
+		return sg, fmt.Errorf("notify %s/%s: send message: %w", key, sk, err)
+	}
+	order := NotificationOrder{
+		IdempotencyKey:   idempotencyKey("notify", key, string(sk)),
+		SendersReference: task.Instance.InstanceID(),
+		RecipientUUID:    sg.PartyUUID,
+		Choice:           c.EffectiveChoice(),
+		EmailAddress:     c.Email,
+		EmailSubject:     cta.EmailSubject,
+		EmailBody:        cta.EmailBody,
+		MobileNumber:     c.Mobile,
+		SMSBody:          cta.SMSBody,
+	}
+	if err := s.Queue.Enqueue(ctx, []NotificationOrder{order}); err != nil {
+		return sg, fmt.Errorf("notify %s/%s: queue notification: %w", key, sk, err)
+	}
+	return s.Repo.UpdateSignee(ctx, key, sk, Transition{To: SigneeNotified, At: s.Clock.Now(), CorrespondenceID: id})
+}
