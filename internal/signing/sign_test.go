@@ -74,13 +74,17 @@ func TestService_Sign_refused(t *testing.T) {
 			wantErr: signing.ErrUnauthenticated,
 		},
 		{
-			name:    "unknown_task",
-			in:      func(t *testing.T) signing.SignInput { return signing.SignInput{Task: signing.TaskKey{InstanceGUID: foundersTask.InstanceGUID, TaskID: "Other"}, Caller: ola(t)} },
+			name: "unknown_task",
+			in: func(t *testing.T) signing.SignInput {
+				return signing.SignInput{Task: signing.TaskKey{InstanceGUID: foundersTask.InstanceGUID, TaskID: "Other"}, Caller: ola(t)}
+			},
 			wantErr: signing.ErrNotFound,
 		},
 		{
-			name:    "tampered_party_id",
-			in:      func(t *testing.T) signing.SignInput { return signing.SignInput{Task: foundersTask, Caller: ola(t), Instance: &otherInstance} },
+			name: "tampered_party_id",
+			in: func(t *testing.T) signing.SignInput {
+				return signing.SignInput{Task: foundersTask, Caller: ola(t), Instance: &otherInstance}
+			},
 			wantErr: signing.ErrNotFound,
 		},
 		{
@@ -91,18 +95,24 @@ func TestService_Sign_refused(t *testing.T) {
 			wantErr: signing.ErrForbidden,
 		},
 		{
-			name:    "no_role_for_the_organisation",
-			in:      func(t *testing.T) signing.SignInput { return signing.SignInput{Task: foundersTask, Caller: ola(t), OnBehalfOf: companyOrg} },
+			name: "no_role_for_the_organisation",
+			in: func(t *testing.T) signing.SignInput {
+				return signing.SignInput{Task: foundersTask, Caller: ola(t), OnBehalfOf: companyOrg}
+			},
 			wantErr: signing.ErrForbidden,
 		},
 		{
-			name:    "organisation_not_a_signee",
-			in:      func(t *testing.T) signing.SignInput { return signing.SignInput{Task: foundersTask, Caller: kari(t), OnBehalfOf: "974760673"} },
+			name: "organisation_not_a_signee",
+			in: func(t *testing.T) signing.SignInput {
+				return signing.SignInput{Task: foundersTask, Caller: kari(t), OnBehalfOf: "974760673"}
+			},
 			wantErr: signing.ErrForbidden,
 		},
 		{
-			name:    "malformed_org_number",
-			in:      func(t *testing.T) signing.SignInput { return signing.SignInput{Task: foundersTask, Caller: kari(t), OnBehalfOf: "12345"} },
+			name: "malformed_org_number",
+			in: func(t *testing.T) signing.SignInput {
+				return signing.SignInput{Task: foundersTask, Caller: kari(t), OnBehalfOf: "12345"}
+			},
 			wantErr: signing.ErrInvalid,
 		},
 		{
