@@ -19,6 +19,12 @@ type defaultTexts struct {
 	ReceiptTitle   string
 	ReceiptSummary string
 	ReceiptBody    string
+
+	// Cancelled* tell a signee that the request to sign was withdrawn
+	// (rejected or expired); the reference sends no such message.
+	CancelledTitle   string
+	CancelledSummary string
+	CancelledBody    string
 }
 
 // defaults holds the reference implementation's default texts verbatim, one
@@ -38,9 +44,12 @@ var defaults = map[string]defaultTexts{
 		ReminderEmailBody:    "Påminnelse: Din signatur ventes for {appName}. Åpne Altinn-innboksen din for å fortsette.\n\nHvis du lurer på noe, kan du kontakte {appOwner}.",
 		ReminderSMSBody:      "Påminnelse: Din signatur ventes for {appName}. Åpne Altinn-innboksen din for å fortsette.",
 
-		ReceiptTitle:   "{appName}: Signeringen er bekreftet",
-		ReceiptSummary: "Du har signert for {appName}.",
-		ReceiptBody:    "Dokumentene du har signert er vedlagt. Disse kan lastes ned om ønskelig. <br /><br />Hvis du lurer på noe, kan du kontakte {appOwner}.",
+		ReceiptTitle:     "{appName}: Signeringen er bekreftet",
+		ReceiptSummary:   "Du har signert for {appName}.",
+		ReceiptBody:      "Dokumentene du har signert er vedlagt. Disse kan lastes ned om ønskelig. <br /><br />Hvis du lurer på noe, kan du kontakte {appOwner}.",
+		CancelledTitle:   "{appName}: Signeringen er avbrutt",
+		CancelledSummary: "Du trenger ikke lenger signere for {appName}.",
+		CancelledBody:    "Oppgaven med å signere {appName} er avbrutt, og du trenger ikke gjøre noe mer. <br /><br />Hvis du lurer på noe, kan du kontakte {appOwner}.",
 	},
 	NN: {
 		LinkText: "Klikk her for å opne skjema",
@@ -55,9 +64,12 @@ var defaults = map[string]defaultTexts{
 		ReminderEmailBody:    "Påminning: Signaturen din vert venta for {appName}. Opne Altinn-innboksen din for å gå vidare.\n\nOm du lurer på noko, kan du kontakte {appOwner}.",
 		ReminderSMSBody:      "Påminning: Signaturen din vert venta for {appName}. Opne Altinn-innboksen din for å gå vidare.",
 
-		ReceiptTitle:   "{appName}: Signeringa er stadfesta",
-		ReceiptSummary: "Du har signert for {appName}.",
-		ReceiptBody:    "Dokumenta du har signert er vedlagde. Dei kan lastast ned om ønskeleg. <br /><br />Om du lurer på noko, kan du kontakte {appOwner}.",
+		ReceiptTitle:     "{appName}: Signeringa er stadfesta",
+		ReceiptSummary:   "Du har signert for {appName}.",
+		ReceiptBody:      "Dokumenta du har signert er vedlagde. Dei kan lastast ned om ønskeleg. <br /><br />Om du lurer på noko, kan du kontakte {appOwner}.",
+		CancelledTitle:   "{appName}: Signeringa er avbroten",
+		CancelledSummary: "Du treng ikkje lenger signere for {appName}.",
+		CancelledBody:    "Oppgåva med å signere {appName} er avbroten, og du treng ikkje gjere noko meir. <br /><br />Om du lurer på noko, kan du kontakte {appOwner}.",
 	},
 	EN: {
 		LinkText: "Click here to open the form",
@@ -72,8 +84,11 @@ var defaults = map[string]defaultTexts{
 		ReminderEmailBody:    "Reminder: Your signature is requested for {appName}. Open your Altinn inbox to proceed.\n\nIf you have any questions, you can contact {appOwner}.",
 		ReminderSMSBody:      "Reminder: Your signature is requested for {appName}. Open your Altinn inbox to proceed.",
 
-		ReceiptTitle:   "{appName}: Signature confirmed",
-		ReceiptSummary: "Your signature has been registered for {appName}.",
-		ReceiptBody:    "The signed documents are attached. They may be downloaded. <br /><br />If you have any questions, you can contact {appOwner}.",
+		ReceiptTitle:     "{appName}: Signature confirmed",
+		ReceiptSummary:   "Your signature has been registered for {appName}.",
+		ReceiptBody:      "The signed documents are attached. They may be downloaded. <br /><br />If you have any questions, you can contact {appOwner}.",
+		CancelledTitle:   "{appName}: Signing cancelled",
+		CancelledSummary: "You no longer need to sign for {appName}.",
+		CancelledBody:    "The request to sign {appName} has been withdrawn; there is nothing more for you to do. <br /><br />If you have any questions, you can contact {appOwner}.",
 	},
 }

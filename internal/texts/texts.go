@@ -24,8 +24,12 @@ const (
 	KeyReceiptTitle   = "signing.correspondence_receipt_title"   // Receipt title.
 	KeyReceiptSummary = "signing.correspondence_receipt_summary" // Receipt summary.
 	KeyReceiptBody    = "signing.correspondence_receipt_body"    // Receipt body.
-	KeyAppName        = "appName"                                // The app's display name.
-	KeyServiceName    = "ServiceName"                            // The app's display name, older key.
+
+	KeyCancelledTitle   = "signing.correspondence_cancelled_title"   // Cancellation title.
+	KeyCancelledSummary = "signing.correspondence_cancelled_summary" // Cancellation summary.
+	KeyCancelledBody    = "signing.correspondence_cancelled_body"    // Cancellation body.
+	KeyAppName          = "appName"                                  // The app's display name.
+	KeyServiceName      = "ServiceName"                              // The app's display name, older key.
 )
 
 // Resources holds an app's text resources as language (NB, NN, EN) → key → value.
@@ -136,6 +140,20 @@ func Receipt(res Resources, lang string, v Vars) Message {
 		Title:    r.render(r.text, d.ReceiptTitle, KeyReceiptTitle),
 		Summary:  r.render(r.text, d.ReceiptSummary, KeyReceiptSummary),
 		Body:     r.render(r.inbox, d.ReceiptBody, KeyReceiptBody),
+	}
+}
+
+// Cancelled renders the message that withdraws a request to sign (the task
+// was rejected or expired), from the signing.correspondence_cancelled_* keys,
+// else the defaults.
+func Cancelled(res Resources, lang string, v Vars) Message {
+	r := newRenderer(res, lang, v)
+	d := r.defaults
+	return Message{
+		Language: r.lang,
+		Title:    r.render(r.text, d.CancelledTitle, KeyCancelledTitle),
+		Summary:  r.render(r.text, d.CancelledSummary, KeyCancelledSummary),
+		Body:     r.render(r.inbox, d.CancelledBody, KeyCancelledBody),
 	}
 }
 

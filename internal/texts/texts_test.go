@@ -1,6 +1,7 @@
 package texts_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/signingflow/signing/internal/texts"
@@ -532,6 +533,42 @@ func TestResources_Lookup(t *testing.T) {
 			got, ok := res.Lookup(tt.lang, tt.key)
 			if got != tt.want || ok != tt.wantOK {
 				t.Errorf("Lookup(%q, %q) = %q, %v; want %q, %v", tt.lang, tt.key, got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}
+
+func TestCancelled(t *testing.T) {
+	t.Parallel()
+	v := texts.Vars{AppName: "Stiftelse", AppOwner: "Brønnøysundregistrene"}
+	tests := []struct {
+		name      string
+		res       texts.Resources
+		lang      string
+		wantTitle string
+		wantBody  string
+	}{
+		{name: "nb_default", lang: "nb", wantTitle: "Stiftelse: Signeringen er avbrutt", wantBody: "Hvis du lurer på noe, kan du kontakte Brønnøysundregistrene."},
+		{name: "nn_default", lang: "nn", wantTitle: "Stiftelse: Signeringa er avbroten", wantBody: "Om du lurer på noko, kan du kontakte Brønnøysundregistrene."},
+		{name: "en_default", lang: "en-GB", wantTitle: "Stiftelse: Signing cancelled", wantBody: "If you have any questions, you can contact Brønnøysundregistrene."},
+		{name: "unknown_language_is_nb", lang: "se", wantTitle: "Stiftelse: Signeringen er avbrutt", wantBody: "kontakte Brønnøysundregistrene."},
+		{
+			name:      "override",
+			res:       texts.Resources{"nb": {texts.KeyCancelledTitle: "Avbrutt: {0}", texts.KeyCancelledBody: "Se $instanceUrl$"}},
+			lang:      "nb",
+			wantTitle: "Avbrutt: {0}",
+			wantBody:  "Se ",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := texts.Cancelled(tt.res, tt.lang, v)
+			if got.Title != tt.wantTitle {
+				t.Errorf("Title = %q, want %q", got.Title, tt.wantTitle)
+			}
+			if !strings.Contains(got.Body, tt.wantBody) {
+				t.Errorf("Body = %q, want it to contain %q", got.Body, tt.wantBody)
 			}
 		})
 	}
