@@ -14,6 +14,7 @@ import (
 	"github.com/signingflow/signing/internal/signees"
 	"github.com/signingflow/signing/internal/signing"
 	"github.com/signingflow/signing/internal/signing/memrepo"
+	"github.com/signingflow/signing/internal/signingpdf"
 	"github.com/signingflow/signing/internal/texts"
 )
 
@@ -121,6 +122,7 @@ func newHarness(t *testing.T) *harness {
 		Workflow:       wf,
 		Apps:           exampleApps{app: app},
 		Identities:     hasher,
+		PDF:            signingpdf.Renderer{},
 		Clock:          clock,
 		Settings:       signing.Settings{Environment: "tt02", InstanceURL: "https://{org}.apps.example.no/{org}/{app}/#/instance/{partyId}/{instanceGuid}"},
 	}

@@ -75,6 +75,7 @@ type Service struct {
 	Workflow       Workflow
 	Apps           Apps
 	Identities     Identities
+	PDF            PDFRenderer
 	Clock          Clock
 	Settings       Settings
 }

@@ -1,0 +1,280 @@
+package signing
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/signingflow/signing/internal/texts"
+)
+
+// Collected is what the workflow learns when a wait for signatures ends.
+type Collected struct {
+	Status TaskStatus `json:"status"`
+	// NeedReceipt are the signees that signed and have no receipt yet.
+	NeedReceipt []SigneeKey `json:"needReceipt"`
+	AllSigned   bool        `json:"allSigned"`
+	Signed      int         `json:"signed"`
+	Total       int         `json:"total"`
+}
+
+// Collect takes the signatures recorded since the last look. A rejected
+// task returns ErrRejected; a task past its deadline is expired here and
+// returns ErrExpired.
+func (s *Service) Collect(ctx context.Context, key TaskKey) (Collected, error) {
+	batch, err := s.Repo.TakePending(ctx, key)
+	if err != nil {
+		return Collected{}, fmt.Errorf("collect %s: %w", key, err)
+	}
+	t := batch.Task
+	switch {
+	case t.Status == TaskRejected || t.Status == TaskExpired:
+		return Collected{}, closedError(t)
+	case t.Status.Open() && t.Expired(s.Clock.Now()):
+		if _, err := s.Repo.Close(ctx, key, TaskExpired, s.Clock.Now(), "system", "the deadline passed"); err != nil && !errors.Is(err, ErrConflict) {
+			return Collected{}, fmt.Errorf("collect %s: expire: %w", key, err)
+		}
+		return Collected{}, fmt.Errorf("task %s: %w", key, ErrExpired)
+	}
+	need := batch.NeedReceipt
+	if need == nil {
+		need = []SigneeKey{}
+	}
+	return Collected{Status: t.Status, NeedReceipt: need, AllSigned: t.Counts.AllSigned() || t.Counts.Total == 0, Signed: t.Counts.Signed, Total: t.Counts.Total}, nil
+}
+
+// SignDocument is the app-owned data element written for each signature,
+// in the shape of the platform's sign document. It carries the signer's
+// masked national ID and party, never the raw number.
+type SignDocument struct {
+	InstanceGUID string           `json:"instanceGuid"`
+	TaskID       string           `json:"taskId"`
+	SignedTime   time.Time        `json:"signedTime"`
+	SigneeInfo   SignDocumentInfo `json:"signeeInfo"`
+	// DataElementSignatures lists the signed elements with their SHA-256.
+	DataElementSignatures []SignDocumentElement `json:"dataElementSignatures"`
+}
+
+// SignDocumentInfo says who signed.
+type SignDocumentInfo struct {
+	UserID             string `json:"userId,omitempty"`
+	PartyID            int64  `json:"partyId,omitempty"`
+	PartyUUID          string `json:"partyUuid,omitempty"`
+	Name               string `json:"name,omitempty"`
+	MaskedPersonNumber string `json:"maskedPersonNumber"`
+	OrganisationNumber string `json:"organisationNumber,omitempty"`
+}
+
+// SignDocumentElement is one signed data element.
+type SignDocumentElement struct {
+	DataElementID string `json:"dataElementId"`
+	SHA256Hash    string `json:"sha256Hash"`
+	Signed        bool   `json:"signed"`
+}
+
+// signDocument builds the sign document of a signature.
+func signDocument(sig Signature) ([]byte, error) {
+	doc := SignDocument{
+		InstanceGUID: sig.Task.InstanceGUID,
+		TaskID:       sig.Task.TaskID,
+		SignedTime:   sig.SignedAt.UTC(),
+		SigneeInfo: SignDocumentInfo{
+			UserID: sig.Signer.UserID, PartyID: sig.Signer.PartyID, PartyUUID: sig.Signer.PartyUUID,
+			Name: sig.Signer.Name, MaskedPersonNumber: sig.Signer.MaskedID, OrganisationNumber: sig.OnBehalfOf,
+		},
+	}
+	for _, d := range sig.Digests {
+		doc.DataElementSignatures = append(doc.DataElementSignatures, SignDocumentElement{DataElementID: d.DataElementID, SHA256Hash: d.SHA256, Signed: true})
+	}
+	return json.MarshalIndent(doc, "", "  ")
+}
+
+// SendReceipt writes the signature's document to storage and sends the
+// signer a receipt with the signed documents attached. Both carry
+// idempotency keys, so a retried step writes and sends once.
+func (s *Service) SendReceipt(ctx context.Context, key TaskKey, sk SigneeKey) (Signee, error) {
+	task, err := s.Repo.GetTask(ctx, key)
+	if err != nil {
+		return Signee{}, err
+	}
+	sg, err := s.Repo.GetSignee(ctx, key, sk)
+	if err != nil || sg.Status != SigneeSigned {
+		return sg, err
+	}
+	if err := s.sendReceipt(ctx, task, sk); err != nil {
+		return sg, fmt.Errorf("receipt %s/%s: %w", key, sk, err)
+	}
+	return s.Repo.UpdateSignee(ctx, key, sk, Transition{To: SigneeReceiptSent, At: s.Clock.Now()})
+}
+
+func (s *Service) sendReceipt(ctx context.Context, task Task, sk SigneeKey) error {
+	key := task.Key
+	sig, err := s.Repo.GetSignature(ctx, key, sk)
+	if err != nil {
+		return err
+	}
+	doc, err := signDocument(sig)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Storage.CreateData(ctx, task.Instance, NewDataElement{
+		DataType:          task.Config.SignatureDataType,
+		ContentType:       "application/json",
+		Filename:          task.Config.SignatureDataType + ".json",
+		GeneratedFromTask: key.TaskID,
+		IdempotencyKey:    idempotencyKey("signature", key, string(sk)),
+		Body:              doc,
+	}); err != nil {
+		return fmt.Errorf("write sign document: %w", err)
+	}
+	resource, ok := task.Config.CorrespondenceResourceFor(s.Settings.Environment)
+	if !ok {
+		return Invalid("config.correspondenceResources", "no correspondence resource is configured for environment %q, so no receipt can be sent", s.Settings.Environment)
+	}
+	if sig.Signer.PartyUUID == "" {
+		return Invalid("signer.partyUuid", "the signer's party is unknown, so no receipt can be sent")
+	}
+	inst, err := s.Storage.GetInstance(ctx, task.Instance)
+	if err != nil {
+		return fmt.Errorf("get instance: %w", err)
+	}
+	lang := s.language()
+	vars, res, err := s.vars(ctx, task.Instance, lang)
+	if err != nil {
+		return err
+	}
+	msg := texts.Receipt(res, lang, vars)
+	_, err = s.Correspondence.Send(ctx, Message{
+		IdempotencyKey:   idempotencyKey("receipt", key, string(sk)),
+		Resource:         resource,
+		SendersReference: task.Instance.InstanceID(),
+		RecipientUUID:    sig.Signer.PartyUUID,
+		Language:         msg.Language,
+		Title:            msg.Title,
+		Summary:          msg.Summary,
+		Body:             msg.Body,
+		Attachments:      attachments(sig.Digests, inst.Data),
+	})
+	if err != nil {
+		return fmt.Errorf("send receipt: %w", err)
+	}
+	return nil
+}
+
+// attachments names the signed elements as the receipt's attachments.
+func attachments(digests []DataElementDigest, data []DataElement) []Attachment {
+	out := make([]Attachment, 0, len(digests))
+	for _, d := range digests {
+		a := Attachment{DataElementID: d.DataElementID, Filename: d.DataType}
+		if i := slices.IndexFunc(data, func(el DataElement) bool { return el.ID == d.DataElementID }); i >= 0 {
+			a.ContentType = data[i].ContentType
+			if data[i].Filename != "" {
+				a.Filename = data[i].Filename
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// Finish ends a task that was rejected or has expired: it closes the task
+// (if the API has not already), revokes every delegation including the
+// additional actions, tells the signees who had not signed, and sends the
+// receipts still owed to those who had. It returns the task's outcome.
+func (s *Service) Finish(ctx context.Context, key TaskKey, status TaskStatus, reason string) (Outcome, error) {
+	if status != TaskRejected && status != TaskExpired {
+		return "", Invalid("status", "must be %q or %q", TaskRejected, TaskExpired)
+	}
+	res, err := s.Repo.Close(ctx, key, status, s.Clock.Now(), "system", reason)
+	task := res.Task
+	if errors.Is(err, ErrConflict) {
+		// Closed otherwise already (rejected while expiring, or the other way round).
+		if task, err = s.Repo.GetTask(ctx, key); err == nil && task.Status.Open() {
+			err = fmt.Errorf("finish %s: the task is still collecting: %w", key, ErrConflict)
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("finish %s: %w", key, err)
+	}
+	outcome, ok := task.Status.Outcome()
+	if !ok {
+		return "", fmt.Errorf("finish %s: task is %s: %w", key, task.Status, ErrConflict)
+	}
+	if outcome == OutcomeSigned {
+		// Completed before it could be rejected or expire: Finalize ends it.
+		return outcome, nil
+	}
+	var signees []Signee
+	if err := s.eachSignee(ctx, key, func(sg Signee) error { signees = append(signees, sg); return nil }); err != nil {
+		return "", err
+	}
+	lang := s.language()
+	vars, resources, err := s.vars(ctx, task.Instance, lang)
+	if err != nil {
+		return "", err
+	}
+	cancelled := texts.Cancelled(resources, lang, vars)
+	resource, haveResource := task.Config.CorrespondenceResourceFor(s.Settings.Environment)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.concurrency())
+	for _, sg := range signees {
+		g.Go(func() error {
+			if err := s.revoke(gctx, task, sg, sg.Actions()); err != nil {
+				return err
+			}
+			switch {
+			case sg.Status == SigneeSigned:
+				if _, err := s.SendReceipt(gctx, key, sg.Key); err != nil {
+					return err
+				}
+			case !sg.Status.HasSigned() && sg.Status != SigneeRevoked:
+				if sg.Status == SigneeNotified && haveResource {
+					if _, err := s.Correspondence.Send(gctx, Message{
+						IdempotencyKey: idempotencyKey("cancel", key, string(sg.Key)), Resource: resource,
+						SendersReference: task.Instance.InstanceID(), RecipientUUID: sg.PartyUUID,
+						Language: cancelled.Language, Title: cancelled.Title, Summary: cancelled.Summary, Body: cancelled.Body,
+					}); err != nil {
+						return fmt.Errorf("tell signee %s: %w", sg.Key, err)
+					}
+				}
+				if _, err := s.Repo.UpdateSignee(gctx, key, sg.Key, Transition{To: SigneeRevoked, At: s.Clock.Now()}); err != nil && !errors.Is(err, ErrConflict) {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return "", fmt.Errorf("finish %s: %w", key, err)
+	}
+	return outcome, nil
+}
+
+// concurrency bounds parallel platform calls within one step.
+func (s *Service) concurrency() int {
+	if s.Settings.LookupConcurrency > 0 {
+		return s.Settings.LookupConcurrency
+	}
+	return 8
+}
+
+// revoke withdraws actions from a signee that received a delegation. The
+// instance owner received none. Revoking what is not in force is a no-op.
+func (s *Service) revoke(ctx context.Context, task Task, sg Signee, actions []string) error {
+	if sg.DelegatedAt.IsZero() || sg.PartyUUID == task.OwnerPartyUUID || len(actions) == 0 {
+		return nil
+	}
+	err := s.Access.Revoke(ctx, Delegation{
+		Instance: task.Instance, TaskID: task.Key.TaskID,
+		FromPartyUUID: task.OwnerPartyUUID, ToPartyUUID: sg.PartyUUID, Actions: actions,
+	})
+	if err != nil {
+		return fmt.Errorf("revoke signee %s: %w", sg.Key, err)
+	}
+	return nil
+}
