@@ -153,7 +153,7 @@ func (s *Service) signeeFor(ctx context.Context, task Task, caller Caller, onBeh
 	if err != nil {
 		return Signee{}, "", err
 	}
-	ok, err := s.Register.CanSignFor(ctx, caller.Person, org)
+	ok, err := s.canSignFor(ctx, caller, org)
 	if err != nil {
 		return Signee{}, "", err
 	}
@@ -312,4 +312,23 @@ func (s *Service) Complete(ctx context.Context, in CompleteInput) error {
 		return nil
 	}
 	return s.Workflow.Resume(ctx, token, map[string]string{"event": "completed"})
+}
+
+// parseOrg parses a stored organisation number.
+func parseOrg(s string) (ident.OrgNumber, error) {
+	org, err := ident.ParseOrgNumber(s)
+	if err != nil {
+		return ident.OrgNumber{}, fmt.Errorf("%w: %w", errNoOrg, err)
+	}
+	return org, nil
+}
+
+// canSignFor asks the register whether the caller holds a role that may
+// sign for org; a person the register does not know holds none.
+func (s *Service) canSignFor(ctx context.Context, caller Caller, org ident.OrgNumber) (bool, error) {
+	ok, err := s.Register.CanSignFor(ctx, caller.Person, org)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return ok, err
 }

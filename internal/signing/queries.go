@@ -1,0 +1,214 @@
+package signing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// ReadInput names the task a caller wants to read.
+type ReadInput struct {
+	Task     TaskKey
+	Caller   Caller
+	Instance *InstanceRef
+}
+
+// SigneeState is one signee as the signing-state endpoint shows it: the
+// reference's SigneeState fields, plus this product's status and key.
+type SigneeState struct {
+	// Name is the person's name: the signee's, or for an organisation the
+	// person who signed for it; nil for an organisation not yet signed for.
+	Name *string `json:"name"`
+	// Organization is the organisation's name for organisation signees.
+	Organization         *string `json:"organization"`
+	DelegationSuccessful bool    `json:"delegationSuccessful"`
+	// NotificationStatus is "Sent", "Failed" or "NotSent".
+	NotificationStatus string       `json:"notificationStatus"`
+	PartyID            int64        `json:"partyId"`
+	SignedTime         *time.Time   `json:"signedTime"`
+	Status             SigneeStatus `json:"status"`
+	SigneeKey          SigneeKey    `json:"signeeKey"`
+	// FailedStep names the step that failed for good, if any.
+	FailedStep string `json:"failedStep,omitempty"`
+}
+
+// access is what a caller may see of a task.
+type access struct {
+	owner bool
+	// signee is the caller's own signee, if any.
+	signee *Signee
+	// orgs are the organisation signees the caller holds a signing role for.
+	orgs []Signee
+}
+
+func (a access) any() bool { return a.owner || a.signee != nil || len(a.orgs) > 0 }
+
+// authorize decides what the caller may see: the instance owner, a signee,
+// or a person with a signing role for an organisation signee may read the
+// task; anyone else gets ErrForbidden.
+func (s *Service) authorize(ctx context.Context, in ReadInput) (Task, []Signee, access, error) {
+	if err := in.Caller.Validate(); err != nil {
+		return Task{}, nil, access{}, err
+	}
+	task, err := s.taskFor(ctx, in.Task, in.Instance)
+	if err != nil {
+		return Task{}, nil, access{}, err
+	}
+	var all []Signee
+	if err := s.eachSignee(ctx, task.Key, func(sg Signee) error { all = append(all, sg); return nil }); err != nil {
+		return Task{}, nil, access{}, err
+	}
+	a := access{owner: s.isOwner(task, in.Caller)}
+	me := s.Identities.Person(in.Caller.Person)
+	for i, sg := range all {
+		switch sg.Kind {
+		case SigneePerson:
+			if sg.IdentityHash == me {
+				a.signee = &all[i]
+			}
+		case SigneeOrganisation:
+			org, err := parseOrg(sg.OrgNumber)
+			if err != nil {
+				return Task{}, nil, access{}, err
+			}
+			ok, err := s.canSignFor(ctx, in.Caller, org)
+			if err != nil {
+				return Task{}, nil, access{}, err
+			}
+			if ok {
+				a.orgs = append(a.orgs, sg)
+			}
+		}
+	}
+	if !a.any() {
+		return Task{}, nil, access{}, fmt.Errorf("the caller may not read task %s: %w", task.Key, ErrForbidden)
+	}
+	return task, all, a, nil
+}
+
+// State returns every signee's state, persons first, organisations last,
+// as the reference orders them.
+func (s *Service) State(ctx context.Context, in ReadInput) ([]SigneeState, error) {
+	task, all, _, err := s.authorize(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	sigs, err := s.Repo.ListSignatures(ctx, task.Key)
+	if err != nil {
+		return nil, err
+	}
+	bySignee := make(map[SigneeKey]Signature, len(sigs))
+	for _, sig := range sigs {
+		bySignee[sig.SigneeKey] = sig
+	}
+	slices.SortStableFunc(all, func(a, b Signee) int {
+		if a.Kind == b.Kind {
+			return 0
+		}
+		if a.Kind == SigneePerson {
+			return -1
+		}
+		return 1
+	})
+	out := make([]SigneeState, 0, len(all))
+	for _, sg := range all {
+		st := SigneeState{
+			DelegationSuccessful: !sg.DelegatedAt.IsZero(),
+			NotificationStatus:   "NotSent",
+			PartyID:              sg.PartyID,
+			Status:               sg.Status,
+			SigneeKey:            sg.Key,
+			FailedStep:           sg.FailedStep,
+		}
+		switch {
+		case !sg.NotifiedAt.IsZero():
+			st.NotificationStatus = "Sent"
+		case sg.FailedStep == "notify":
+			st.NotificationStatus = "Failed"
+		}
+		name := sg.DisplayName
+		if sg.Kind == SigneeOrganisation {
+			st.Organization = &name
+		} else {
+			st.Name = &name
+		}
+		if sig, ok := bySignee[sg.Key]; ok {
+			at := sig.SignedAt
+			st.SignedTime = &at
+			if sg.Kind == SigneeOrganisation && sig.Signer.Name != "" {
+				signer := sig.Signer.Name
+				st.Name = &signer
+			}
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// DocumentsToSign returns the instance's data elements of the task's data
+// types to sign, in configured order and, within a type, oldest first.
+func (s *Service) DocumentsToSign(ctx context.Context, in ReadInput) ([]DataElement, error) {
+	task, _, _, err := s.authorize(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	inst, err := s.Storage.GetInstance(ctx, task.Instance)
+	if err != nil {
+		return nil, err
+	}
+	var out []DataElement
+	for _, dt := range task.Config.DataTypesToSign {
+		var els []DataElement
+		for _, el := range inst.Data {
+			if el.DataType == dt {
+				els = append(els, el)
+			}
+		}
+		slices.SortStableFunc(els, func(a, b DataElement) int { return a.Created.Compare(b.Created) })
+		out = append(out, els...)
+	}
+	if out == nil {
+		out = []DataElement{}
+	}
+	return out, nil
+}
+
+// AuthorizedOrganisation is an organisation signee the caller may sign for.
+type AuthorizedOrganisation struct {
+	OrgNumber string `json:"orgNumber"`
+	OrgName   string `json:"orgName"`
+	PartyID   int64  `json:"partyId"`
+}
+
+// Organisations returns the organisation signees the caller holds a signing role for.
+func (s *Service) Organisations(ctx context.Context, in ReadInput) ([]AuthorizedOrganisation, error) {
+	_, _, a, err := s.authorize(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AuthorizedOrganisation, 0, len(a.orgs))
+	for _, sg := range a.orgs {
+		out = append(out, AuthorizedOrganisation{OrgNumber: sg.OrgNumber, OrgName: sg.DisplayName, PartyID: sg.PartyID})
+	}
+	return out, nil
+}
+
+// PendingRequests lists the open requests to sign addressed to the caller in person.
+func (s *Service) PendingRequests(ctx context.Context, caller Caller, page Page) ([]SigningRequest, string, error) {
+	if err := caller.Validate(); err != nil {
+		return nil, "", err
+	}
+	reqs, next, err := s.Repo.PendingFor(ctx, s.Identities.Person(caller.Person), page)
+	if err != nil {
+		return nil, "", err
+	}
+	if reqs == nil {
+		reqs = []SigningRequest{}
+	}
+	return reqs, next, nil
+}
+
+// errNoOrg is returned for an organisation signee stored without a valid number.
+var errNoOrg = errors.New("stored organisation signee has no valid organisation number")
