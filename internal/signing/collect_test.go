@@ -12,22 +12,22 @@ import (
 )
 
 // signAll signs as Kari, Ola and Kari for the company.
-func (h *harness) signAll(t *testing.T) {
+func signAll(t *testing.T, h *harness) {
 	t.Helper()
 	for _, in := range []signing.SignInput{
 		{Task: foundersTask, Caller: kari(t)},
 		{Task: foundersTask, Caller: ola(t)},
 		{Task: foundersTask, Caller: kari(t), OnBehalfOf: companyOrg},
 	} {
-		if _, err := h.svc.Sign(context.Background(), in); err != nil {
+		if _, err := h.Svc.Sign(context.Background(), in); err != nil {
 			t.Fatalf("Sign(%q) error = %v", in.OnBehalfOf, err)
 		}
 	}
 }
 
-func (h *harness) messagesTitled(substr string) int {
+func messagesTitled(h *harness, substr string) int {
 	n := 0
-	for _, m := range h.emu.Messages() {
+	for _, m := range h.Emu.Messages() {
 		if strings.Contains(m.Title, substr) {
 			n++
 		}
@@ -35,9 +35,9 @@ func (h *harness) messagesTitled(substr string) int {
 	return n
 }
 
-func (h *harness) dataOfType(dataType string) int {
+func dataOfType(h *harness, dataType string) int {
 	n := 0
-	for _, d := range h.emu.Data() {
+	for _, d := range h.Emu.Data() {
 		if d.DataType == dataType {
 			n++
 		}
@@ -49,10 +49,10 @@ func TestService_happyPath(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
-	h.ready(t)
-	h.signAll(t)
+	h.Ready(t)
+	signAll(t, h)
 
-	got, err := h.svc.Collect(ctx, foundersTask)
+	got, err := h.Svc.Collect(ctx, foundersTask)
 	if err != nil {
 		t.Fatalf("Collect() error = %v", err)
 	}
@@ -61,13 +61,13 @@ func TestService_happyPath(t *testing.T) {
 	}
 	for _, sk := range got.NeedReceipt {
 		for range 2 { // a retried step sends once
-			if _, err := h.svc.SendReceipt(ctx, foundersTask, sk); err != nil {
+			if _, err := h.Svc.SendReceipt(ctx, foundersTask, sk); err != nil {
 				t.Fatalf("SendReceipt(%s) error = %v", sk, err)
 			}
 		}
 	}
 	receipts := 0
-	for _, m := range h.emu.Messages() {
+	for _, m := range h.Emu.Messages() {
 		if len(m.Attachments) == 1 && m.Attachments[0].FileName == "Stiftelsesdokumenter.pdf" {
 			receipts++
 		}
@@ -75,27 +75,27 @@ func TestService_happyPath(t *testing.T) {
 	if receipts != 3 {
 		t.Errorf("receipts with the signed document attached = %d, want 3", receipts)
 	}
-	if n := h.dataOfType(h.cfg.SignatureDataType); n != 3 {
+	if n := dataOfType(h, h.Cfg.SignatureDataType); n != 3 {
 		t.Errorf("sign documents in storage = %d, want 3", n)
 	}
-	again, err := h.svc.Collect(ctx, foundersTask)
+	again, err := h.Svc.Collect(ctx, foundersTask)
 	if err != nil || len(again.NeedReceipt) != 0 {
 		t.Errorf("second Collect() = %+v, %v; want nothing owed", again, err)
 	}
 
-	if err := h.svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: kari(t)}); err != nil {
+	if err := h.Svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: kari(t)}); err != nil {
 		t.Fatalf("Complete() error = %v", err)
 	}
 	for range 2 {
-		outcome, err := h.svc.Finalize(ctx, foundersTask)
+		outcome, err := h.Svc.Finalize(ctx, foundersTask)
 		if err != nil || outcome != signing.OutcomeSigned {
 			t.Fatalf("Finalize() = %q, %v", outcome, err)
 		}
 	}
-	if n := h.dataOfType(h.cfg.SigningPDFDataType); n != 1 {
+	if n := dataOfType(h, h.Cfg.SigningPDFDataType); n != 1 {
 		t.Errorf("signing PDFs = %d, want 1", n)
 	}
-	if got := h.emu.Delegations(); len(got) != 0 {
+	if got := h.Emu.Delegations(); len(got) != 0 {
 		t.Errorf("delegations in force after completion = %+v, want none", got)
 	}
 }
@@ -103,17 +103,17 @@ func TestService_happyPath(t *testing.T) {
 func TestService_Finalize_keepReadAccess(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.cfg.KeepReadAccess, h.cfg.CompleteAutomatically = true, true
-	h.ready(t)
-	h.signAll(t)
-	if _, err := h.svc.Finalize(context.Background(), foundersTask); err != nil {
+	h.Cfg.KeepReadAccess, h.Cfg.CompleteAutomatically = true, true
+	h.Ready(t)
+	signAll(t, h)
+	if _, err := h.Svc.Finalize(context.Background(), foundersTask); err != nil {
 		t.Fatalf("Finalize() error = %v", err)
 	}
-	task, _ := h.repo.GetTask(context.Background(), foundersTask)
+	task, _ := h.Repo.GetTask(context.Background(), foundersTask)
 	if task.Status != signing.TaskCompleted {
 		t.Errorf("status = %s, want completed automatically", task.Status)
 	}
-	got := h.emu.Delegations()
+	got := h.Emu.Delegations()
 	if len(got) != 2 {
 		t.Fatalf("delegations in force = %+v, want read for Ola and the company", got)
 	}
@@ -140,19 +140,19 @@ func (c changingStorage) ReadData(ctx context.Context, ref signing.InstanceRef, 
 func TestService_Finalize_dataChanged(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.cfg.CompleteAutomatically = true
-	h.ready(t)
-	h.signAll(t)
-	sig, err := h.repo.ListSignatures(context.Background(), foundersTask)
+	h.Cfg.CompleteAutomatically = true
+	h.Ready(t)
+	signAll(t, h)
+	sig, err := h.Repo.ListSignatures(context.Background(), foundersTask)
 	if err != nil || len(sig) == 0 {
 		t.Fatal(err)
 	}
-	h.svc.Storage = changingStorage{Storage: h.svc.Storage, id: sig[0].Digests[0].DataElementID}
-	_, err = h.svc.Finalize(context.Background(), foundersTask)
+	h.Svc.Storage = changingStorage{Storage: h.Svc.Storage, id: sig[0].Digests[0].DataElementID}
+	_, err = h.Svc.Finalize(context.Background(), foundersTask)
 	if !errors.Is(err, signing.ErrDataChanged) {
 		t.Fatalf("Finalize() error = %v, want ErrDataChanged", err)
 	}
-	if n := h.dataOfType(h.cfg.SigningPDFDataType); n != 0 {
+	if n := dataOfType(h, h.Cfg.SigningPDFDataType); n != 0 {
 		t.Errorf("a signing PDF was written for changed data")
 	}
 }
@@ -161,35 +161,35 @@ func TestService_Finish_rejected(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
-	h.ready(t)
-	if _, err := h.svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: ola(t)}); err != nil {
+	h.Ready(t)
+	if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: ola(t)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.svc.Reject(ctx, signing.RejectInput{Task: foundersTask, Caller: kari(t), Reason: "changed my mind"}); err != nil {
+	if _, err := h.Svc.Reject(ctx, signing.RejectInput{Task: foundersTask, Caller: kari(t), Reason: "changed my mind"}); err != nil {
 		t.Fatal(err)
 	}
 	for range 2 {
-		outcome, err := h.svc.Finish(ctx, foundersTask, signing.TaskRejected, "rejected")
+		outcome, err := h.Svc.Finish(ctx, foundersTask, signing.TaskRejected, "rejected")
 		if err != nil || outcome != signing.OutcomeRejected {
 			t.Fatalf("Finish() = %q, %v", outcome, err)
 		}
 	}
-	if got := h.emu.Delegations(); len(got) != 0 {
+	if got := h.Emu.Delegations(); len(got) != 0 {
 		t.Errorf("delegations in force after reject = %+v, want none", got)
 	}
-	if got := h.messagesTitled("avbrutt"); got != 2 {
+	if got := messagesTitled(h, "avbrutt"); got != 2 {
 		t.Errorf("cancellation messages = %d, want 2 (Kari and the company had not signed)", got)
 	}
-	if got := h.signeeByUUID(t, olaUUID); got.Status != signing.SigneeReceiptSent {
+	if got := h.SigneeByUUID(t, olaUUID); got.Status != signing.SigneeReceiptSent {
 		t.Errorf("Ola, who signed before the reject, is %s; want a receipt sent", got.Status)
 	}
-	if got := h.signeeByUUID(t, companyUUID); got.Status != signing.SigneeRevoked {
+	if got := h.SigneeByUUID(t, companyUUID); got.Status != signing.SigneeRevoked {
 		t.Errorf("the company is %s, want revoked", got.Status)
 	}
-	if _, err := h.svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: kari(t)}); !errors.Is(err, signing.ErrRejected) {
+	if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: kari(t)}); !errors.Is(err, signing.ErrRejected) {
 		t.Errorf("Sign() after reject: err = %v, want ErrRejected", err)
 	}
-	if _, err := h.svc.Collect(ctx, foundersTask); !errors.Is(err, signing.ErrRejected) {
+	if _, err := h.Svc.Collect(ctx, foundersTask); !errors.Is(err, signing.ErrRejected) {
 		t.Errorf("Collect() after reject: err = %v, want ErrRejected", err)
 	}
 }
@@ -198,22 +198,22 @@ func TestService_Collect_deadline(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
-	in := signing.StartInput{Instance: foundersInstance, TaskID: "SigningTask", Config: h.cfg, Deadline: h.clock.Now().Add(24 * time.Hour)}
-	if _, err := h.svc.Start(ctx, in); err != nil {
+	in := signing.StartInput{Instance: foundersInstance, TaskID: "SigningTask", Config: h.Cfg, Deadline: h.Clock.Now().Add(24 * time.Hour)}
+	if _, err := h.Svc.Start(ctx, in); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.svc.Collect(ctx, foundersTask); err != nil {
+	if _, err := h.Svc.Collect(ctx, foundersTask); err != nil {
 		t.Fatalf("Collect() before the deadline: %v", err)
 	}
-	h.clock.Advance(25 * time.Hour)
-	if _, err := h.svc.Collect(ctx, foundersTask); !errors.Is(err, signing.ErrExpired) {
+	h.Clock.Advance(25 * time.Hour)
+	if _, err := h.Svc.Collect(ctx, foundersTask); !errors.Is(err, signing.ErrExpired) {
 		t.Fatalf("Collect() after the deadline: err = %v, want ErrExpired", err)
 	}
-	outcome, err := h.svc.Finish(ctx, foundersTask, signing.TaskExpired, "deadline")
+	outcome, err := h.Svc.Finish(ctx, foundersTask, signing.TaskExpired, "deadline")
 	if err != nil || outcome != signing.OutcomeExpired {
 		t.Errorf("Finish() = %q, %v; want expired", outcome, err)
 	}
-	if _, err := h.svc.Finish(ctx, foundersTask, signing.TaskRejected, "late reject"); err != nil {
+	if _, err := h.Svc.Finish(ctx, foundersTask, signing.TaskRejected, "late reject"); err != nil {
 		t.Errorf("Finish(rejected) of an expired task: %v", err)
 	}
 }

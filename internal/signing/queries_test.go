@@ -12,11 +12,11 @@ func TestService_State(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
-	h.ready(t)
-	if _, err := h.svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: kari(t), OnBehalfOf: companyOrg}); err != nil {
+	h.Ready(t)
+	if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: kari(t), OnBehalfOf: companyOrg}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := h.svc.State(ctx, signing.ReadInput{Task: foundersTask, Caller: ola(t)})
+	got, err := h.Svc.State(ctx, signing.ReadInput{Task: foundersTask, Caller: ola(t)})
 	if err != nil {
 		t.Fatalf("State() error = %v", err)
 	}
@@ -38,7 +38,7 @@ func TestService_reads_authorization(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
-	h.ready(t)
+	h.Ready(t)
 	stranger := caller(t, "31129956715", "", "Someone Else")
 	tests := []struct {
 		name    string
@@ -54,9 +54,9 @@ func TestService_reads_authorization(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := signing.ReadInput{Task: foundersTask, Caller: tt.caller}
-			_, errState := h.svc.State(ctx, in)
-			docs, errDocs := h.svc.DocumentsToSign(ctx, in)
-			orgs, errOrgs := h.svc.Organisations(ctx, in)
+			_, errState := h.Svc.State(ctx, in)
+			docs, errDocs := h.Svc.DocumentsToSign(ctx, in)
+			orgs, errOrgs := h.Svc.Organisations(ctx, in)
 			for name, err := range map[string]error{"State": errState, "DocumentsToSign": errDocs, "Organisations": errOrgs} {
 				if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
 					t.Errorf("%s() error = %v, want %v", name, err, tt.wantErr)
@@ -79,15 +79,15 @@ func TestService_PendingRequests(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
-	h.ready(t)
-	got, _, err := h.svc.PendingRequests(ctx, ola(t), signing.Page{})
+	h.Ready(t)
+	got, _, err := h.Svc.PendingRequests(ctx, ola(t), signing.Page{})
 	if err != nil || len(got) != 1 || got[0].Instance != foundersInstance || got[0].TaskID != "SigningTask" {
 		t.Fatalf("PendingRequests() = %+v, %v; want Ola's one request", got, err)
 	}
-	if _, err := h.svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: ola(t)}); err != nil {
+	if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: ola(t)}); err != nil {
 		t.Fatal(err)
 	}
-	got, _, err = h.svc.PendingRequests(ctx, ola(t), signing.Page{})
+	got, _, err = h.Svc.PendingRequests(ctx, ola(t), signing.Page{})
 	if err != nil || len(got) != 0 {
 		t.Errorf("PendingRequests() after signing = %+v, %v; want none", got, err)
 	}

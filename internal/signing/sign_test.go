@@ -19,24 +19,24 @@ func TestService_Sign(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
-	h.ready(t)
-	if err := h.repo.RegisterWait(ctx, foundersTask, "wait-token-1"); err != nil {
+	h.Ready(t)
+	if err := h.Repo.RegisterWait(ctx, foundersTask, "wait-token-1"); err != nil {
 		t.Fatal(err)
 	}
 
-	got, err := h.svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: ola(t)})
+	got, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: ola(t)})
 	if err != nil {
 		t.Fatalf("Sign() error = %v", err)
 	}
-	if got.WakeErr != nil || len(h.wf.resumed) != 1 || h.wf.resumed[0] != "wait-token-1" {
-		t.Errorf("the waiting workflow was not resumed: %v %v", got.WakeErr, h.wf.resumed)
+	if got.WakeErr != nil || len(h.Workflow.Resumed) != 1 || h.Workflow.Resumed[0] != "wait-token-1" {
+		t.Errorf("the waiting workflow was not resumed: %v %v", got.WakeErr, h.Workflow.Resumed)
 	}
 	sig := got.Signature
 	if sig.OnBehalfOf != "" || sig.Signer.MaskedID != "029190*****" || sig.Signer.PartyUUID != olaUUID || len(sig.Digests) != 1 {
 		t.Errorf("signature = %+v", sig)
 	}
 	// The digest is the SHA-256 of the stored PDF.
-	for _, d := range h.emu.Data() {
+	for _, d := range h.Emu.Data() {
 		if d.ID == sig.Digests[0].DataElementID {
 			sum := sha256.Sum256(d.Bytes)
 			if want := hex.EncodeToString(sum[:]); sig.Digests[0].SHA256 != want || sig.Digests[0].DataType != "ref-data-as-pdf" {
@@ -45,14 +45,14 @@ func TestService_Sign(t *testing.T) {
 		}
 	}
 
-	if _, err := h.svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: ola(t)}); !errors.Is(err, signing.ErrConflict) {
+	if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: ola(t)}); !errors.Is(err, signing.ErrConflict) {
 		t.Errorf("second Sign() error = %v, want ErrConflict", err)
 	}
-	forCompany, err := h.svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: kari(t), OnBehalfOf: "312 847 612"})
+	forCompany, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: kari(t), OnBehalfOf: "312 847 612"})
 	if err != nil || forCompany.Signature.OnBehalfOf != companyOrg {
 		t.Fatalf("Sign() for the company = %+v, %v", forCompany, err)
 	}
-	task, _ := h.repo.GetTask(ctx, foundersTask)
+	task, _ := h.Repo.GetTask(ctx, foundersTask)
 	if task.Counts.Signed != 2 || task.Counts.Pending != 2 {
 		t.Errorf("counts = %+v, want 2 signed, 2 pending", task.Counts)
 	}
@@ -118,7 +118,7 @@ func TestService_Sign_refused(t *testing.T) {
 		{
 			name: "task_rejected",
 			setup: func(t *testing.T, h *harness) {
-				if _, err := h.svc.Reject(context.Background(), signing.RejectInput{Task: foundersTask, Caller: kari(t)}); err != nil {
+				if _, err := h.Svc.Reject(context.Background(), signing.RejectInput{Task: foundersTask, Caller: kari(t)}); err != nil {
 					t.Fatal(err)
 				}
 			},
@@ -128,7 +128,7 @@ func TestService_Sign_refused(t *testing.T) {
 		{
 			name: "storage_down",
 			setup: func(t *testing.T, h *harness) {
-				if err := h.emu.InjectFault(emulator.Fault{Operation: emulator.OpReadData, Status: 503}); err != nil {
+				if err := h.Emu.InjectFault(emulator.Fault{Operation: emulator.OpReadData, Status: 503}); err != nil {
 					t.Fatal(err)
 				}
 			},
@@ -140,15 +140,15 @@ func TestService_Sign_refused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t)
-			h.ready(t)
+			h.Ready(t)
 			if tt.setup != nil {
 				tt.setup(t, h)
 			}
-			_, err := h.svc.Sign(context.Background(), tt.in(t))
+			_, err := h.Svc.Sign(context.Background(), tt.in(t))
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("Sign() error = %v, want %v", err, tt.wantErr)
 			}
-			sigs, _ := h.repo.ListSignatures(context.Background(), foundersTask)
+			sigs, _ := h.Repo.ListSignatures(context.Background(), foundersTask)
 			if len(sigs) != 0 {
 				t.Errorf("a refused Sign() recorded %d signatures", len(sigs))
 			}
@@ -159,8 +159,8 @@ func TestService_Sign_refused(t *testing.T) {
 func TestService_Sign_beforeDelegation(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.start(t)
-	if _, err := h.svc.Sign(context.Background(), signing.SignInput{Task: foundersTask, Caller: ola(t)}); !errors.Is(err, signing.ErrForbidden) {
+	h.Start(t)
+	if _, err := h.Svc.Sign(context.Background(), signing.SignInput{Task: foundersTask, Caller: ola(t)}); !errors.Is(err, signing.ErrForbidden) {
 		t.Errorf("Sign() before delegation: err = %v, want ErrForbidden", err)
 	}
 }
@@ -168,13 +168,13 @@ func TestService_Sign_beforeDelegation(t *testing.T) {
 func TestService_Sign_concurrent(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.ready(t)
+	h.Ready(t)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var ok, conflicts int
 	for range 20 {
 		wg.Go(func() {
-			_, err := h.svc.Sign(context.Background(), signing.SignInput{Task: foundersTask, Caller: ola(t)})
+			_, err := h.Svc.Sign(context.Background(), signing.SignInput{Task: foundersTask, Caller: ola(t)})
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -208,26 +208,26 @@ func TestService_Reject(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t)
-			h.ready(t)
+			h.Ready(t)
 			ctx := context.Background()
-			if err := h.repo.RegisterWait(ctx, foundersTask, "wait-token"); err != nil {
+			if err := h.Repo.RegisterWait(ctx, foundersTask, "wait-token"); err != nil {
 				t.Fatal(err)
 			}
-			_, err := h.svc.Reject(ctx, signing.RejectInput{Task: foundersTask, Caller: tt.caller(t)})
+			_, err := h.Svc.Reject(ctx, signing.RejectInput{Task: foundersTask, Caller: tt.caller(t)})
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
 				t.Fatalf("Reject() error = %v, want %v", err, tt.wantErr)
 			}
-			task, _ := h.repo.GetTask(ctx, foundersTask)
+			task, _ := h.Repo.GetTask(ctx, foundersTask)
 			if tt.wantErr != nil {
-				if task.Status != signing.TaskCollecting || len(h.wf.failed) != 0 {
-					t.Errorf("a refused Reject() changed the task: %s, failed %v", task.Status, h.wf.failed)
+				if task.Status != signing.TaskCollecting || len(h.Workflow.Failed) != 0 {
+					t.Errorf("a refused Reject() changed the task: %s, failed %v", task.Status, h.Workflow.Failed)
 				}
 				return
 			}
-			if task.Status != signing.TaskRejected || h.wf.failed["wait-token"] != signing.ErrorRejected {
-				t.Errorf("after Reject(): status %s, failed tokens %v", task.Status, h.wf.failed)
+			if task.Status != signing.TaskRejected || h.Workflow.Failed["wait-token"] != signing.ErrorRejected {
+				t.Errorf("after Reject(): status %s, failed tokens %v", task.Status, h.Workflow.Failed)
 			}
-			if _, err := h.svc.Reject(ctx, signing.RejectInput{Task: foundersTask, Caller: kari(t)}); !errors.Is(err, signing.ErrTaskClosed) {
+			if _, err := h.Svc.Reject(ctx, signing.RejectInput{Task: foundersTask, Caller: kari(t)}); !errors.Is(err, signing.ErrTaskClosed) {
 				t.Errorf("second Reject() error = %v, want ErrTaskClosed", err)
 			}
 		})
@@ -247,16 +247,16 @@ func TestService_Reject_signeeWithRejectAction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.svc.Signees.(*signees.Source).Registry = reg
-	h.cfg.SigneeProviderID = spec.ID
-	h.ready(t)
-	if got := h.emu.Delegations(); len(got) != 6 {
+	h.Svc.Signees.(*signees.Source).Registry = reg
+	h.Cfg.SigneeProviderID = spec.ID
+	h.Ready(t)
+	if got := h.Emu.Delegations(); len(got) != 6 {
 		t.Errorf("delegations = %d, want Ola and the company × (read, sign, reject)", len(got))
 	}
-	if _, err := h.svc.Reject(context.Background(), signing.RejectInput{Task: foundersTask, Caller: ola(t), Reason: "wrong company name"}); err != nil {
+	if _, err := h.Svc.Reject(context.Background(), signing.RejectInput{Task: foundersTask, Caller: ola(t), Reason: "wrong company name"}); err != nil {
 		t.Fatalf("Reject() by a signee with the reject action: %v", err)
 	}
-	task, _ := h.repo.GetTask(context.Background(), foundersTask)
+	task, _ := h.Repo.GetTask(context.Background(), foundersTask)
 	if task.Status != signing.TaskRejected || task.CloseReason != "wrong company name" {
 		t.Errorf("task = %s (%q), want rejected with the reason", task.Status, task.CloseReason)
 	}
@@ -266,8 +266,8 @@ func TestService_Complete(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
-	h.ready(t)
-	if err := h.svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: kari(t)}); !errors.Is(err, signing.ErrConflict) {
+	h.Ready(t)
+	if err := h.Svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: kari(t)}); !errors.Is(err, signing.ErrConflict) {
 		t.Fatalf("Complete() before anyone signed: err = %v, want ErrConflict", err)
 	}
 	for _, in := range []signing.SignInput{
@@ -275,21 +275,21 @@ func TestService_Complete(t *testing.T) {
 		{Task: foundersTask, Caller: ola(t)},
 		{Task: foundersTask, Caller: kari(t), OnBehalfOf: companyOrg},
 	} {
-		if _, err := h.svc.Sign(ctx, in); err != nil {
+		if _, err := h.Svc.Sign(ctx, in); err != nil {
 			t.Fatalf("Sign(%+v) error = %v", in.OnBehalfOf, err)
 		}
 	}
-	if err := h.repo.RegisterCompletionWait(ctx, foundersTask, "completion-token"); err != nil {
+	if err := h.Repo.RegisterCompletionWait(ctx, foundersTask, "completion-token"); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: ola(t)}); !errors.Is(err, signing.ErrForbidden) {
+	if err := h.Svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: ola(t)}); !errors.Is(err, signing.ErrForbidden) {
 		t.Errorf("Complete() by a signee who does not own the instance: err = %v, want ErrForbidden", err)
 	}
-	if err := h.svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: kari(t)}); err != nil {
+	if err := h.Svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: kari(t)}); err != nil {
 		t.Fatalf("Complete() error = %v", err)
 	}
-	task, _ := h.repo.GetTask(ctx, foundersTask)
-	if task.Status != signing.TaskCompleted || len(h.wf.resumed) != 1 || h.wf.resumed[0] != "completion-token" {
-		t.Errorf("after Complete(): status %s, resumed %v", task.Status, h.wf.resumed)
+	task, _ := h.Repo.GetTask(ctx, foundersTask)
+	if task.Status != signing.TaskCompleted || len(h.Workflow.Resumed) != 1 || h.Workflow.Resumed[0] != "completion-token" {
+		t.Errorf("after Complete(): status %s, resumed %v", task.Status, h.Workflow.Resumed)
 	}
 }

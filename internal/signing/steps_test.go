@@ -13,33 +13,33 @@ import (
 func TestService_Start(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	got := h.start(t)
+	got := h.Start(t)
 	if len(got.Signees) != 3 || got.Task != foundersTask {
 		t.Fatalf("Start() = %+v, want 3 signees of %s", got, foundersTask)
 	}
-	task, err := h.repo.GetTask(context.Background(), foundersTask)
+	task, err := h.Repo.GetTask(context.Background(), foundersTask)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if task.Counts.Total != 3 || task.OwnerPartyUUID != kariUUID || task.Status != signing.TaskCollecting {
 		t.Errorf("task = %+v", task)
 	}
-	kari := h.signeeByUUID(t, kariUUID)
+	kari := h.SigneeByUUID(t, kariUUID)
 	if kari.DisplayName != "Kari Nordmann" || kari.MaskedID != "158385*****" || kari.Status != signing.SigneeResolved || strings.Contains(kari.IdentityHash, "15838523428") {
 		t.Errorf("kari = %+v", kari)
 	}
-	company := h.signeeByUUID(t, companyUUID)
+	company := h.SigneeByUUID(t, companyUUID)
 	if company.Kind != signing.SigneeOrganisation || company.OrgNumber != "312847612" || company.Communication.Email == "" {
 		t.Errorf("company = %+v", company)
 	}
 
-	again := h.start(t)
+	again := h.Start(t)
 	if len(again.Signees) != 3 {
 		t.Errorf("repeated Start() = %+v", again)
 	}
-	cfg := h.cfg
+	cfg := h.Cfg
 	cfg.RunDefaultValidator = !cfg.RunDefaultValidator
-	if _, err := h.svc.Start(context.Background(), signing.StartInput{Instance: foundersInstance, TaskID: "SigningTask", Config: cfg}); !errors.Is(err, signing.ErrConflict) {
+	if _, err := h.Svc.Start(context.Background(), signing.StartInput{Instance: foundersInstance, TaskID: "SigningTask", Config: cfg}); !errors.Is(err, signing.ErrConflict) {
 		t.Errorf("Start() with another config: err = %v, want ErrConflict", err)
 	}
 }
@@ -56,24 +56,24 @@ func TestService_Start_failures(t *testing.T) {
 			setup: func(h *harness) signing.StartInput {
 				ref := foundersInstance
 				ref.InstanceGUID = "00000000-0000-4000-8000-000000000000"
-				return signing.StartInput{Instance: ref, TaskID: "SigningTask", Config: h.cfg}
+				return signing.StartInput{Instance: ref, TaskID: "SigningTask", Config: h.Cfg}
 			},
 			wantErr: signing.ErrNotFound,
 		},
 		{
 			name: "register_down",
 			setup: func(h *harness) signing.StartInput {
-				if err := h.emu.InjectFault(emulator.Fault{Operation: emulator.OpLookupPerson, Status: 503}); err != nil {
+				if err := h.Emu.InjectFault(emulator.Fault{Operation: emulator.OpLookupPerson, Status: 503}); err != nil {
 					panic(err)
 				}
-				return signing.StartInput{Instance: foundersInstance, TaskID: "SigningTask", Config: h.cfg}
+				return signing.StartInput{Instance: foundersInstance, TaskID: "SigningTask", Config: h.Cfg}
 			},
 			wantErr: signing.ErrTransient,
 		},
 		{
 			name: "not_runtime_delegated",
 			setup: func(h *harness) signing.StartInput {
-				cfg := h.cfg
+				cfg := h.Cfg
 				cfg.SigneeProviderID = ""
 				return signing.StartInput{Instance: foundersInstance, TaskID: "SigningTask", Config: cfg}
 			},
@@ -82,7 +82,7 @@ func TestService_Start_failures(t *testing.T) {
 		{
 			name: "unknown_provider",
 			setup: func(h *harness) signing.StartInput {
-				cfg := h.cfg
+				cfg := h.Cfg
 				cfg.SigneeProviderID = "nobody"
 				return signing.StartInput{Instance: foundersInstance, TaskID: "SigningTask", Config: cfg}
 			},
@@ -93,11 +93,11 @@ func TestService_Start_failures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t)
-			_, err := h.svc.Start(context.Background(), tt.setup(h))
+			_, err := h.Svc.Start(context.Background(), tt.setup(h))
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("Start() error = %v, want %v", err, tt.wantErr)
 			}
-			if _, err := h.repo.GetTask(context.Background(), foundersTask); !errors.Is(err, signing.ErrNotFound) {
+			if _, err := h.Repo.GetTask(context.Background(), foundersTask); !errors.Is(err, signing.ErrNotFound) {
 				t.Errorf("a failed Start() left a task behind: %v", err)
 			}
 		})
@@ -108,42 +108,42 @@ func TestService_DelegateAndNotify(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
-	started := h.start(t)
+	started := h.Start(t)
 	for _, sk := range started.Signees {
 		for range 2 { // every step may run twice
-			if _, err := h.svc.Delegate(ctx, foundersTask, sk); err != nil {
+			if _, err := h.Svc.Delegate(ctx, foundersTask, sk); err != nil {
 				t.Fatalf("Delegate(%s) error = %v", sk, err)
 			}
-			if _, err := h.svc.Notify(ctx, foundersTask, sk); err != nil {
+			if _, err := h.Svc.Notify(ctx, foundersTask, sk); err != nil {
 				t.Fatalf("Notify(%s) error = %v", sk, err)
 			}
 		}
 	}
 	// Kari owns the instance and holds the rights already: only Ola and the company get delegations.
-	if got := len(h.emu.Delegations()); got != 4 {
+	if got := len(h.Emu.Delegations()); got != 4 {
 		t.Errorf("delegations in force = %d, want 2 signees × (read, sign)", got)
 	}
-	msgs := h.emu.Messages()
+	msgs := h.Emu.Messages()
 	if len(msgs) != 3 {
 		t.Fatalf("messages = %d, want one call-to-action per signee", len(msgs))
 	}
 	for _, m := range msgs {
-		if want, _ := h.cfg.CorrespondenceResourceFor("tt02"); m.ResourceID != want {
+		if want, _ := h.Cfg.CorrespondenceResourceFor("tt02"); m.ResourceID != want {
 			t.Errorf("message resource = %q, want %q", m.ResourceID, want)
 		}
 		if !strings.Contains(m.Body, "https://ttd.apps.example.no/ttd/founders/#/instance/50001/"+foundersInstance.InstanceGUID) {
 			t.Errorf("message body lacks the instance link: %q", m.Body)
 		}
 	}
-	if len(h.queue.orders) != 3 {
-		t.Fatalf("queued notifications = %d, want 3", len(h.queue.orders))
+	if len(h.Queue.Orders) != 3 {
+		t.Fatalf("queued notifications = %d, want 3", len(h.Queue.Orders))
 	}
-	for _, o := range h.queue.orders {
+	for _, o := range h.Queue.Orders {
 		if o.EmailSubject == "" || o.SMSBody == "" || strings.Contains(o.SMSBody, "{0}") {
 			t.Errorf("order texts = %+v", o)
 		}
 	}
-	kari := h.signeeByUUID(t, kariUUID)
+	kari := h.SigneeByUUID(t, kariUUID)
 	if kari.Status != signing.SigneeNotified || kari.CorrespondenceID == "" || kari.DelegatedAt.IsZero() {
 		t.Errorf("kari after notify = %+v", kari)
 	}
@@ -164,16 +164,16 @@ func TestService_Delegate_failures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t)
-			h.start(t)
-			sk := h.signeeByUUID(t, olaUUID).Key
-			if err := h.emu.InjectFault(emulator.Fault{Operation: emulator.OpDelegate, Status: tt.status, Count: 1}); err != nil {
+			h.Start(t)
+			sk := h.SigneeByUUID(t, olaUUID).Key
+			if err := h.Emu.InjectFault(emulator.Fault{Operation: emulator.OpDelegate, Status: tt.status, Count: 1}); err != nil {
 				t.Fatal(err)
 			}
-			got, err := h.svc.Delegate(context.Background(), foundersTask, sk)
+			got, err := h.Svc.Delegate(context.Background(), foundersTask, sk)
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
 				t.Fatalf("Delegate() error = %v, want %v", err, tt.wantErr)
 			}
-			stored, _ := h.repo.GetSignee(context.Background(), foundersTask, sk)
+			stored, _ := h.Repo.GetSignee(context.Background(), foundersTask, sk)
 			if stored.Status != tt.wantStatus {
 				t.Errorf("signee status = %s, want %s (returned %s)", stored.Status, tt.wantStatus, got.Status)
 			}
@@ -187,19 +187,19 @@ func TestService_Delegate_failures(t *testing.T) {
 func TestService_Notify_noCorrespondenceResource(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.cfg.CorrespondenceResources = nil
-	sk := h.start(t).Signees[0]
-	if _, err := h.svc.Delegate(context.Background(), foundersTask, sk); err != nil {
+	h.Cfg.CorrespondenceResources = nil
+	sk := h.Start(t).Signees[0]
+	if _, err := h.Svc.Delegate(context.Background(), foundersTask, sk); err != nil {
 		t.Fatal(err)
 	}
-	got, err := h.svc.Notify(context.Background(), foundersTask, sk)
+	got, err := h.Svc.Notify(context.Background(), foundersTask, sk)
 	if err != nil {
 		t.Fatalf("Notify() error = %v", err)
 	}
 	if got.Status != signing.SigneeFailed || got.FailedStep != "notify" || !strings.Contains(got.FailedReason, "correspondence resource") {
 		t.Errorf("signee = %+v, want a recorded notify failure", got)
 	}
-	if len(h.emu.Messages()) != 0 || len(h.queue.orders) != 0 {
+	if len(h.Emu.Messages()) != 0 || len(h.Queue.Orders) != 0 {
 		t.Error("something was sent without a correspondence resource")
 	}
 }

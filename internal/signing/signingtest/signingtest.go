@@ -1,0 +1,249 @@
+// Package signingtest wires a signing.Service to the in-memory repository
+// and the platform emulator (over real HTTP) for tests, with the founders
+// example app and its fixture: Kari owns the instance and holds a signing
+// role for the company; Ola does not.
+package signingtest
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/signingflow/signing/internal/appconfig"
+	"github.com/signingflow/signing/internal/ident"
+	"github.com/signingflow/signing/internal/platform"
+	"github.com/signingflow/signing/internal/platform/emulator"
+	"github.com/signingflow/signing/internal/signees"
+	"github.com/signingflow/signing/internal/signing"
+	"github.com/signingflow/signing/internal/signing/memrepo"
+	"github.com/signingflow/signing/internal/signingpdf"
+	"github.com/signingflow/signing/internal/texts"
+)
+
+// The founders fixture's instance, people and company.
+var (
+	FoundersInstance = signing.InstanceRef{Org: "ttd", App: "founders", PartyID: 50001, InstanceGUID: "1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d"}
+	FoundersTask     = signing.TaskKey{InstanceGUID: FoundersInstance.InstanceGUID, TaskID: "SigningTask"}
+	KariUUID         = "0b6c1f2e-3d4a-4b5c-8d6e-000000050001"
+	OlaUUID          = "0b6c1f2e-3d4a-4b5c-8d6e-000000050002"
+	CompanyUUID      = "0b6c1f2e-3d4a-4b5c-8d6e-000000050003"
+)
+
+// Clock is a settable clock.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// Queue keeps what was enqueued.
+type Queue struct {
+	mu     sync.Mutex
+	Orders []signing.NotificationOrder
+	Err    error
+}
+
+func (q *Queue) Enqueue(_ context.Context, orders []signing.NotificationOrder) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.Err != nil {
+		return q.Err
+	}
+	q.Orders = append(q.Orders, orders...)
+	return nil
+}
+
+// exampleApps serves the example app's texts and titles.
+type exampleApps struct{ app *appconfig.App }
+
+func (a exampleApps) App(context.Context, string, string) (signing.AppInfo, error) {
+	return signing.AppInfo{Texts: texts.Resources(a.app.Texts), Titles: a.app.Metadata.Title, Owner: "Testdepartementet"}, nil
+}
+
+// Harness is a service wired to the in-memory repository and the platform
+// emulator over real HTTP.
+type Harness struct {
+	Svc  *signing.Service
+	Repo *memrepo.Repo
+	Emu  *emulator.Emulator
+	// EmuURL is the emulator's base URL.
+	EmuURL   string
+	Queue    *Queue
+	Workflow *Workflow
+	Clock    *Clock
+	// Cfg is the example's SigningTask configuration; tests may change it before Start.
+	Cfg signing.Config
+	App *appconfig.App
+}
+
+// New returns a harness with a fresh repository and emulator.
+func New(t *testing.T) *Harness {
+	t.Helper()
+	app, err := appconfig.Load(filepath.Join(ModuleRoot(t), "examples", "founders"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, ok := app.Task("SigningTask")
+	if !ok {
+		t.Fatal("example has no SigningTask")
+	}
+	emu := emulator.New(emulator.Founders(), emulator.WithSequentialIDs(1))
+	srv := httptest.NewServer(emu.Handler())
+	t.Cleanup(srv.Close)
+	clients, err := platform.NewClients(emulator.Config(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := signees.NewRegistry(signees.BuiltIn()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hasher, err := ident.NewHasher([]byte(HasherKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &Clock{now: time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)}
+	repo := memrepo.New(clock)
+	h := &Harness{Repo: repo, Emu: emu, EmuURL: srv.URL, Queue: &Queue{}, Workflow: &Workflow{}, Clock: clock, Cfg: st.Config, App: app}
+	h.Svc = &signing.Service{
+		Repo:           repo,
+		Signees:        &signees.Source{Registry: reg, Storage: clients.Storage, Options: signees.Options{AllowSynthetic: true}},
+		Storage:        clients.Storage,
+		Access:         clients.Access,
+		Correspondence: clients.Correspondence,
+		Register:       clients.Register,
+		Queue:          h.Queue,
+		Workflow:       h.Workflow,
+		Apps:           exampleApps{app: app},
+		Identities:     hasher,
+		PDF:            signingpdf.Renderer{},
+		Clock:          clock,
+		Settings:       signing.Settings{Environment: "tt02", InstanceURL: "https://{org}.apps.example.no/{org}/{app}/#/instance/{partyId}/{instanceGuid}"},
+	}
+	return h
+}
+
+// HasherKey is the keyed-hash key the harness uses.
+const HasherKey = "0123456789abcdef0123456789abcdef-test-key"
+
+// ModuleRoot returns the folder holding go.mod, walking up from the test's folder.
+func ModuleRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test's folder")
+		}
+		dir = parent
+	}
+}
+
+// Start starts the example's signing task.
+func (h *Harness) Start(t *testing.T) signing.StartResult {
+	t.Helper()
+	got, err := h.Svc.Start(context.Background(), signing.StartInput{Instance: FoundersInstance, TaskID: "SigningTask", Config: h.Cfg})
+	if err != nil {
+		t.Fatalf("Start() error = %v", err)
+	}
+	return got
+}
+
+// SigneeByUUID finds the signee with a party UUID.
+func (h *Harness) SigneeByUUID(t *testing.T, uuid string) signing.Signee {
+	t.Helper()
+	list, _, err := h.Repo.ListSignees(context.Background(), FoundersTask, signing.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sg := range list {
+		if sg.PartyUUID == uuid {
+			return sg
+		}
+	}
+	t.Fatalf("no signee with party %s", uuid)
+	return signing.Signee{}
+}
+
+// Workflow keeps the resumed and failed tokens.
+type Workflow struct {
+	mu      sync.Mutex
+	Resumed []string
+	Failed  map[string]string // token → error name
+	Err     error
+}
+
+func (w *Workflow) Resume(_ context.Context, token string, _ any) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.Err != nil {
+		return w.Err
+	}
+	w.Resumed = append(w.Resumed, token)
+	return nil
+}
+
+func (w *Workflow) Fail(_ context.Context, token, name, _ string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.Err != nil {
+		return w.Err
+	}
+	if w.Failed == nil {
+		w.Failed = map[string]string{}
+	}
+	w.Failed[token] = name
+	return nil
+}
+
+// Caller returns a caller with the given national ID, party and name.
+func Caller(t *testing.T, ssn, partyUUID, name string) signing.Caller {
+	t.Helper()
+	id, err := ident.ParseNationalID(ssn, ident.AllowSynthetic())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signing.Caller{Person: id, PartyUUID: partyUUID, Name: name}
+}
+
+// Kari owns the instance and holds a signing role for the company.
+func Kari(t *testing.T) signing.Caller { return Caller(t, "15838523428", KariUUID, "Kari Nordmann") }
+
+// Ola is a founder without a role in the company.
+func Ola(t *testing.T) signing.Caller { return Caller(t, "02919043558", OlaUUID, "Ola Johan Testesen") }
+
+// Ready starts the task and delegates and notifies every signee.
+func (h *Harness) Ready(t *testing.T) signing.StartResult {
+	t.Helper()
+	started := h.Start(t)
+	for _, sk := range started.Signees {
+		if _, err := h.Svc.Delegate(context.Background(), FoundersTask, sk); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.Svc.Notify(context.Background(), FoundersTask, sk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return started
+}
