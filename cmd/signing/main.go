@@ -25,6 +25,7 @@ type command struct {
 var commands = []command{
 	{name: "lint", usage: "<app-dir>", summary: "check the signing configuration of an app folder", run: runLint},
 	{name: "emulator", usage: "[-addr host:port] [-fixture file]", summary: "serve the platform APIs locally from a fixture", run: runEmulator},
+	{name: "start", usage: "-input file|- [-state-machine ARN] [-attempt n] [-check]", summary: "validate an execution input and start its signing task", run: runStart},
 }
 
 func main() { os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr)) }

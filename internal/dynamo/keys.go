@@ -95,6 +95,25 @@ func RegisterWaitNames() map[string]string {
 	}
 }
 
+// The state machine's completion wait stores its task token on the task item
+// with this conditional update while the task is collecting; a completion
+// (or reject) that lands first makes the write fail, and the workflow looks
+// again. Store.RegisterCompletionWait makes the very same write. Values:
+// ":token", ":one" (N 1), ":collecting" (S "collecting").
+const (
+	RegisterCompletionUpdate    = "SET #completionToken = :token, #version = #version + :one"
+	RegisterCompletionCondition = "#status = :collecting"
+)
+
+// RegisterCompletionNames returns the ExpressionAttributeNames of the completion wait's update.
+func RegisterCompletionNames() map[string]string {
+	return map[string]string{
+		"#completionToken": AttrCompletionToken,
+		"#version":         AttrVersion,
+		"#status":          AttrStatus,
+	}
+}
+
 // TaskKey returns the primary key of the task item.
 func TaskKey(k signing.TaskKey) map[string]types.AttributeValue {
 	return itemKey(instancePK(k.InstanceGUID), taskSK(k.TaskID))

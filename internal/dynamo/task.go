@@ -308,13 +308,11 @@ func (s *Store) RegisterCompletionWait(ctx context.Context, k signing.TaskKey, t
 		return wrap("register completion wait", k, signing.Invalid("token", "must be set"))
 	}
 	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           &s.table,
-		Key:                 TaskKey(k),
-		UpdateExpression:    aws.String("SET #token = :token, #version = #version + :one"),
-		ConditionExpression: aws.String("#status = :collecting"),
-		ExpressionAttributeNames: map[string]string{
-			"#token": AttrCompletionToken, "#version": AttrVersion, "#status": AttrStatus,
-		},
+		TableName:                &s.table,
+		Key:                      TaskKey(k),
+		UpdateExpression:         aws.String(RegisterCompletionUpdate),
+		ConditionExpression:      aws.String(RegisterCompletionCondition),
+		ExpressionAttributeNames: RegisterCompletionNames(),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":token": str(token), ":one": n(1), ":collecting": str(string(signing.TaskCollecting)),
 		},

@@ -16,6 +16,8 @@
 //	                GET  {StorageURL}/instances/{partyId}/{instanceGuid}/data/{dataGuid}
 //	                POST {StorageURL}/instances/{partyId}/{instanceGuid}/data?dataType=…&generatedFromTask=…
 //	                     (body = the bytes; Content-Type; Content-Disposition filename; Idempotency-Key)
+//	                GET  {StorageURL}/applications/{org}/{app}               (metadata: title)
+//	                GET  {StorageURL}/applications/{org}/{app}/texts/{lang}  (text resources)
 //	access          POST {AccessURL}/app/delegations/resource/{resourceId}/instance/{instanceGuid}
 //	                POST {AccessURL}/app/delegationrevoke/resource/{resourceId}/instance/{instanceGuid}
 //	                     (PlatformAccessToken header)

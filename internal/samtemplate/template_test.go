@@ -216,3 +216,47 @@ func FuzzParse(f *testing.F) {
 		_, _ = tpl.Tables()
 	})
 }
+
+func TestTemplate_FunctionsAndStateMachines(t *testing.T) {
+	t.Parallel()
+	const doc = `
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildMethod: go1.x}
+    Properties:
+      CodeUri: functions/fn/
+      Environment: {Variables: {TABLE_NAME: !Ref Table, MODE: fast}}
+      Events:
+        Q: {Type: SQS, Properties: {Queue: !GetAtt Q.Arn}}
+  SM:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionUri: statemachine/x.asl.json
+      DefinitionSubstitutions: {FnArn: !GetAtt Fn.Arn, Name: plain}
+`
+	tpl, err := samtemplate.Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fns, err := tpl.Functions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fns) != 1 || fns[0].CodeUri != "functions/fn/" || fns[0].BuildMethod != "go1.x" || fns[0].Events["Q"].Type != "SQS" {
+		t.Fatalf("Functions() = %+v", fns)
+	}
+	if got, want := fns[0].EnvironmentNames(), []string{"MODE", "TABLE_NAME"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("EnvironmentNames() = %v, want %v", got, want)
+	}
+	sms, err := tpl.StateMachines()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sms) != 1 || sms[0].DefinitionUri != "statemachine/x.asl.json" || sms[0].Substitutions["Name"] != "plain" {
+		t.Errorf("StateMachines() = %+v", sms)
+	}
+	if _, err := samtemplate.Parse([]byte("Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: {CodeUri: !Ref X}\n")); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -83,7 +83,7 @@ func TestService_happyPath(t *testing.T) {
 		t.Errorf("second Collect() = %+v, %v; want nothing owed", again, err)
 	}
 
-	if err := h.Svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: kari(t)}); err != nil {
+	if _, err := h.Svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: kari(t)}); err != nil {
 		t.Fatalf("Complete() error = %v", err)
 	}
 	for range 2 {

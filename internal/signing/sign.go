@@ -216,27 +216,35 @@ type RejectInput struct {
 	Reason string
 }
 
+// RejectResult is the rejected task and whether the workflow was told.
+type RejectResult struct {
+	Task Task
+	// WakeErr is set when a waiting workflow step could not be failed; the
+	// task is rejected regardless, and the wait's timeout finds it so.
+	WakeErr error
+}
+
 // Reject closes the task as rejected and fails the workflow's waits with
 // the Signing.Rejected error. The instance owner may reject; so may a
 // delegated signee who was given the "reject" action.
-func (s *Service) Reject(ctx context.Context, in RejectInput) (CloseResult, error) {
+func (s *Service) Reject(ctx context.Context, in RejectInput) (RejectResult, error) {
 	if err := in.Caller.Validate(); err != nil {
-		return CloseResult{}, err
+		return RejectResult{}, err
 	}
 	task, err := s.taskFor(ctx, in.Task, in.Instance)
 	if err != nil {
-		return CloseResult{}, err
+		return RejectResult{}, err
 	}
 	if !task.Status.Open() {
-		return CloseResult{}, closedError(task)
+		return RejectResult{}, closedError(task)
 	}
 	if !s.isOwner(task, in.Caller) {
 		sg, _, err := s.signeeFor(ctx, task, in.Caller, "")
 		if err != nil {
-			return CloseResult{}, err
+			return RejectResult{}, err
 		}
 		if !slices.Contains(sg.AdditionalActions, "reject") || sg.DelegatedAt.IsZero() {
-			return CloseResult{}, fmt.Errorf("signee %s may not reject task %s: %w", sg.Key, task.Key, ErrForbidden)
+			return RejectResult{}, fmt.Errorf("signee %s may not reject task %s: %w", sg.Key, task.Key, ErrForbidden)
 		}
 	}
 	reason := in.Reason
@@ -245,9 +253,9 @@ func (s *Service) Reject(ctx context.Context, in RejectInput) (CloseResult, erro
 	}
 	res, err := s.Repo.Close(ctx, task.Key, TaskRejected, s.Clock.Now(), s.Identities.Person(in.Caller.Person), reason)
 	if err != nil {
-		return CloseResult{}, err
+		return RejectResult{}, err
 	}
-	return res, s.failWaits(ctx, res, ErrorRejected, "the signing task was rejected")
+	return RejectResult{Task: res.Task, WakeErr: s.failWaits(ctx, res, ErrorRejected, "the signing task was rejected")}, nil
 }
 
 // isOwner reports whether the caller is the instance owner.
@@ -287,31 +295,36 @@ type CompleteInput struct {
 	Instance *InstanceRef
 }
 
+// CompleteResult says whether the workflow was woken after completion.
+type CompleteResult struct {
+	// WakeErr is set when the workflow's completion wait could not be
+	// resumed; the task is completed regardless, and the wait's timeout
+	// finds it so.
+	WakeErr error
+}
+
 // Complete is the submitter's "process next": only the instance owner may
 // complete, and only when every signee has signed. It resumes the workflow's
 // completion wait.
-func (s *Service) Complete(ctx context.Context, in CompleteInput) error {
+func (s *Service) Complete(ctx context.Context, in CompleteInput) (CompleteResult, error) {
 	if err := in.Caller.Validate(); err != nil {
-		return err
+		return CompleteResult{}, err
 	}
 	task, err := s.taskFor(ctx, in.Task, in.Instance)
 	if err != nil {
-		return err
+		return CompleteResult{}, err
 	}
 	if !s.isOwner(task, in.Caller) {
-		return fmt.Errorf("only the instance owner may complete task %s: %w", task.Key, ErrForbidden)
+		return CompleteResult{}, fmt.Errorf("only the instance owner may complete task %s: %w", task.Key, ErrForbidden)
 	}
 	if err := task.CanComplete(); err != nil {
-		return err
+		return CompleteResult{}, err
 	}
 	token, err := s.Repo.Complete(ctx, task.Key, s.Clock.Now(), s.Identities.Person(in.Caller.Person))
-	if err != nil {
-		return err
+	if err != nil || token == "" {
+		return CompleteResult{}, err
 	}
-	if token == "" {
-		return nil
-	}
-	return s.Workflow.Resume(ctx, token, map[string]string{"event": "completed"})
+	return CompleteResult{WakeErr: s.Workflow.Resume(ctx, token, map[string]string{"event": "completed"})}, nil
 }
 
 // parseOrg parses a stored organisation number.

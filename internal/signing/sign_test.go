@@ -267,7 +267,7 @@ func TestService_Complete(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	h.Ready(t)
-	if err := h.Svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: kari(t)}); !errors.Is(err, signing.ErrConflict) {
+	if _, err := h.Svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: kari(t)}); !errors.Is(err, signing.ErrConflict) {
 		t.Fatalf("Complete() before anyone signed: err = %v, want ErrConflict", err)
 	}
 	for _, in := range []signing.SignInput{
@@ -282,14 +282,32 @@ func TestService_Complete(t *testing.T) {
 	if err := h.Repo.RegisterCompletionWait(ctx, foundersTask, "completion-token"); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: ola(t)}); !errors.Is(err, signing.ErrForbidden) {
+	if _, err := h.Svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: ola(t)}); !errors.Is(err, signing.ErrForbidden) {
 		t.Errorf("Complete() by a signee who does not own the instance: err = %v, want ErrForbidden", err)
 	}
-	if err := h.Svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: kari(t)}); err != nil {
+	if _, err := h.Svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: kari(t)}); err != nil {
 		t.Fatalf("Complete() error = %v", err)
 	}
 	task, _ := h.Repo.GetTask(ctx, foundersTask)
 	if task.Status != signing.TaskCompleted || len(h.Workflow.Resumed) != 1 || h.Workflow.Resumed[0] != "completion-token" {
 		t.Errorf("after Complete(): status %s, resumed %v", task.Status, h.Workflow.Resumed)
+	}
+}
+
+func TestService_Reject_workflowGone(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	h.Ready(t)
+	if err := h.Repo.RegisterWait(ctx, foundersTask, "stale-token"); err != nil {
+		t.Fatal(err)
+	}
+	h.Workflow.Err = errors.New("task token is no longer valid")
+	got, err := h.Svc.Reject(ctx, signing.RejectInput{Task: foundersTask, Caller: kari(t)})
+	if err != nil {
+		t.Fatalf("Reject() error = %v, want the task rejected regardless", err)
+	}
+	if got.WakeErr == nil || got.Task.Status != signing.TaskRejected {
+		t.Errorf("Reject() = %+v, want rejected with the wake-up failure reported", got)
 	}
 }

@@ -14,6 +14,8 @@
 //	GET  /storage/api/v1/instances/{partyId}/{instanceGuid}
 //	GET  /storage/api/v1/instances/{partyId}/{instanceGuid}/data/{dataGuid}
 //	POST /storage/api/v1/instances/{partyId}/{instanceGuid}/data?dataType=…&generatedFromTask=…
+//	GET  /storage/api/v1/applications/{org}/{app}
+//	GET  /storage/api/v1/applications/{org}/{app}/texts/{language}
 //	POST /accessmanagement/api/v1/app/delegations/resource/{resourceId}/instance/{instanceGuid}
 //	POST /accessmanagement/api/v1/app/delegationrevoke/resource/{resourceId}/instance/{instanceGuid}
 //	POST /correspondence/api/v1/correspondence
@@ -67,10 +69,13 @@
 //	  "instances": [{"org", "app", "instanceOwnerPartyId", "instanceGuid", "ownerPartyUuid", "ownerOrgNumber",
 //	                 "currentTask", "created", "lastChanged",
 //	                 "data": [{"id", "dataType", "contentType", "filename", "generatedFromTask", "created", "lastChanged",
-//	                           "text" | "base64" | "file"}]}]
+//	                           "text" | "base64" | "file"}]}],
+//	  "applications": [{"org", "app", "metadata": "file", "texts": {"nb": "file", …}}]
 //	}
 //
-// "file" is relative to the fixture file. National IDs in a fixture are
+// "file", "metadata" and the texts' files are relative to the fixture file;
+// an application's metadata is its applicationmetadata.json and its texts
+// its resource.{language}.json files, served as they are. National IDs in a fixture are
 // synthetic test numbers; the emulator keeps them as given (it plays the
 // register) but never logs them and never returns them in a response. Roles
 // in SigningRoles may sign for the organisation.

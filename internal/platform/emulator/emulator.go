@@ -109,6 +109,7 @@ type state struct {
 	messages      []MessageRecord
 	notifications []NotificationRecord
 	idempotency   map[string]idempotent
+	applications  map[string]Application // "org/app"
 }
 
 // party is a person or an organisation.
@@ -162,6 +163,10 @@ func newState(f Fixture) *state {
 		instances:     map[string]*instance{},
 		elements:      map[string]*element{},
 		idempotency:   map[string]idempotent{},
+		applications:  map[string]Application{},
+	}
+	for _, a := range f.Applications {
+		st.applications[a.Org+"/"+a.App] = a
 	}
 	for i := range f.Persons {
 		p := f.Persons[i]

@@ -25,6 +25,22 @@ type Fixture struct {
 	Organisations []Organisation `json:"organisations"`
 	Roles         []Role         `json:"roles"`
 	Instances     []Instance     `json:"instances"`
+	Applications  []Application  `json:"applications,omitempty"`
+}
+
+// Application is an app's metadata and texts, served by storage's
+// application endpoints. In JSON, Metadata and the Texts values are files
+// relative to the fixture file; in Go set MetadataBytes and TextBytes.
+type Application struct {
+	Org string `json:"org"`
+	App string `json:"app"`
+	// Metadata is the applicationmetadata.json file.
+	Metadata string `json:"metadata"`
+	// Texts maps a language code to its resource.{language}.json file.
+	Texts map[string]string `json:"texts,omitempty"`
+	// MetadataBytes and TextBytes are the files' bytes, filled by ParseFixture.
+	MetadataBytes []byte            `json:"-"`
+	TextBytes     map[string][]byte `json:"-"`
 }
 
 // Person is a person in the register. SSN is a (synthetic) national ID as
@@ -168,6 +184,26 @@ func ParseFixture(fsys fs.FS, name string) (Fixture, error) {
 			}
 		}
 	}
+	for i := range f.Applications {
+		a := &f.Applications[i]
+		field := fmt.Sprintf("applications[%d]", i)
+		if a.Metadata == "" {
+			errs = append(errs, fmt.Errorf("%s.metadata: must name a file", field))
+		} else if b, err := fs.ReadFile(fsys, path.Join(dir, a.Metadata)); err != nil {
+			errs = append(errs, fmt.Errorf("%s.metadata: %w", field, err))
+		} else {
+			a.MetadataBytes = b
+		}
+		a.TextBytes = map[string][]byte{}
+		for lang, file := range a.Texts {
+			b, err := fs.ReadFile(fsys, path.Join(dir, file))
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s.texts.%s: %w", field, lang, err))
+				continue
+			}
+			a.TextBytes[lang] = b
+		}
+	}
 	if err := errors.Join(append(errs, f.Validate())...); err != nil {
 		return Fixture{}, fmt.Errorf("emulator: fixture %s: %w", name, err)
 	}
@@ -178,6 +214,8 @@ var (
 	guidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 	namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,99}$`)
 	typePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$`)
+
+	languagePattern = regexp.MustCompile(`^[a-z]{2,3}$`)
 )
 
 // Validate reports every problem of the fixture at once; messages name the
@@ -276,6 +314,35 @@ func (f Fixture) Validate() error {
 			}
 			if mt, _, err := mime.ParseMediaType(d.ContentType); err != nil || !strings.Contains(mt, "/") {
 				add("%s.contentType: must be a media type", dfield)
+			}
+		}
+	}
+	apps := map[string]bool{}
+	for i, a := range f.Applications {
+		field := fmt.Sprintf("applications[%d]", i)
+		if !namePattern.MatchString(a.Org) || !namePattern.MatchString(a.App) {
+			add("%s: org and app must be lowercase names", field)
+		} else if apps[a.Org+"/"+a.App] {
+			add("%s: %s/%s is declared twice", field, a.Org, a.App)
+		}
+		apps[a.Org+"/"+a.App] = true
+		if a.MetadataBytes != nil {
+			var meta struct {
+				ID string `json:"id"`
+			}
+			if err := json.Unmarshal(a.MetadataBytes, &meta); err != nil || meta.ID != a.Org+"/"+a.App {
+				add("%s.metadata: must be application metadata JSON with \"id\": %q", field, a.Org+"/"+a.App)
+			}
+		}
+		for lang, b := range a.TextBytes {
+			if !languagePattern.MatchString(lang) {
+				add("%s.texts: %q is not a language code", field, lang)
+			}
+			var res struct {
+				Language string `json:"language"`
+			}
+			if err := json.Unmarshal(b, &res); err != nil || res.Language != lang {
+				add("%s.texts.%s: must be a text resource file with \"language\": %q", field, lang, lang)
 			}
 		}
 	}

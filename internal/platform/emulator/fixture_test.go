@@ -224,3 +224,55 @@ func TestNew_panicsOnInvalidFixture(t *testing.T) {
 	}()
 	emulator.New(emulator.Fixture{Persons: []emulator.Person{{PartyID: -1}}})
 }
+
+// TestFounders_applicationMatchesExample checks the bundled application
+// metadata and texts against examples/founders, byte for byte.
+func TestFounders_applicationMatchesExample(t *testing.T) {
+	t.Parallel()
+	f := emulator.Founders()
+	if len(f.Applications) != 1 || f.Applications[0].Org != "ttd" || f.Applications[0].App != "founders" {
+		t.Fatalf("applications = %+v, want ttd/founders", f.Applications)
+	}
+	a := f.Applications[0]
+	const example = "../../../examples/founders/App/config/"
+	tests := []struct {
+		name string
+		file string
+		got  []byte
+	}{
+		{name: "metadata", file: "applicationmetadata.json", got: a.MetadataBytes},
+		{name: "texts_nb", file: "texts/resource.nb.json", got: a.TextBytes["nb"]},
+		{name: "texts_nn", file: "texts/resource.nn.json", got: a.TextBytes["nn"]},
+		{name: "texts_en", file: "texts/resource.en.json", got: a.TextBytes["en"]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			want, err := os.ReadFile(example + tt.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(tt.got, want) {
+				t.Errorf("the bundled %s differs from examples/founders; run: cp examples/founders/App/config/%s internal/platform/emulator/fixtures/founders/%s", tt.file, tt.file, tt.file)
+			}
+		})
+	}
+}
+
+func TestParseFixture_applicationErrors(t *testing.T) {
+	t.Parallel()
+	fsys := fstest.MapFS{
+		"f.json":    {Data: []byte(`{"applications":[{"org":"ttd","app":"x","metadata":"meta.json","texts":{"nb":"nb.json","xx1":"missing.json"}},{"org":"ttd","app":"x","metadata":""}]}`)},
+		"meta.json": {Data: []byte(`{"id":"ttd/other"}`)},
+		"nb.json":   {Data: []byte(`{"language":"nn","resources":[]}`)},
+	}
+	_, err := emulator.ParseFixture(fsys, "f.json")
+	if err == nil {
+		t.Fatal("ParseFixture() error = nil")
+	}
+	for _, want := range []string{"applications[0].metadata: must be application metadata", "applications[0].texts.nb", "applications[0].texts.xx1", "applications[1].metadata: must name a file", "applications[1]: ttd/x is declared twice"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error = %q, want it to contain %q", err, want)
+		}
+	}
+}

@@ -24,6 +24,8 @@ const (
 	OpGetInstance        = "storage.getInstance"
 	OpReadData           = "storage.readData"
 	OpCreateData         = "storage.createData"
+	OpGetApplication     = "storage.getApplication"
+	OpGetTexts           = "storage.getTexts"
 	OpDelegate           = "access.delegate"
 	OpRevoke             = "access.revoke"
 	OpSend               = "correspondence.send"
@@ -35,7 +37,7 @@ const (
 
 // Operations lists every operation name.
 var Operations = []string{
-	OpGetInstance, OpReadData, OpCreateData, OpDelegate, OpRevoke, OpSend, OpOrder,
+	OpGetInstance, OpReadData, OpCreateData, OpGetApplication, OpGetTexts, OpDelegate, OpRevoke, OpSend, OpOrder,
 	OpLookupPerson, OpLookupOrganisation, OpCanSignFor,
 }
 
@@ -293,6 +295,12 @@ func (e *Emulator) Handler() http.Handler {
 	})
 	e.route(mux, storage+"/data/{dataGuid}", map[string]endpoint{
 		http.MethodGet: {op: OpReadData, maxBody: maxJSONBody, handle: e.readData},
+	})
+	e.route(mux, "/storage/api/v1/applications/{org}/{app}", map[string]endpoint{
+		http.MethodGet: {op: OpGetApplication, maxBody: maxJSONBody, handle: e.getApplication},
+	})
+	e.route(mux, "/storage/api/v1/applications/{org}/{app}/texts/{language}", map[string]endpoint{
+		http.MethodGet: {op: OpGetTexts, maxBody: maxJSONBody, handle: e.getTexts},
 	})
 	e.route(mux, "/accessmanagement/api/v1/app/delegations/resource/{resourceId}/instance/{instanceGuid}", map[string]endpoint{
 		http.MethodPost: {op: OpDelegate, maxBody: maxJSONBody, handle: e.delegate, platformToken: true},

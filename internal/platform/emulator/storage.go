@@ -176,3 +176,46 @@ func (e *Emulator) createData(c *call) reply {
 	e.remember(c, key, hash, rp)
 	return rp
 }
+
+// findApplication resolves the application path values; the caller holds e.mu.
+func (e *Emulator) findApplication(r *http.Request) (Application, reply, bool) {
+	org, app := r.PathValue("org"), r.PathValue("app")
+	if !namePattern.MatchString(org) || !namePattern.MatchString(app) {
+		return Application{}, invalid(fieldErrors{"app": {"org and app must be lowercase names"}}), false
+	}
+	a, ok := e.st.applications[org+"/"+app]
+	if !ok {
+		return Application{}, problemReply(http.StatusNotFound, wire.CodeApplicationNotFound, "no such application", nil), false
+	}
+	return a, reply{}, true
+}
+
+// getApplication serves the app's applicationmetadata.json as it is.
+func (e *Emulator) getApplication(c *call) reply {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a, rp, ok := e.findApplication(c.r)
+	if !ok {
+		return rp
+	}
+	return reply{status: http.StatusOK, header: http.Header{"Content-Type": {"application/json; charset=utf-8"}}, body: a.MetadataBytes}
+}
+
+// getTexts serves the app's resource.{language}.json as it is.
+func (e *Emulator) getTexts(c *call) reply {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a, rp, ok := e.findApplication(c.r)
+	if !ok {
+		return rp
+	}
+	lang := c.r.PathValue("language")
+	if !languagePattern.MatchString(lang) {
+		return invalid(fieldErrors{"language": {"must be a two- or three-letter language code"}})
+	}
+	b, ok := a.TextBytes[lang]
+	if !ok {
+		return problemReply(http.StatusNotFound, wire.CodeTextsNotFound, "the application has no texts in this language", nil)
+	}
+	return reply{status: http.StatusOK, header: http.Header{"Content-Type": {"application/json; charset=utf-8"}}, body: b}
+}

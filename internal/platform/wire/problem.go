@@ -27,6 +27,8 @@ const (
 	CodeMethodNotAllowed     = "MethodNotAllowed"
 	CodeInstanceNotFound     = "InstanceNotFound"
 	CodeDataElementNotFound  = "DataElementNotFound"
+	CodeApplicationNotFound  = "ApplicationNotFound"
+	CodeTextsNotFound        = "TextsNotFound"
 	CodePartyNotFound        = "PartyNotFound"
 	CodeLastNameMismatch     = "LastNameMismatch"
 	CodeIdempotencyKeyReused = "IdempotencyKeyReused"

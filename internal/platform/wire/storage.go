@@ -77,3 +77,26 @@ func (d DataElement) GeneratedFromTask() string {
 	}
 	return ""
 }
+
+// Application is the part of an app's metadata (applicationmetadata.json,
+// as storage serves it) that the signing service reads.
+type Application struct {
+	// ID is "{org}/{app}".
+	ID  string `json:"id"`
+	Org string `json:"org"`
+	// Title is the app's title by language code.
+	Title map[string]string `json:"title,omitempty"`
+}
+
+// TextResource is an app's texts in one language, as storage serves them
+// (the shape of the app's config/texts/resource.{language}.json).
+type TextResource struct {
+	Language  string              `json:"language"`
+	Resources []TextResourceEntry `json:"resources"`
+}
+
+// TextResourceEntry is one text.
+type TextResourceEntry struct {
+	ID    string `json:"id"`
+	Value string `json:"value"`
+}

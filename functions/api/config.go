@@ -1,0 +1,118 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/signingflow/signing/internal/signing"
+)
+
+// Config is the API function's own configuration, read from environment
+// variables. Every variable is optional; the defaults suit ID-porten and
+// Altinn tokens.
+type Config struct {
+	// NationalIDClaims are the JWT claims that may carry the caller's national
+	// ID, in order of preference (NATIONAL_ID_CLAIMS, comma-separated;
+	// default "pid,urn:altinn:ssn"). When several are present they must agree.
+	NationalIDClaims []string
+	// UserIDClaim carries the platform user ID (USER_ID_CLAIM; default
+	// "urn:altinn:userid"; empty turns it off).
+	UserIDClaim string
+	// PartyIDClaim carries the caller's own party ID (PARTY_ID_CLAIM; default
+	// "urn:altinn:partyid"; empty turns it off).
+	PartyIDClaim string
+	// PartyUUIDClaim carries the caller's own party UUID, which identifies the
+	// instance owner for reject and completion (PARTY_UUID_CLAIM; default
+	// "urn:altinn:party:uuid"; empty turns it off).
+	PartyUUIDClaim string
+	// NameClaim carries the caller's full name (NAME_CLAIM; default "name").
+	NameClaim string
+	// AllowSyntheticIDs accepts synthetic test national IDs (ALLOW_SYNTHETIC_IDS;
+	// default false). Turn it on in test environments only.
+	AllowSyntheticIDs bool
+	// DefaultTaskID is the task used when a request has no taskId query
+	// parameter (DEFAULT_TASK_ID; default empty: taskId is then required).
+	DefaultTaskID string
+}
+
+// Environment variable names.
+const (
+	envNationalIDClaims  = "NATIONAL_ID_CLAIMS"
+	envUserIDClaim       = "USER_ID_CLAIM"
+	envPartyIDClaim      = "PARTY_ID_CLAIM"
+	envPartyUUIDClaim    = "PARTY_UUID_CLAIM"
+	envNameClaim         = "NAME_CLAIM"
+	envAllowSyntheticIDs = "ALLOW_SYNTHETIC_IDS"
+	envDefaultTaskID     = "DEFAULT_TASK_ID"
+)
+
+// DefaultConfig returns the configuration with every default.
+func DefaultConfig() Config {
+	return Config{
+		NationalIDClaims: []string{"pid", "urn:altinn:ssn"},
+		UserIDClaim:      "urn:altinn:userid",
+		PartyIDClaim:     "urn:altinn:partyid",
+		PartyUUIDClaim:   "urn:altinn:party:uuid",
+		NameClaim:        "name",
+	}
+}
+
+// LoadConfig reads the configuration through lookup (os.LookupEnv in
+// production) and reports every malformed variable at once.
+func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
+	cfg := DefaultConfig()
+	var errs []error
+	if v, ok := lookup(envNationalIDClaims); ok {
+		cfg.NationalIDClaims = nil
+		for c := range strings.SplitSeq(v, ",") {
+			if c = strings.TrimSpace(c); c != "" {
+				cfg.NationalIDClaims = append(cfg.NationalIDClaims, c)
+			}
+		}
+		if len(cfg.NationalIDClaims) == 0 {
+			errs = append(errs, fmt.Errorf("%s: must name at least one claim", envNationalIDClaims))
+		}
+	}
+	for name, dst := range map[string]*string{
+		envUserIDClaim:    &cfg.UserIDClaim,
+		envPartyIDClaim:   &cfg.PartyIDClaim,
+		envPartyUUIDClaim: &cfg.PartyUUIDClaim,
+		envNameClaim:      &cfg.NameClaim,
+	} {
+		if v, ok := lookup(name); ok {
+			*dst = strings.TrimSpace(v)
+		}
+	}
+	if v, ok := lookup(envAllowSyntheticIDs); ok && strings.TrimSpace(v) != "" {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: must be true or false", envAllowSyntheticIDs))
+		}
+		cfg.AllowSyntheticIDs = b
+	}
+	if v, ok := lookup(envDefaultTaskID); ok {
+		cfg.DefaultTaskID = strings.TrimSpace(v)
+	}
+	if err := cfg.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, fmt.Errorf("api config: %w", err)
+	}
+	return cfg, nil
+}
+
+// Validate reports a default task ID that is not a BPMN task ID.
+func (c Config) Validate() error {
+	if c.DefaultTaskID == "" {
+		return nil
+	}
+	// Any well-formed GUID will do: only the task ID is checked.
+	key := signing.TaskKey{InstanceGUID: "00000000-0000-4000-8000-000000000000", TaskID: c.DefaultTaskID}
+	if err := key.Validate(); err != nil {
+		return fmt.Errorf("%s: must be a BPMN task ID (letters, digits, '_', '-', '.')", envDefaultTaskID)
+	}
+	return nil
+}

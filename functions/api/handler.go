@@ -1,0 +1,510 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/signingflow/signing/internal/ident"
+	"github.com/signingflow/signing/internal/signing"
+)
+
+// Service is what the API needs from the signing domain; *signing.Service
+// implements it.
+type Service interface {
+	Sign(ctx context.Context, in signing.SignInput) (signing.SignResult, error)
+	Reject(ctx context.Context, in signing.RejectInput) (signing.RejectResult, error)
+	Complete(ctx context.Context, in signing.CompleteInput) (signing.CompleteResult, error)
+	State(ctx context.Context, in signing.ReadInput) ([]signing.SigneeState, error)
+	DocumentsToSign(ctx context.Context, in signing.ReadInput) ([]signing.DataElement, error)
+	Organisations(ctx context.Context, in signing.ReadInput) ([]signing.AuthorizedOrganisation, error)
+	PendingRequests(ctx context.Context, caller signing.Caller, page signing.Page) ([]signing.SigningRequest, string, error)
+}
+
+var _ Service = (*signing.Service)(nil)
+
+// Handler serves the signing HTTP API behind API Gateway (HTTP API, payload
+// format 2.0, JWT authorizer). Every answer is JSON with Cache-Control:
+// no-store; every failure is an RFC 9457 problem (see ProblemTypes). It
+// never returns an error to the Lambda runtime.
+type Handler struct {
+	svc    Service
+	cfg    Config
+	log    *slog.Logger
+	router router
+}
+
+// NewHandler returns a handler over svc; a nil logger logs to slog.Default().
+func NewHandler(svc Service, cfg Config, logger *slog.Logger) *Handler {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Handler{svc: svc, cfg: cfg, log: logger, router: newRouter()}
+}
+
+// Handle answers one API Gateway request.
+func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (resp events.APIGatewayV2HTTPResponse, _ error) {
+	start := time.Now()
+	// The Lambda log handler adds the invocation's requestId; this is API Gateway's.
+	log := h.log.With("api_request_id", ev.RequestContext.RequestID)
+	method, path := requestLine(&ev)
+	r := &request{ev: &ev, log: log}
+	defer func() {
+		if rec := recover(); rec != nil {
+			p := newProblem(ProblemInternal, "The request failed because of an internal error.")
+			p.cause = fmt.Errorf("panic: %v", rec)
+			resp = h.problem(r, path, p)
+		}
+		h.logDone(ctx, r, method, resp.StatusCode, start)
+	}()
+	rt, params, allowed := h.router.match(method, path)
+	if rt == nil {
+		if len(allowed) > 0 {
+			resp = h.problem(r, path, newProblem(ProblemMethodNotAllowed, "This path allows "+strings.Join(allowed, ", ")+"."))
+			resp.Headers["Allow"] = strings.Join(allowed, ", ")
+			return resp, nil
+		}
+		return h.problem(r, path, newProblem(ProblemNotFound, "No such route.")), nil
+	}
+	r.route, r.params = rt, params
+	r.log = r.log.With("route", rt.method+" "+rt.pattern)
+	status, body, err := h.serve(ctx, r)
+	if err != nil {
+		return h.problem(r, path, problemFor(err, pageFields)), nil
+	}
+	return jsonResponse(status, "application/json", body), nil
+}
+
+// pageFields maps the repository's paging fields to the query parameters.
+var pageFields = map[string]string{"page.limit": "limit", "page.token": "next"}
+
+// serve parses what every route needs, then runs the route's handler.
+func (h *Handler) serve(ctx context.Context, r *request) (int, any, error) {
+	caller, err := callerFrom(r.ev, h.cfg)
+	if err != nil {
+		return 0, nil, err
+	}
+	r.caller = caller
+	if r.query, err = parseQuery(r.ev); err != nil {
+		return 0, nil, err
+	}
+	if err := checkLanguage(r.query); err != nil {
+		return 0, nil, err
+	}
+	if strings.HasPrefix(r.route.pattern, instancePrefix) {
+		if err := h.resolveInstance(r); err != nil {
+			return 0, nil, err
+		}
+		r.log = r.log.With("instance_guid", r.task.InstanceGUID, "task_id", r.task.TaskID)
+	}
+	return r.route.handle(h, ctx, r)
+}
+
+// requestLine returns the method and the path below the stage.
+func requestLine(ev *events.APIGatewayV2HTTPRequest) (method, path string) {
+	method = strings.ToUpper(ev.RequestContext.HTTP.Method)
+	path = ev.RawPath
+	if path == "" {
+		path = ev.RequestContext.HTTP.Path
+	}
+	if method == "" {
+		method, _, _ = strings.Cut(ev.RouteKey, " ")
+	}
+	if st := ev.RequestContext.Stage; st != "" && st != "$default" && strings.HasPrefix(path, "/"+st+"/") {
+		path = path[len(st)+1:]
+	}
+	return method, path
+}
+
+// problem answers with p, the request path as its instance.
+func (h *Handler) problem(r *request, path string, p *Problem) events.APIGatewayV2HTTPResponse {
+	out := *p
+	if out.Instance == "" && strings.HasPrefix(path, "/") && len(path) <= 1024 {
+		out.Instance = path
+	}
+	r.problemCause = out.cause
+	r.problemType = strings.TrimPrefix(out.Type, ProblemTypeBase)
+	resp := jsonResponse(out.Status, "application/problem+json", out)
+	if out.Status == http.StatusServiceUnavailable {
+		ra := out.retryAfter
+		if ra <= 0 {
+			ra = defaultRetryAfter
+		}
+		resp.Headers["Retry-After"] = retryAfterSeconds(ra)
+	}
+	return resp
+}
+
+// jsonResponse encodes body with the headers every answer carries.
+func jsonResponse(status int, contentType string, body any) events.APIGatewayV2HTTPResponse {
+	b, err := json.Marshal(body)
+	if err != nil {
+		status, contentType = http.StatusInternalServerError, "application/problem+json"
+		b, _ = json.Marshal(newProblem(ProblemInternal, "The response could not be encoded."))
+	}
+	return events.APIGatewayV2HTTPResponse{
+		StatusCode: status,
+		Headers: map[string]string{
+			"Content-Type":           contentType,
+			"Cache-Control":          "no-store",
+			"X-Content-Type-Options": "nosniff",
+		},
+		Body: string(b),
+	}
+}
+
+// logDone writes the request's one log line: never a national ID, token or body.
+func (h *Handler) logDone(ctx context.Context, r *request, method string, status int, start time.Time) {
+	attrs := []any{"method", method, "status", status, "duration_ms", time.Since(start).Milliseconds()}
+	level := slog.LevelInfo
+	if r.problemType != "" {
+		attrs = append(attrs, "problem", r.problemType)
+	}
+	if r.problemCause != nil {
+		attrs = append(attrs, "error", r.problemCause.Error())
+	}
+	switch {
+	case status >= 500 && status != http.StatusServiceUnavailable:
+		level = slog.LevelError
+	case status >= 500:
+		level = slog.LevelWarn
+	}
+	r.log.Log(ctx, level, "request", attrs...)
+}
+
+// The response bodies. Field names follow the reference's camelCase JSON.
+
+// instanceSummary identifies the instance, in the shape of the reference's Instance.
+type instanceSummary struct {
+	ID            string        `json:"id"`
+	AppID         string        `json:"appId"`
+	InstanceOwner instanceOwner `json:"instanceOwner"`
+}
+
+type instanceOwner struct {
+	PartyID string `json:"partyId"`
+}
+
+func summarizeInstance(ref signing.InstanceRef) instanceSummary {
+	return instanceSummary{ID: ref.InstanceID(), AppID: ref.AppID(), InstanceOwner: instanceOwner{PartyID: strconv.FormatInt(ref.PartyID, 10)}}
+}
+
+// taskSummary is a task and where it stands.
+type taskSummary struct {
+	TaskID string             `json:"taskId"`
+	Status signing.TaskStatus `json:"status"`
+}
+
+// userActionResponse is the answer of POST …/actions, in the shape of the
+// reference's UserActionResponse plus the recorded signature or the task.
+type userActionResponse struct {
+	Instance                instanceSummary   `json:"instance"`
+	UpdatedDataModels       map[string]any    `json:"updatedDataModels"`
+	UpdatedValidationIssues map[string]any    `json:"updatedValidationIssues"`
+	ClientActions           []any             `json:"clientActions"`
+	RedirectURL             *string           `json:"redirectUrl"`
+	Signature               *signatureSummary `json:"signature,omitempty"`
+	Task                    *taskSummary      `json:"task,omitempty"`
+}
+
+func newUserActionResponse(ref signing.InstanceRef) userActionResponse {
+	return userActionResponse{
+		Instance:                summarizeInstance(ref),
+		UpdatedDataModels:       map[string]any{},
+		UpdatedValidationIssues: map[string]any{},
+		ClientActions:           []any{},
+	}
+}
+
+// signatureSummary is a recorded signature as the signer sees it: no
+// personal data but their own masked national ID.
+type signatureSummary struct {
+	TaskID     string            `json:"taskId"`
+	SigneeKey  signing.SigneeKey `json:"signeeKey"`
+	SignedTime time.Time         `json:"signedTime"`
+	// OnBehalfOf is the organisation number signed for, if any.
+	OnBehalfOf            string                 `json:"onBehalfOf,omitempty"`
+	Signer                signerSummary          `json:"signer"`
+	DataElementSignatures []dataElementSignature `json:"dataElementSignatures"`
+}
+
+type signerSummary struct {
+	MaskedID string `json:"maskedId"`
+}
+
+// dataElementSignature is the reference's DataElementSignature plus type and size.
+type dataElementSignature struct {
+	DataElementID string `json:"dataElementId"`
+	DataType      string `json:"dataType"`
+	SHA256Hash    string `json:"sha256Hash"`
+	Size          int64  `json:"size"`
+	Signed        bool   `json:"signed"`
+}
+
+func summarizeSignature(sig signing.Signature) *signatureSummary {
+	out := &signatureSummary{
+		TaskID:                sig.Task.TaskID,
+		SigneeKey:             sig.SigneeKey,
+		SignedTime:            sig.SignedAt.UTC(),
+		OnBehalfOf:            sig.OnBehalfOf,
+		Signer:                signerSummary{MaskedID: sig.Signer.MaskedID},
+		DataElementSignatures: make([]dataElementSignature, 0, len(sig.Digests)),
+	}
+	for _, d := range sig.Digests {
+		out.DataElementSignatures = append(out.DataElementSignatures, dataElementSignature{
+			DataElementID: d.DataElementID, DataType: d.DataType, SHA256Hash: d.SHA256, Size: d.Size, Signed: true,
+		})
+	}
+	return out
+}
+
+// processNextResponse is the answer of PUT …/process/next.
+type processNextResponse struct {
+	// Action is what was done: "sign", "reject" or "complete".
+	Action    string            `json:"action"`
+	Task      taskSummary       `json:"task"`
+	Signature *signatureSummary `json:"signature,omitempty"`
+}
+
+// The request bodies.
+
+// actionRequest is the reference's UserActionRequest.
+type actionRequest struct {
+	Action     *string `json:"action"`
+	OnBehalfOf *string `json:"onBehalfOf"`
+	// ButtonID, Metadata and IgnoredValidators are accepted for compatibility
+	// with the reference's frontend and not used.
+	ButtonID          *string            `json:"buttonId"`
+	Metadata          map[string]*string `json:"metadata"`
+	IgnoredValidators []string           `json:"ignoredValidators"`
+}
+
+// processNextRequest is the reference's ProcessNext body.
+type processNextRequest struct {
+	Action           *string `json:"action"`
+	ActionOnBehalfOf *string `json:"actionOnBehalfOf"`
+}
+
+// Actions a body may name.
+const (
+	actionSign   = "sign"
+	actionReject = "reject"
+)
+
+// onBehalfOf parses an optional organisation number from the body field named field.
+func onBehalfOf(v *string, field, action string) (string, error) {
+	if v == nil || strings.TrimSpace(*v) == "" {
+		return "", nil
+	}
+	if action != actionSign {
+		return "", invalid(field, "is only allowed with the action sign")
+	}
+	org, err := ident.ParseOrgNumber(*v)
+	if err != nil {
+		return "", invalid(field, "must be a 9-digit organisation number")
+	}
+	return org.String(), nil
+}
+
+// actions serves POST …/actions: sign or reject.
+func (h *Handler) actions(ctx context.Context, r *request) (int, any, error) {
+	var body actionRequest
+	present, err := decodeBody(r, &body)
+	if err != nil {
+		return 0, nil, err
+	}
+	if !present || body.Action == nil || *body.Action == "" {
+		return 0, nil, invalid("action", `is required: "sign" or "reject"`)
+	}
+	action := *body.Action
+	if action != actionSign && action != actionReject {
+		return 0, nil, invalid("action", `must be "sign" or "reject"`)
+	}
+	org, err := onBehalfOf(body.OnBehalfOf, "onBehalfOf", action)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := newUserActionResponse(r.instance)
+	if action == actionSign {
+		sig, err := h.sign(ctx, r, org)
+		if err != nil {
+			return 0, nil, err
+		}
+		out.Signature = sig
+		return http.StatusOK, out, nil
+	}
+	task, err := h.reject(ctx, r)
+	if err != nil {
+		return 0, nil, err
+	}
+	out.Task = &task
+	return http.StatusOK, out, nil
+}
+
+// processNext serves PUT …/process/next: sign, reject, or (without an action) complete.
+func (h *Handler) processNext(ctx context.Context, r *request) (int, any, error) {
+	var body processNextRequest
+	if _, err := decodeBody(r, &body); err != nil {
+		return 0, nil, err
+	}
+	action := ""
+	if body.Action != nil {
+		action = *body.Action
+	}
+	if action != "" && action != actionSign && action != actionReject {
+		return 0, nil, invalid("action", `must be "sign", "reject" or left out to complete the task`)
+	}
+	org, err := onBehalfOf(body.ActionOnBehalfOf, "actionOnBehalfOf", action)
+	if err != nil {
+		return 0, nil, err
+	}
+	switch action {
+	case actionSign:
+		sig, err := h.sign(ctx, r, org)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, processNextResponse{Action: actionSign, Task: taskSummary{TaskID: r.task.TaskID, Status: signing.TaskCollecting}, Signature: sig}, nil
+	case actionReject:
+		task, err := h.reject(ctx, r)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, processNextResponse{Action: actionReject, Task: task}, nil
+	}
+	res, err := h.svc.Complete(ctx, signing.CompleteInput{Task: r.task, Caller: r.caller, Instance: &r.instance})
+	if err != nil {
+		return 0, nil, err
+	}
+	if res.WakeErr != nil {
+		// The task is completed; the workflow's wait times out and finds it so.
+		r.log.WarnContext(ctx, "task completed, workflow not woken", "error", res.WakeErr.Error())
+	}
+	return http.StatusOK, processNextResponse{Action: "complete", Task: taskSummary{TaskID: r.task.TaskID, Status: signing.TaskCompleted}}, nil
+}
+
+// sign records the caller's signature, for themself or for org.
+func (h *Handler) sign(ctx context.Context, r *request, org string) (*signatureSummary, error) {
+	res, err := h.svc.Sign(ctx, signing.SignInput{Task: r.task, Caller: r.caller, OnBehalfOf: org, Instance: &r.instance})
+	if err != nil {
+		return nil, err
+	}
+	r.log = r.log.With("signee_key", string(res.Signature.SigneeKey))
+	if res.WakeErr != nil {
+		// The signature stands; the workflow's wait times out and looks again.
+		r.log.WarnContext(ctx, "signature recorded, workflow not woken", "error", res.WakeErr.Error())
+	}
+	return summarizeSignature(res.Signature), nil
+}
+
+// reject closes the task as rejected.
+func (h *Handler) reject(ctx context.Context, r *request) (taskSummary, error) {
+	res, err := h.svc.Reject(ctx, signing.RejectInput{Task: r.task, Caller: r.caller, Instance: &r.instance})
+	if err != nil {
+		return taskSummary{}, err
+	}
+	if res.WakeErr != nil {
+		// The task is rejected; the workflow's wait times out and sees it.
+		r.log.WarnContext(ctx, "task rejected, workflow not told", "error", res.WakeErr.Error())
+	}
+	return taskSummary{TaskID: r.task.TaskID, Status: signing.TaskRejected}, nil
+}
+
+// signingStateResponse is the reference's SigningStateResponse.
+type signingStateResponse struct {
+	SigneeStates []signing.SigneeState `json:"signeeStates"`
+}
+
+// signingState serves GET …/signing.
+func (h *Handler) signingState(ctx context.Context, r *request) (int, any, error) {
+	states, err := h.svc.State(ctx, r.readInput())
+	if err != nil {
+		return 0, nil, err
+	}
+	if states == nil {
+		states = []signing.SigneeState{}
+	}
+	return http.StatusOK, signingStateResponse{SigneeStates: states}, nil
+}
+
+// dataElementsResponse is the reference's SigningDataElementsResponse.
+type dataElementsResponse struct {
+	DataElements []signing.DataElement `json:"dataElements"`
+}
+
+// dataElements serves GET …/signing/data-elements.
+func (h *Handler) dataElements(ctx context.Context, r *request) (int, any, error) {
+	els, err := h.svc.DocumentsToSign(ctx, r.readInput())
+	if err != nil {
+		return 0, nil, err
+	}
+	if els == nil {
+		els = []signing.DataElement{}
+	}
+	return http.StatusOK, dataElementsResponse{DataElements: els}, nil
+}
+
+// organizationsResponse is the reference's SigningAuthorizedOrganizationsResponse.
+type organizationsResponse struct {
+	Organizations []signing.AuthorizedOrganisation `json:"organizations"`
+}
+
+// organizations serves GET …/signing/organizations.
+func (h *Handler) organizations(ctx context.Context, r *request) (int, any, error) {
+	orgs, err := h.svc.Organisations(ctx, r.readInput())
+	if err != nil {
+		return 0, nil, err
+	}
+	if orgs == nil {
+		orgs = []signing.AuthorizedOrganisation{}
+	}
+	return http.StatusOK, organizationsResponse{Organizations: orgs}, nil
+}
+
+func (r *request) readInput() signing.ReadInput {
+	return signing.ReadInput{Task: r.task, Caller: r.caller, Instance: &r.instance}
+}
+
+// Paging of GET /signing-requests.
+const (
+	defaultPageLimit = 50
+	maxPageLimit     = 100
+	maxPageToken     = 2048
+)
+
+// signingRequestsResponse is one page of the caller's open signing requests.
+type signingRequestsResponse struct {
+	SigningRequests []signing.SigningRequest `json:"signingRequests"`
+	// Next continues the listing; absent on the last page.
+	Next string `json:"next,omitempty"`
+}
+
+// signingRequests serves GET /signing-requests.
+func (h *Handler) signingRequests(ctx context.Context, r *request) (int, any, error) {
+	page := signing.Page{Limit: defaultPageLimit, Token: r.query.Get("next")}
+	if v := r.query.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPageLimit {
+			return 0, nil, invalid("limit", fmt.Sprintf("must be an integer from 1 to %d", maxPageLimit))
+		}
+		page.Limit = n
+	}
+	if len(page.Token) > maxPageToken {
+		return 0, nil, invalid("next", "is not a token this listing returned")
+	}
+	reqs, next, err := h.svc.PendingRequests(ctx, r.caller, page)
+	if err != nil {
+		return 0, nil, err
+	}
+	if reqs == nil {
+		reqs = []signing.SigningRequest{}
+	}
+	return http.StatusOK, signingRequestsResponse{SigningRequests: reqs, Next: next}, nil
+}

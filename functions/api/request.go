@@ -1,0 +1,276 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/signingflow/signing/internal/ident"
+	"github.com/signingflow/signing/internal/signing"
+)
+
+// MaxBodyBytes is the largest request body accepted (after base64 decoding).
+const MaxBodyBytes = 16 << 10
+
+// request is one API call after routing: the event, its route and what the
+// handler has parsed from it so far.
+type request struct {
+	ev     *events.APIGatewayV2HTTPRequest
+	route  *route
+	params map[string]string
+	query  url.Values
+	caller signing.Caller
+	// instance and task are set for routes under an instance.
+	instance signing.InstanceRef
+	task     signing.TaskKey
+	log      *slog.Logger
+	// problemType and problemCause describe a failed request for its log line.
+	problemType  string
+	problemCause error
+}
+
+// header returns the first value of a request header, matched case-insensitively.
+func (r *request) header(name string) string {
+	if v, ok := r.ev.Headers[strings.ToLower(name)]; ok {
+		return v
+	}
+	for k, v := range r.ev.Headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+// parseQuery reads the query string; a parameter given twice is refused.
+func parseQuery(ev *events.APIGatewayV2HTTPRequest) (url.Values, error) {
+	q := url.Values{}
+	if ev.RawQueryString != "" {
+		var err error
+		if q, err = url.ParseQuery(ev.RawQueryString); err != nil {
+			return nil, invalid("query", "is not a valid URL query string")
+		}
+	} else {
+		for k, v := range ev.QueryStringParameters {
+			q.Set(k, v)
+		}
+	}
+	for k, vs := range q {
+		if len(vs) > 1 && knownQuery[k] {
+			return nil, invalid(k, "must be given at most once")
+		}
+	}
+	return q, nil
+}
+
+// knownQuery are the query parameters the API reads; others are ignored.
+var knownQuery = map[string]bool{"taskId": true, "language": true, "limit": true, "next": true}
+
+var languagePattern = regexp.MustCompile(`^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$`)
+
+// checkLanguage accepts the reference's language parameter: a language tag such as "nb" or "en-GB".
+func checkLanguage(q url.Values) error {
+	if v := q.Get("language"); v != "" && !languagePattern.MatchString(v) {
+		return invalid("language", "must be a language tag such as nb, nn or en")
+	}
+	return nil
+}
+
+// callerFrom builds the caller from the JWT claims API Gateway's authorizer
+// passes on. Only the claims named in cfg are read.
+func callerFrom(ev *events.APIGatewayV2HTTPRequest, cfg Config) (signing.Caller, error) {
+	az := ev.RequestContext.Authorizer
+	if az == nil || az.JWT == nil || len(az.JWT.Claims) == 0 {
+		return signing.Caller{}, fail(ProblemUnauthenticated, "The request carries no verified token claims.")
+	}
+	claims := az.JWT.Claims
+	var opts []ident.ParseOption
+	if cfg.AllowSyntheticIDs {
+		opts = append(opts, ident.AllowSynthetic())
+	}
+	var c signing.Caller
+	for _, name := range cfg.NationalIDClaims {
+		v := strings.TrimSpace(claims[name])
+		if v == "" {
+			continue
+		}
+		id, err := ident.ParseNationalID(v, opts...)
+		if err != nil {
+			return signing.Caller{}, fail(ProblemUnauthenticated, fmt.Sprintf("The token's %q claim is not an accepted national identity number.", name))
+		}
+		if !c.Person.IsZero() && !c.Person.Equal(id) {
+			return signing.Caller{}, fail(ProblemUnauthenticated, "The token's national identity claims disagree.")
+		}
+		c.Person = id
+	}
+	if c.Person.IsZero() {
+		return signing.Caller{}, fail(ProblemUnauthenticated, "The token has no national identity number claim; only persons may use this API.")
+	}
+	if v := claim(claims, cfg.UserIDClaim); v != "" {
+		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n <= 0 {
+			return signing.Caller{}, fail(ProblemUnauthenticated, fmt.Sprintf("The token's %q claim is not a user ID.", cfg.UserIDClaim))
+		}
+		c.UserID = v
+	}
+	if v := claim(claims, cfg.PartyIDClaim); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return signing.Caller{}, fail(ProblemUnauthenticated, fmt.Sprintf("The token's %q claim is not a party ID.", cfg.PartyIDClaim))
+		}
+		c.PartyID = n
+	}
+	if v := claim(claims, cfg.PartyUUIDClaim); v != "" {
+		v = strings.ToLower(v)
+		if !uuidPattern.MatchString(v) {
+			return signing.Caller{}, fail(ProblemUnauthenticated, fmt.Sprintf("The token's %q claim is not a party UUID.", cfg.PartyUUIDClaim))
+		}
+		c.PartyUUID = v
+	}
+	if v := claim(claims, cfg.NameClaim); utf8.ValidString(v) && len(v) <= 300 {
+		c.Name = v
+	}
+	return c, nil
+}
+
+var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// claim returns a claim's trimmed value, or "" when name is empty or the claim is absent.
+func claim(claims map[string]string, name string) string {
+	if name == "" {
+		return ""
+	}
+	return strings.TrimSpace(claims[name])
+}
+
+// resolveInstance parses the instance path parameters and the task ID.
+func (h *Handler) resolveInstance(r *request) error {
+	ref, err := signing.ParseInstanceRef(r.params["org"], r.params["app"], r.params["instanceOwnerPartyId"], r.params["instanceGuid"])
+	if err != nil {
+		return err
+	}
+	taskID := r.query.Get("taskId")
+	if taskID == "" {
+		taskID = h.cfg.DefaultTaskID
+	}
+	if taskID == "" {
+		return invalid("taskId", "is required: name the signing task, e.g. taskId=SigningTask")
+	}
+	key := signing.TaskKey{InstanceGUID: ref.InstanceGUID, TaskID: taskID}
+	if err := key.Validate(); err != nil {
+		return err
+	}
+	r.instance, r.task = ref, key
+	return nil
+}
+
+// decodeBody decodes a JSON object body into dst, which must be a pointer to
+// a struct. It reports whether there was a body at all: an empty body leaves
+// dst untouched. It refuses bodies over MaxBodyBytes (413), bodies that are
+// not JSON (415), malformed JSON and unknown fields (400).
+func decodeBody(r *request, dst any) (present bool, err error) {
+	raw := []byte(r.ev.Body)
+	if r.ev.IsBase64Encoded {
+		if len(raw) > base64.StdEncoding.EncodedLen(MaxBodyBytes) {
+			return false, tooLarge()
+		}
+		raw, err = base64.StdEncoding.DecodeString(r.ev.Body)
+		if err != nil {
+			return false, fail(ProblemMalformedJSON, "The request body is not valid base64.")
+		}
+	}
+	if len(raw) > MaxBodyBytes {
+		return false, tooLarge()
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return false, nil
+	}
+	if err := checkContentType(r.header("Content-Type")); err != nil {
+		return false, err
+	}
+	if !utf8.Valid(raw) {
+		return false, fail(ProblemMalformedJSON, "The request body is not UTF-8.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return false, jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return false, fail(ProblemMalformedJSON, "The request body has data after the JSON object.")
+	}
+	return true, nil
+}
+
+func tooLarge() error {
+	return fail(ProblemPayloadTooLarge, fmt.Sprintf("The request body must be at most %d bytes.", MaxBodyBytes))
+}
+
+// checkContentType accepts application/json and application/*+json, in UTF-8.
+func checkContentType(v string) error {
+	refuse := fail(ProblemUnsupportedMediaType, "Send the body as application/json.")
+	if v == "" {
+		return refuse
+	}
+	mt, params, err := mime.ParseMediaType(v)
+	if err != nil {
+		return refuse
+	}
+	if mt != "application/json" && !(strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")) {
+		return refuse
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return refuse
+	}
+	return nil
+}
+
+// jsonError turns a decoding error into a problem naming the field when it can.
+func jsonError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		if typeErr.Field == "" {
+			return fail(ProblemMalformedJSON, "The request body must be a JSON object.")
+		}
+		return invalid(typeErr.Field, "must be "+jsonKind(typeErr.Type.Kind().String()))
+	}
+	if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		if name, uerr := strconv.Unquote(field); uerr == nil {
+			return invalid(name, "is not a known field")
+		}
+		return invalid("body", "has an unknown field")
+	}
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) {
+		return fail(ProblemMalformedJSON, fmt.Sprintf("The request body is not valid JSON (at byte %d).", syntax.Offset))
+	}
+	return fail(ProblemMalformedJSON, "The request body is not valid JSON.")
+}
+
+// jsonKind names a Go kind as a JSON type.
+func jsonKind(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "map", "struct":
+		return "an object"
+	case "slice", "array":
+		return "an array"
+	case "bool":
+		return "true or false"
+	case "ptr":
+		return "a string or null"
+	}
+	return "a number"
+}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+
+	"github.com/signingflow/signing/internal/signing"
+	"github.com/signingflow/signing/internal/stepfn"
+)
+
+// Handler ends a task whose signatures are all in (signing.Service.Finalize):
+// it completes the task if it completes automatically, checks that no
+// signed data changed, writes the signing PDF if configured and revokes the
+// signees' rights.
+//
+// Input: {"task": {"instanceGuid": "…", "taskId": "…"}}.
+// Output: {"outcome": "signed"}.
+//
+// Errors (internal/stepfn): Signing.DataChanged when signed data changed
+// after it was signed; Signing.Conflict when the task is not completed;
+// Signing.Invalid for a malformed event or an unknown task;
+// Signing.Transient for failures a retry may cure.
+type Handler struct{ svc *signing.Service }
+
+// NewHandler returns the handler.
+func NewHandler(svc *signing.Service) *Handler { return &Handler{svc: svc} }
+
+// Handle runs one invocation.
+func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (stepfn.OutcomeResult, error) {
+	const step = "finalize"
+	var ev stepfn.TaskEvent
+	if err := stepfn.Decode(payload, &ev); err != nil {
+		return stepfn.OutcomeResult{}, stepfn.Fail(ctx, step, err)
+	}
+	if err := ev.Validate(); err != nil {
+		return stepfn.OutcomeResult{}, stepfn.Fail(ctx, step, err)
+	}
+	outcome, err := h.svc.Finalize(ctx, ev.Task)
+	if err != nil {
+		return stepfn.OutcomeResult{}, stepfn.Fail(ctx, step, err, "task", ev.Task.String())
+	}
+	slog.InfoContext(ctx, "task finalized", "step", step, "task", ev.Task.String(), "outcome", string(outcome))
+	return stepfn.OutcomeResult{Outcome: outcome}, nil
+}

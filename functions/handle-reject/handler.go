@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+
+	"github.com/signingflow/signing/internal/signing"
+	"github.com/signingflow/signing/internal/stepfn"
+)
+
+// Event is the step's input: the task and how it ended.
+//
+//	{"task": {"instanceGuid": "…", "taskId": "…"}, "status": "rejected" | "expired"}
+type Event struct {
+	Task   signing.TaskKey    `json:"task"`
+	Status signing.TaskStatus `json:"status"`
+}
+
+// Handler ends a rejected or expired task (signing.Service.Finish): it
+// closes the task if the API has not, revokes every delegation, tells the
+// signees who had not signed and sends the receipts still owed. The state
+// machine runs it as Handle Reject (status rejected) and Handle Expiry
+// (status expired).
+//
+// Output: {"outcome": "rejected" | "expired" | "signed"}; "signed" when the
+// task completed before it could be rejected or expire, and Finalize ends it.
+//
+// Errors (internal/stepfn): Signing.Invalid for a malformed event, a status
+// other than rejected or expired, or an unknown task; Signing.Conflict when
+// the task is still collecting; Signing.Transient for failures a retry may
+// cure.
+type Handler struct{ svc *signing.Service }
+
+// NewHandler returns the handler.
+func NewHandler(svc *signing.Service) *Handler { return &Handler{svc: svc} }
+
+// reasons are the close reasons recorded on the task.
+var reasons = map[signing.TaskStatus]string{
+	signing.TaskRejected: "rejected",
+	signing.TaskExpired:  "the deadline passed",
+}
+
+// Handle runs one invocation.
+func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (stepfn.OutcomeResult, error) {
+	const step = "handle-reject"
+	var ev Event
+	if err := stepfn.Decode(payload, &ev); err != nil {
+		return stepfn.OutcomeResult{}, stepfn.Fail(ctx, step, err)
+	}
+	if err := (stepfn.TaskEvent{Task: ev.Task}).Validate(); err != nil {
+		return stepfn.OutcomeResult{}, stepfn.Fail(ctx, step, err)
+	}
+	reason, ok := reasons[ev.Status]
+	if !ok {
+		return stepfn.OutcomeResult{}, stepfn.Fail(ctx, step, signing.Invalid("status", "must be %q or %q", signing.TaskRejected, signing.TaskExpired))
+	}
+	outcome, err := h.svc.Finish(ctx, ev.Task, ev.Status, reason)
+	if err != nil {
+		return stepfn.OutcomeResult{}, stepfn.Fail(ctx, step, err, "task", ev.Task.String())
+	}
+	slog.InfoContext(ctx, "task finished", "step", step, "task", ev.Task.String(), "status", string(ev.Status), "outcome", string(outcome))
+	return stepfn.OutcomeResult{Outcome: outcome}, nil
+}

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+
+	"github.com/signingflow/signing/internal/signing"
+	"github.com/signingflow/signing/internal/stepfn"
+)
+
+// Handler sends the signee the call-to-action message and queues the email/SMS order (signing.Service.Notify). A message the platform refuses for good, or a missing correspondence resource, is recorded on the signee.
+//
+// Input (a Map item): {"task": {"instanceGuid": "…", "taskId": "…"}, "signee": "p-…"}.
+// Output: {"signee": "p-…", "status": "…"}: keys and status only.
+//
+// Errors (internal/stepfn): Signing.Invalid for a malformed event or an
+// unknown task or signee (nothing is written); Signing.Transient for
+// failures a retry may cure; Signing.Conflict when the signee's state does
+// not allow the step. A closed task is not an error: the step does nothing.
+type Handler struct{ svc *signing.Service }
+
+// NewHandler returns the handler.
+func NewHandler(svc *signing.Service) *Handler { return &Handler{svc: svc} }
+
+// Handle runs one invocation.
+func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (stepfn.SigneeResult, error) {
+	const step = "notify-signee"
+	var ev stepfn.SigneeEvent
+	if err := stepfn.Decode(payload, &ev); err != nil {
+		return stepfn.SigneeResult{}, stepfn.Fail(ctx, step, err)
+	}
+	if err := ev.Validate(); err != nil {
+		return stepfn.SigneeResult{}, stepfn.Fail(ctx, step, err)
+	}
+	sg, err := h.svc.Notify(ctx, ev.Task, ev.Signee)
+	if err != nil {
+		return stepfn.SigneeResult{}, stepfn.Fail(ctx, step, err, "task", ev.Task.String(), "signee", string(ev.Signee))
+	}
+	slog.InfoContext(ctx, "notified", "step", step, "task", ev.Task.String(), "signee", string(ev.Signee), "status", string(sg.Status))
+	return stepfn.SigneeResult{Signee: ev.Signee, Status: sg.Status}, nil
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+
+	"github.com/signingflow/signing/internal/signing"
+	"github.com/signingflow/signing/internal/stepfn"
+	"github.com/signingflow/signing/internal/workflow"
+)
+
+// Event is the Resolve Signees step's input: the execution input as the
+// process engine gave it (schema/execution-input.v1.json) and the
+// execution's ARN.
+//
+//	{"input": {"version": 1, "instance": {…}, "taskId": "SigningTask", "config": {…}}, "executionArn": "arn:…"}
+type Event struct {
+	Input        workflow.Input `json:"input"`
+	ExecutionARN string         `json:"executionArn"`
+}
+
+// Result is the step's output: the task key, the signee keys (the Map's
+// items) and their count. Keys only; never personal data.
+type Result struct {
+	Task    signing.TaskKey     `json:"task"`
+	Signees []signing.SigneeKey `json:"signees"`
+	Count   int                 `json:"count"`
+}
+
+// Handler runs signing.Service.Start: it asks the app's signee provider who
+// must sign, looks each up in the register and stores the task with its
+// signees. A repeated run returns the stored task's signees.
+//
+// Errors (internal/stepfn): Signing.Invalid for a malformed event, an
+// invalid input, an unknown provider or invalid signees (nothing is
+// written); Signing.Conflict when the task exists with another
+// configuration; Signing.Transient for platform or DynamoDB failures a
+// retry may cure.
+type Handler struct{ svc *signing.Service }
+
+// NewHandler returns the handler.
+func NewHandler(svc *signing.Service) *Handler { return &Handler{svc: svc} }
+
+// Handle runs one invocation.
+func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Result, error) {
+	const step = "resolve-signees"
+	var ev Event
+	if err := stepfn.Decode(payload, &ev); err != nil {
+		return Result{}, stepfn.Fail(ctx, step, err)
+	}
+	key := ev.Input.Key()
+	if ev.Input.Continuation != nil {
+		return Result{}, stepfn.Fail(ctx, step, signing.Invalid("input.continuation", "a continuation does not resolve signees again"), "task", key.String())
+	}
+	if err := ev.Input.Validate(h.svc.Clock.Now()); err != nil {
+		return Result{}, stepfn.Fail(ctx, step, err, "task", key.String())
+	}
+	started, err := h.svc.Start(ctx, ev.Input.StartInput(ev.ExecutionARN))
+	if err != nil {
+		return Result{}, stepfn.Fail(ctx, step, err, "task", key.String())
+	}
+	slog.InfoContext(ctx, "signees resolved", "step", step, "task", key.String(), "signees", len(started.Signees))
+	return Result{Task: started.Task, Signees: started.Signees, Count: len(started.Signees)}, nil
+}

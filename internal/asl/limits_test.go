@@ -1,0 +1,243 @@
+package asl_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signingflow/signing/internal/asl"
+	"github.com/signingflow/signing/internal/signees"
+	"github.com/signingflow/signing/internal/signing"
+	"github.com/signingflow/signing/internal/workflow"
+)
+
+// retryMargin is the history kept free for retries in every execution:
+// 500 retries of any task, 3 events each.
+const retryMargin = 500 * asl.RetryEvents
+
+// budgetUnits reads the round budget from Check All Signed: the execution
+// continues in a fresh history once $.budget.units reaches it.
+func budgetUnits(t *testing.T, def *asl.Definition) int {
+	t.Helper()
+	raw, err := json.Marshal(def.States["Check All Signed"].Choices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var full struct {
+		Choices []map[string]any `json:"Choices"`
+	}
+	_, b, _, _ := project(t)
+	var doc struct {
+		States map[string]json.RawMessage `json:"States"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(doc.States["Check All Signed"], &full); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range full.Choices {
+		if c["Next"] != "Continue As New Execution" {
+			continue
+		}
+		for _, r := range c["And"].([]any) {
+			if m := r.(map[string]any); m["Variable"] == "$.budget.units" {
+				return int(m["NumericGreaterThanEquals"].(float64))
+			}
+		}
+	}
+	t.Fatalf("Check All Signed has no budget rule (%s)", raw)
+	return 0
+}
+
+// model counts history events along paths of the definition.
+type model struct {
+	t   *testing.T
+	def *asl.Definition
+}
+
+func (m model) states(names ...string) int {
+	n := 0
+	for _, name := range names {
+		s, ok := m.def.States[name]
+		if !ok {
+			m.t.Fatalf("no state %q", name)
+		}
+		n += asl.Events(s)
+	}
+	return n
+}
+
+// item is one iteration of a Map along the given inner states.
+func (m model) item(mapState string, names ...string) int {
+	p := m.def.States[mapState].ItemProcessor
+	n := asl.IterationEvents
+	for _, name := range names {
+		s, ok := p.States[name]
+		if !ok {
+			m.t.Fatalf("%s has no state %q", mapState, name)
+		}
+		n += asl.Events(s)
+	}
+	return n
+}
+
+// round is one pass of the collect loop with k receipts, each costing receipt.
+func (m model) round(k, receipt int) int {
+	return m.states("Collect Signatures", "Count Round", "Send Receipts", "Check All Signed") + k*receipt
+}
+
+// ending is the most a finished execution spends after its last round.
+func (m model) ending() int {
+	return max(
+		m.states("Continue As New Execution"),
+		m.states("Finalize Task", "Signed"),
+		m.states("Handle Reject", "Check Finish Outcome", "Finalize Task", "Signed"),
+		m.states("Handle Expiry", "Check Finish Outcome", "Expired"),
+	)
+}
+
+// run simulates the collect loop of one execution: rounds with the given
+// receipts until Check All Signed continues (units ≥ budget, and for a
+// continuation at least two rounds), returning the events spent.
+func (m model) run(units int, continuation bool, budget int, receipts func(round int) (k, cost int)) (events, rounds int) {
+	wait := m.states("Wait For Signature")
+	for rounds = 1; ; rounds++ {
+		k, cost := receipts(rounds)
+		events += m.round(k, cost)
+		units += 1 + k
+		if units >= budget && (!continuation || rounds >= 2) {
+			return events + m.ending(), rounds
+		}
+		events += wait
+	}
+}
+
+// TestLimits_historyEvents models the worst cases of the history limit
+// (25,000 events per execution) at the most signees a task accepts.
+func TestLimits_historyEvents(t *testing.T) {
+	t.Parallel()
+	def, _, _, _ := project(t)
+	m := model{t: t, def: def}
+	n := signees.DefaultMax
+	budget := budgetUnits(t, def)
+
+	start := 2 + m.states("Load Settings", "Check Continuation") // ExecutionStarted/Succeeded
+	delegate := m.item("Delegate And Notify", "Delegate Signee", "Notify Signee")
+	delegateFailing := m.item("Delegate And Notify", "Delegate Signee", "Notify Signee", "Record Signee Failure")
+	receipt := m.item("Send Receipts", "Send Receipt")
+	receiptFailing := m.item("Send Receipts", "Send Receipt", "Record Receipt Failure")
+	root := func(item int) int {
+		return start + m.states("Resolve Signees", "Delegate And Notify", "Count Delegations") + n*item
+	}
+
+	tests := []struct {
+		name string
+		got  func() (events, rounds int)
+	}{
+		{name: "first_execution_each_signature_alone", got: func() (int, int) {
+			e, r := m.run(n, false, budget, func(int) (int, int) { return 1, receipt })
+			return root(delegate) + e, r
+		}},
+		{name: "first_execution_everyone_signed_during_delegation_every_step_failing", got: func() (int, int) {
+			e, r := m.run(n, false, budget, func(int) (int, int) { return n, receiptFailing })
+			return root(delegateFailing) + e, r
+		}},
+		{name: "continuation_each_signature_alone", got: func() (int, int) {
+			e, r := m.run(0, true, budget, func(int) (int, int) { return 1, receipt })
+			return start + e, r
+		}},
+		{name: "continuation_timeouts_only", got: func() (int, int) {
+			e, r := m.run(0, true, budget, func(int) (int, int) { return 0, 0 })
+			return start + e, r
+		}},
+		{name: "continuation_timeouts_then_every_receipt_failing", got: func() (int, int) {
+			e, r := m.run(0, true, budget, func(round int) (int, int) {
+				if round < budget-1 {
+					return 0, 0
+				}
+				return n, receiptFailing
+			})
+			return start + e, r
+		}},
+		{name: "continuation_two_rounds_of_every_receipt_failing", got: func() (int, int) {
+			e, r := m.run(0, true, budget, func(int) (int, int) { return n, receiptFailing })
+			return start + e, r
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			events, rounds := tt.got()
+			t.Logf("%d signees, budget %d units: %d events in %d rounds (limit %d, %d kept for retries)", n, budget, events, rounds, asl.MaxHistoryEvents, retryMargin)
+			if events > asl.MaxHistoryEvents-retryMargin {
+				t.Errorf("%d events, want at most %d", events, asl.MaxHistoryEvents-retryMargin)
+			}
+		})
+	}
+}
+
+// TestLimits_payloads builds the largest state input of the workflow at the
+// most signees a task accepts and checks it, and the Maps' result arrays,
+// against the 256 KiB payload limit.
+func TestLimits_payloads(t *testing.T) {
+	t.Parallel()
+	n := signees.DefaultMax
+	keys := make([]signing.SigneeKey, n)
+	for i := range keys {
+		keys[i] = signing.SigneeKey(fmt.Sprintf("p-%024x", i))
+	}
+	cfg := signing.Config{SignatureDataType: "signatures", SigneeProviderID: "founders", SigneeStatesDataTypeID: "signeeState",
+		SigningPDFDataType: "signing-step-pdf", CompleteAutomatically: true, KeepReadAccess: true, MaxSignees: n}
+	for i := range 50 {
+		cfg.DataTypesToSign = append(cfg.DataTypesToSign, fmt.Sprintf("data-type-to-sign-%02d-%s", i, strings.Repeat("x", 60)))
+		cfg.UniqueFromSignaturesInDataTypes = append(cfg.UniqueFromSignaturesInDataTypes, fmt.Sprintf("other-signatures-%02d-%s", i, strings.Repeat("y", 60)))
+	}
+	for _, env := range []string{"", "development", "staging", "production"} {
+		cfg.CorrespondenceResources = append(cfg.CorrespondenceResources, signing.CorrespondenceResource{Env: env, Value: strings.Repeat("r", 200)})
+	}
+	in := workflow.Input{Version: 1, Instance: signing.InstanceRef{Org: strings.Repeat("o", 100), App: strings.Repeat("a", 100), PartyID: 1 << 40,
+		InstanceGUID: "1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d"}, TaskID: strings.Repeat("T", 128), Config: cfg,
+		Deadline: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), Attempt: workflow.MaxAttempt,
+		Continuation: &workflow.Continuation{ParentExecutionARN: strings.Repeat("e", 300)}, StartedBy: strings.Repeat("e", 300)}
+	cause := strings.Repeat("c", 2000) // stepfn.Error cuts messages to 2,000 bytes
+	lambdaError := map[string]string{"Error": "Signing.Transient", "Cause": `{"errorMessage":"` + cause + `","errorType":"Signing.Transient"}`}
+	state := map[string]any{
+		"input":     in,
+		"task":      in.Key(),
+		"settings":  map[string]int{"waitTimeoutSeconds": 86400},
+		"budget":    map[string]int{"units": 1 << 20, "rounds": 1 << 20},
+		"next":      map[string]any{"continuation": workflow.Continuation{ParentExecutionARN: strings.Repeat("e", 300)}, "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID": strings.Repeat("e", 300)},
+		"resolved":  map[string]any{"signees": keys, "count": n},
+		"collected": signing.Collected{Status: signing.TaskCollecting, NeedReceipt: keys, AllSigned: true, Signed: n, Total: n},
+		"wake":      lambdaError,
+		"failure":   lambdaError,
+		"result":    map[string]string{"outcome": "signed"},
+	}
+	item := map[string]string{"signee": string(keys[0]), "error": "Signing.Transient"}
+	sizes := map[string]any{
+		"largest_state":         state,
+		"map_results":           slicesOf(item, n),
+		"resolve_signees_reply": map[string]any{"task": in.Key(), "signees": keys, "count": n},
+	}
+	for name, v := range sizes {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s at %d signees: %d bytes (limit %d)", name, n, len(b), asl.MaxPayloadBytes)
+		if len(b) > asl.MaxPayloadBytes/2 {
+			t.Errorf("%s is %d bytes, want at most half the limit (%d)", name, len(b), asl.MaxPayloadBytes/2)
+		}
+	}
+}
+
+func slicesOf[T any](v T, n int) []T {
+	out := make([]T, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
+}

@@ -1,0 +1,184 @@
+package lambdaconf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/signingflow/signing/internal/dynamo"
+	"github.com/signingflow/signing/internal/ident"
+	"github.com/signingflow/signing/internal/platform"
+	"github.com/signingflow/signing/internal/queue"
+	"github.com/signingflow/signing/internal/signees"
+	"github.com/signingflow/signing/internal/signing"
+	"github.com/signingflow/signing/internal/signingpdf"
+	"github.com/signingflow/signing/internal/workflow"
+)
+
+// SecretsAPI is the part of the Secrets Manager client the functions use.
+type SecretsAPI interface {
+	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+}
+
+// AWS holds the AWS clients the functions use, built once per container
+// from one aws.Config (which honours AWS_ENDPOINT_URL and its per-service
+// variants, so a local stack needs no code change).
+type AWS struct {
+	DynamoDB dynamo.API
+	SFN      workflow.API
+	SQS      queue.API
+	Secrets  SecretsAPI
+}
+
+// NewAWS builds the clients from cfg.
+func NewAWS(cfg aws.Config) AWS {
+	return AWS{
+		DynamoDB: dynamodb.NewFromConfig(cfg),
+		SFN:      sfn.NewFromConfig(cfg),
+		SQS:      sqs.NewFromConfig(cfg),
+		Secrets:  secretsmanager.NewFromConfig(cfg),
+	}
+}
+
+// Service builds the signing service: DynamoDB store, platform clients,
+// Step Functions and SQS adapters, the app catalog, the signee registry
+// (built-in and configured providers), the keyed hasher, the PDF renderer
+// and the system clock.
+func (c Config) Service(ctx context.Context, a AWS) (*signing.Service, error) {
+	key := c.HashKey
+	if c.HashKeySecretARN != "" {
+		s, err := secret(ctx, a.Secrets, c.HashKeySecretARN)
+		if err != nil {
+			return nil, fmt.Errorf("lambdaconf: %s: %w", EnvHashKeySecretARN, err)
+		}
+		if key, err = ident.ParseHasherKey(s); err != nil {
+			return nil, fmt.Errorf("lambdaconf: %s: the secret: %w", EnvHashKeySecretARN, err)
+		}
+	}
+	hasher, err := ident.NewHasher(key)
+	if err != nil {
+		return nil, fmt.Errorf("lambdaconf: hash key: %w", err)
+	}
+	clients, err := platform.NewClients(c.Platform.config(a.Secrets))
+	if err != nil {
+		return nil, fmt.Errorf("lambdaconf: %w", err)
+	}
+	providers := signees.BuiltIn()
+	for _, spec := range c.Providers {
+		p, err := signees.NewConfigured(spec)
+		if err != nil {
+			return nil, fmt.Errorf("lambdaconf: %s: %w", EnvSigneeProviders, err)
+		}
+		providers = append(providers, p)
+	}
+	registry, err := signees.NewRegistry(providers...)
+	if err != nil {
+		return nil, fmt.Errorf("lambdaconf: %s: %w", EnvSigneeProviders, err)
+	}
+	clock := signing.SystemClock{}
+	return &signing.Service{
+		Repo:           dynamo.New(a.DynamoDB, c.TableName, dynamo.WithClock(clock)),
+		Signees:        &signees.Source{Registry: registry, Storage: clients.Storage, Options: signees.Options{AllowSynthetic: c.AllowSynthetic}},
+		Storage:        clients.Storage,
+		Access:         clients.Access,
+		Correspondence: clients.Correspondence,
+		Register:       clients.Register,
+		Queue:          queue.New(a.SQS, c.QueueURL),
+		Workflow:       workflow.New(a.SFN, ""),
+		Apps:           platform.NewAppCatalog(clients.Storage, 0),
+		Identities:     hasher,
+		PDF:            signingpdf.Renderer{Language: c.Language},
+		Clock:          clock,
+		Settings:       signing.Settings{Environment: c.Environment, InstanceURL: c.InstanceURL, Language: c.Language},
+	}, nil
+}
+
+// Notifications builds the dispatcher's platform client.
+func (c DispatchConfig) Notifications(a AWS) (*platform.NotificationsClient, error) {
+	n, err := platform.NewNotificationsClient(c.Platform.config(a.Secrets))
+	if err != nil {
+		return nil, fmt.Errorf("lambdaconf: %w", err)
+	}
+	return n, nil
+}
+
+// config is the platform client configuration.
+func (p Platform) config(secrets SecretsAPI) platform.Config {
+	var tokens platform.TokenSource = platform.StaticToken(p.Token)
+	if p.TokenSecretARN != "" {
+		tokens = &SecretToken{API: secrets, ARN: p.TokenSecretARN}
+	}
+	return platform.Config{
+		StorageURL: p.StorageURL, AccessURL: p.AccessURL, CorrespondenceURL: p.CorrespondenceURL,
+		NotificationsURL: p.NotificationsURL, RegisterURL: p.RegisterURL,
+		Timeout: p.Timeout, Tokens: tokens,
+	}
+}
+
+// secret reads a secret's string value.
+func secret(ctx context.Context, api SecretsAPI, arn string) (string, error) {
+	if api == nil {
+		return "", errors.New("no Secrets Manager client")
+	}
+	out, err := api.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
+	if err != nil {
+		return "", fmt.Errorf("read secret: %w: %w", signing.ErrTransient, err)
+	}
+	v := strings.TrimSpace(aws.ToString(out.SecretString))
+	if v == "" {
+		return "", errors.New("the secret has no string value")
+	}
+	return v, nil
+}
+
+// SecretTokenTTL is how long SecretToken keeps a token before reading the secret again.
+const SecretTokenTTL = 5 * time.Minute
+
+// SecretToken is a platform.TokenSource that reads the token from a Secrets
+// Manager secret and keeps it for SecretTokenTTL, so a rotated token is
+// picked up without a deploy. Whatever refreshes the token (e.g. a
+// Maskinporten rotation Lambda) writes the secret.
+type SecretToken struct {
+	API SecretsAPI
+	ARN string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+
+	mu      sync.Mutex
+	token   string
+	expires time.Time
+}
+
+// Token returns the cached token, reading the secret when it is stale.
+func (s *SecretToken) Token(ctx context.Context) (string, error) {
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.token != "" && now().Before(s.expires) {
+		return s.token, nil
+	}
+	v, err := secret(ctx, s.API, s.ARN)
+	if err != nil {
+		return "", fmt.Errorf("lambdaconf: platform token: %w", err)
+	}
+	s.token, s.expires = v, now().Add(SecretTokenTTL)
+	return v, nil
+}
+
+// WithSecrets returns a copy of a with another Secrets Manager client.
+func (a AWS) WithSecrets(s SecretsAPI) AWS {
+	a.Secrets = s
+	return a
+}

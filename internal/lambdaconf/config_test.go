@@ -1,0 +1,143 @@
+package lambdaconf_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/signingflow/signing/internal/lambdaconf"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func complete() map[string]string {
+	return map[string]string{
+		"TABLE_NAME":                  "signing-SigningTable",
+		"HASH_KEY":                    strings.Repeat("ab", 32),
+		"PLATFORM_STORAGE_URL":        "http://127.0.0.1:5101/storage/api/v1",
+		"PLATFORM_ACCESS_URL":         "http://127.0.0.1:5101/accessmanagement/api/v1",
+		"PLATFORM_CORRESPONDENCE_URL": "http://127.0.0.1:5101",
+		"PLATFORM_NOTIFICATIONS_URL":  "http://127.0.0.1:5101",
+		"PLATFORM_REGISTER_URL":       "http://127.0.0.1:5101",
+		"PLATFORM_TOKEN":              "dev-token",
+		"ENVIRONMENT":                 "local",
+		"INSTANCE_URL":                "http://local/{org}/{app}/#/instance/{partyId}/{instanceGuid}",
+		"NOTIFICATIONS_QUEUE_URL":     "http://127.0.0.1:4566/000000000000/notifications",
+		"ALLOW_SYNTHETIC_IDS":         "true",
+	}
+}
+
+func TestLoad(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		change  map[string]string
+		wantErr []string
+	}{
+		{name: "complete"},
+		{name: "secrets_instead_of_values", change: map[string]string{"HASH_KEY": "", "HASH_KEY_SECRET_ARN": "arn:aws:secretsmanager:eu-north-1:1:secret:k",
+			"PLATFORM_TOKEN": "", "PLATFORM_TOKEN_SECRET_ARN": "arn:aws:secretsmanager:eu-north-1:1:secret:t"}},
+		{name: "everything_missing_at_once", change: map[string]string{"TABLE_NAME": "", "HASH_KEY": "", "PLATFORM_STORAGE_URL": "", "PLATFORM_TOKEN": "", "ENVIRONMENT": "", "NOTIFICATIONS_QUEUE_URL": ""},
+			wantErr: []string{"TABLE_NAME: must be set", "HASH_KEY: must be set, or HASH_KEY_SECRET_ARN", "PLATFORM_STORAGE_URL: must be set", "PLATFORM_TOKEN: must be set", "ENVIRONMENT: must be set", "NOTIFICATIONS_QUEUE_URL: must be set"}},
+		{name: "malformed", change: map[string]string{"HASH_KEY": "short", "PLATFORM_ACCESS_URL": "ftp://x", "ALLOW_SYNTHETIC_IDS": "maybe", "LANGUAGE": "de",
+			"INSTANCE_URL": "http://local/", "PLATFORM_TIMEOUT": "forever", "SIGNEE_PROVIDERS": `{"providers":[{"id":""}]}`, "HASH_KEY_SECRET_ARN": "arn:aws:x"},
+			wantErr: []string{"HASH_KEY: set either it or HASH_KEY_SECRET_ARN", "PLATFORM_ACCESS_URL", "ALLOW_SYNTHETIC_IDS", "LANGUAGE", "INSTANCE_URL", "PLATFORM_TIMEOUT", "SIGNEE_PROVIDERS"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			vars := complete()
+			for k, v := range tt.change {
+				if v == "" {
+					delete(vars, k)
+				} else {
+					vars[k] = v
+				}
+			}
+			_, err := lambdaconf.Load(env(vars))
+			if len(tt.wantErr) == 0 {
+				if err != nil {
+					t.Fatalf("Load() error = %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("Load() error = nil")
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not report %q:\n%v", w, err)
+				}
+			}
+			if strings.Contains(err.Error(), "short") || strings.Contains(err.Error(), "dev-token") {
+				t.Errorf("error echoes a value: %v", err)
+			}
+		})
+	}
+}
+
+type fakeSecrets struct{ values map[string]string }
+
+func (f fakeSecrets) GetSecretValue(_ context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	v, ok := f.values[aws.ToString(in.SecretId)]
+	if !ok {
+		return nil, errors.New("ResourceNotFoundException")
+	}
+	return &secretsmanager.GetSecretValueOutput{SecretString: aws.String(v)}, nil
+}
+
+func TestConfig_Service(t *testing.T) {
+	t.Parallel()
+	vars := complete()
+	delete(vars, "HASH_KEY")
+	delete(vars, "PLATFORM_TOKEN")
+	vars["HASH_KEY_SECRET_ARN"] = "arn:aws:secretsmanager:eu-north-1:1:secret:k"
+	vars["PLATFORM_TOKEN_SECRET_ARN"] = "arn:aws:secretsmanager:eu-north-1:1:secret:t"
+	vars["SIGNEE_PROVIDERS"] = `{"providers":[{"id":"board","dataType":"model","persons":[{"path":"board","nationalId":"ssn","lastName":"last"}]}]}`
+	cfg, err := lambdaconf.Load(env(vars))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := fakeSecrets{values: map[string]string{"arn:aws:secretsmanager:eu-north-1:1:secret:k": strings.Repeat("cd", 32), "arn:aws:secretsmanager:eu-north-1:1:secret:t": "tok"}}
+	svc, err := cfg.Service(context.Background(), lambdaconf.NewAWS(aws.Config{Region: "eu-north-1"}).WithSecrets(secrets))
+	if err != nil {
+		t.Fatalf("Service() error = %v", err)
+	}
+	if svc.Repo == nil || svc.Signees == nil || svc.Queue == nil || svc.Workflow == nil || svc.Apps == nil || svc.Identities == nil || svc.PDF == nil || svc.Settings.Environment != "local" {
+		t.Errorf("Service() = %+v, want every port wired", svc)
+	}
+	if _, err := cfg.Service(context.Background(), lambdaconf.NewAWS(aws.Config{Region: "eu-north-1"}).WithSecrets(fakeSecrets{})); err == nil {
+		t.Error("Service() with an unreadable secret: error = nil")
+	}
+}
+
+func TestLoadDispatch(t *testing.T) {
+	t.Parallel()
+	cfg, err := lambdaconf.LoadDispatch(env(map[string]string{"PLATFORM_NOTIFICATIONS_URL": "http://127.0.0.1:5101", "PLATFORM_TOKEN": "t"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfg.Notifications(lambdaconf.AWS{}); err != nil {
+		t.Errorf("Notifications() error = %v", err)
+	}
+	if _, err := lambdaconf.LoadDispatch(env(nil)); err == nil || !strings.Contains(err.Error(), "PLATFORM_NOTIFICATIONS_URL") {
+		t.Errorf("LoadDispatch(empty) error = %v", err)
+	}
+}
+
+func TestSecretToken_Token(t *testing.T) {
+	t.Parallel()
+	s := &lambdaconf.SecretToken{API: fakeSecrets{values: map[string]string{"arn:s": " tok \n"}}, ARN: "arn:s"}
+	for range 2 {
+		got, err := s.Token(context.Background())
+		if err != nil || got != "tok" {
+			t.Errorf("Token() = %q, %v; want tok", got, err)
+		}
+	}
+}

@@ -1,0 +1,117 @@
+package stepfn
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/signingflow/signing/internal/signing"
+)
+
+// TaskEvent is the input of a step that works on the whole task.
+type TaskEvent struct {
+	Task signing.TaskKey `json:"task"`
+}
+
+// Validate reports a malformed task key.
+func (e TaskEvent) Validate() error { return prefixed("task", e.Task.Validate()) }
+
+// SigneeEvent is the input of a step that works on one signee (a Map item).
+type SigneeEvent struct {
+	Task   signing.TaskKey   `json:"task"`
+	Signee signing.SigneeKey `json:"signee"`
+}
+
+// Validate reports a malformed task or signee key.
+func (e SigneeEvent) Validate() error {
+	var errs signing.FieldErrors
+	for _, err := range []error{prefixed("task", e.Task.Validate()), prefixed("", e.Signee.Validate())} {
+		var fes signing.FieldErrors
+		var fe *signing.FieldError
+		switch {
+		case errors.As(err, &fes):
+			errs = append(errs, fes...)
+		case errors.As(err, &fe):
+			errs = append(errs, &signing.FieldError{Field: strings.Replace(fe.Field, "signeeKey", "signee", 1), Message: fe.Message})
+		}
+	}
+	return errs.Err()
+}
+
+// SigneeResult is the output of a per-signee step: keys and status only.
+type SigneeResult struct {
+	Signee signing.SigneeKey    `json:"signee"`
+	Status signing.SigneeStatus `json:"status"`
+}
+
+// OutcomeResult is the output of the steps that end a task.
+type OutcomeResult struct {
+	Outcome signing.Outcome `json:"outcome"`
+}
+
+// prefixed prefixes the field names of a FieldErrors with prefix + ".".
+func prefixed(prefix string, err error) error {
+	var fes signing.FieldErrors
+	if prefix == "" || !errors.As(err, &fes) {
+		return err
+	}
+	out := make(signing.FieldErrors, len(fes))
+	for i, fe := range fes {
+		out[i] = &signing.FieldError{Field: prefix + "." + fe.Field, Message: fe.Message}
+	}
+	return out
+}
+
+// Decode reads a step's JSON input into v strictly: unknown fields, trailing
+// data and type mismatches are signing.ErrInvalid errors that name the field
+// and never quote the input.
+func Decode(payload []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		var tim *time.ParseError
+		switch {
+		case errors.Is(err, io.EOF):
+			return signing.Invalid("event", "is empty")
+		case errors.As(err, &syn):
+			return signing.Invalid("event", "malformed JSON at byte offset %d", syn.Offset)
+		case errors.As(err, &typ):
+			field := typ.Field
+			if field == "" {
+				field = "event"
+			}
+			return signing.Invalid(field, "must be a JSON %s", jsonKind(typ.Type.Kind()))
+		case errors.As(err, &tim):
+			return signing.Invalid("event", "holds a time that is not RFC 3339, such as 2026-04-01T12:00:00Z")
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return signing.Invalid(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "is not a known field")
+		}
+		return fmt.Errorf("event: %w: %w", signing.ErrInvalid, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return signing.Invalid("event", "unexpected data after the JSON object")
+	}
+	return nil
+}
+
+// jsonKind names the JSON type that holds a Go kind.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Struct, reflect.Map, reflect.Pointer, reflect.Interface:
+		return "object"
+	}
+	return "number"
+}
