@@ -4,34 +4,20 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
-
 	"github.com/signingflow/signing/internal/lambdaconf"
+	"github.com/signingflow/signing/internal/signing"
 )
 
 func main() {
 	slog.SetDefault(lambdaconf.NewLogger(os.Stdout))
-	cfg, err := lambdaconf.Load(os.LookupEnv)
-	if err != nil {
-		lambdaconf.Exit("api: configuration", err)
-	}
 	apiCfg, err := LoadConfig(os.LookupEnv)
 	if err != nil {
 		lambdaconf.Exit("api: configuration", err)
 	}
-	ctx := context.Background()
-	awsCfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		lambdaconf.Exit("api: AWS configuration", err)
-	}
-	svc, err := cfg.Service(ctx, lambdaconf.NewAWS(awsCfg))
-	if err != nil {
-		lambdaconf.Exit("api: wiring", err)
-	}
-	lambda.Start(NewHandler(svc, apiCfg, slog.Default()).Handle)
+	lambdaconf.RunService("api", func(svc *signing.Service) any {
+		return NewHandler(svc, apiCfg, slog.Default()).Handle
+	})
 }

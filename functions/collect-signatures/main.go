@@ -3,30 +3,10 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
-
 	"github.com/signingflow/signing/internal/lambdaconf"
+	"github.com/signingflow/signing/internal/signing"
 )
 
 func main() {
-	slog.SetDefault(lambdaconf.NewLogger(os.Stdout))
-	cfg, err := lambdaconf.Load(os.LookupEnv)
-	if err != nil {
-		lambdaconf.Exit("collect-signatures: configuration", err)
-	}
-	ctx := context.Background()
-	awsCfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		lambdaconf.Exit("collect-signatures: AWS configuration", err)
-	}
-	svc, err := cfg.Service(ctx, lambdaconf.NewAWS(awsCfg))
-	if err != nil {
-		lambdaconf.Exit("collect-signatures: wiring", err)
-	}
-	lambda.Start(NewHandler(svc).Handle)
+	lambdaconf.RunService("collect-signatures", func(svc *signing.Service) any { return NewHandler(svc).Handle })
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 
 	"github.com/signingflow/signing/internal/signing"
 	"github.com/signingflow/signing/internal/stepfn"
@@ -25,18 +24,5 @@ func NewHandler(svc *signing.Service) *Handler { return &Handler{svc: svc} }
 
 // Handle runs one invocation.
 func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (stepfn.SigneeResult, error) {
-	const step = "delegate-signee"
-	var ev stepfn.SigneeEvent
-	if err := stepfn.Decode(payload, &ev); err != nil {
-		return stepfn.SigneeResult{}, stepfn.Fail(ctx, step, err)
-	}
-	if err := ev.Validate(); err != nil {
-		return stepfn.SigneeResult{}, stepfn.Fail(ctx, step, err)
-	}
-	sg, err := h.svc.Delegate(ctx, ev.Task, ev.Signee)
-	if err != nil {
-		return stepfn.SigneeResult{}, stepfn.Fail(ctx, step, err, "task", ev.Task.String(), "signee", string(ev.Signee))
-	}
-	slog.InfoContext(ctx, "delegated", "step", step, "task", ev.Task.String(), "signee", string(ev.Signee), "status", string(sg.Status))
-	return stepfn.SigneeResult{Signee: ev.Signee, Status: sg.Status}, nil
+	return stepfn.SigneeStep(ctx, "delegate-signee", "delegated", payload, h.svc.Delegate)
 }

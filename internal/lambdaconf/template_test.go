@@ -34,8 +34,13 @@ func loaders(t *testing.T, dir string) (calls []string, literals map[string]bool
 			switch n := n.(type) {
 			case *ast.CallExpr:
 				if sel, ok := n.Fun.(*ast.SelectorExpr); ok && filepath.Base(file) == "main.go" {
-					if id, ok := sel.X.(*ast.Ident); ok && id.Name == "lambdaconf" && strings.HasPrefix(sel.Sel.Name, "Load") {
-						calls = append(calls, sel.Sel.Name)
+					if id, ok := sel.X.(*ast.Ident); ok && id.Name == "lambdaconf" {
+						switch name := sel.Sel.Name; {
+						case name == "RunService":
+							calls = append(calls, "Load") // RunService reads its configuration with Load
+						case strings.HasPrefix(name, "Load"):
+							calls = append(calls, name)
+						}
 					}
 				}
 			case *ast.BasicLit:

@@ -2,10 +2,12 @@ package stepfn
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"reflect"
 	"strings"
 	"time"
@@ -114,4 +116,23 @@ func jsonKind(k reflect.Kind) string {
 		return "object"
 	}
 	return "number"
+}
+
+// SigneeStep runs one per-signee step (delegate, notify, receipt): it decodes
+// and checks the Map item, calls run, maps its error to a named error, and
+// logs the outcome as done. The result carries keys and status only.
+func SigneeStep(ctx context.Context, step, done string, payload []byte, run func(context.Context, signing.TaskKey, signing.SigneeKey) (signing.Signee, error)) (SigneeResult, error) {
+	var ev SigneeEvent
+	if err := Decode(payload, &ev); err != nil {
+		return SigneeResult{}, Fail(ctx, step, err)
+	}
+	if err := ev.Validate(); err != nil {
+		return SigneeResult{}, Fail(ctx, step, err)
+	}
+	sg, err := run(ctx, ev.Task, ev.Signee)
+	if err != nil {
+		return SigneeResult{}, Fail(ctx, step, err, "task", ev.Task.String(), "signee", string(ev.Signee))
+	}
+	slog.InfoContext(ctx, done, "step", step, "task", ev.Task.String(), "signee", string(ev.Signee), "status", string(sg.Status))
+	return SigneeResult{Signee: ev.Signee, Status: sg.Status}, nil
 }
