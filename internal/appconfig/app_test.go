@@ -108,16 +108,28 @@ func TestLoad_productExtensions(t *testing.T) {
 			"<altinn:completeAutomatically>true</altinn:completeAutomatically>\n"+
 			"<altinn:keepReadAccess>1</altinn:keepReadAccess>\n"+
 			"<altinn:allowNoSignees>false</altinn:allowNoSignees>\n"+
-			"<altinn:maxSignees> 25 </altinn:maxSignees>")
+			"<altinn:maxSignees> 25 </altinn:maxSignees>\n"+
+			"<altinn:submitterActions>complete, complete</altinn:submitterActions>")
 	a := mustLoad(t, dir)
 	st, _ := a.Task("SigningTask")
-	got := []any{st.Config.RunDefaultValidator, st.Config.CompleteAutomatically, st.Config.KeepReadAccess, st.Config.AllowNoSignees, st.Config.MaxSignees}
-	want := []any{false, true, true, false, 25}
+	got := []any{st.Config.RunDefaultValidator, st.Config.CompleteAutomatically, st.Config.KeepReadAccess, st.Config.AllowNoSignees, st.Config.MaxSignees, st.Config.SubmitterActions}
+	want := []any{false, true, true, false, 25, []string{"complete"}}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("runDefaultValidator, completeAutomatically, keepReadAccess, allowNoSignees, maxSignees = %v, want %v", got, want)
+		t.Errorf("runDefaultValidator, completeAutomatically, keepReadAccess, allowNoSignees, maxSignees, submitterActions = %v, want %v", got, want)
 	}
 	if fs := a.Check(); len(fs) != 0 {
 		t.Errorf("Check() = %s, want no findings", formatFindings(fs))
+	}
+}
+
+func TestLoad_badSubmitterActions(t *testing.T) {
+	t.Parallel()
+	dir := copyExample(t)
+	replace(t, dir, processPath, "<altinn:runDefaultValidator>true</altinn:runDefaultValidator>",
+		"<altinn:submitterActions>complete sign</altinn:submitterActions>")
+	fs := mustLoad(t, dir).Check()
+	if errs, _ := Count(fs); errs != 1 || !strings.Contains(formatFindings(fs), `not "sign"`) {
+		t.Errorf("Check() = %s, want one error naming the unknown action", formatFindings(fs))
 	}
 }
 

@@ -75,7 +75,7 @@ var signatureConfigElements = []string{
 	"signeeProviderId", "signeeStatesDataTypeId", "signingPdfDataType",
 	"correspondenceResource", "runDefaultValidator",
 	// Extensions of this product (see signing.Config).
-	"completeAutomatically", "keepReadAccess", "allowNoSignees", "maxSignees",
+	"completeAutomatically", "keepReadAccess", "allowNoSignees", "maxSignees", "submitterActions",
 }
 
 // parseBPMN reads the tasks of process.bpmn. ok is false when the document
@@ -248,6 +248,16 @@ func parseSignatureConfig(sc *xmlNode, prefix string, lines map[string]int, fs *
 				continue
 			}
 			cfg.MaxSignees = n
+		case "submitterActions":
+			for _, a := range strings.Fields(strings.ReplaceAll(value, ",", " ")) {
+				if a != signing.SubmitterComplete && a != signing.SubmitterReject {
+					fs.errorf(processPath, c.line, field, "submitterActions may list %q and %q, not %q", signing.SubmitterComplete, signing.SubmitterReject, a)
+					continue
+				}
+				if !slices.Contains(cfg.SubmitterActions, a) {
+					cfg.SubmitterActions = append(cfg.SubmitterActions, a)
+				}
+			}
 		}
 	}
 	return cfg

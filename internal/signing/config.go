@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -37,6 +38,20 @@ type Config struct {
 	AllowNoSignees bool `json:"allowNoSignees,omitempty"`
 	// MaxSignees caps the number of signees a provider may return (0 means the product limit).
 	MaxSignees int `json:"maxSignees,omitempty"`
+	// SubmitterActions are what the instance owner may do with the task:
+	// "complete" and/or "reject". Empty means both.
+	SubmitterActions []string `json:"submitterActions,omitempty"`
+}
+
+// Submitter actions.
+const (
+	SubmitterComplete = "complete"
+	SubmitterReject   = "reject"
+)
+
+// SubmitterMay reports whether the instance owner may take action on the task.
+func (c Config) SubmitterMay(action string) bool {
+	return len(c.SubmitterActions) == 0 || slices.Contains(c.SubmitterActions, action)
 }
 
 // CorrespondenceResource is one `altinn:correspondenceResource` entry.

@@ -225,8 +225,9 @@ type RejectResult struct {
 }
 
 // Reject closes the task as rejected and fails the workflow's waits with
-// the Signing.Rejected error. The instance owner may reject; so may a
-// delegated signee who was given the "reject" action.
+// the Signing.Rejected error. The instance owner may reject unless the
+// task's submitterActions leave "reject" out; so may a delegated signee who
+// was given the "reject" action.
 func (s *Service) Reject(ctx context.Context, in RejectInput) (RejectResult, error) {
 	if err := in.Caller.Validate(); err != nil {
 		return RejectResult{}, err
@@ -238,7 +239,7 @@ func (s *Service) Reject(ctx context.Context, in RejectInput) (RejectResult, err
 	if !task.Status.Open() {
 		return RejectResult{}, closedError(task)
 	}
-	if !s.isOwner(task, in.Caller) {
+	if !s.isOwner(task, in.Caller) || !task.Config.SubmitterMay(SubmitterReject) {
 		sg, _, err := s.signeeFor(ctx, task, in.Caller, "")
 		if err != nil {
 			return RejectResult{}, err
@@ -304,7 +305,8 @@ type CompleteResult struct {
 }
 
 // Complete is the submitter's "process next": only the instance owner may
-// complete, and only when every signee has signed. It resumes the workflow's
+// complete (unless the task's submitterActions leave "complete" out), and
+// only when every signee has signed. It resumes the workflow's
 // completion wait.
 func (s *Service) Complete(ctx context.Context, in CompleteInput) (CompleteResult, error) {
 	if err := in.Caller.Validate(); err != nil {
@@ -314,8 +316,8 @@ func (s *Service) Complete(ctx context.Context, in CompleteInput) (CompleteResul
 	if err != nil {
 		return CompleteResult{}, err
 	}
-	if !s.isOwner(task, in.Caller) {
-		return CompleteResult{}, fmt.Errorf("only the instance owner may complete task %s: %w", task.Key, ErrForbidden)
+	if !s.isOwner(task, in.Caller) || !task.Config.SubmitterMay(SubmitterComplete) {
+		return CompleteResult{}, fmt.Errorf("only the instance owner may complete task %s, if its configuration allows: %w", task.Key, ErrForbidden)
 	}
 	if err := task.CanComplete(); err != nil {
 		return CompleteResult{}, err

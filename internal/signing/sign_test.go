@@ -311,3 +311,38 @@ func TestService_Reject_workflowGone(t *testing.T) {
 		t.Errorf("Reject() = %+v, want rejected with the wake-up failure reported", got)
 	}
 }
+
+func TestService_submitterActions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name         string
+		actions      []string
+		wantReject   error
+		wantComplete error
+	}{
+		{name: "default_both", actions: nil},
+		{name: "complete_only", actions: []string{signing.SubmitterComplete}, wantReject: signing.ErrForbidden},
+		{name: "reject_only", actions: []string{signing.SubmitterReject}, wantComplete: signing.ErrForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			h := newHarness(t)
+			h.Cfg.SubmitterActions = tt.actions
+			h.Ready(t)
+			signAll(t, h)
+			_, err := h.Svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: kari(t)})
+			if !errors.Is(err, tt.wantComplete) || (tt.wantComplete == nil && err != nil) {
+				t.Errorf("Complete() error = %v, want %v", err, tt.wantComplete)
+			}
+			h2 := newHarness(t)
+			h2.Cfg.SubmitterActions = tt.actions
+			h2.Ready(t)
+			_, err = h2.Svc.Reject(ctx, signing.RejectInput{Task: foundersTask, Caller: kari(t)})
+			if !errors.Is(err, tt.wantReject) || (tt.wantReject == nil && err != nil) {
+				t.Errorf("Reject() error = %v, want %v", err, tt.wantReject)
+			}
+		})
+	}
+}
