@@ -4,9 +4,11 @@ GOFILES = $(shell find . -name '*.go' -not -path './node_modules/*' -not -path '
 
 .PHONY: run test check fmt-check vet staticcheck lint-template lint-asl unit fuzz deps build sam-build
 
-## run: check the bundled example app's signing configuration.
-run:
+## run: check the bundled example app's signing configuration, then run the
+## seed's main flow on the local stack (signing dev demo).
+run: deps
 	$(GO) run ./cmd/signing lint examples/founders
+	$(GO) run ./cmd/signing dev demo
 
 ## test: formatting, vet, staticcheck and every test with the race detector.
 test: check unit

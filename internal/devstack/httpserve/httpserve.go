@@ -1,0 +1,68 @@
+// Package httpserve serves the local stack's HTTP handlers (the edge, the
+// HTTP API emulation) on addresses bound before the servers start, so a
+// port is known before whatever needs it starts.
+package httpserve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Server is a handler listening on an address.
+type Server struct {
+	// URL is the base URL, e.g. "http://127.0.0.1:4566".
+	URL  string
+	Port int
+	srv  *http.Server
+	done chan error
+}
+
+// Listen binds addr (e.g. "127.0.0.1:4566", or ":0" style for a free port)
+// without serving yet, so the port is known before the upstreams start.
+func Listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("httpserve: listen %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// Serve serves h on ln until Shutdown.
+func Serve(ln net.Listener, h http.Handler) *Server {
+	addr := ln.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	s := &Server{
+		URL:  "http://" + net.JoinHostPort(host, fmt.Sprint(addr.Port)),
+		Port: addr.Port,
+		srv:  &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second},
+		done: make(chan error, 1),
+	}
+	go func() {
+		err := s.srv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		s.done <- err
+	}()
+	return s
+}
+
+// Shutdown stops accepting calls and waits for those in flight until ctx
+// ends, then closes what is left.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.srv.Shutdown(ctx)
+	if err != nil {
+		_ = s.srv.Close()
+	}
+	if serveErr := <-s.done; err == nil {
+		err = serveErr
+	}
+	return err
+}

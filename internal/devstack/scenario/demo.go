@@ -1,0 +1,223 @@
+package scenario
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/signingflow/signing/internal/platform/emulator"
+)
+
+// Step is one verified step of the demo.
+type Step struct {
+	Name     string
+	Detail   string
+	Duration time.Duration
+	Err      error
+}
+
+// DemoOptions configure Demo.
+type DemoOptions struct {
+	// StepTimeout bounds the wait of each step; default 60s.
+	StepTimeout time.Duration
+}
+
+// Demo runs the seed's main flow on r and prints each step to w: the
+// filler has named two persons and a company; the execution starts;
+// delegations and call-to-action messages appear; each signee signs through
+// the HTTP API (Kari also for the company, for which she holds a signing
+// role); receipts arrive; the submitter completes; the signing PDF is
+// stored and the execution ends with outcome "signed". It returns every
+// step; the demo succeeded when none has an error.
+func Demo(ctx context.Context, r *Run, f emulator.Fixture, w io.Writer, opts DemoOptions) []Step {
+	if opts.StepTimeout <= 0 {
+		opts.StepTimeout = 20 * time.Second
+	}
+	kari, ola, company := Founders(f)
+	var steps []Step
+	failed := false
+	step := func(name string, run func(ctx context.Context) (string, error)) {
+		if failed {
+			steps = append(steps, Step{Name: name, Err: fmt.Errorf("skipped after an earlier failure")})
+			fmt.Fprintf(w, "  -  %s: skipped\n", name)
+			return
+		}
+		ctx, cancel := context.WithTimeout(ctx, opts.StepTimeout)
+		defer cancel()
+		t := time.Now()
+		detail, err := run(ctx)
+		s := Step{Name: name, Detail: detail, Duration: time.Since(t), Err: err}
+		steps = append(steps, s)
+		if err != nil {
+			failed = true
+			fmt.Fprintf(w, "FAIL %s (%s): %v\n", name, s.Duration.Round(time.Millisecond), err)
+			return
+		}
+		fmt.Fprintf(w, " ok  %s (%s)%s\n", name, s.Duration.Round(time.Millisecond), indent(detail))
+	}
+	parties := []Party{kari, ola, company}
+
+	step("the filler names two persons and a company", func(context.Context) (string, error) {
+		for _, p := range parties {
+			if p.PartyUUID == "" {
+				return "", fmt.Errorf("the fixture lacks a founder or the company")
+			}
+		}
+		return fmt.Sprintf("%s and %s (persons), %s (organisation %s)", kari.Name, ola.Name, company.Name, company.OrgNumber), nil
+	})
+	step("the signing task's execution is started", func(ctx context.Context) (string, error) {
+		arn, err := r.Start(ctx)
+		return arn, err
+	})
+	step("every signee is delegated read and sign and gets a call-to-action message", func(ctx context.Context) (string, error) {
+		var detail string
+		err := Eventually(ctx, func() (bool, error) {
+			if err := r.failedEarly(ctx); err != nil {
+				return false, err
+			}
+			rights := map[string][]string{}
+			for _, d := range r.Delegations() {
+				rights[d.To] = append(rights[d.To], d.Action)
+			}
+			msgs := map[string]int{}
+			for _, m := range r.Messages() {
+				msgs[m.RecipientPartyUUID]++
+			}
+			var lines []string
+			done := true
+			for _, p := range parties {
+				owner := p.PartyID == r.Instance.PartyID
+				if (!owner && !hasAll(rights[p.PartyUUID], "read", "sign")) || msgs[p.PartyUUID] == 0 {
+					done = false
+				}
+				granted := strings.Join(rights[p.PartyUUID], ", ")
+				if owner {
+					granted = "the instance owner's own"
+				}
+				lines = append(lines, fmt.Sprintf("%s: rights %s; %d message(s)", p.Name, granted, msgs[p.PartyUUID]))
+			}
+			detail = strings.Join(lines, "\n")
+			return done, nil
+		})
+		if err != nil {
+			err = fmt.Errorf("%w; seen:\n%s", err, detail)
+		}
+		return detail, err
+	})
+	sign := func(p Party, onBehalfOf Party) func(ctx context.Context) (string, error) {
+		return func(ctx context.Context) (string, error) {
+			resp, err := r.Sign(ctx, p, onBehalfOf.OrgNumber)
+			if err != nil {
+				return "", err
+			}
+			if resp.Status != http.StatusOK {
+				return "", fmt.Errorf("POST actions sign = %s", resp)
+			}
+			return "HTTP " + fmt.Sprint(resp.Status), nil
+		}
+	}
+	step(ola.Name+" signs through the HTTP API", sign(ola, Party{}))
+	step(kari.Name+" signs through the HTTP API", sign(kari, Party{}))
+	step(kari.Name+" signs for "+company.Name+" (she holds a signing role)", sign(kari, company))
+	step("each signer gets a receipt with the signed documents", func(ctx context.Context) (string, error) {
+		var detail string
+		err := Eventually(ctx, func() (bool, error) {
+			if err := r.failedEarly(ctx); err != nil {
+				return false, err
+			}
+			n := 0
+			for _, m := range r.Messages() {
+				if len(m.Attachments) > 0 {
+					n++
+				}
+			}
+			detail = fmt.Sprintf("%d receipt(s)", n)
+			return n >= 3, nil
+		})
+		return detail, err
+	})
+	step("the submitter completes the task", func(ctx context.Context) (string, error) {
+		var last Response
+		err := Eventually(ctx, func() (bool, error) {
+			resp, err := r.Complete(ctx, kari)
+			if err != nil {
+				return false, err
+			}
+			last = resp
+			switch resp.Status {
+			case http.StatusOK, http.StatusAccepted:
+				return true, nil
+			case http.StatusConflict:
+				return false, nil // signatures still being recorded
+			}
+			return false, fmt.Errorf("PUT process/next = %s", resp)
+		})
+		return fmt.Sprintf("HTTP %d", last.Status), err
+	})
+	step("the execution ends with outcome signed and the signing PDF is stored", func(ctx context.Context) (string, error) {
+		status, outcome, err := r.Outcome(ctx)
+		if err != nil {
+			return "", err
+		}
+		if status != sfntypes.ExecutionStatusSucceeded || outcome != "signed" {
+			return "", fmt.Errorf("execution %s: %s", status, outcome)
+		}
+		var pdf string
+		for _, d := range r.Data() {
+			if d.DataType == r.Input.Config.SigningPDFDataType {
+				pdf = fmt.Sprintf("%s (%s, %d bytes)", d.DataType, d.ContentType, d.Size)
+			}
+		}
+		if pdf == "" {
+			return "", fmt.Errorf("no %s data element", r.Input.Config.SigningPDFDataType)
+		}
+		return "outcome signed; " + pdf, nil
+	})
+	return steps
+}
+
+// failedEarly reports an execution that ended while a step waits for it.
+func (r *Run) failedEarly(ctx context.Context) error {
+	out, err := r.Execution(ctx)
+	if err != nil {
+		return err
+	}
+	if out.Status != sfntypes.ExecutionStatusRunning && out.Status != sfntypes.ExecutionStatusSucceeded {
+		return fmt.Errorf("the execution ended %s: %s %s", out.Status, deref(out.Error), deref(out.Cause))
+	}
+	return nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func hasAll(have []string, want ...string) bool {
+	for _, w := range want {
+		found := false
+		for _, h := range have {
+			if h == w {
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func indent(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "\n      " + strings.ReplaceAll(s, "\n", "\n      ")
+}
