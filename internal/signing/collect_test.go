@@ -1,6 +1,7 @@
 package signing_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -94,6 +95,12 @@ func TestService_happyPath(t *testing.T) {
 	}
 	if n := dataOfType(h, h.Cfg.SigningPDFDataType); n != 1 {
 		t.Errorf("signing PDFs = %d, want 1", n)
+	}
+	for _, d := range h.Emu.Data() {
+		// The company's name reaches the PDF only as the organisation Kari signed for.
+		if d.DataType == h.Cfg.SigningPDFDataType && !bytes.Contains(d.Bytes, []byte("Eksempel Holding AS")) {
+			t.Errorf("the signing PDF does not name the company signed for")
+		}
 	}
 	if got := h.Emu.Delegations(); len(got) != 0 {
 		t.Errorf("delegations in force after completion = %+v, want none", got)

@@ -35,8 +35,9 @@ type SummaryDocument struct {
 
 // SummarySignature is one signature: who, for whom, when.
 type SummarySignature struct {
-	Name       string
-	MaskedID   string
+	Name     string
+	MaskedID string
+	// OnBehalfOf names the organisation signed for: "Name (number)".
 	OnBehalfOf string
 	SignedAt   time.Time
 }
@@ -126,9 +127,22 @@ func (s *Service) writePDF(ctx context.Context, task Task, docs []SummaryDocumen
 	if err != nil {
 		return err
 	}
+	orgNames := map[string]string{}
+	if err := s.eachSignee(ctx, task.Key, func(sg Signee) error {
+		if sg.Kind == SigneeOrganisation {
+			orgNames[sg.OrgNumber] = sg.DisplayName
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
 	sum := Summary{Instance: task.Instance, TaskID: task.Key.TaskID, AppName: vars.AppName, CompletedAt: task.ClosedAt, Documents: docs}
 	for _, sig := range sigs {
-		sum.Signatures = append(sum.Signatures, SummarySignature{Name: sig.Signer.Name, MaskedID: sig.Signer.MaskedID, OnBehalfOf: sig.OnBehalfOf, SignedAt: sig.SignedAt})
+		onBehalfOf := sig.OnBehalfOf
+		if name := orgNames[onBehalfOf]; name != "" {
+			onBehalfOf = name + " (" + onBehalfOf + ")"
+		}
+		sum.Signatures = append(sum.Signatures, SummarySignature{Name: sig.Signer.Name, MaskedID: sig.Signer.MaskedID, OnBehalfOf: onBehalfOf, SignedAt: sig.SignedAt})
 	}
 	slices.SortFunc(sum.Signatures, func(a, b SummarySignature) int { return a.SignedAt.Compare(b.SignedAt) })
 	body, err := s.PDF.Render(sum)
