@@ -28,15 +28,19 @@ type Result struct {
 	Count   int                 `json:"count"`
 }
 
-// Handler runs signing.Service.Start: it asks the app's signee provider who
-// must sign, looks each up in the register and stores the task with its
-// signees. A repeated run returns the stored task's signees.
+// Handler runs signing.Service.Start for the input's attempt (1 when
+// absent): it asks the app's signee provider who must sign, looks each up
+// in the register and stores the task with its signees. A repeated run of
+// the same attempt returns the stored task's signees; a later attempt of a
+// rejected or expired task starts it again from a clean state (everyone is
+// delegated and told again; old signatures no longer count).
 //
 // Errors (internal/stepfn): Signing.Invalid for a malformed event, an
 // invalid input, an unknown provider or invalid signees (nothing is
-// written); Signing.Conflict when the task exists with another
-// configuration; Signing.Transient for platform or DynamoDB failures a
-// retry may cure.
+// written); Signing.Conflict when the attempt exists with another
+// configuration, when an earlier attempt is still collecting or was
+// completed, or when a later attempt exists; Signing.Transient for platform
+// or DynamoDB failures a retry may cure.
 type Handler struct{ svc *signing.Service }
 
 // NewHandler returns the handler.

@@ -76,7 +76,7 @@ var titleCase = regexp.MustCompile(`^[A-Z][a-z]+( [A-Z][a-z]+)*$`)
 func TestDefinition_states(t *testing.T) {
 	t.Parallel()
 	def, _, _, _ := project(t)
-	lambdaErrors := []string{stepfn.ErrorTransient, "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException", "Sandbox.Timedout", "Runtime.ExitError"}
+	lambdaErrors := []string{stepfn.ErrorTransient, "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException", "Sandbox.Timedout", "Runtime.ExitError", "Lambda.Unknown"}
 	def.Walk(func(scope, name string, s asl.State) {
 		where := strings.TrimPrefix(scope+" / "+name, " / ")
 		if !titleCase.MatchString(name) {

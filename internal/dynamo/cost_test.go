@@ -37,6 +37,29 @@ func reached(n int, st signing.SigneeStatus) func(tb testing.TB, store *dynamo.S
 	}
 }
 
+// closedAfter creates a task of n signees, records signed signatures and rejects it.
+func closedAfter(n, signed int) func(tb testing.TB, store *dynamo.Store) *repotest.Fixture {
+	return func(tb testing.TB, store *dynamo.Store) *repotest.Fixture {
+		f := repotest.Create(tb, store, n)
+		for i := range signed {
+			f.Sign(tb, i)
+		}
+		if _, err := store.Close(context.Background(), f.Key(), signing.TaskRejected, f.Now(), "system", "rejected"); err != nil {
+			tb.Fatal(err)
+		}
+		return f
+	}
+}
+
+// restarted is closedAfter(n, 2) restarted as attempt 2.
+func restarted(n int) func(tb testing.TB, store *dynamo.Store) *repotest.Fixture {
+	return func(tb testing.TB, store *dynamo.Store) *repotest.Fixture {
+		f := closedAfter(n, 2)(tb, store)
+		f.Restart(tb, f.Signees)
+		return f
+	}
+}
+
 func unstored(n int) func(tb testing.TB, store *dynamo.Store) *repotest.Fixture {
 	return func(tb testing.TB, store *dynamo.Store) *repotest.Fixture {
 		task, signees := repotest.NewTask(tb, n)
@@ -103,6 +126,12 @@ var operations = []operation{
 	{name: "close", setup: created(1), maxRequests: 3, run: func(ctx context.Context, s *dynamo.Store, f *repotest.Fixture) error {
 		_, err := s.Close(ctx, f.Key(), signing.TaskRejected, f.Now(), "system", "rejected")
 		return err
+	}},
+	{name: "restart_10_signees", setup: closedAfter(10, 2), maxRequests: 8, run: func(ctx context.Context, s *dynamo.Store, f *repotest.Fixture) error {
+		return s.RestartTask(ctx, f.NextAttempt(f.Signees), f.Signees, 1)
+	}},
+	{name: "restart_repeated", setup: restarted(10), maxRequests: 1, run: func(ctx context.Context, s *dynamo.Store, f *repotest.Fixture) error {
+		return s.RestartTask(ctx, f.Task, f.Signees, 1)
 	}},
 	{name: "get_task", setup: created(1), maxRequests: 1, run: func(ctx context.Context, s *dynamo.Store, f *repotest.Fixture) error {
 		_, err := s.GetTask(ctx, f.Key())

@@ -52,6 +52,16 @@ type taskItem struct {
 	CloseReason     string `json:"closeReason,omitempty"`
 	WaitToken       string `json:"waitToken,omitempty"`
 	CompletionToken string `json:"completionToken,omitempty"`
+	// Attempt is the task's attempt; absent (0) on items written before
+	// attempts were stored, which were attempt 1.
+	Attempt int `json:"attempt,omitempty"`
+	// RestartAttempt, RestartDigest and RestartAt mark a restart in progress
+	// (see RestartTask): the attempt it starts, the digest of its input
+	// (createDigest) and its time, which becomes the new attempt's creation
+	// time. The final write of the restart replaces the item without them.
+	RestartAttempt int    `json:"restartAttempt,omitempty"`
+	RestartDigest  string `json:"restartDigest,omitempty"`
+	RestartAt      string `json:"restartAt,omitempty"`
 	// More keeps the task's fields this adapter does not map one by one, so
 	// a field added to signing.Task is stored before anyone maps it here.
 	More string `json:"more,omitempty"`
@@ -59,7 +69,7 @@ type taskItem struct {
 
 // taskFields are the JSON names of the signing.Task fields taskItem maps itself.
 var taskFields = []string{
-	"key", "instance", "status", "config", "configDigest", "executionArn", "counts",
+	"key", "instance", "attempt", "status", "config", "configDigest", "executionArn", "counts",
 	"deadline", "version", "createdAt", "updatedAt", "closedAt", "closeReason",
 }
 
@@ -125,9 +135,13 @@ func newTaskItem(t signing.Task, signeesDigest string) taskItem {
 		UpdatedAt:     fmtTime(t.UpdatedAt),
 		ClosedAt:      fmtTime(t.ClosedAt),
 		CloseReason:   t.CloseReason,
+		Attempt:       max(t.Attempt, 1),
 		More:          more(t, taskFields),
 	}
 }
+
+// attempt returns the task's attempt, 1 for items written before attempts were stored.
+func (it taskItem) attempt() int { return max(it.Attempt, 1) }
 
 func (it taskItem) task() signing.Task {
 	var t signing.Task
@@ -140,6 +154,7 @@ func (it taskItem) task() signing.Task {
 	t.Deadline, t.Version = parseTime(it.Deadline), it.Version
 	t.CreatedAt, t.UpdatedAt, t.ClosedAt = parseTime(it.CreatedAt), parseTime(it.UpdatedAt), parseTime(it.ClosedAt)
 	t.CloseReason = it.CloseReason
+	t.Attempt = it.attempt()
 	return t
 }
 
@@ -162,6 +177,9 @@ type signeeItem struct {
 	// CreateDigest identifies the create call that wrote the item, so a
 	// retried create recognises its own half-written signees.
 	CreateDigest string `json:"createDigest"`
+	// Attempt is the task attempt the signee belongs to (absent: 1), so a
+	// resumed restart tells the new attempt's signees from the old ones.
+	Attempt int `json:"attempt,omitempty"`
 
 	Key               string                `json:"signeeKey"`
 	Kind              string                `json:"kind"`
@@ -200,6 +218,7 @@ func newSigneeItem(t signing.Task, s signing.Signee, createDigest string) signee
 		TaskCreatedAt: fmtTime(t.CreatedAt),
 		Deadline:      fmtTime(t.Deadline),
 		CreateDigest:  createDigest,
+		Attempt:       max(t.Attempt, 1),
 	}
 	it.set(s)
 	return it

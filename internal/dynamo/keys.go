@@ -46,6 +46,17 @@ const (
 	AttrUpdatedAt       = "updatedAt"
 )
 
+// Attributes the store's conditions name: the attempt (task and signee
+// items), the restart marker on the task item, and the digest of the
+// create or restart that wrote a signee.
+const (
+	attrAttempt        = "attempt"
+	attrRestartAttempt = "restartAttempt"
+	attrRestartDigest  = "restartDigest"
+	attrRestartAt      = "restartAt"
+	attrCreateDigest   = "createDigest"
+)
+
 // Item types, in the "type" attribute of every item.
 const (
 	typeTask      = "task"
@@ -66,6 +77,8 @@ const (
 	partAudit        = "#AUDIT#"
 	sep              = "#"
 	auditTaskSubject = "task"
+	// auditRestarted is the audit event of a restart (SK …#task#restarted).
+	auditRestarted = "restarted"
 )
 
 // TaskPKFormat and TaskSKFormat build the task item's key with the

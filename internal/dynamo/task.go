@@ -37,7 +37,7 @@ func (s *Store) CreateTask(ctx context.Context, task signing.Task, signees []sig
 		return wrap("create task", task.Key, err)
 	}
 	if existing != nil {
-		return wrap("create task", task.Key, sameCreate(*existing, task.ConfigDigest, sd))
+		return wrap("create task", task.Key, sameCreate(*existing, task.Attempt, task.ConfigDigest, sd))
 	}
 	return wrap("create task", task.Key, s.writeCreate(ctx, task, signees, sd, present))
 }
@@ -73,7 +73,7 @@ func (s *Store) createState(ctx context.Context, k signing.TaskKey, cd string) (
 	}
 	left := s.prefixQuery(k.InstanceGUID, signeePrefix(k.TaskID))
 	left.ProjectionExpression = aws.String("#sk, #cd")
-	left.ExpressionAttributeNames["#cd"] = "createDigest"
+	left.ExpressionAttributeNames["#cd"] = attrCreateDigest
 	items, _, err := s.query(ctx, left, 0)
 	if err != nil {
 		return nil, nil, err
@@ -91,9 +91,12 @@ func (s *Store) createState(ctx context.Context, k signing.TaskKey, cd string) (
 	return nil, present, nil
 }
 
-// sameCreate decides a repeated create: nil for the same input, else ErrConflict.
-func sameCreate(existing taskItem, configDigest, signeesDigest string) error {
+// sameCreate decides a repeated create (or restart) of the stored attempt:
+// nil for the same input, else ErrConflict.
+func sameCreate(existing taskItem, attempt int, configDigest, signeesDigest string) error {
 	switch {
+	case existing.attempt() != attempt:
+		return fmt.Errorf("task exists at attempt %d, not %d: %w", existing.attempt(), attempt, signing.ErrConflict)
 	case existing.ConfigDigest != configDigest:
 		return fmt.Errorf("task exists with another configuration: %w", signing.ErrConflict)
 	case existing.SigneesDigest != signeesDigest:
@@ -192,7 +195,7 @@ func (s *Store) writeSignees(ctx context.Context, chunk []signeeItem, cd string,
 				if err := unmarshal(extra[0].Put.Item, &ti); err != nil {
 					return err
 				}
-				return sameCreate(prev, ti.ConfigDigest, ti.SigneesDigest)
+				return sameCreate(prev, ti.attempt(), ti.ConfigDigest, ti.SigneesDigest)
 			}
 		}
 	}

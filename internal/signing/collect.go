@@ -127,7 +127,7 @@ func (s *Service) sendReceipt(ctx context.Context, task Task, sk SigneeKey) erro
 		ContentType:       "application/json",
 		Filename:          task.Config.SignatureDataType + ".json",
 		GeneratedFromTask: key.TaskID,
-		IdempotencyKey:    idempotencyKey("signature", key, string(sk)),
+		IdempotencyKey:    idempotencyKey("signature", task, string(sk)),
 		Body:              doc,
 	}); err != nil {
 		return fmt.Errorf("write sign document: %w", err)
@@ -150,7 +150,7 @@ func (s *Service) sendReceipt(ctx context.Context, task Task, sk SigneeKey) erro
 	}
 	msg := texts.Receipt(res, lang, vars)
 	_, err = s.Correspondence.Send(ctx, Message{
-		IdempotencyKey:   idempotencyKey("receipt", key, string(sk)),
+		IdempotencyKey:   idempotencyKey("receipt", task, string(sk)),
 		Resource:         resource,
 		SendersReference: task.Instance.InstanceID(),
 		RecipientUUID:    sig.Signer.PartyUUID,
@@ -235,7 +235,7 @@ func (s *Service) Finish(ctx context.Context, key TaskKey, status TaskStatus, re
 			case !sg.Status.HasSigned() && sg.Status != SigneeRevoked:
 				if sg.Status == SigneeNotified && haveResource {
 					if _, err := s.Correspondence.Send(gctx, Message{
-						IdempotencyKey: idempotencyKey("cancel", key, string(sg.Key)), Resource: resource,
+						IdempotencyKey: idempotencyKey("cancel", task, string(sg.Key)), Resource: resource,
 						SendersReference: task.Instance.InstanceID(), RecipientUUID: sg.PartyUUID,
 						Language: cancelled.Language, Title: cancelled.Title, Summary: cancelled.Summary, Body: cancelled.Body,
 					}); err != nil {

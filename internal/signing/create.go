@@ -7,13 +7,19 @@ import (
 )
 
 // PrepareCreate validates a task and its signees before a repository stores
-// them, and fills the defaults (version, creation times). Every repository
-// calls it, so they agree on what a valid create is. The execution ARN is
-// recorded separately with SetExecution.
+// them, and fills the defaults (attempt 1, version, creation times). Every
+// repository calls it, so they agree on what a valid create is. The
+// execution ARN is recorded separately with SetExecution.
 func PrepareCreate(task Task, signees []Signee, now time.Time) (Task, error) {
 	var errs FieldErrors
 	if err := task.Key.Validate(); err != nil {
 		errs = append(errs, err.(FieldErrors)...)
+	}
+	if task.Attempt == 0 {
+		task.Attempt = 1
+	}
+	if task.Attempt < 1 || task.Attempt > MaxAttempt {
+		errs.Add("attempt", "must be between 1 and %d", MaxAttempt)
 	}
 	if task.Instance.InstanceGUID != task.Key.InstanceGUID {
 		errs.Add("instance.instanceGuid", "must equal key.instanceGuid")
@@ -61,4 +67,24 @@ func PrepareCreate(task Task, signees []Signee, now time.Time) (Task, error) {
 	}
 	task.ExecutionARN, task.ClosedAt, task.CloseReason = "", time.Time{}, ""
 	return task, nil
+}
+
+// PrepareRestart validates a restart: the new attempt's task and signees as
+// PrepareCreate does, and an attempt above previousAttempt. Every
+// repository calls it, so they agree on what a valid restart is.
+func PrepareRestart(task Task, signees []Signee, previousAttempt int, now time.Time) (Task, error) {
+	task, err := PrepareCreate(task, signees, now)
+	if err != nil {
+		return task, err
+	}
+	if previousAttempt < 1 || previousAttempt >= task.Attempt {
+		return task, Invalid("previousAttempt", "must be between 1 and the new attempt %d (exclusive)", task.Attempt)
+	}
+	return task, nil
+}
+
+// RestartDetail is the detail of the "task.restarted" audit entry: which
+// attempt replaces which, how it ended, and the new number of signees.
+func RestartDetail(previous Task, attempt, signees int) string {
+	return fmt.Sprintf("attempt %d replaces attempt %d (%s): %d signees", attempt, previous.Attempt, previous.Status, signees)
 }

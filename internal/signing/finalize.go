@@ -152,7 +152,7 @@ func (s *Service) writePDF(ctx context.Context, task Task, docs []SummaryDocumen
 	dt := task.Config.SigningPDFDataType
 	if _, err := s.Storage.CreateData(ctx, task.Instance, NewDataElement{
 		DataType: dt, ContentType: "application/pdf", Filename: dt + ".pdf", GeneratedFromTask: task.Key.TaskID,
-		IdempotencyKey: idempotencyKey("pdf", task.Key, dt), Body: body,
+		IdempotencyKey: idempotencyKey("pdf", task, dt), Body: body,
 	}); err != nil {
 		return fmt.Errorf("finalize %s: write PDF: %w", task.Key, err)
 	}

@@ -116,6 +116,22 @@ type Repository interface {
 	PendingFor(ctx context.Context, identityHash string, page Page) (reqs []SigningRequest, next string, err error)
 	// Audit returns the task's audit trail, oldest first.
 	Audit(ctx context.Context, key TaskKey) ([]AuditEntry, error)
+	// RestartTask replaces attempt previousAttempt of task.Key, which must be
+	// rejected or expired, with task (attempt task.Attempt > previousAttempt,
+	// collecting, fresh counters, no tokens, no execution) and signees (all
+	// resolved, as for CreateTask). The old attempt's signees, signatures
+	// and receipt-due markers (and their index entries) are removed; the
+	// audit trail is kept and gains a "task.restarted" entry. The old
+	// attempt's sign documents in platform storage stay its record.
+	//
+	// It is safe to repeat and to resume: a repeat with the same input
+	// after a partial or complete restart finishes it and returns nil; the
+	// same attempt with another configuration or set of signees is
+	// ErrConflict. A task that is collecting or completed, or whose
+	// attempt is not previousAttempt, is ErrConflict; an unknown task is
+	// ErrNotFound. A half-done restart never looks collecting: the task
+	// keeps its closed status until the new signees are all written.
+	RestartTask(ctx context.Context, task Task, signees []Signee, previousAttempt int) error
 }
 
 // Workflow resumes or fails a waiting workflow step by its task token.

@@ -109,9 +109,12 @@ func (s *Service) vars(ctx context.Context, ref InstanceRef, lang string) (texts
 
 func (s *Service) language() string { return texts.NormalizeLanguage(s.Settings.Language) }
 
-// idempotencyKey builds the key of one side effect: kind, task and subject.
-func idempotencyKey(kind string, key TaskKey, subject string) string {
-	return kind + ":" + key.InstanceGUID + ":" + key.TaskID + ":" + subject
+// idempotencyKey builds the key of one side effect: kind, task, attempt
+// and subject, "cta:<instanceGuid>:<taskId>:<attempt>:<signeeKey>". The
+// attempt is part of it, so a new attempt of a task tells everyone again
+// instead of getting the platform's answer to the first attempt back.
+func idempotencyKey(kind string, task Task, subject string) string {
+	return kind + ":" + task.Key.InstanceGUID + ":" + task.Key.TaskID + ":" + strconv.Itoa(max(task.Attempt, 1)) + ":" + subject
 }
 
 // permanent reports whether err will not go away on retry.

@@ -18,7 +18,9 @@ type StartInput struct {
 	TaskID   string
 	Config   Config
 	// Deadline, when set, expires the task.
-	Deadline     time.Time
+	Deadline time.Time
+	// Attempt counts the times the process engine entered the task; 0 means 1.
+	Attempt      int
 	ExecutionARN string
 }
 
@@ -29,22 +31,45 @@ type StartResult struct {
 }
 
 // Start resolves the signees of the task, looks each up in the register and
-// stores the task with them. Repeating it returns the stored task's signees.
+// stores the task with them, as attempt in.Attempt:
+//
+//   - no task yet: it is created;
+//   - the task exists with the same attempt: the stored task's signees are
+//     returned (another configuration is ErrConflict), so a repeat is harmless;
+//   - the task exists with a lower attempt that was rejected or expired: the
+//     new attempt starts from a clean state (Repository.RestartTask), so everyone is
+//     delegated and told again and the old signatures no longer count;
+//   - a lower attempt that is still collecting (reject it first) or is
+//     completed (never restarted), or a higher attempt (a stale start):
+//     ErrConflict.
 func (s *Service) Start(ctx context.Context, in StartInput) (StartResult, error) {
 	key := TaskKey{InstanceGUID: in.Instance.InstanceGUID, TaskID: in.TaskID}
-	if existing, err := s.Repo.GetTask(ctx, key); err == nil {
-		if existing.ConfigDigest != in.Config.Digest() {
-			return StartResult{}, fmt.Errorf("start %s: the task exists with another configuration: %w", key, ErrConflict)
-		}
-		return s.signeeKeys(ctx, key)
-	} else if !errors.Is(err, ErrNotFound) {
+	attempt := in.Attempt
+	if attempt == 0 {
+		attempt = 1
+	}
+	if attempt < 1 || attempt > MaxAttempt {
+		return StartResult{}, Invalid("attempt", "must be between 1 and %d", MaxAttempt)
+	}
+	existing, err := s.Repo.GetTask(ctx, key)
+	found := err == nil
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return StartResult{}, fmt.Errorf("start %s: %w", key, err)
+	}
+	if found {
+		if err := startable(existing, attempt, in.Config.Digest()); err != nil {
+			return StartResult{}, fmt.Errorf("start %s: %w", key, err)
+		}
+		if existing.Attempt == attempt {
+			return s.started(ctx, existing, in.ExecutionARN)
+		}
 	}
 	now := s.Clock.Now()
 	task, err := NewTask(in.Instance, in.TaskID, in.Config, 0, in.Deadline, now)
 	if err != nil {
 		return StartResult{}, err
 	}
+	task.Attempt = attempt
 	if !in.Config.RuntimeDelegated() {
 		return StartResult{}, Invalid("config.signeeProviderId", "runtime-delegated signing needs signeeProviderId and signeeStatesDataTypeId")
 	}
@@ -65,7 +90,12 @@ func (s *Service) Start(ctx context.Context, in StartInput) (StartResult, error)
 	}
 	task.OwnerPartyUUID = inst.OwnerPartyUUID
 	task.Counts.Total = len(signees)
-	if err := s.Repo.CreateTask(ctx, task, signees); err != nil {
+	if found {
+		err = s.restart(ctx, task, signees, existing.Attempt)
+	} else {
+		err = s.Repo.CreateTask(ctx, task, signees)
+	}
+	if err != nil {
 		return StartResult{}, fmt.Errorf("start %s: %w", key, err)
 	}
 	if in.ExecutionARN != "" {
@@ -78,6 +108,42 @@ func (s *Service) Start(ctx context.Context, in StartInput) (StartResult, error)
 		out.Signees[i] = sg.Key
 	}
 	return out, nil
+}
+
+// startable decides whether attempt may start on the stored task existing:
+// nil for a repeat of its attempt (same configuration) or for a later
+// attempt of a rejected or expired task, else ErrConflict.
+func startable(existing Task, attempt int, configDigest string) error {
+	switch {
+	case existing.Attempt == attempt && existing.ConfigDigest != configDigest:
+		return fmt.Errorf("attempt %d exists with another configuration: %w", attempt, ErrConflict)
+	case existing.Attempt == attempt:
+		return nil
+	case existing.Attempt > attempt:
+		return fmt.Errorf("attempt %d is stale: the task is at attempt %d: %w", attempt, existing.Attempt, ErrConflict)
+	case existing.Status == TaskCompleted:
+		return fmt.Errorf("attempt %d: the task was completed in attempt %d and is never started again: %w", attempt, existing.Attempt, ErrConflict)
+	case !existing.Restartable():
+		return fmt.Errorf("attempt %d: attempt %d is still %s; reject it first: %w", attempt, existing.Attempt, existing.Status, ErrConflict)
+	}
+	return nil
+}
+
+// started finishes a repeated start of the stored attempt: it records the
+// execution if an earlier run stopped before doing so, and returns the
+// task's signees.
+func (s *Service) started(ctx context.Context, task Task, executionARN string) (StartResult, error) {
+	if executionARN != "" && task.ExecutionARN == "" {
+		if err := s.Repo.SetExecution(ctx, task.Key, executionARN); err != nil {
+			return StartResult{}, fmt.Errorf("start %s: %w", task.Key, err)
+		}
+	}
+	return s.signeeKeys(ctx, task.Key)
+}
+
+// restart replaces the closed attempt previous with task and signees.
+func (s *Service) restart(ctx context.Context, task Task, signees []Signee, previous int) error {
+	return s.Repo.RestartTask(ctx, task, signees, previous)
 }
 
 // signeeKeys lists every signee key of a stored task.
@@ -260,7 +326,7 @@ func (s *Service) Notify(ctx context.Context, key TaskKey, sk SigneeKey) (Signee
 		EmailSubject: c.EmailSubjectKey, EmailBody: c.EmailBodyKey, SMSBody: c.SMSBodyKey,
 	}, vars)
 	id, err := s.Correspondence.Send(ctx, Message{
-		IdempotencyKey:   idempotencyKey("cta", key, string(sk)),
+		IdempotencyKey:   idempotencyKey("cta", task, string(sk)),
 		Resource:         resource,
 		SendersReference: task.Instance.InstanceID(),
 		RecipientUUID:    sg.PartyUUID,
@@ -276,7 +342,7 @@ func (s *Service) Notify(ctx context.Context, key TaskKey, sk SigneeKey) (Signee
 		return sg, fmt.Errorf("notify %s/%s: send message: %w", key, sk, err)
 	}
 	order := NotificationOrder{
-		IdempotencyKey:   idempotencyKey("notify", key, string(sk)),
+		IdempotencyKey:   idempotencyKey("notify", task, string(sk)),
 		SendersReference: task.Instance.InstanceID(),
 		RecipientUUID:    sg.PartyUUID,
 		Choice:           c.EffectiveChoice(),

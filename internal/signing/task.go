@@ -64,10 +64,17 @@ type Counts struct {
 // AllSigned reports whether every signee has signed.
 func (c Counts) AllSigned() bool { return c.Total > 0 && c.Signed >= c.Total }
 
+// MaxAttempt is the highest attempt number of a task.
+const MaxAttempt = 9999
+
 // Task is one signing task of one instance.
 type Task struct {
 	Key      TaskKey     `json:"key"`
 	Instance InstanceRef `json:"instance"`
+	// Attempt counts the times the process engine entered the task (≥ 1).
+	// A new attempt replaces a rejected or expired one from a clean state;
+	// see Service.Start and Repository.RestartTask.
+	Attempt int `json:"attempt"`
 	// OwnerPartyUUID is the instance owner's party, from whom rights are delegated.
 	OwnerPartyUUID string     `json:"ownerPartyUuid,omitempty"`
 	Status         TaskStatus `json:"status"`
@@ -122,6 +129,7 @@ func NewTask(inst InstanceRef, taskID string, cfg Config, signees int, deadline,
 	return Task{
 		Key:          key,
 		Instance:     inst,
+		Attempt:      1,
 		Status:       TaskCollecting,
 		Config:       cfg,
 		ConfigDigest: cfg.Digest(),
@@ -132,6 +140,11 @@ func NewTask(inst InstanceRef, taskID string, cfg Config, signees int, deadline,
 		UpdatedAt:    now.UTC(),
 	}, nil
 }
+
+// Restartable reports whether a later attempt may replace the task: only a
+// rejected or expired task is started again. A completed task is never
+// restarted, and a collecting one must be rejected first.
+func (t Task) Restartable() bool { return t.Status == TaskRejected || t.Status == TaskExpired }
 
 // CanComplete reports whether the task may move to completed now.
 func (t Task) CanComplete() error {

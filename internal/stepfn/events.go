@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"reflect"
@@ -82,6 +81,8 @@ func Decode(payload []byte, v any) error {
 		switch {
 		case errors.Is(err, io.EOF):
 			return signing.Invalid("event", "is empty")
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return signing.Invalid("event", "ends before the JSON value is complete")
 		case errors.As(err, &syn):
 			return signing.Invalid("event", "malformed JSON at byte offset %d", syn.Offset)
 		case errors.As(err, &typ):
@@ -95,7 +96,7 @@ func Decode(payload []byte, v any) error {
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			return signing.Invalid(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "is not a known field")
 		}
-		return fmt.Errorf("event: %w: %w", signing.ErrInvalid, err)
+		return &signing.FieldError{Field: "event", Err: err}
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return signing.Invalid("event", "unexpected data after the JSON object")

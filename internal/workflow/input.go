@@ -27,7 +27,7 @@ const SchemaPath = "schema/execution-input.v1.json"
 const MaxDuration = 360 * 24 * time.Hour
 
 // MaxAttempt is the highest attempt number.
-const MaxAttempt = 9999
+const MaxAttempt = signing.MaxAttempt
 
 // Input is the execution input the process engine starts a signing task
 // with. It carries keys and configuration, never personal data.
@@ -43,7 +43,8 @@ type Input struct {
 	// Deadline, when set, expires the task; at most MaxDuration ahead.
 	Deadline time.Time `json:"deadline,omitzero"`
 	// Attempt counts the times the process engine entered this task for the
-	// instance (1 when absent); a new attempt is a new execution.
+	// instance (1 when absent); a new attempt is a new execution, and starts
+	// a rejected or expired task again from a clean state (signing.Service.Start).
 	Attempt int `json:"attempt,omitempty"`
 	// Continuation is set only by the workflow itself, on the execution that
 	// continues a long task in a fresh history (see the README, "Limits").
@@ -77,9 +78,13 @@ func (in Input) Key() signing.TaskKey {
 	return signing.TaskKey{InstanceGUID: in.Instance.InstanceGUID, TaskID: in.TaskID}
 }
 
-// StartInput returns what the service's Start step needs.
+// StartInput returns what the service's Start step needs, with the
+// attempt (1 when unset).
 func (in Input) StartInput(executionARN string) signing.StartInput {
-	return signing.StartInput{Instance: in.Instance, TaskID: in.TaskID, Config: in.Config, Deadline: in.Deadline, ExecutionARN: executionARN}
+	return signing.StartInput{
+		Instance: in.Instance, TaskID: in.TaskID, Config: in.Config, Deadline: in.Deadline,
+		Attempt: in.attempt(), ExecutionARN: executionARN,
+	}
 }
 
 var (

@@ -212,3 +212,33 @@ func TestExecutionName(t *testing.T) {
 		})
 	}
 }
+
+func TestInput_StartInput(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		attempt     int
+		wantAttempt int
+	}{
+		{name: "absent_is_1", attempt: 0, wantAttempt: 1},
+		{name: "first", attempt: 1, wantAttempt: 1},
+		{name: "re_entry", attempt: 2, wantAttempt: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			in := workflow.Input{
+				Version: 1, Instance: signingtest.FoundersInstance, TaskID: "SigningTask",
+				Deadline: time.Date(2026, 4, 1, 12, 0, 0, 0, time.UTC), Attempt: tt.attempt,
+			}
+			got := in.StartInput("arn:x")
+			want := signing.StartInput{
+				Instance: in.Instance, TaskID: "SigningTask", Deadline: in.Deadline, Attempt: tt.wantAttempt, ExecutionARN: "arn:x",
+			}
+			if got.Instance != want.Instance || got.TaskID != want.TaskID || !got.Deadline.Equal(want.Deadline) ||
+				got.Attempt != want.Attempt || got.ExecutionARN != want.ExecutionARN {
+				t.Errorf("StartInput() = %+v, want %+v", got, want)
+			}
+		})
+	}
+}

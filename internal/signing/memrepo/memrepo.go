@@ -126,22 +126,43 @@ func (r *Repo) CreateTask(_ context.Context, task signing.Task, signees []signin
 	if err != nil {
 		return wrap("create task", task.Key, err)
 	}
+	sd := signeesDigest(signees)
+	if ts, ok := r.tasks[task.Key]; ok {
+		return wrap("create task", task.Key, ts.same(task, sd))
+	}
+	ts := newTaskState(task, signees, sd)
+	ts.addAudit(signing.AuditEntry{At: ts.task.CreatedAt, Actor: "system", Action: "task.created", Detail: fmt.Sprintf("%d signees", len(signees))}, "created")
+	r.tasks[task.Key] = ts
+	return nil
+}
+
+// signeesDigest returns the SHA-256 of the sorted signee keys.
+func signeesDigest(signees []signing.Signee) string {
 	keys := make([]string, len(signees))
 	for i, s := range signees {
 		keys[i] = string(s.Key)
 	}
 	slices.Sort(keys)
 	sum := sha256.Sum256([]byte(strings.Join(keys, "\n")))
-	sd := hex.EncodeToString(sum[:])
-	if ts, ok := r.tasks[task.Key]; ok {
-		switch {
-		case ts.task.ConfigDigest != task.ConfigDigest:
-			return wrap("create task", task.Key, fmt.Errorf("task exists with another configuration: %w", signing.ErrConflict))
-		case ts.signeesDigest != sd:
-			return wrap("create task", task.Key, fmt.Errorf("task exists with another set of signees: %w", signing.ErrConflict))
-		}
-		return nil
+	return hex.EncodeToString(sum[:])
+}
+
+// same decides a repeated create or restart of the stored attempt: nil for
+// the same input, else ErrConflict.
+func (ts *taskState) same(task signing.Task, sd string) error {
+	switch {
+	case ts.task.Attempt != task.Attempt:
+		return fmt.Errorf("task exists at attempt %d, not %d: %w", ts.task.Attempt, task.Attempt, signing.ErrConflict)
+	case ts.task.ConfigDigest != task.ConfigDigest:
+		return fmt.Errorf("task exists with another configuration: %w", signing.ErrConflict)
+	case ts.signeesDigest != sd:
+		return fmt.Errorf("task exists with another set of signees: %w", signing.ErrConflict)
 	}
+	return nil
+}
+
+// newTaskState returns the state of a new task (or attempt) with its signees.
+func newTaskState(task signing.Task, signees []signing.Signee, sd string) *taskState {
 	task = cloneTask(task)
 	task.CreatedAt, task.UpdatedAt, task.Deadline = task.CreatedAt.UTC(), task.UpdatedAt.UTC(), task.Deadline.UTC()
 	ts := &taskState{
@@ -155,7 +176,40 @@ func (r *Repo) CreateTask(_ context.Context, task signing.Task, signees []signin
 		c := cloneSignee(s)
 		ts.signees[s.Key] = &c
 	}
-	ts.addAudit(signing.AuditEntry{At: task.CreatedAt, Actor: "system", Action: "task.created", Detail: fmt.Sprintf("%d signees", len(signees))}, "created")
+	return ts
+}
+
+// RestartTask replaces the rejected or expired attempt previousAttempt with
+// task and signees in one step: the old signees, signatures and receipts
+// due go, the audit trail stays and gains "task.restarted".
+func (r *Repo) RestartTask(_ context.Context, task signing.Task, signees []signing.Signee, previousAttempt int) error {
+	if err := r.fail("RestartTask"); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	task, err := signing.PrepareRestart(task, signees, previousAttempt, r.now())
+	if err != nil {
+		return wrap("restart task", task.Key, err)
+	}
+	old, ok := r.tasks[task.Key]
+	if !ok {
+		return wrap("restart task", task.Key, fmt.Errorf("task: %w", signing.ErrNotFound))
+	}
+	sd := signeesDigest(signees)
+	cur := old.task
+	switch {
+	case cur.Attempt == task.Attempt:
+		return wrap("restart task", task.Key, old.same(task, sd))
+	case cur.Attempt != previousAttempt:
+		return wrap("restart task", task.Key, fmt.Errorf("task is at attempt %d, not %d: %w", cur.Attempt, previousAttempt, signing.ErrConflict))
+	case !cur.Restartable():
+		return wrap("restart task", task.Key, fmt.Errorf("attempt %d is %s: %w", cur.Attempt, cur.Status, signing.ErrConflict))
+	}
+	task.Version = cur.Version + 2 // as the DynamoDB store: the restart marker, then the new attempt
+	ts := newTaskState(task, signees, sd)
+	ts.audit = old.audit
+	ts.addAudit(signing.AuditEntry{At: ts.task.CreatedAt, Actor: "system", Action: "task.restarted", Detail: signing.RestartDetail(cur, task.Attempt, len(signees))}, "restarted")
 	r.tasks[task.Key] = ts
 	return nil
 }

@@ -212,6 +212,32 @@ func (f *Fixture) Reach(tb testing.TB, i int, status signing.SigneeStatus) {
 	}
 }
 
+// NextAttempt builds (without storing) the task's next attempt with
+// signees: attempt + 1, collecting, created at the fixture's next instant.
+func (f *Fixture) NextAttempt(signees []signing.Signee) signing.Task {
+	task := f.Task
+	task.Attempt = max(task.Attempt, 1) + 1
+	task.Status = signing.TaskCollecting
+	task.Counts = signing.Counts{Total: len(signees)}
+	task.CreatedAt = f.Now()
+	task.UpdatedAt = task.CreatedAt
+	task.ExecutionARN, task.ClosedAt, task.CloseReason, task.Version = "", time.Time{}, "", 0
+	return task
+}
+
+// Restart replaces the stored attempt (rejected or expired) with the next
+// one and signees, and makes them the fixture's task and signees.
+func (f *Fixture) Restart(tb testing.TB, signees []signing.Signee) signing.Task {
+	tb.Helper()
+	prev := f.MustTask(tb).Attempt
+	next := f.NextAttempt(signees)
+	if err := f.Repo.RestartTask(context.Background(), next, signees, prev); err != nil {
+		tb.Fatalf("RestartTask(attempt %d) error = %v", next.Attempt, err)
+	}
+	f.Task, f.Signees = f.MustTask(tb), signees
+	return next
+}
+
 // MustTask reads the task.
 func (f *Fixture) MustTask(tb testing.TB) signing.Task {
 	tb.Helper()

@@ -35,6 +35,7 @@ func Run(t *testing.T, newRepo NewRepo) {
 	t.Run("GetSignature", func(t *testing.T) { t.Parallel(); testGetSignature(t, newRepo) })
 	t.Run("PendingFor", func(t *testing.T) { t.Parallel(); testPendingFor(t, newRepo) })
 	t.Run("Audit", func(t *testing.T) { t.Parallel(); testAudit(t, newRepo) })
+	t.Run("RestartTask", func(t *testing.T) { t.Parallel(); testRestartTask(t, newRepo) })
 	t.Run("Concurrency", func(t *testing.T) { t.Parallel(); RunConcurrency(t, newRepo) })
 }
 
@@ -108,6 +109,9 @@ func testCreateTask(t *testing.T, newRepo NewRepo) {
 		{name: "fewer_signees", change: func(task *signing.Task, signees *[]signing.Signee) {
 			*signees = (*signees)[:1]
 			task.Counts.Total = 1
+		}},
+		{name: "other_attempt", change: func(task *signing.Task, _ *[]signing.Signee) {
+			task.Attempt = 2
 		}},
 	}
 	for _, tt := range conflicts {
@@ -265,6 +269,15 @@ var calls = []struct {
 	{"Audit", func(r signing.Repository, k signing.TaskKey, _ signing.SigneeKey) error {
 		_, err := r.Audit(ctx, k)
 		return err
+	}},
+	{"RestartTask", func(r signing.Repository, k signing.TaskKey, _ signing.SigneeKey) error {
+		signee := NewPerson("Someone")
+		task := signing.Task{
+			Key:      k,
+			Instance: signing.InstanceRef{Org: "ttd", App: "founders", PartyID: 50001337, InstanceGUID: k.InstanceGUID},
+			Attempt:  2, Status: signing.TaskCollecting, Config: Config, Counts: signing.Counts{Total: 1}, CreatedAt: T0,
+		}
+		return r.RestartTask(ctx, task, []signing.Signee{signee}, 1)
 	}},
 }
 

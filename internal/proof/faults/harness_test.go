@@ -1,0 +1,147 @@
+package faults_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/signingflow/signing/internal/appconfig"
+	"github.com/signingflow/signing/internal/ident"
+	"github.com/signingflow/signing/internal/platform"
+	"github.com/signingflow/signing/internal/platform/emulator"
+	"github.com/signingflow/signing/internal/queue"
+	"github.com/signingflow/signing/internal/signees"
+	"github.com/signingflow/signing/internal/signing"
+	"github.com/signingflow/signing/internal/signing/memrepo"
+	"github.com/signingflow/signing/internal/signing/signingtest"
+	"github.com/signingflow/signing/internal/signingpdf"
+	"github.com/signingflow/signing/internal/texts"
+)
+
+// The example app, loaded once; runs only read it.
+var (
+	foundersOnce sync.Once
+	foundersApp  *appconfig.App
+	foundersErr  error
+)
+
+func founders(t testing.TB) (*appconfig.App, error) {
+	foundersOnce.Do(func() {
+		foundersApp, foundersErr = appconfig.Load(filepath.Join(signingtest.ModuleRoot(t), "examples", "founders"))
+	})
+	return foundersApp, foundersErr
+}
+
+// apps serves the example app's texts and titles.
+type apps struct{ app *appconfig.App }
+
+func (a apps) App(context.Context, string, string) (signing.AppInfo, error) {
+	return signing.AppInfo{Texts: texts.Resources(a.app.Texts), Titles: a.app.Metadata.Title, Owner: "Testdepartementet"}, nil
+}
+
+// run is one signing task driven through the service with at most one
+// fault: the real service on the in-memory repository and the platform
+// emulator over HTTP, every effect through the world.
+type run struct {
+	t      *testing.T
+	w      *world
+	svc    *signing.Service
+	mem    *memrepo.Repo
+	emu    *emulator.Emulator
+	sqs    *sqsQueue
+	wf     *workflow
+	orders signing.Notifications
+	// clients reach the emulator around the world, for tests that tamper with it.
+	clients platform.Clients
+	clock   *clock
+	cfg     signing.Config
+	log     *slog.Logger
+	// keys are the task's signee keys, from Start.
+	keys []signing.SigneeKey
+	// attempts counts step invocations, retries included.
+	attempts int
+}
+
+// clock moves on by a second each time a step starts, as time passes between retries.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) tick() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(time.Second)
+}
+
+func newRun(t *testing.T, plan *fault) *run {
+	t.Helper()
+	app, err := founders(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, ok := app.Task("SigningTask")
+	if !ok {
+		t.Fatal("the example has no SigningTask")
+	}
+	log := slog.Default().With("run", t.Name())
+	emu := emulator.New(emulator.Founders(), emulator.WithSequentialIDs(1), emulator.WithLogger(log.With("component", "emulator")))
+	srv := httptest.NewServer(emu.Handler())
+	t.Cleanup(srv.Close)
+	cfg := emulator.Config(srv.URL)
+	cfg.Timeout = clientTimeout(plan)
+	clients, err := platform.NewClients(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := signees.NewRegistry(signees.BuiltIn()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hasher, err := ident.NewHasher([]byte(signingtest.HasherKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(emu, plan)
+	clk := &clock{now: time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)}
+	mem := memrepo.New(clk)
+	mem.Err = w.takeRepoErr
+	sq := &sqsQueue{w: w}
+	wf := &workflow{w: w}
+	st2 := storage{w: w, next: clients.Storage}
+	r := &run{
+		t: t, w: w, mem: mem, emu: emu, sqs: sq, wf: wf, clock: clk, cfg: st.Config, log: log, clients: clients,
+		orders: notifications{w: w, next: clients.Notifications},
+	}
+	r.svc = &signing.Service{
+		Repo:           repo{w: w, next: mem},
+		Signees:        &signees.Source{Registry: reg, Storage: st2, Options: signees.Options{AllowSynthetic: true}},
+		Storage:        st2,
+		Access:         access{w: w, next: clients.Access},
+		Correspondence: correspondence{w: w, next: clients.Correspondence},
+		Register:       register{w: w, next: clients.Register},
+		Queue:          queue.New(sq, "https://sqs.eu-north-1.amazonaws.com/123456789012/notifications"),
+		Workflow:       wf,
+		Apps:           apps{app: app},
+		Identities:     hasher,
+		PDF:            signingpdf.Renderer{},
+		Clock:          clk,
+		Settings: signing.Settings{
+			Environment: "tt02",
+			InstanceURL: "https://{org}.apps.example.no/{org}/{app}/#/instance/{partyId}/{instanceGuid}",
+			// One call at a time, so "the first call of a boundary in a step" is one call.
+			LookupConcurrency: 1,
+		},
+	}
+	return r
+}
