@@ -66,3 +66,10 @@ fuzz:
 	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
+
+## bench: run the benchmarks on the local stack (sign path, cold start, cost
+## per task, scale) and write bench/REPORT.md with its PNG charts; about
+## 15 minutes on 2 cores. BENCH_QUICK=1 make bench is a smoke run of each.
+.PHONY: bench
+bench: deps
+	$(GO) run ./cmd/signing bench

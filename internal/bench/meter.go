@@ -1,0 +1,628 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/signingflow/signing/internal/dynamo"
+)
+
+// Counter counts calls and bytes by operation. It is safe for concurrent use.
+type Counter struct {
+	mu  sync.Mutex
+	ops map[string]*OpCount
+}
+
+// OpCount is what one operation did.
+type OpCount struct {
+	Calls    int64
+	BytesIn  int64 // request bodies
+	BytesOut int64 // response bodies
+}
+
+func newCounter() *Counter { return &Counter{ops: map[string]*OpCount{}} }
+
+func (c *Counter) add(op string, calls, in, out int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o := c.ops[op]
+	if o == nil {
+		o = &OpCount{}
+		c.ops[op] = o
+	}
+	o.Calls += calls
+	o.BytesIn += in
+	o.BytesOut += out
+}
+
+// Snapshot returns a copy of the counts.
+func (c *Counter) Snapshot() map[string]OpCount {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]OpCount, len(c.ops))
+	for k, v := range c.ops {
+		out[k] = *v
+	}
+	return out
+}
+
+// diffCounts returns b - a per operation, dropping zero rows.
+func diffCounts(a, b map[string]OpCount) map[string]OpCount {
+	out := map[string]OpCount{}
+	for k, v := range b {
+		d := OpCount{Calls: v.Calls - a[k].Calls, BytesIn: v.BytesIn - a[k].BytesIn, BytesOut: v.BytesOut - a[k].BytesOut}
+		if d != (OpCount{}) {
+			out[k] = d
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// countingBody counts bytes read through it.
+type countingBody struct {
+	io.ReadCloser
+	n int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n += int64(n)
+	return n, err
+}
+
+// countingWriter counts bytes written through it and keeps the status.
+type countingWriter struct {
+	http.ResponseWriter
+	n      int64
+	status int
+}
+
+func (w *countingWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.n += int64(n)
+	return n, err
+}
+
+func (w *countingWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// PlatformMeter is a reverse proxy in front of the platform emulator that
+// counts every call and its bytes by operation, so "document bytes read"
+// comes from what the functions actually fetched.
+//
+// It also keeps, per instance, the idempotency keys of the messages the
+// correspondence service accepted, so the benchmark can tell who has been
+// told and who has their receipt without listing the emulator's messages
+// (which holds the emulator's lock while it copies every message).
+type PlatformMeter struct {
+	upstream atomic.Pointer[httputil.ReverseProxy]
+	Counts   *Counter
+
+	mu   sync.Mutex
+	sent map[string]map[string]bool // instance GUID → idempotency keys
+}
+
+// NewPlatformMeter returns a meter without upstream; SetUpstream before use.
+func NewPlatformMeter() *PlatformMeter {
+	return &PlatformMeter{Counts: newCounter(), sent: map[string]map[string]bool{}}
+}
+
+// Sent returns, per instance GUID, how many distinct call-to-action
+// messages and receipts (idempotency key "receipt:…") were accepted.
+func (m *PlatformMeter) Sent() (calls, receipts map[string]int) {
+	calls, receipts = map[string]int{}, map[string]int{}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for guid, keys := range m.sent {
+		for k := range keys {
+			if strings.HasPrefix(k, "receipt:") {
+				receipts[guid]++
+			} else {
+				calls[guid]++
+			}
+		}
+	}
+	return calls, receipts
+}
+
+// SetUpstream points the meter at the emulator's base URL.
+func (m *PlatformMeter) SetUpstream(base string) error {
+	u, err := url.Parse(base)
+	if err != nil {
+		return err
+	}
+	m.upstream.Store(httputil.NewSingleHostReverseProxy(u))
+	return nil
+}
+
+func (m *PlatformMeter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := m.upstream.Load()
+	if p == nil {
+		http.Error(w, "bench: platform meter has no upstream yet", http.StatusServiceUnavailable)
+		return
+	}
+	op := platformOp(r.Method, r.URL.Path)
+	var sentTo string
+	if op == "correspondence.send" && r.Body != nil {
+		b, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+		if err == nil {
+			var in struct {
+				Correspondence struct {
+					SendersReference string `json:"sendersReference"`
+				} `json:"correspondence"`
+			}
+			_ = json.Unmarshal(b, &in)
+			sentTo = in.Correspondence.SendersReference[strings.LastIndexByte(in.Correspondence.SendersReference, '/')+1:]
+		}
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		r.ContentLength = int64(len(b))
+	}
+	body := &countingBody{ReadCloser: r.Body}
+	if r.Body != nil {
+		r.Body = body
+	}
+	cw := &countingWriter{ResponseWriter: w}
+	p.ServeHTTP(cw, r)
+	m.Counts.add(op, 1, body.n, cw.n)
+	if key := r.Header.Get("Idempotency-Key"); sentTo != "" && key != "" && cw.status/100 == 2 {
+		m.mu.Lock()
+		if m.sent[sentTo] == nil {
+			m.sent[sentTo] = map[string]bool{}
+		}
+		m.sent[sentTo][key] = true
+		m.mu.Unlock()
+	}
+}
+
+// Platform operation names, as the emulator names them.
+const (
+	opReadData    = "storage.readData"
+	opGetInstance = "storage.getInstance"
+	opCreateData  = "storage.createData"
+)
+
+// platformOp names the platform operation of a request.
+func platformOp(method, path string) string {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	has := func(s string) bool {
+		for _, p := range parts {
+			if p == s {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case strings.HasPrefix(path, "/storage/") && has("applications"):
+		if has("texts") {
+			return "storage.getTexts"
+		}
+		return "storage.getApplication"
+	case strings.HasPrefix(path, "/storage/") && has("data"):
+		if method == http.MethodGet {
+			return opReadData
+		}
+		return opCreateData
+	case strings.HasPrefix(path, "/storage/"):
+		return opGetInstance
+	case strings.Contains(path, "delegationrevoke"):
+		return "access.revoke"
+	case strings.HasPrefix(path, "/accessmanagement/"):
+		return "access.delegate"
+	case strings.HasPrefix(path, "/correspondence/"):
+		return "correspondence.send"
+	case strings.HasPrefix(path, "/notifications/"):
+		return "notifications.order"
+	case strings.Contains(path, "signing-rights"):
+		return "register.canSignFor"
+	case strings.HasPrefix(path, "/register/"):
+		return "register.lookup"
+	}
+	return "other"
+}
+
+// DynamoMeter is a reverse proxy between the edge and DynamoDB Local. It
+// counts requests by operation, and, while capacity metering is on,
+// estimates the capacity units on-demand billing would charge: reads from
+// the sizes of the items returned (4 KB units, halved for eventually
+// consistent reads), writes from the item's size before and after (1 KB
+// units, doubled in a transaction, plus index writes), as
+// dynamotest.Meter does. Its own sizing reads go to DynamoDB Local
+// directly and are not counted.
+type DynamoMeter struct {
+	upstream *url.URL
+	proxy    *httputil.ReverseProxy
+	client   *http.Client
+	Counts   *Counter
+	metering atomic.Bool
+
+	mu  sync.Mutex
+	cap Capacity
+}
+
+// Capacity is estimated on-demand capacity.
+type Capacity struct {
+	RRU, WRU float64
+	// FailedWrites are conditional writes (or transactions) that were refused.
+	FailedWrites int64
+}
+
+// NewDynamoMeter proxies to DynamoDB Local at base.
+func NewDynamoMeter(base string) (*DynamoMeter, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, err
+	}
+	return &DynamoMeter{
+		upstream: u, proxy: httputil.NewSingleHostReverseProxy(u), Counts: newCounter(),
+		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
+	}, nil
+}
+
+// SetMetering turns capacity estimation on or off.
+func (m *DynamoMeter) SetMetering(on bool) { m.metering.Store(on) }
+
+// Capacity returns the capacity estimated so far.
+func (m *DynamoMeter) Capacity() Capacity {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.cap
+}
+
+type writeTarget struct {
+	table  string
+	key    json.RawMessage
+	factor float64
+	before map[string]map[string]json.RawMessage
+}
+
+func (m *DynamoMeter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	op := r.Header.Get("X-Amz-Target")
+	if _, after, ok := strings.Cut(op, "."); ok {
+		op = after
+	}
+	if !m.metering.Load() {
+		body := &countingBody{ReadCloser: r.Body}
+		r.Body = body
+		cw := &countingWriter{ResponseWriter: w}
+		m.proxy.ServeHTTP(cw, r)
+		m.Counts.add(op, 1, body.n, cw.n)
+		return
+	}
+	reqBody, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	auth := r.Header.Get("Authorization")
+	targets := m.writeTargets(r.Context(), op, reqBody, auth)
+	r.Body = io.NopCloser(bytes.NewReader(reqBody))
+	r.ContentLength = int64(len(reqBody))
+	rec := &recordingWriter{ResponseWriter: w}
+	m.proxy.ServeHTTP(rec, r)
+	m.Counts.add(op, 1, int64(len(reqBody)), int64(rec.buf.Len()))
+
+	ok := rec.status == 0 || rec.status == http.StatusOK
+	var rru, wru float64
+	var failed int64
+	switch op {
+	case "GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems":
+		if ok {
+			rru = readUnits(op, reqBody, rec.buf.Bytes())
+		}
+	}
+	for _, t := range targets {
+		if !ok {
+			// A refused conditional write is billed for the item it read.
+			failed++
+			wru += t.factor * math.Max(1, math.Ceil(float64(wireItemSize(t.before))/1024))
+			continue
+		}
+		after := m.peek(r.Context(), t.table, t.key, auth)
+		wru += writeUnits(t.before, after, t.factor)
+	}
+	m.mu.Lock()
+	m.cap.RRU += rru
+	m.cap.WRU += wru
+	m.cap.FailedWrites += failed
+	m.mu.Unlock()
+}
+
+// recordingWriter keeps the response body and status.
+type recordingWriter struct {
+	http.ResponseWriter
+	status int
+	buf    bytes.Buffer
+}
+
+func (w *recordingWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *recordingWriter) Write(p []byte) (int, error) {
+	w.buf.Write(p)
+	return w.ResponseWriter.Write(p)
+}
+
+// writeTargets lists the items a write request touches, with their state before.
+func (m *DynamoMeter) writeTargets(ctx context.Context, op string, body []byte, auth string) []writeTarget {
+	type keyed struct {
+		TableName string                     `json:"TableName"`
+		Key       json.RawMessage            `json:"Key"`
+		Item      map[string]json.RawMessage `json:"Item"`
+	}
+	var out []writeTarget
+	addItem := func(k keyed, factor float64) {
+		key := k.Key
+		if len(key) == 0 && k.Item != nil {
+			key, _ = json.Marshal(map[string]json.RawMessage{dynamo.AttrPK: k.Item[dynamo.AttrPK], dynamo.AttrSK: k.Item[dynamo.AttrSK]})
+		}
+		if len(key) == 0 {
+			return
+		}
+		out = append(out, writeTarget{table: k.TableName, key: key, factor: factor})
+	}
+	switch op {
+	case "PutItem", "UpdateItem", "DeleteItem":
+		var k keyed
+		if json.Unmarshal(body, &k) == nil {
+			addItem(k, 1)
+		}
+	case "TransactWriteItems":
+		var in struct {
+			TransactItems []struct {
+				Put, Update, Delete, ConditionCheck *keyed
+			}
+		}
+		if json.Unmarshal(body, &in) == nil {
+			for _, it := range in.TransactItems {
+				for _, k := range []*keyed{it.Put, it.Update, it.Delete, it.ConditionCheck} {
+					if k != nil {
+						addItem(*k, 2)
+					}
+				}
+			}
+		}
+	case "BatchWriteItem":
+		var in struct {
+			RequestItems map[string][]struct {
+				PutRequest    *keyed
+				DeleteRequest *keyed
+			}
+		}
+		if json.Unmarshal(body, &in) == nil {
+			for table, reqs := range in.RequestItems {
+				for _, rq := range reqs {
+					for _, k := range []*keyed{rq.PutRequest, rq.DeleteRequest} {
+						if k != nil {
+							k.TableName = table
+							addItem(*k, 1)
+						}
+					}
+				}
+			}
+		}
+	}
+	for i := range out {
+		out[i].before = m.peek(ctx, out[i].table, out[i].key, auth)
+	}
+	return out
+}
+
+// peek reads an item from DynamoDB Local directly (strongly consistent).
+func (m *DynamoMeter) peek(ctx context.Context, table string, key json.RawMessage, auth string) map[string]map[string]json.RawMessage {
+	body, _ := json.Marshal(map[string]any{"TableName": table, "Key": key, "ConsistentRead": true})
+	req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), http.MethodPost, m.upstream.String(), bytes.NewReader(body))
+	if err != nil {
+		return nil
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	req.Header.Set("X-Amz-Target", "DynamoDB_20120810.GetItem")
+	req.Header.Set("Authorization", auth)
+	resp, err := m.client.Do(req)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Item map[string]map[string]json.RawMessage `json:"Item"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&out) != nil {
+		return nil
+	}
+	return out.Item
+}
+
+// readUnits estimates the read request units of a successful read.
+func readUnits(op string, req, resp []byte) float64 {
+	factorOf := func(consistent bool) float64 {
+		if consistent {
+			return 1
+		}
+		return 0.5
+	}
+	switch op {
+	case "GetItem":
+		var in struct{ ConsistentRead bool }
+		var out struct {
+			Item map[string]map[string]json.RawMessage
+		}
+		_ = json.Unmarshal(req, &in)
+		_ = json.Unmarshal(resp, &out)
+		return factorOf(in.ConsistentRead) * math.Max(1, math.Ceil(float64(wireItemSize(out.Item))/4096))
+	case "Query", "Scan":
+		var in struct{ ConsistentRead bool }
+		var out struct {
+			Items []map[string]map[string]json.RawMessage
+		}
+		_ = json.Unmarshal(req, &in)
+		_ = json.Unmarshal(resp, &out)
+		total := 0
+		for _, it := range out.Items {
+			total += wireItemSize(it)
+		}
+		return factorOf(in.ConsistentRead) * math.Max(1, math.Ceil(float64(total)/4096))
+	case "BatchGetItem", "TransactGetItems":
+		var in struct {
+			RequestItems map[string]struct{ ConsistentRead bool }
+		}
+		var out struct {
+			Responses map[string][]map[string]map[string]json.RawMessage
+		}
+		_ = json.Unmarshal(req, &in)
+		_ = json.Unmarshal(resp, &out)
+		units := 0.0
+		for table, items := range out.Responses {
+			f := factorOf(in.RequestItems[table].ConsistentRead)
+			if op == "TransactGetItems" {
+				f = 2
+			}
+			for _, it := range items {
+				units += f * math.Max(1, math.Ceil(float64(wireItemSize(it))/4096))
+			}
+		}
+		return units
+	}
+	return 0
+}
+
+// writeUnits are the write request units of one item write: its table
+// write and its index entries written or deleted (as dynamotest.Meter).
+func writeUnits(before, after map[string]map[string]json.RawMessage, factor float64) float64 {
+	kb := func(it map[string]map[string]json.RawMessage) float64 {
+		return math.Max(1, math.Ceil(float64(wireItemSize(it))/1024))
+	}
+	units := factor * math.Max(1, math.Ceil(float64(max(wireItemSize(before), wireItemSize(after)))/1024))
+	indexed := func(it map[string]map[string]json.RawMessage) bool {
+		_, a := it[dynamo.AttrGSI1PK]
+		_, b := it[dynamo.AttrGSI1SK]
+		return len(it) > 0 && a && b
+	}
+	same := func() bool {
+		for _, k := range []string{dynamo.AttrGSI1PK, dynamo.AttrGSI1SK} {
+			if !bytes.Equal(before[k]["S"], after[k]["S"]) {
+				return false
+			}
+		}
+		return true
+	}
+	inBefore, inAfter := indexed(before), indexed(after)
+	switch {
+	case inBefore && inAfter && !same():
+		units += kb(before) + kb(after)
+	case inAfter:
+		units += kb(after)
+	case inBefore:
+		units += kb(before)
+	}
+	return units
+}
+
+// wireItemSize is an item's size as DynamoDB counts it (names plus values),
+// from the item in DynamoDB's JSON wire format.
+func wireItemSize(item map[string]map[string]json.RawMessage) int {
+	n := 0
+	for name, v := range item {
+		n += utf8.RuneCountInString(name) + wireValueSize(v)
+	}
+	return n
+}
+
+func wireValueSize(v map[string]json.RawMessage) int {
+	for typ, raw := range v {
+		switch typ {
+		case "S":
+			var s string
+			_ = json.Unmarshal(raw, &s)
+			return len(s)
+		case "N":
+			var s string
+			_ = json.Unmarshal(raw, &s)
+			return numberSize(s)
+		case "B":
+			var s string
+			_ = json.Unmarshal(raw, &s)
+			b, _ := base64.StdEncoding.DecodeString(s)
+			return len(b)
+		case "BOOL", "NULL":
+			return 1
+		case "SS", "NS", "BS":
+			var ss []string
+			_ = json.Unmarshal(raw, &ss)
+			n := 0
+			for _, s := range ss {
+				switch typ {
+				case "SS":
+					n += len(s)
+				case "NS":
+					n += numberSize(s)
+				default:
+					b, _ := base64.StdEncoding.DecodeString(s)
+					n += len(b)
+				}
+			}
+			return n
+		case "L":
+			var l []map[string]json.RawMessage
+			_ = json.Unmarshal(raw, &l)
+			n := 3
+			for _, e := range l {
+				n += 1 + wireValueSize(e)
+			}
+			return n
+		case "M":
+			var m map[string]map[string]json.RawMessage
+			_ = json.Unmarshal(raw, &m)
+			n := 3
+			for k, e := range m {
+				n += 1 + len(k) + wireValueSize(e)
+			}
+			return n
+		}
+	}
+	return 0
+}
+
+// numberSize approximates a number's size: one byte per two significant digits, plus one.
+func numberSize(s string) int {
+	digits := strings.Trim(strings.TrimLeft(strings.TrimLeft(s, "-"), "0."), ".")
+	digits = strings.ReplaceAll(digits, ".", "")
+	return (len(digits)+1)/2 + 1
+}
