@@ -128,10 +128,14 @@ func redact(s string) string {
 	return s
 }
 
-// within returns a context for one wait of a test.
+// waitSlack stretches every wait: on a loaded 2-core runner the stack is
+// slow, and a passing run never waits longer for it.
+const waitSlack = 4
+
+// within returns a context for one wait of a test (d × waitSlack).
 func within(t *testing.T, d time.Duration) context.Context {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), d)
+	ctx, cancel := context.WithTimeout(t.Context(), d*waitSlack)
 	t.Cleanup(cancel)
 	return ctx
 }
