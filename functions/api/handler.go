@@ -79,7 +79,11 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 	if err != nil {
 		return h.problem(r, path, problemFor(err, pageFields)), nil
 	}
-	return jsonResponse(status, "application/json", body), nil
+	resp = jsonResponse(status, "application/json", body)
+	if r.replayed {
+		resp.Headers["Idempotent-Replayed"] = "true"
+	}
+	return resp, nil
 }
 
 // pageFields maps the repository's paging fields to the query parameters.
@@ -390,13 +394,30 @@ func (h *Handler) processNext(ctx context.Context, r *request) (int, any, error)
 	return http.StatusOK, processNextResponse{Action: "complete", Task: taskSummary{TaskID: r.task.TaskID, Status: signing.TaskCompleted}}, nil
 }
 
+// IdempotencyKeyHeader names the header that makes a sign request safe to
+// retry: the same request sent again with the same key, after its
+// signature was recorded, is answered with that signature (and
+// Idempotent-Replayed: true) instead of 409.
+const IdempotencyKeyHeader = "Idempotency-Key"
+
 // sign records the caller's signature, for themself or for org.
 func (h *Handler) sign(ctx context.Context, r *request, org string) (*signatureSummary, error) {
-	res, err := h.svc.Sign(ctx, signing.SignInput{Task: r.task, Caller: r.caller, OnBehalfOf: org, Instance: &r.instance})
+	key := r.header(IdempotencyKeyHeader)
+	if key != "" {
+		if err := signing.ValidateRequestKey(key); err != nil {
+			return nil, invalid(IdempotencyKeyHeader, err.Error())
+		}
+	}
+	res, err := h.svc.Sign(ctx, signing.SignInput{Task: r.task, Caller: r.caller, OnBehalfOf: org, Instance: &r.instance, RequestKey: key})
 	if err != nil {
 		return nil, err
 	}
 	r.log = r.log.With("signee_key", string(res.Signature.SigneeKey))
+	if res.Replayed {
+		r.replayed = true
+		r.log = r.log.With("replayed", true)
+		return summarizeSignature(res.Signature), nil
+	}
 	if res.WakeErr != nil {
 		// The signature stands; the workflow's wait times out and looks again.
 		r.log.WarnContext(ctx, "signature recorded, workflow not woken", "error", res.WakeErr.Error())

@@ -39,6 +39,9 @@ type request struct {
 	// problemType and problemCause describe a failed request for its log line.
 	problemType  string
 	problemCause error
+	// replayed is set when a retried sign request was answered with the
+	// signature its first attempt recorded.
+	replayed bool
 }
 
 // header returns the first value of a request header, matched case-insensitively.

@@ -302,6 +302,7 @@ type signatureItem struct {
 	OnBehalfOf   string                      `json:"onBehalfOf,omitempty"`
 	SignedAt     string                      `json:"signedAt"`
 	Digests      []signing.DataElementDigest `json:"digests"`
+	RequestHash  string                      `json:"requestHash,omitempty"`
 }
 
 func newSignatureItem(s signing.Signature) signatureItem {
@@ -316,17 +317,19 @@ func newSignatureItem(s signing.Signature) signatureItem {
 		OnBehalfOf:   s.OnBehalfOf,
 		SignedAt:     fmtTime(s.SignedAt),
 		Digests:      s.Digests,
+		RequestHash:  s.RequestHash,
 	}
 }
 
 func (it signatureItem) signature() signing.Signature {
 	return signing.Signature{
-		Task:       signing.TaskKey{InstanceGUID: it.InstanceGUID, TaskID: it.TaskID},
-		SigneeKey:  signing.SigneeKey(it.SigneeKey),
-		Signer:     it.Signer,
-		OnBehalfOf: it.OnBehalfOf,
-		SignedAt:   parseTime(it.SignedAt),
-		Digests:    it.Digests,
+		Task:        signing.TaskKey{InstanceGUID: it.InstanceGUID, TaskID: it.TaskID},
+		SigneeKey:   signing.SigneeKey(it.SigneeKey),
+		Signer:      it.Signer,
+		OnBehalfOf:  it.OnBehalfOf,
+		SignedAt:    parseTime(it.SignedAt),
+		Digests:     it.Digests,
+		RequestHash: it.RequestHash,
 	}
 }
 

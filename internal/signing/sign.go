@@ -2,6 +2,9 @@ package signing
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -36,11 +39,52 @@ type SignInput struct {
 	OnBehalfOf string
 	// Instance, when set, must match the task's instance (a mismatch is ErrNotFound).
 	Instance *InstanceRef
+	// RequestKey is the client's idempotency key, if it sent one (see
+	// ValidateRequestKey). A retry with the same key, by the same person,
+	// for the same signee, after the signature was recorded (e.g. the
+	// first answer was lost to a timeout) gets the recorded signature back
+	// with Replayed set; without a key, or with another, it is a conflict.
+	RequestKey string
+}
+
+// MaxRequestKeyLength bounds an idempotency key.
+const MaxRequestKeyLength = 255
+
+// ValidateRequestKey checks an idempotency key: 1 to 255 printable ASCII
+// characters (no spaces), so a UUID, a ULID or a random token all do.
+func ValidateRequestKey(key string) error {
+	if key == "" || len(key) > MaxRequestKeyLength {
+		return fmt.Errorf("must be 1 to %d characters", MaxRequestKeyLength)
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] <= ' ' || key[i] > '~' {
+			return fmt.Errorf("must be printable ASCII without spaces")
+		}
+	}
+	return nil
+}
+
+// RequestHash binds an idempotency key to the person and signee it was
+// used for: a key replayed by someone else, or for another signee, never
+// matches. The key itself is not stored.
+func RequestHash(identityHash string, signee SigneeKey, key string) string {
+	if key == "" {
+		return ""
+	}
+	h := sha256.New()
+	for _, part := range []string{"sign-request/v1", identityHash, string(signee), key} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // SignResult is a recorded signature and whether the workflow was woken.
 type SignResult struct {
 	Signature Signature
+	// Replayed is set when the signature was recorded by an earlier
+	// request with the same idempotency key; nothing was written now.
+	Replayed bool
 	// WakeErr is set when the waiting workflow could not be resumed; the
 	// workflow's wait times out and looks again, so signing still succeeded.
 	WakeErr error
@@ -54,6 +98,11 @@ func (s *Service) Sign(ctx context.Context, in SignInput) (SignResult, error) {
 	if err := in.Caller.Validate(); err != nil {
 		return SignResult{}, err
 	}
+	if in.RequestKey != "" {
+		if err := ValidateRequestKey(in.RequestKey); err != nil {
+			return SignResult{}, Invalid("requestKey", "%s", err)
+		}
+	}
 	task, err := s.taskFor(ctx, in.Task, in.Instance)
 	if err != nil {
 		return SignResult{}, err
@@ -65,8 +114,10 @@ func (s *Service) Sign(ctx context.Context, in SignInput) (SignResult, error) {
 	if err != nil {
 		return SignResult{}, err
 	}
+	identity := s.Identities.Person(in.Caller.Person)
+	requestHash := RequestHash(identity, sg.Key, in.RequestKey)
 	if sg.Status.HasSigned() {
-		return SignResult{}, fmt.Errorf("signee %s has signed already: %w", sg.Key, ErrConflict)
+		return s.replay(ctx, task.Key, sg.Key, requestHash)
 	}
 	if apply, _ := Plan(sg.Status, SigneeSigned); !apply {
 		return SignResult{}, fmt.Errorf("signee %s is %s and may not sign: %w", sg.Key, sg.Status, ErrForbidden)
@@ -83,21 +134,28 @@ func (s *Service) Sign(ctx context.Context, in SignInput) (SignResult, error) {
 		Task:      task.Key,
 		SigneeKey: sg.Key,
 		Signer: Signer{
-			IdentityHash: s.Identities.Person(in.Caller.Person),
+			IdentityHash: identity,
 			MaskedID:     in.Caller.Person.Masked(),
 			Name:         name,
 			UserID:       in.Caller.UserID,
 			PartyID:      in.Caller.PartyID,
 			PartyUUID:    in.Caller.PartyUUID,
 		},
-		OnBehalfOf: org,
-		SignedAt:   s.Clock.Now().UTC(),
-		Digests:    digests,
+		OnBehalfOf:  org,
+		SignedAt:    s.Clock.Now().UTC(),
+		Digests:     digests,
+		RequestHash: requestHash,
 	}
 	if sig.Signer.PartyUUID == "" && sg.Kind == SigneePerson {
 		sig.Signer.PartyID, sig.Signer.PartyUUID = sg.PartyID, sg.PartyUUID
 	}
 	res, err := s.Repo.RecordSignature(ctx, sig)
+	if errors.Is(err, ErrConflict) && requestHash != "" {
+		// A concurrent request may have recorded it: the same one retried?
+		if out, rerr := s.replay(ctx, task.Key, sg.Key, requestHash); rerr == nil {
+			return out, nil
+		}
+	}
 	if err != nil {
 		return SignResult{}, err
 	}
@@ -346,4 +404,26 @@ func (s *Service) canSignFor(ctx context.Context, caller Caller, org ident.OrgNu
 		return false, nil
 	}
 	return ok, err
+}
+
+// replay answers a sign request for a signee who has signed: with the
+// recorded signature when it was recorded by a request with the same
+// idempotency key (requestHash binds person, signee and key), otherwise
+// with ErrConflict.
+func (s *Service) replay(ctx context.Context, task TaskKey, signee SigneeKey, requestHash string) (SignResult, error) {
+	conflict := fmt.Errorf("signee %s has signed already: %w", signee, ErrConflict)
+	if requestHash == "" {
+		return SignResult{}, conflict
+	}
+	sig, err := s.Repo.GetSignature(ctx, task, signee)
+	if errors.Is(err, ErrNotFound) {
+		return SignResult{}, conflict
+	}
+	if err != nil {
+		return SignResult{}, err
+	}
+	if subtle.ConstantTimeCompare([]byte(sig.RequestHash), []byte(requestHash)) != 1 {
+		return SignResult{}, conflict
+	}
+	return SignResult{Signature: sig, Replayed: true}, nil
 }

@@ -51,6 +51,10 @@ type Signature struct {
 	OnBehalfOf string              `json:"onBehalfOf,omitempty"`
 	SignedAt   time.Time           `json:"signedAt"`
 	Digests    []DataElementDigest `json:"digests"`
+	// RequestHash identifies the request that recorded the signature (see
+	// RequestHash); a retry of that request is answered with this
+	// signature instead of a conflict. Empty when the client sent no key.
+	RequestHash string `json:"requestHash,omitempty"`
 }
 
 // Validate checks a signature before it is recorded.

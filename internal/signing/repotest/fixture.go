@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -164,6 +165,7 @@ func (f *Fixture) Signature(i int) signing.Signature {
 			{DataElementID: NewGUID(), DataType: "ref-data-as-pdf", SHA256: randomHex(32), Size: 1234},
 			{DataElementID: NewGUID(), DataType: "attachments", SHA256: randomHex(32), Size: 99},
 		},
+		RequestHash: signing.RequestHash(s.IdentityHash, s.Key, "request-"+strconv.Itoa(i)),
 	}
 }
 
