@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,15 +42,42 @@ var httpClient = &http.Client{
 type apiCall struct {
 	method, url, token string
 	body               []byte
+	// idempotencyKey, when set, goes in the Idempotency-Key header of every
+	// attempt, so a retry after a lost answer is answered from the
+	// recorded signature.
+	idempotencyKey string
 }
 
 // Retries counts the 503 answers the client retried, by reason: the
 // problem type the API gave, or the HTTP API's own "Service Unavailable"
-// (its 30 s integration timeout). It is safe for concurrent use.
+// (its 30 s integration timeout); and the retries answered from a
+// signature an earlier attempt recorded (Idempotent-Replayed). It is safe
+// for concurrent use.
 type Retries struct {
-	mu     sync.Mutex
-	Total  int
-	Reason map[string]int
+	mu       sync.Mutex
+	Total    int
+	Reason   map[string]int
+	replayed int
+}
+
+func (r *Retries) addReplayed() {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.replayed++
+	r.mu.Unlock()
+}
+
+// Replayed returns how many requests were answered from a signature an
+// earlier attempt of theirs recorded.
+func (r *Retries) Replayed() int {
+	if r == nil {
+		return 0
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.replayed
 }
 
 func (r *Retries) add(reason string) {
@@ -120,6 +148,9 @@ func (c apiCall) answer(ctx context.Context, retries *Retries) (answer, time.Dur
 			return answer{}, 0, err
 		}
 		if status != http.StatusServiceUnavailable || attempt == maxAttempts {
+			if header.Get("Idempotent-Replayed") == "true" {
+				retries.addReplayed()
+			}
 			return answer{status, body}, time.Since(start), nil
 		}
 		retries.add(unavailableReason(body))
@@ -166,6 +197,9 @@ func (c apiCall) once(ctx context.Context) (int, http.Header, []byte, error) {
 	if c.body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if c.idempotencyKey != "" {
+		req.Header.Set("Idempotency-Key", c.idempotencyKey)
+	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	resp, err := httpClient.Do(req)
 	if err != nil {
@@ -188,7 +222,7 @@ func (e *Env) signCall(i, s int) (apiCall, error) {
 	if err != nil {
 		return apiCall{}, err
 	}
-	return apiCall{method: http.MethodPost, url: e.instancePath(i) + "/actions?taskId=" + e.Example.TaskID, token: tok, body: []byte(`{"action":"sign"}`)}, nil
+	return apiCall{method: http.MethodPost, url: e.instancePath(i) + "/actions?taskId=" + e.Example.TaskID, token: tok, body: []byte(`{"action":"sign"}`), idempotencyKey: rand.Text()}, nil
 }
 
 // completeCall prepares the owner of task i completing it (process next).
@@ -624,6 +658,9 @@ type Phases struct {
 	LostReceipts int
 	// Retried counts the 503 answers retried, by reason.
 	Retried map[string]int
+	// Replayed counts retried sign requests answered from the signature
+	// their first attempt recorded (that answer was lost to the 503).
+	Replayed int
 }
 
 // drive runs tasks end to end on the stack: start every execution, wait
@@ -661,7 +698,7 @@ func (e *Env) drive(ctx context.Context, tasks []int, startConcurrency, signConc
 	ph.Told = time.Since(t0)
 	t := time.Now()
 	retries := &Retries{}
-	defer func() { _, ph.Retried = retries.Snapshot() }()
+	defer func() { _, ph.Retried = retries.Snapshot(); ph.Replayed = retries.Replayed() }()
 	lat, _, err := runCalls(ctx, calls, signConcurrency, retries)
 	if err != nil {
 		var ce *callError

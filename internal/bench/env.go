@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -254,15 +255,37 @@ func (e *Env) Run(i int) *scenario.Run {
 	return scenario.New(e.Stack, e.World.Tasks[i].Instance, e.Example)
 }
 
-// LambdaTimer adds up invocation time per function (for GB-seconds).
+// LambdaTimer adds up invocation time per function (for GB-seconds) and
+// counts function errors by function and error type.
 type LambdaTimer struct {
-	mu    sync.Mutex
-	total map[string]time.Duration
-	count map[string]int
+	mu     sync.Mutex
+	total  map[string]time.Duration
+	count  map[string]int
+	errors map[string]int
 }
 
 func newLambdaTimer() *LambdaTimer {
-	return &LambdaTimer{total: map[string]time.Duration{}, count: map[string]int{}}
+	return &LambdaTimer{total: map[string]time.Duration{}, count: map[string]int{}, errors: map[string]int{}}
+}
+
+func (t *LambdaTimer) failed(name, errorType string) {
+	if errorType == "" {
+		errorType = "unknown"
+	}
+	t.mu.Lock()
+	t.errors[name+" "+errorType]++
+	t.mu.Unlock()
+}
+
+// Errors returns the function errors so far, by "function errorType".
+func (t *LambdaTimer) Errors() map[string]int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make(map[string]int, len(t.errors))
+	for k, v := range t.errors {
+		out[k] = v
+	}
+	return out
 }
 
 func (t *LambdaTimer) add(name string, d time.Duration) {
@@ -291,12 +314,20 @@ func (t *LambdaTimer) handler(h *funchost.Host) http.Handler {
 	next := h.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		next.ServeHTTP(w, r)
+		rec := &recordingWriter{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
 		name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/2015-03-31/functions/"), "/invocations")
 		if fn, ok := h.Function(name); ok {
 			name = fn.Name
 		}
 		t.add(name, time.Since(start))
+		if w.Header().Get("X-Amz-Function-Error") != "" {
+			var doc struct {
+				ErrorType string `json:"errorType"`
+			}
+			_ = json.Unmarshal(rec.buf.Bytes(), &doc)
+			t.failed(name, doc.ErrorType)
+		}
 	})
 }
 
@@ -314,6 +345,9 @@ func (ti timedInvoker) Invoke(ctx context.Context, name string, payload []byte, 
 			name = fn.Name
 		}
 		ti.t.add(name, res.Duration)
+		if res.FunctionError != "" {
+			ti.t.failed(name, res.ErrorType())
+		}
 	}
 	return res, err
 }

@@ -272,6 +272,47 @@ type DynamoMeter struct {
 
 	mu  sync.Mutex
 	cap Capacity
+	// canceled counts cancelled transactions by their reason codes.
+	canceled map[string]int
+}
+
+// Canceled returns the cancelled transactions so far by their reason
+// codes, one per item in order (e.g. "None, None, ConditionalCheckFailed").
+func (m *DynamoMeter) Canceled() map[string]int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string]int, len(m.canceled))
+	for k, v := range m.canceled {
+		out[k] = v
+	}
+	return out
+}
+
+// noteCanceled records a TransactionCanceledException's reason codes.
+func (m *DynamoMeter) noteCanceled(body []byte) {
+	var e struct {
+		Type    string `json:"__type"`
+		Reasons []struct {
+			Code string `json:"Code"`
+		} `json:"CancellationReasons"`
+	}
+	if json.Unmarshal(body, &e) != nil || !strings.HasSuffix(e.Type, "TransactionCanceledException") {
+		return
+	}
+	codes := make([]string, len(e.Reasons))
+	for i, r := range e.Reasons {
+		codes[i] = r.Code
+	}
+	key := strings.Join(codes, ", ")
+	if key == "" {
+		key = "(no reasons)"
+	}
+	m.mu.Lock()
+	if m.canceled == nil {
+		m.canceled = map[string]int{}
+	}
+	m.canceled[key]++
+	m.mu.Unlock()
 }
 
 // Capacity is estimated on-demand capacity.
@@ -318,6 +359,15 @@ func (m *DynamoMeter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !m.metering.Load() {
 		body := &countingBody{ReadCloser: r.Body}
 		r.Body = body
+		if op == "TransactWriteItems" {
+			rec := &recordingWriter{ResponseWriter: w}
+			m.proxy.ServeHTTP(rec, r)
+			m.Counts.add(op, 1, body.n, int64(rec.buf.Len()))
+			if rec.status == http.StatusBadRequest {
+				m.noteCanceled(rec.buf.Bytes())
+			}
+			return
+		}
 		cw := &countingWriter{ResponseWriter: w}
 		m.proxy.ServeHTTP(cw, r)
 		m.Counts.add(op, 1, body.n, cw.n)
@@ -337,6 +387,9 @@ func (m *DynamoMeter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.Counts.add(op, 1, int64(len(reqBody)), int64(rec.buf.Len()))
 
 	ok := rec.status == 0 || rec.status == http.StatusOK
+	if op == "TransactWriteItems" && rec.status == http.StatusBadRequest {
+		m.noteCanceled(rec.buf.Bytes())
+	}
 	var rru, wru float64
 	var failed int64
 	switch op {

@@ -340,7 +340,7 @@ func scale(b *strings.Builder, r *Results, img func(string, string)) {
 		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %d | %d events | %s |\n", s.Name, fin, secs(s.Phases.Total), secs(s.Phases.Told), secs(s.Phases.Signed),
 			secs(s.Phases.Receipts), secs(s.Phases.Done), ms(s.Sign.P50), ms(s.Sign.P99), s.Phases.LostReceipts, s.History.Executions, s.History.MaxEvents, kb(int64(s.History.MaxPayload)))
 	}
-	p("\nWhat the function host and the client saw (up to %d processes per function; a process whose init outlasts 10 s, or that dies, is replaced):\n\n| run | invocations | cold starts | crashed or killed | timed out | function errors | HTTP API 503s retried |\n|---|---|---|---|---|---|---|\n", r.Sizes.MaxProcesses)
+	p("\nWhat the function host and the client saw (up to %d processes per function; a process whose init outlasts 10 s, or that dies, is replaced):\n\n| run | invocations | cold starts | crashed or killed | timed out | function errors | HTTP API 503s retried | retries answered from the recorded signature |\n|---|---|---|---|---|---|---|---|\n", r.Sizes.MaxProcesses)
 	for _, s := range r.Scale {
 		total := 0
 		var reasons []string
@@ -352,7 +352,19 @@ func scale(b *strings.Builder, r *Results, img func(string, string)) {
 		if len(reasons) > 0 {
 			why = " (" + strings.Join(reasons, ", ") + ")"
 		}
-		p("| %s | %d | %d | %d | %d | %d | %d%s |\n", s.Name, s.Host.Invocations, s.Host.ColdStarts, s.Host.Crashes, s.Host.Timeouts, s.Host.Errors, total, why)
+		p("| %s | %d | %d | %d | %d | %d | %d%s | %d |\n", s.Name, s.Host.Invocations, s.Host.ColdStarts, s.Host.Crashes, s.Host.Timeouts, s.Host.Errors, total, why, s.Phases.Replayed)
+	}
+	for _, s := range r.Scale {
+		if len(s.FunctionErrors) > 0 {
+			p("\nFunction errors in %s (each retried by the state machine or handled by the workflow): %s.\n", s.Name, joinCounts(s.FunctionErrors))
+		}
+		if len(s.Canceled) > 0 {
+			var parts []string
+			for _, k := range sortedKeys(s.Canceled) {
+				parts = append(parts, fmt.Sprintf("[%s] %d", k, s.Canceled[k]))
+			}
+			p("\nDynamoDB transactions cancelled in %s, by reason per item: %s.\n", s.Name, strings.Join(parts, "; "))
+		}
 	}
 	for _, s := range r.Scale {
 		if len(s.Memory) == 0 {
@@ -416,10 +428,20 @@ func findings(b *strings.Builder, r *Results) {
 		}
 	}
 	quadratic := big != nil && big.N >= 100 && big.InstanceBytes > 10*big.DocumentBytes
-	if lost == 0 && !quadratic {
+	replayed, replayRuns := 0, []string{}
+	for _, s := range r.Scale {
+		if s.Phases.Replayed > 0 {
+			replayed += s.Phases.Replayed
+			replayRuns = append(replayRuns, fmt.Sprintf("%d in %s", s.Phases.Replayed, s.Name))
+		}
+	}
+	if lost == 0 && !quadratic && replayed == 0 {
 		return
 	}
 	fmt.Fprintf(b, "\n## Findings\n\n")
+	if replayed > 0 {
+		fmt.Fprintf(b, "- **Sign requests whose answer was lost, then retried: %d** (%s). Under this load some sign requests waited for a free function process long enough to meet the HTTP API's 30 s integration timeout: the client got 503 while the function went on and recorded the signature. The client retried with the same `Idempotency-Key` and was answered 200 from the recorded signature (`Idempotent-Replayed: true`), so nothing was written twice and the signer saw success. A client that sends no key gets 409 on such a retry and must re-read the signing state.\n", replayed, strings.Join(replayRuns, "; "))
+	}
 	if quadratic {
 		fmt.Fprintf(b, "- **Instance metadata read grows with n².** Each signature (the sign API hashes the documents) and each receipt reads the instance document from storage, and that document lists every data element, including the sign document written for each signature so far. The %d-signee task read %s of instance metadata against %s of documents. Harmless at tens of signees; at 1,000 it is the largest data volume a task moves (storage calls, Lambda time), so that is where a cheaper read (or caching the instance per round) would pay off.\n", big.N, kb(big.InstanceBytes), kb(big.DocumentBytes))
 	}

@@ -20,7 +20,14 @@ type ScaleRun struct {
 	Completed int
 	// Host is what the function host did during the run.
 	Host HostStats
-	Err  string
+	// FunctionErrors counts function errors by "function errorType" (the
+	// state machine's and the queue's invocations; each is retried or
+	// handled by the workflow).
+	FunctionErrors map[string]int
+	// Canceled counts DynamoDB transactions cancelled during the run, by
+	// their reason codes (one per item).
+	Canceled map[string]int
+	Err      string
 }
 
 // runBig runs one task of many signees end to end with every counter and
@@ -35,11 +42,14 @@ func (e *Env) runBig(ctx context.Context, i int) (ScaleRun, TaskCost, error) {
 	sampler := NewSampler(200 * time.Millisecond)
 	e.Dynamo.SetMetering(true)
 	a := e.snapshot()
+	errsBefore, canceledBefore := e.Lambda.Errors(), e.Dynamo.Canceled()
 	sampler.Start()
 	arns, ph, err := e.drive(ctx, []int{i}, 1, 10)
 	run.Memory = sampler.Stop()
 	e.Dynamo.SetMetering(false)
 	run.Host = e.snapshot().host.minus(a.host)
+	run.FunctionErrors = diffInts(errsBefore, e.Lambda.Errors())
+	run.Canceled = diffInts(canceledBefore, e.Dynamo.Canceled())
 	run.Phases, run.Sign = ph, Summarise(ph.SignLatencies)
 	if err != nil {
 		run.Err = err.Error()
@@ -83,10 +93,13 @@ func (e *Env) runMany(ctx context.Context, tasks []int, concurrency int) (ScaleR
 	}
 	sampler := NewSampler(200 * time.Millisecond)
 	before := e.snapshot().host
+	errsBefore, canceledBefore := e.Lambda.Errors(), e.Dynamo.Canceled()
 	sampler.Start()
 	arns, ph, err := e.drive(ctx, tasks, concurrency, concurrency)
 	run.Memory = sampler.Stop()
 	run.Host = e.snapshot().host.minus(before)
+	run.FunctionErrors = diffInts(errsBefore, e.Lambda.Errors())
+	run.Canceled = diffInts(canceledBefore, e.Dynamo.Canceled())
 	run.Phases, run.Sign = ph, Summarise(ph.SignLatencies)
 	if err != nil {
 		run.Err = err.Error()
@@ -108,4 +121,15 @@ func (e *Env) runMany(ctx context.Context, tasks []int, concurrency int) (ScaleR
 	}
 	_ = arns
 	return run, nil
+}
+
+// diffInts returns b - a per key, dropping zeros.
+func diffInts(a, b map[string]int) map[string]int {
+	out := map[string]int{}
+	for k, v := range b {
+		if d := v - a[k]; d != 0 {
+			out[k] = d
+		}
+	}
+	return out
 }
