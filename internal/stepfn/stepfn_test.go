@@ -55,6 +55,19 @@ func TestRedact(t *testing.T) {
 	if strings.Contains(got, "15838523428") || !strings.Contains(got, "000000050001") || !strings.Contains(got, "312847612") || len(got) > 2000 {
 		t.Errorf("Redact() = %.120q… (%d bytes)", got, len(got))
 	}
+	tests := []struct{ in, want string }{
+		{"task b0000000-0000-4000-8000-00000000005b/SigningTask", "task b0000000-0000-4000-8000-00000000005b/SigningTask"},
+		{"b0000000-0000-4000-8000-00000000005b:15838523428", "b0000000-0000-4000-8000-00000000005b:***********"},
+		{"15838523428-0000-4000-8000-000000000000", "***********-0000-4000-8000-000000000000"},
+		{"x15838523428y", "x***********y"},
+		{"0b0000000-0000-4000-8000-00000000005b", "0b0000000-0000-4000-8000-***********b"}, // not a GUID
+		{"158385234280-0000-4000-8000-12345678901", "158385234280-0000-4000-8000-***********"},
+	}
+	for _, tt := range tests {
+		if got := stepfn.Redact(tt.in); got != tt.want {
+			t.Errorf("Redact(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
 }
 
 func TestSigneeEvent_Validate(t *testing.T) {
