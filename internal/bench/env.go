@@ -100,10 +100,6 @@ func StartEnv(ctx context.Context, opts EnvOptions) (_ *Env, err error) {
 	if opts.WaitTimeoutSeconds > 0 {
 		subs["WaitTimeoutSeconds"] = fmt.Sprint(opts.WaitTimeoutSeconds)
 	}
-	restore, err := patchMoto()
-	if err != nil {
-		return nil, err
-	}
 	t0 := time.Now()
 	e.Stack, err = devstack.Up(ctx, devstack.Options{
 		ModuleRoot: opts.ModuleRoot, EdgeAddr: "127.0.0.1:0", APIAddr: "127.0.0.1:0", EmulatorAddr: "127.0.0.1:0",
@@ -116,7 +112,6 @@ func StartEnv(ctx context.Context, opts EnvOptions) (_ *Env, err error) {
 		},
 		Progress: opts.Progress,
 	})
-	restore()
 	if err != nil {
 		return nil, err
 	}
@@ -165,40 +160,6 @@ func StartEnv(ctx context.Context, opts EnvOptions) (_ *Env, err error) {
 		return nil, err
 	}
 	return e, nil
-}
-
-//go:embed motopatch/sitecustomize.py
-var motoPatch []byte
-
-// patchMoto puts motopatch/sitecustomize.py on PYTHONPATH for the moto that
-// devstack.Up starts next (it inherits this process's environment), so
-// moto's executor runs startExecution.sync:2, the workflow's continue-as-new
-// (see the file). restore puts PYTHONPATH back.
-func patchMoto() (restore func(), err error) {
-	dir, err := os.MkdirTemp("", "bench-motopatch-")
-	if err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "sitecustomize.py"), motoPatch, 0o600); err != nil {
-		return nil, err
-	}
-	old, had := os.LookupEnv("PYTHONPATH")
-	path := dir
-	if had && old != "" {
-		path += string(os.PathListSeparator) + old
-	}
-	if err := os.Setenv("PYTHONPATH", path); err != nil {
-		return nil, err
-	}
-	return func() {
-		if had {
-			_ = os.Setenv("PYTHONPATH", old)
-		} else {
-			_ = os.Unsetenv("PYTHONPATH")
-		}
-		// moto has imported the file by the time Up returns.
-		_ = os.RemoveAll(dir)
-	}, nil
 }
 
 func endpoint(s *devstack.Stack, name string) string {

@@ -3,7 +3,9 @@
 Turns on moto's Step Functions executor (stepfunctions.execute_state_machine),
 applies the fix of getmoto/moto#10093 for getmoto/moto#10077 (a second
 StartExecution on one state machine fails with "cannot pickle
-'_thread.RLock'"), serves every moto backend on --host:--port (0 picks a free
+'_thread.RLock'"), makes the executor run startExecution.sync:2 (the
+workflow's continue-as-new), takes two costs off every request (see
+apply_speedups), serves every moto backend on --host:--port (0 picks a free
 port) and prints "MOTO_READY <port>" on stdout once it accepts connections.
 
 MOTO_PORT must name the port where moto's executor reaches AWS services: the
@@ -13,9 +15,13 @@ function host.
 
 import argparse
 import copy
+import functools
 import logging
+import os
 import signal
 import sys
+import threading
+import uuid
 
 
 def apply_fix_10093():
@@ -53,6 +59,114 @@ def apply_fix_10093():
     parser_models.copy = _Copy()
 
 
+def apply_sfn_sync_normalisation():
+    """Make the executor run arn:aws:states:::states:startExecution.sync:2.
+
+    moto 5.2.1 took LocalStack's executor but not its parameter and response
+    normalisation (both are no-ops in moto), so such a Task state fails with
+    States.Runtime "'StateMachineArn'": the ASL's PascalCase parameters reach
+    boto3 unchanged, and boto3's lowerCamelCase answers reach the state
+    unchanged. The signing workflow continues a long task in a child
+    execution through exactly that resource (the README's "Limits"), so
+    without this a task of 1,000 signees cannot finish on the local stack.
+    This does what LocalStack's normalisation does for this one API:
+    parameters to boto3's names, the start and describe answers back to the
+    PascalCase names AWS gives a state (ExecutionArn, Output, ...), with
+    timestamps as epoch milliseconds, and a UUID for a child given no Name.
+    """
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_sfn as sfn,
+    )
+
+    def value(v):
+        if hasattr(v, "timestamp") and callable(v.timestamp):
+            return int(v.timestamp() * 1000)
+        return v
+
+    def pascal(d):
+        return {(k[:1].upper() + k[1:]): value(v) for k, v in d.items()}
+
+    cls = sfn.StateTaskServiceSfn
+    real_normalise = cls._normalise_parameters
+    real_eval = cls._eval_service_task
+    real_response = cls._normalise_response
+
+    def _normalise_parameters(self, parameters, boto_service_name=None, service_action_name=None):
+        real_normalise(self, parameters, boto_service_name, service_action_name)
+        if service_action_name is None and self._get_boto_service_action() == "start_execution":
+            for k in list(parameters):
+                lower = k[:1].lower() + k[1:]
+                if lower != k:
+                    parameters[lower] = parameters.pop(k)
+            # AWS names an unnamed execution with a UUID; moto would use "None".
+            parameters.setdefault("name", str(uuid.uuid4()))
+
+    def _eval_service_task(self, env, resource_runtime_part, normalised_parameters, state_credentials):
+        real_eval(self, env, resource_runtime_part, normalised_parameters, state_credentials)
+        if env.stack and isinstance(env.stack[-1], dict):
+            env.stack[-1] = pascal(env.stack[-1])
+
+    def _normalise_response(self, response, boto_service_name=None, service_action_name=None):
+        real_response(self, response, boto_service_name, service_action_name)
+        if service_action_name == "describe_execution" and isinstance(response, dict):
+            normalised = pascal(response)
+            response.clear()
+            response.update(normalised)
+
+    cls._normalise_parameters = _normalise_parameters
+    cls._eval_service_task = _eval_service_task
+    cls._normalise_response = _normalise_response
+
+
+def apply_speedups():
+    """Take two per-request costs out of moto, which bound the local stack.
+
+    - Every request picks its backend under one lock, and the pick lists
+      moto's package folder (listdir + isdir of ~150 entries) each time, so
+      all requests queue behind a file-system scan. The list never changes
+      while the server runs; it is read once.
+    - The executor parses each JSONPath it evaluates with jsonpath_ng,
+      which builds a new PLY parser (validating its grammar from source)
+      per parse. Parsed paths are immutable; they are cached per string.
+
+    - Every execution parses the state machine's definition again (ANTLR in
+      Python, about 0.15 s of CPU for the signing workflow). The parsed
+      program is a tree of evaluators that keep their state in the
+      execution's environment, so executions of one definition share it.
+
+    None of them changes what moto answers; with a thousand executions at
+    once they were most of moto's time.
+    """
+    from moto import backends
+
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules
+
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    for module in (json_path, result_path):
+        module.parse = functools.lru_cache(maxsize=4096)(module.parse)
+
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    parse_program = ExecutionWorker._get_evaluation_entrypoint
+    programs = {}
+    programs_lock = threading.Lock()
+
+    def _get_evaluation_entrypoint(self):
+        definition = self._evaluation_details.state_machine_details.definition
+        with programs_lock:
+            program = programs.get(definition)
+        if program is None:
+            program = parse_program(self)
+            with programs_lock:
+                program = programs.setdefault(definition, program)
+        return program
+
+    ExecutionWorker._get_evaluation_entrypoint = _get_evaluation_entrypoint
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -69,12 +183,17 @@ def main(argv=None):
 
     default_user_config["stepfunctions"]["execute_state_machine"] = True
     apply_fix_10093()
+    apply_sfn_sync_normalisation()
+    apply_speedups()
 
     if not args.verbose:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server(args.host, args.port, app, threaded=True)
+    if not os.environ.get("MOTO_PORT"):
+        # Without an edge, the executor calls this server itself.
+        os.environ["MOTO_PORT"] = str(server.server_address[1])
 
     def stop(signum, frame):
         sys.stdout.flush()

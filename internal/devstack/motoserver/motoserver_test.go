@@ -45,12 +45,7 @@ func startMoto(t *testing.T) *motoserver.Server {
 // "cannot pickle '_thread.RLock'". Two machines, three executions each.
 func TestStart_secondStartExecution(t *testing.T) {
 	t.Parallel()
-	srv := startMoto(t)
-	client := sfn.New(sfn.Options{
-		Region:       "eu-north-1",
-		BaseEndpoint: aws.String(srv.Endpoint()),
-		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
-	})
+	client := sfnClient(startMoto(t))
 	ctx := t.Context()
 	def := `{"StartAt":"Answer","States":{"Answer":{"Type":"Pass","Result":{"answer":42},"End":true}}}`
 	for _, machine := range []string{"first", "second"} {
@@ -78,6 +73,15 @@ func TestStart_secondStartExecution(t *testing.T) {
 			}
 		}
 	}
+}
+
+// sfnClient is a Step Functions client of srv.
+func sfnClient(srv *motoserver.Server) *sfn.Client {
+	return sfn.New(sfn.Options{
+		Region:       "eu-north-1",
+		BaseEndpoint: aws.String(srv.Endpoint()),
+		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
 }
 
 func waitExecution(t *testing.T, client *sfn.Client, arn string) *sfn.DescribeExecutionOutput {
