@@ -24,7 +24,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	out := fs.String("out", "", "`folder` for REPORT.md and the charts (default <module root>/bench)")
 	quick := fs.Bool("quick", envBool("BENCH_QUICK"), "smaller sizes: a smoke run of every benchmark (also BENCH_QUICK=1)")
-	many := fs.Int("many", 0, "run this many concurrent 3-signee `tasks` in the scale benchmark (default 100; 20 with -quick)")
+	many := fs.Int("many", 0, "run this many concurrent 3-signee `tasks` in the scale benchmark (default 1000; 20 with -quick)")
 	verbose := fs.Bool("v", false, "print the stack's output")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

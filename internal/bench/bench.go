@@ -59,12 +59,8 @@ func FullSizes() Sizes {
 		Name:       "full",
 		SignLevels: []int{1, 10, 50}, SignRequests: map[int]int{1: 200, 10: 500, 50: 1000}, SignWarmup: 20,
 		ColdStarts: 20, BinarySizes: true,
-		CostTogether: []int{1, 3, 10, 100}, CostAlone: []int{1, 3, 10, 100}, CostModel: []int{1000},
-		// moto runs every execution in one Python process and manages about
-		// 12–15 state transitions a second on 2 cores: 1,000 tasks of 3
-		// (~30,000 transitions) take about 40 minutes, so make bench runs
-		// 100; signing bench -many 1000 runs the full figure.
-		BigSignees: 1000, ManyTasks: 100, ManyConcurrency: 50,
+		CostTogether: []int{1, 3, 10, 100}, CostAlone: []int{1, 3, 10, 100, 1000}, CostModel: []int{1000},
+		BigSignees: 1000, ManyTasks: 1000, ManyConcurrency: 50,
 		MaxProcesses: 20,
 	}
 }
