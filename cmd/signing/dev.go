@@ -12,11 +12,13 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/signingflow/signing/internal/devstack"
 	"github.com/signingflow/signing/internal/devstack/localjwt"
+	"github.com/signingflow/signing/internal/devstack/proc"
 	"github.com/signingflow/signing/internal/devstack/scenario"
 	"github.com/signingflow/signing/internal/platform/emulator"
 )
@@ -214,6 +216,12 @@ func devDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		sf.wait = 5 // heal a lost wake-up within the demo's patience
 	}
 	opts := sf.options(stderr)
+	// Without -v the stack's output is kept, to show why a step failed.
+	var logs *proc.Tail
+	if opts.Logs == nil {
+		logs = proc.NewTail(64 << 10)
+		opts.Logs = logs
+	}
 	t0 := time.Now()
 	fmt.Fprintln(stdout, "bringing the local stack up")
 	s, err := devstack.Up(ctx, opts)
@@ -256,9 +264,21 @@ func devDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if ok != len(steps) {
+		if logs != nil {
+			fmt.Fprintf(stderr, "signing dev demo: the stack's last output (-v shows all of it):\n%s\n", lastLines(logs.String(), 40))
+		}
 		return 1
 	}
 	return 0
+}
+
+// lastLines returns the last n lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
 
 // functionStats summarises each function's invocations and cold starts.

@@ -11,7 +11,7 @@ import (
 
 // Event is the step's input: the task and how it ended.
 //
-//	{"task": {"instanceGuid": "…", "taskId": "…"}, "status": "rejected" | "expired"}
+//	{"task": {"instanceGuid": "…", "taskId": "…"}, "status": "rejected" | "expired" | "failed"}
 type Event struct {
 	Task   signing.TaskKey    `json:"task"`
 	Status signing.TaskStatus `json:"status"`
@@ -21,15 +21,19 @@ type Event struct {
 // closes the task if the API has not, revokes every delegation, tells the
 // signees who had not signed and sends the receipts still owed. The state
 // machine runs it as Handle Reject (status rejected) and Handle Expiry
-// (status expired).
+// (status expired). With status failed it is the failure path's cleanup
+// (signing.Service.Abandon): a step failed for good, so a collecting task is
+// closed as failed and every delegation is revoked; the execution fails
+// after it.
 //
-// Output: {"outcome": "rejected" | "expired" | "signed"}; "signed" when the
-// task completed before it could be rejected or expire, and Finalize ends it.
+// Output: {"outcome": "rejected" | "expired" | "signed" | "failed"};
+// "signed" when the task completed before it could be rejected or expire,
+// and Finalize ends it.
 //
 // Errors (internal/stepfn): Signing.Invalid for a malformed event, a status
-// other than rejected or expired, or an unknown task; Signing.Conflict when
-// the task is still collecting; Signing.Transient for failures a retry may
-// cure.
+// other than rejected, expired or failed, or an unknown task;
+// Signing.Conflict when the task is still collecting; Signing.Transient for
+// failures a retry may cure.
 type Handler struct{ svc *signing.Service }
 
 // NewHandler returns the handler.
@@ -39,6 +43,7 @@ func NewHandler(svc *signing.Service) *Handler { return &Handler{svc: svc} }
 var reasons = map[signing.TaskStatus]string{
 	signing.TaskRejected: "rejected",
 	signing.TaskExpired:  "the deadline passed",
+	signing.TaskFailed:   "a step failed for good",
 }
 
 // Handle runs one invocation.
@@ -53,7 +58,15 @@ func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (stepfn.O
 	}
 	reason, ok := reasons[ev.Status]
 	if !ok {
-		return stepfn.OutcomeResult{}, stepfn.Fail(ctx, step, signing.Invalid("status", "must be %q or %q", signing.TaskRejected, signing.TaskExpired))
+		return stepfn.OutcomeResult{}, stepfn.Fail(ctx, step, signing.Invalid("status", "must be %q, %q or %q", signing.TaskRejected, signing.TaskExpired, signing.TaskFailed))
+	}
+	if ev.Status == signing.TaskFailed {
+		status, err := h.svc.Abandon(ctx, ev.Task, reason)
+		if err != nil {
+			return stepfn.OutcomeResult{}, stepfn.Fail(ctx, step, err, "task", ev.Task.String())
+		}
+		slog.WarnContext(ctx, "failed task cleaned up", "step", step, "task", ev.Task.String(), "status", string(status))
+		return stepfn.OutcomeResult{Outcome: signing.OutcomeFailed}, nil
 	}
 	outcome, err := h.svc.Finish(ctx, ev.Task, ev.Status, reason)
 	if err != nil {

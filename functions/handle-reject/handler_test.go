@@ -20,6 +20,7 @@ func TestHandler_Handle(t *testing.T) {
 	}{
 		{name: "rejected_by_the_owner", event: "handle-reject-rejected", rejectByAPI: true, want: signing.OutcomeRejected},
 		{name: "expired", event: "handle-reject-expired", want: signing.OutcomeExpired},
+		{name: "failed_for_good", event: "handle-reject-failed", want: signing.OutcomeFailed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -131,7 +131,8 @@ func TestDefinition_states(t *testing.T) {
 		{"Await Completion", "States.Timeout", "Collect Signatures"},
 		{"Collect Signatures", "Signing.Rejected", "Handle Reject"},
 		{"Collect Signatures", "Signing.Expired", "Handle Expiry"},
-		{"Finalize Task", "Signing.DataChanged", "Fail Data Changed"},
+		{"Finalize Task", "Signing.DataChanged", cleanUp},
+		{cleanUp, "States.ALL", "Check Failure"},
 	} {
 		s := def.States[want.state]
 		i := slices.IndexFunc(s.Catch, func(c asl.Catcher) bool { return slices.Contains(c.ErrorEquals, want.error) })
@@ -139,7 +140,22 @@ func TestDefinition_states(t *testing.T) {
 			t.Errorf("%s: %s must be caught into %s", want.state, want.error, want.next)
 		}
 	}
+	// Every top-level failure path runs the cleanup before the execution
+	// fails, so no delegation outlives a failed task.
+	for name, s := range def.States {
+		for _, c := range s.Catch {
+			if name != cleanUp && def.States[c.Next].Type == "Fail" {
+				t.Errorf("%s: catches %v straight into %s; failures go through %s", name, c.ErrorEquals, c.Next, cleanUp)
+			}
+		}
+	}
+	if s := def.States[cleanUp]; !strings.Contains(string(s.Parameters), `"status": "failed"`) || s.Next != "Check Failure" {
+		t.Errorf("%s: want the HandleReject function with status failed, then Check Failure", cleanUp)
+	}
 }
+
+// cleanUp is the state every failure path runs before the execution fails.
+const cleanUp = "Clean Up Failed Task"
 
 // TestDefinition_errorNames checks that the definition's Comment documents
 // every error name the functions return, as internal/stepfn does.

@@ -14,12 +14,12 @@ import (
 	"github.com/signingflow/signing/internal/signing"
 )
 
-// RestartTask replaces the rejected or expired attempt previousAttempt of a
+// RestartTask replaces the rejected, expired or failed attempt previousAttempt of a
 // task with task (the new attempt) and its signees, in four steps:
 //
 //  1. mark: one transaction sets the restart marker on the task item
 //     (restartAttempt, restartDigest: the digest of the new input,
-//     restartAt) if the task is rejected or expired at previousAttempt, and
+//     restartAt) if the task is rejected, expired or failed at previousAttempt, and
 //     appends the "task.restarted" audit entry. The task keeps its closed
 //     status, so nothing can sign, wait or complete while it is restarted.
 //  2. clear: the old attempt's signee, signature and receipt-due items are
@@ -100,8 +100,8 @@ func (s *Store) restartOnce(ctx context.Context, r restart) error {
 		return sameCreate(it, next, r.task.ConfigDigest, r.sd)
 	case it.attempt() != r.previous:
 		return fmt.Errorf("task is at attempt %d, not %d: %w", it.attempt(), r.previous, signing.ErrConflict)
-	case it.Status != string(signing.TaskRejected) && it.Status != string(signing.TaskExpired):
-		return fmt.Errorf("attempt %d is %s; only a rejected or expired attempt is restarted: %w", it.attempt(), it.Status, signing.ErrConflict)
+	case !signing.TaskStatus(it.Status).Restartable():
+		return fmt.Errorf("attempt %d is %s; only a rejected, expired or failed attempt is restarted: %w", it.attempt(), it.Status, signing.ErrConflict)
 	default:
 		if err := s.markRestart(ctx, &it, r); err != nil {
 			return err
@@ -134,10 +134,11 @@ func (s *Store) markRestart(ctx context.Context, it *taskItem, r restart) error 
 		":next": n(int64(r.task.Attempt)), ":cd": str(r.cd), ":at": str(fmtTime(at)), ":one": n(1),
 		":prev":     n(int64(r.previous)),
 		":rejected": str(string(signing.TaskRejected)), ":expired": str(string(signing.TaskExpired)),
+		":failed": str(string(signing.TaskFailed)),
 	}
-	cond := "#status IN (:rejected, :expired) AND #attempt = :prev"
+	cond := "#status IN (:rejected, :expired, :failed) AND #attempt = :prev"
 	if r.previous == 1 {
-		cond = "#status IN (:rejected, :expired) AND (#attempt = :prev OR attribute_not_exists(#attempt))"
+		cond = "#status IN (:rejected, :expired, :failed) AND (#attempt = :prev OR attribute_not_exists(#attempt))"
 	}
 	if it.RestartAttempt == 0 {
 		cond += " AND attribute_not_exists(#ra)"

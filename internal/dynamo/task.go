@@ -432,15 +432,15 @@ func (s *Store) Complete(ctx context.Context, k signing.TaskKey, at time.Time, a
 	}
 }
 
-// Close rejects or expires the task while it is collecting and returns (and
+// Close rejects, expires or fails the task while it is collecting and returns (and
 // removes) the stored tokens, so each is failed once.
 func (s *Store) Close(ctx context.Context, k signing.TaskKey, status signing.TaskStatus, at time.Time, actor, reason string) (signing.CloseResult, error) {
 	op := "close task"
 	if err := validateKey(k); err != nil {
 		return signing.CloseResult{}, wrap(op, k, err)
 	}
-	if status != signing.TaskRejected && status != signing.TaskExpired {
-		return signing.CloseResult{}, wrap(op, k, signing.Invalid("status", "must be %s or %s", signing.TaskRejected, signing.TaskExpired))
+	if !status.Closable() {
+		return signing.CloseResult{}, wrap(op, k, signing.Invalid("status", "must be %s, %s or %s", signing.TaskRejected, signing.TaskExpired, signing.TaskFailed))
 	}
 	if at.IsZero() {
 		at = s.now()

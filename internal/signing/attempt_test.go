@@ -128,6 +128,16 @@ func TestService_Start_attempts(t *testing.T) {
 			attempt: 2, wantAttempt: 2, wantFresh: true,
 		},
 		{
+			name: "lower_attempt_failed_restarts",
+			setup: func(t *testing.T, h *harness) {
+				h.Ready(t)
+				if _, err := h.Svc.Abandon(context.Background(), foundersTask, "a step failed for good"); err != nil {
+					t.Fatal(err)
+				}
+			},
+			attempt: 2, wantAttempt: 2, wantFresh: true,
+		},
+		{
 			name:    "lower_attempt_collecting_is_conflict",
 			setup:   func(t *testing.T, h *harness) { h.Ready(t) },
 			attempt: 2, wantErr: signing.ErrConflict,

@@ -33,7 +33,7 @@ func (s *Service) Collect(ctx context.Context, key TaskKey) (Collected, error) {
 	}
 	t := batch.Task
 	switch {
-	case t.Status == TaskRejected || t.Status == TaskExpired:
+	case t.Status == TaskRejected || t.Status == TaskExpired || t.Status == TaskFailed:
 		return Collected{}, closedError(t)
 	case t.Status.Open() && t.Expired(s.Clock.Now()):
 		if _, err := s.Repo.Close(ctx, key, TaskExpired, s.Clock.Now(), "system", "the deadline passed"); err != nil && !errors.Is(err, ErrConflict) {
@@ -209,14 +209,52 @@ func (s *Service) Finish(ctx context.Context, key TaskKey, status TaskStatus, re
 		// Completed before it could be rejected or expire: Finalize ends it.
 		return outcome, nil
 	}
+	if err := s.release(ctx, task, true); err != nil {
+		return "", fmt.Errorf("finish %s: %w", key, err)
+	}
+	return outcome, nil
+}
+
+// Abandon is the workflow's failure path, run when a step failed for good:
+// it closes a collecting task as failed (so it takes no more signatures and
+// a later attempt may start it again), then revokes every delegation of
+// every signee and tells those who were told to sign that the signing is
+// cancelled. A task that is already final keeps its status (a completed
+// task whose finalisation failed stays completed) but loses its
+// delegations too. Receipts are not retried here: the failure may be
+// theirs. Safe to repeat; it returns the task's status after it.
+func (s *Service) Abandon(ctx context.Context, key TaskKey, reason string) (TaskStatus, error) {
+	res, err := s.Repo.Close(ctx, key, TaskFailed, s.Clock.Now(), "system", reason)
+	task := res.Task
+	if errors.Is(err, ErrConflict) {
+		task, err = s.Repo.GetTask(ctx, key)
+		if err == nil && task.Status.Open() {
+			err = fmt.Errorf("abandon %s: the task is still collecting: %w", key, ErrTransient)
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("abandon %s: %w", key, err)
+	}
+	if err := s.release(ctx, task, false); err != nil {
+		return "", fmt.Errorf("abandon %s: %w", key, err)
+	}
+	return task.Status, nil
+}
+
+// release revokes every delegation of the closed task's signees (with the
+// additional actions), tells each who was told to sign and had not that it
+// is cancelled, and marks them revoked; with receipts it also sends the
+// receipts still owed to those who signed.
+func (s *Service) release(ctx context.Context, task Task, receipts bool) error {
+	key := task.Key
 	var signees []Signee
 	if err := s.eachSignee(ctx, key, func(sg Signee) error { signees = append(signees, sg); return nil }); err != nil {
-		return "", err
+		return err
 	}
 	lang := s.language()
 	vars, resources, err := s.vars(ctx, task.Instance, lang)
 	if err != nil {
-		return "", err
+		return err
 	}
 	cancelled := texts.Cancelled(resources, lang, vars)
 	resource, haveResource := task.Config.CorrespondenceResourceFor(s.Settings.Environment)
@@ -229,8 +267,10 @@ func (s *Service) Finish(ctx context.Context, key TaskKey, status TaskStatus, re
 			}
 			switch {
 			case sg.Status == SigneeSigned:
-				if _, err := s.SendReceipt(gctx, key, sg.Key); err != nil {
-					return err
+				if receipts {
+					if _, err := s.SendReceipt(gctx, key, sg.Key); err != nil {
+						return err
+					}
 				}
 			case !sg.Status.HasSigned() && sg.Status != SigneeRevoked:
 				if sg.Status == SigneeNotified && haveResource {
@@ -249,10 +289,7 @@ func (s *Service) Finish(ctx context.Context, key TaskKey, status TaskStatus, re
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return "", fmt.Errorf("finish %s: %w", key, err)
-	}
-	return outcome, nil
+	return g.Wait()
 }
 
 // concurrency bounds parallel platform calls within one step.

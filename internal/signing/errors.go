@@ -23,7 +23,7 @@ var (
 	ErrTransient = errors.New("transient failure")
 )
 
-// ErrTaskClosed means the task no longer collects signatures (completed, rejected or expired).
+// ErrTaskClosed means the task no longer collects signatures (completed, rejected, expired or failed).
 var ErrTaskClosed = fmt.Errorf("%w: task is closed", ErrConflict)
 
 // FieldError is an input error that names the offending field.

@@ -117,7 +117,7 @@ type Repository interface {
 	// Audit returns the task's audit trail, oldest first.
 	Audit(ctx context.Context, key TaskKey) ([]AuditEntry, error)
 	// RestartTask replaces attempt previousAttempt of task.Key, which must be
-	// rejected or expired, with task (attempt task.Attempt > previousAttempt,
+	// rejected, expired or failed, with task (attempt task.Attempt > previousAttempt,
 	// collecting, fresh counters, no tokens, no execution) and signees (all
 	// resolved, as for CreateTask). The old attempt's signees, signatures
 	// and receipt-due markers (and their index entries) are removed; the

@@ -36,7 +36,7 @@ type StartResult struct {
 //   - no task yet: it is created;
 //   - the task exists with the same attempt: the stored task's signees are
 //     returned (another configuration is ErrConflict), so a repeat is harmless;
-//   - the task exists with a lower attempt that was rejected or expired: the
+//   - the task exists with a lower attempt that was rejected, expired or failed: the
 //     new attempt starts from a clean state (Repository.RestartTask), so everyone is
 //     delegated and told again and the old signatures no longer count;
 //   - a lower attempt that is still collecting (reject it first) or is
@@ -112,7 +112,7 @@ func (s *Service) Start(ctx context.Context, in StartInput) (StartResult, error)
 
 // startable decides whether attempt may start on the stored task existing:
 // nil for a repeat of its attempt (same configuration) or for a later
-// attempt of a rejected or expired task, else ErrConflict.
+// attempt of a rejected, expired or failed task, else ErrConflict.
 func startable(existing Task, attempt int, configDigest string) error {
 	switch {
 	case existing.Attempt == attempt && existing.ConfigDigest != configDigest:

@@ -9,17 +9,21 @@ import (
 type TaskStatus string
 
 // Task statuses. Collecting is the only open status; the others are final.
+// Failed is set by the workflow's failure path when a step failed for good:
+// the task takes no more signatures, its delegations are revoked, and a
+// later attempt starts it again (as after a reject).
 const (
 	TaskCollecting TaskStatus = "collecting"
 	TaskCompleted  TaskStatus = "completed"
 	TaskRejected   TaskStatus = "rejected"
 	TaskExpired    TaskStatus = "expired"
+	TaskFailed     TaskStatus = "failed"
 )
 
 // Valid reports whether s is a known status.
 func (s TaskStatus) Valid() bool {
 	switch s {
-	case TaskCollecting, TaskCompleted, TaskRejected, TaskExpired:
+	case TaskCollecting, TaskCompleted, TaskRejected, TaskExpired, TaskFailed:
 		return true
 	}
 	return false
@@ -36,6 +40,9 @@ const (
 	OutcomeSigned   Outcome = "signed"
 	OutcomeRejected Outcome = "rejected"
 	OutcomeExpired  Outcome = "expired"
+	// OutcomeFailed is what the failure path's cleanup step returns; the
+	// execution itself then fails (Signing.Failed or Signing.DataChanged).
+	OutcomeFailed Outcome = "failed"
 )
 
 // Outcome maps a final task status to the outcome; ok is false while collecting.
@@ -72,7 +79,7 @@ type Task struct {
 	Key      TaskKey     `json:"key"`
 	Instance InstanceRef `json:"instance"`
 	// Attempt counts the times the process engine entered the task (≥ 1).
-	// A new attempt replaces a rejected or expired one from a clean state;
+	// A new attempt replaces a rejected, expired or failed one from a clean state;
 	// see Service.Start and Repository.RestartTask.
 	Attempt int `json:"attempt"`
 	// OwnerPartyUUID is the instance owner's party, from whom rights are delegated.
@@ -91,7 +98,7 @@ type Task struct {
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
 	ClosedAt  time.Time `json:"closedAt,omitzero"`
-	// CloseReason says why a task was rejected or expired (no personal data).
+	// CloseReason says why a task was rejected, expired or failed (no personal data).
 	CloseReason string `json:"closeReason,omitempty"`
 }
 
@@ -142,9 +149,18 @@ func NewTask(inst InstanceRef, taskID string, cfg Config, signees int, deadline,
 }
 
 // Restartable reports whether a later attempt may replace the task: only a
-// rejected or expired task is started again. A completed task is never
+// rejected, expired or failed task is started again. A completed task is never
 // restarted, and a collecting one must be rejected first.
-func (t Task) Restartable() bool { return t.Status == TaskRejected || t.Status == TaskExpired }
+func (t Task) Restartable() bool { return t.Status.Restartable() }
+
+// Restartable reports whether a later attempt may start a task ended with s
+// again: rejected, expired or failed.
+func (s TaskStatus) Restartable() bool {
+	return s == TaskRejected || s == TaskExpired || s == TaskFailed
+}
+
+// Closable reports whether Repository.Close may end a collecting task with s.
+func (s TaskStatus) Closable() bool { return s.Restartable() }
 
 // CanComplete reports whether the task may move to completed now.
 func (t Task) CanComplete() error {

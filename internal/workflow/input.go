@@ -44,7 +44,7 @@ type Input struct {
 	Deadline time.Time `json:"deadline,omitzero"`
 	// Attempt counts the times the process engine entered this task for the
 	// instance (1 when absent); a new attempt is a new execution, and starts
-	// a rejected or expired task again from a clean state (signing.Service.Start).
+	// a rejected, expired or failed task again from a clean state (signing.Service.Start).
 	Attempt int `json:"attempt,omitempty"`
 	// Continuation is set only by the workflow itself, on the execution that
 	// continues a long task in a fresh history (see the README, "Limits").

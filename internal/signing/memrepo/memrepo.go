@@ -179,7 +179,7 @@ func newTaskState(task signing.Task, signees []signing.Signee, sd string) *taskS
 	return ts
 }
 
-// RestartTask replaces the rejected or expired attempt previousAttempt with
+// RestartTask replaces the rejected, expired or failed attempt previousAttempt with
 // task and signees in one step: the old signees, signatures and receipts
 // due go, the audit trail stays and gains "task.restarted".
 func (r *Repo) RestartTask(_ context.Context, task signing.Task, signees []signing.Signee, previousAttempt int) error {
@@ -573,8 +573,8 @@ func (r *Repo) Close(_ context.Context, k signing.TaskKey, status signing.TaskSt
 	if err := k.Validate(); err != nil {
 		return signing.CloseResult{}, wrap("close task", k, err)
 	}
-	if status != signing.TaskRejected && status != signing.TaskExpired {
-		return signing.CloseResult{}, wrap("close task", k, signing.Invalid("status", "must be %s or %s", signing.TaskRejected, signing.TaskExpired))
+	if !status.Closable() {
+		return signing.CloseResult{}, wrap("close task", k, signing.Invalid("status", "must be %s, %s or %s", signing.TaskRejected, signing.TaskExpired, signing.TaskFailed))
 	}
 	ts, err := r.lookup(k)
 	if err != nil {

@@ -71,7 +71,7 @@ func sortedByKey(signees []signing.Signee) []signing.Signee {
 
 func testRestartTask(t *testing.T, newRepo NewRepo) {
 	repo := newRepo(t)
-	for _, status := range []signing.TaskStatus{signing.TaskRejected, signing.TaskExpired} {
+	for _, status := range []signing.TaskStatus{signing.TaskRejected, signing.TaskExpired, signing.TaskFailed} {
 		t.Run("from_"+string(status), func(t *testing.T) {
 			t.Parallel()
 			testRestartFrom(t, repo, status)
