@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/smithy-go"
 
 	"github.com/signingflow/signing/internal/dynamo"
 	"github.com/signingflow/signing/internal/ident"
@@ -124,12 +125,24 @@ func (p Platform) config(secrets SecretsAPI) platform.Config {
 	}
 }
 
+// permanentSecretErrors are the Secrets Manager error codes a retry does
+// not cure; any other failure (throttling, 5xx, the network) is transient.
+var permanentSecretErrors = map[string]bool{
+	"ResourceNotFoundException": true, "AccessDeniedException": true, "DecryptionFailure": true,
+	"InvalidParameterException": true, "InvalidRequestException": true,
+}
+
 // secret reads a secret's string value.
 func secret(ctx context.Context, api SecretsAPI, arn string) (string, error) {
 	if api == nil {
 		return "", errors.New("no Secrets Manager client")
 	}
 	out, err := api.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && permanentSecretErrors[apiErr.ErrorCode()] {
+		// A missing secret or a missing permission: no retry cures it.
+		return "", fmt.Errorf("read secret: %w", err)
+	}
 	if err != nil {
 		return "", fmt.Errorf("read secret: %w: %w", signing.ErrTransient, err)
 	}

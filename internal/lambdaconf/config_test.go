@@ -8,8 +8,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/smithy-go"
 
 	"github.com/signingflow/signing/internal/lambdaconf"
+	"github.com/signingflow/signing/internal/signing"
 )
 
 func env(m map[string]string) func(string) (string, bool) {
@@ -82,14 +84,47 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-type fakeSecrets struct{ values map[string]string }
+// fakeSecrets answers from values; an unknown secret is
+// ResourceNotFoundException, and failWith, when set, answers every read.
+type fakeSecrets struct {
+	values   map[string]string
+	failWith error
+}
 
 func (f fakeSecrets) GetSecretValue(_ context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	if f.failWith != nil {
+		return nil, f.failWith
+	}
 	v, ok := f.values[aws.ToString(in.SecretId)]
 	if !ok {
-		return nil, errors.New("ResourceNotFoundException")
+		return nil, &smithy.GenericAPIError{Code: "ResourceNotFoundException", Message: "no such secret"}
 	}
 	return &secretsmanager.GetSecretValueOutput{SecretString: aws.String(v)}, nil
+}
+
+// TestSecretToken_errors: a missing secret or permission is permanent, a
+// throttled or unreachable Secrets Manager is transient (retried).
+func TestSecretToken_errors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name          string
+		api           fakeSecrets
+		wantTransient bool
+	}{
+		{name: "not_found", api: fakeSecrets{}},
+		{name: "access_denied", api: fakeSecrets{failWith: &smithy.GenericAPIError{Code: "AccessDeniedException"}}},
+		{name: "throttled", api: fakeSecrets{failWith: &smithy.GenericAPIError{Code: "ThrottlingException"}}, wantTransient: true},
+		{name: "network", api: fakeSecrets{failWith: errors.New("dial tcp: connection refused")}, wantTransient: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := (&lambdaconf.SecretToken{API: tt.api, ARN: "arn:s"}).Token(context.Background())
+			if err == nil || errors.Is(err, signing.ErrTransient) != tt.wantTransient {
+				t.Errorf("Token() error = %v, want transient %v", err, tt.wantTransient)
+			}
+		})
+	}
 }
 
 func TestConfig_Service(t *testing.T) {
