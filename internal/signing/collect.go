@@ -139,9 +139,14 @@ func (s *Service) sendReceipt(ctx context.Context, task Task, sk SigneeKey) erro
 	if sig.Signer.PartyUUID == "" {
 		return Invalid("signer.partyUuid", "the signer's party is unknown, so no receipt can be sent")
 	}
-	inst, err := s.Storage.GetInstance(ctx, task.Instance)
-	if err != nil {
-		return fmt.Errorf("get instance: %w", err)
+	var data []DataElement
+	if !described(sig.Digests) {
+		// Recorded without content types: the instance has them.
+		inst, err := s.Storage.GetInstance(ctx, task.Instance)
+		if err != nil {
+			return fmt.Errorf("get instance: %w", err)
+		}
+		data = inst.Data
 	}
 	lang := s.language()
 	vars, res, err := s.vars(ctx, task.Instance, lang)
@@ -158,7 +163,7 @@ func (s *Service) sendReceipt(ctx context.Context, task Task, sk SigneeKey) erro
 		Title:            msg.Title,
 		Summary:          msg.Summary,
 		Body:             msg.Body,
-		Attachments:      attachments(sig.Digests, inst.Data),
+		Attachments:      attachments(sig.Digests, data),
 	})
 	if err != nil {
 		return fmt.Errorf("send receipt: %w", err)
@@ -166,11 +171,27 @@ func (s *Service) sendReceipt(ctx context.Context, task Task, sk SigneeKey) erro
 	return nil
 }
 
-// attachments names the signed elements as the receipt's attachments.
+// described reports whether every digest carries its element's content
+// type, so the receipt needs no instance read.
+func described(digests []DataElementDigest) bool {
+	for _, d := range digests {
+		if d.ContentType == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// attachments names the signed elements as the receipt's attachments: by
+// the content type and filename recorded with each digest, else (an older
+// signature) by the instance's data elements.
 func attachments(digests []DataElementDigest, data []DataElement) []Attachment {
 	out := make([]Attachment, 0, len(digests))
 	for _, d := range digests {
-		a := Attachment{DataElementID: d.DataElementID, Filename: d.DataType}
+		a := Attachment{DataElementID: d.DataElementID, Filename: d.DataType, ContentType: d.ContentType}
+		if d.Filename != "" {
+			a.Filename = d.Filename
+		}
 		if i := slices.IndexFunc(data, func(el DataElement) bool { return el.ID == d.DataElementID }); i >= 0 {
 			a.ContentType = data[i].ContentType
 			if data[i].Filename != "" {

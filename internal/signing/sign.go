@@ -262,6 +262,7 @@ func (s *Service) digest(ctx context.Context, ref InstanceRef, el DataElement) (
 	if err != nil {
 		return DataElementDigest{}, fmt.Errorf("read data element %s: %w: %w", el.ID, ErrTransient, err)
 	}
+	d.ContentType, d.Filename = el.ContentType, el.Filename
 	return d, nil
 }
 

@@ -17,6 +17,11 @@ type DataElementDigest struct {
 	// SHA256 is the lowercase hex digest of the element's bytes.
 	SHA256 string `json:"sha256Hash"`
 	Size   int64  `json:"size"`
+	// ContentType and Filename are the element's as it was signed; the
+	// receipt names its attachments with them, without reading the
+	// instance again. Empty in signatures recorded without them.
+	ContentType string `json:"contentType,omitempty"`
+	Filename    string `json:"filename,omitempty"`
 }
 
 // DigestReader hashes r and returns the digest for element id of dataType.

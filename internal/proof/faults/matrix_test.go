@@ -55,12 +55,12 @@ var wantBoundaries = []string{
 	"Collect / repo.TakePending",
 	"Sign / storage.getInstance", "Sign / storage.readData", "Sign / register.canSignFor",
 	"Sign / repo.RecordSignature", "Sign / workflow.resume",
-	"SendReceipt / storage.createData", "SendReceipt / storage.getInstance",
+	"SendReceipt / storage.createData",
 	"SendReceipt / correspondence.send", "SendReceipt / repo.UpdateSignee",
 	"Complete / repo.Complete", "Complete / workflow.resume",
 	"Finalize / storage.getInstance", "Finalize / storage.readData", "Finalize / storage.createData", "Finalize / access.revoke",
 	"Reject / repo.Close", "Reject / workflow.fail",
-	"Finish / repo.Close", "Finish / access.revoke", "Finish / storage.getInstance", "Finish / storage.createData",
+	"Finish / repo.Close", "Finish / access.revoke", "Finish / storage.createData",
 	"Finish / correspondence.send", "Finish / repo.UpdateSignee",
 }
 
