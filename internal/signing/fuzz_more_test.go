@@ -57,3 +57,37 @@ func FuzzParseInstanceRef(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRequestKey feeds arbitrary Idempotency-Key values: an accepted key is
+// 1 to 255 printable ASCII characters without spaces, and its request hash
+// is 64 hex digits that never contain the key, differ by person and signee,
+// and are stable.
+func FuzzRequestKey(f *testing.F) {
+	for _, k := range []string{"5f0c7d1e-6a43-4b8e-9a43-3c1f0e2d9b77", "", " ", "nøkkel", "a\x00b", strings.Repeat("k", 256), "~!"} {
+		f.Add(k)
+	}
+	f.Fuzz(func(t *testing.T, key string) {
+		err := signing.ValidateRequestKey(key)
+		if err != nil {
+			return
+		}
+		if len(key) == 0 || len(key) > signing.MaxRequestKeyLength {
+			t.Fatalf("accepted a key of %d bytes", len(key))
+		}
+		for _, c := range []byte(key) {
+			if c <= ' ' || c > '~' {
+				t.Fatalf("accepted a key with byte %#x", c)
+			}
+		}
+		const signee = signing.SigneeKey("p-0123456789abcdef01234567")
+		h := signing.RequestHash("identity-a", signee, key)
+		if len(h) != 64 || strings.Trim(h, "0123456789abcdef") != "" || (len(key) >= 16 && strings.Contains(h, key)) {
+			t.Fatalf("RequestHash = %q", h)
+		}
+		if h != signing.RequestHash("identity-a", signee, key) ||
+			h == signing.RequestHash("identity-b", signee, key) ||
+			h == signing.RequestHash("identity-a", "o-0123456789abcdef01234567", key) {
+			t.Fatal("the hash is not stable, or does not bind person and signee")
+		}
+	})
+}
