@@ -4,7 +4,6 @@
 package dynamolocal
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,8 +15,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"sync"
 	"time"
+
+	"github.com/signingflow/signing/internal/devstack/proc"
 )
 
 // ErrUnavailable means DynamoDB Local cannot be started on this machine:
@@ -55,14 +55,9 @@ type Options struct {
 
 // Instance is a running DynamoDB Local.
 type Instance struct {
-	cmd      *exec.Cmd
+	proc     *proc.Process
 	endpoint string
 	port     int
-	done     chan struct{}
-	waitErr  error
-	tail     *tailBuffer
-	stopOnce sync.Once
-	stopErr  error
 }
 
 // Endpoint returns the base URL, e.g. http://127.0.0.1:41234.
@@ -201,30 +196,16 @@ func start(ctx context.Context, java string, paths Paths, port int, opts Options
 	if !opts.SeparateDBs {
 		args = append(args, "-sharedDb")
 	}
-	// Not exec.CommandContext: the server outlives ctx, which only bounds the start.
-	cmd := exec.Command(java, args...)
-	cmd.Dir = filepath.Dir(paths.Jar)
-	tail := &tailBuffer{max: 8 << 10}
-	var out io.Writer = tail
-	if opts.Output != nil {
-		out = io.MultiWriter(tail, opts.Output)
-	}
-	cmd.Stdout, cmd.Stderr = out, out
-	setProcessGroup(cmd)
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("dynamolocal: start %s: %w", java, err)
+	// Not tied to ctx: the server outlives it, ctx only bounds the start.
+	p, err := proc.Start(java, args, proc.Options{Dir: filepath.Dir(paths.Jar), Stdout: opts.Output, Stderr: opts.Output, TailBytes: 8 << 10})
+	if err != nil {
+		return nil, fmt.Errorf("dynamolocal: %w", err)
 	}
 	inst := &Instance{
-		cmd:      cmd,
+		proc:     p,
 		endpoint: "http://127.0.0.1:" + strconv.Itoa(port),
 		port:     port,
-		done:     make(chan struct{}),
-		tail:     tail,
 	}
-	go func() {
-		inst.waitErr = cmd.Wait()
-		close(inst.done)
-	}()
 	if err := inst.waitReady(ctx, timeout); err != nil {
 		_ = inst.Stop()
 		return nil, err
@@ -249,10 +230,10 @@ func (i *Instance) waitReady(ctx context.Context, timeout time.Duration) error {
 			return nil
 		}
 		select {
-		case <-i.done:
-			return fmt.Errorf("dynamolocal: exited before answering (%v); output:\n%s", i.waitErr, i.tail.String())
+		case <-i.proc.Done():
+			return fmt.Errorf("dynamolocal: exited before answering (%v); output:\n%s", i.proc.Err(), i.proc.Output())
 		case <-ctx.Done():
-			return fmt.Errorf("dynamolocal: no answer on %s within %s: %w; output:\n%s", i.endpoint, timeout, ctx.Err(), i.tail.String())
+			return fmt.Errorf("dynamolocal: no answer on %s within %s: %w; output:\n%s", i.endpoint, timeout, ctx.Err(), i.proc.Output())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -260,30 +241,10 @@ func (i *Instance) waitReady(ctx context.Context, timeout time.Duration) error {
 
 // Stop ends the server and its process group and waits for it to exit.
 // Calling it again returns the first result.
-func (i *Instance) Stop() error {
-	i.stopOnce.Do(func() {
-		select {
-		case <-i.done:
-			return
-		default:
-		}
-		signalGroup(i.cmd, false)
-		select {
-		case <-i.done:
-		case <-time.After(5 * time.Second):
-			signalGroup(i.cmd, true)
-			select {
-			case <-i.done:
-			case <-time.After(5 * time.Second):
-				i.stopErr = fmt.Errorf("dynamolocal: process %d did not exit", i.cmd.Process.Pid)
-			}
-		}
-	})
-	return i.stopErr
-}
+func (i *Instance) Stop() error { return i.proc.Stop(5 * time.Second) }
 
 // Output returns the last lines the server printed.
-func (i *Instance) Output() string { return i.tail.String() }
+func (i *Instance) Output() string { return i.proc.Output() }
 
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -294,28 +255,5 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-	max int
-}
-
-func (b *tailBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.Write(p)
-	if over := b.buf.Len() - b.max; over > 0 {
-		b.buf.Next(over)
-	}
-	return len(p), nil
-}
-
-func (b *tailBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // PID returns the server's process ID (also its process group ID).
-func (i *Instance) PID() int { return i.cmd.Process.Pid }
+func (i *Instance) PID() int { return i.proc.PID() }
