@@ -14,9 +14,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/signingflow/signing/internal/dynamo"
+	"github.com/signingflow/signing/internal/dynamo/dynamotest"
 )
 
 // Counter counts calls and bytes by operation. It is safe for concurrent use.
@@ -576,106 +578,79 @@ func readUnits(op string, req, resp []byte) float64 {
 	return 0
 }
 
-// writeUnits are the write request units of one item write: its table
-// write and its index entries written or deleted (as dynamotest.Meter).
+// writeUnits are the write request units of one item write (as
+// dynamotest.Meter counts them, with the table's index keys).
 func writeUnits(before, after map[string]map[string]json.RawMessage, factor float64) float64 {
-	kb := func(it map[string]map[string]json.RawMessage) float64 {
-		return math.Max(1, math.Ceil(float64(wireItemSize(it))/1024))
-	}
-	units := factor * math.Max(1, math.Ceil(float64(max(wireItemSize(before), wireItemSize(after)))/1024))
-	indexed := func(it map[string]map[string]json.RawMessage) bool {
-		_, a := it[dynamo.AttrGSI1PK]
-		_, b := it[dynamo.AttrGSI1SK]
-		return len(it) > 0 && a && b
-	}
-	same := func() bool {
-		for _, k := range []string{dynamo.AttrGSI1PK, dynamo.AttrGSI1SK} {
-			if !bytes.Equal(before[k]["S"], after[k]["S"]) {
-				return false
-			}
-		}
-		return true
-	}
-	inBefore, inAfter := indexed(before), indexed(after)
-	switch {
-	case inBefore && inAfter && !same():
-		units += kb(before) + kb(after)
-	case inAfter:
-		units += kb(after)
-	case inBefore:
-		units += kb(before)
-	}
-	return units
+	return dynamotest.WriteUnits(fromWire(before), fromWire(after), []string{dynamo.AttrGSI1PK, dynamo.AttrGSI1SK}, factor)
 }
 
-// wireItemSize is an item's size as DynamoDB counts it (names plus values),
+// wireItemSize is an item's size as DynamoDB counts it (dynamotest.ItemSize),
 // from the item in DynamoDB's JSON wire format.
 func wireItemSize(item map[string]map[string]json.RawMessage) int {
-	n := 0
-	for name, v := range item {
-		n += utf8.RuneCountInString(name) + wireValueSize(v)
-	}
-	return n
+	return dynamotest.ItemSize(fromWire(item))
 }
 
-func wireValueSize(v map[string]json.RawMessage) int {
+// fromWire decodes an item from DynamoDB's JSON wire format; what it
+// cannot read is left out.
+func fromWire(item map[string]map[string]json.RawMessage) map[string]types.AttributeValue {
+	out := make(map[string]types.AttributeValue, len(item))
+	for name, v := range item {
+		if av := wireValue(v); av != nil {
+			out[name] = av
+		}
+	}
+	return out
+}
+
+func wireValue(v map[string]json.RawMessage) types.AttributeValue {
+	bytesOf := func(s string) []byte { b, _ := base64.StdEncoding.DecodeString(s); return b }
 	for typ, raw := range v {
+		var s string
+		var ss []string
 		switch typ {
 		case "S":
-			var s string
 			_ = json.Unmarshal(raw, &s)
-			return len(s)
+			return &types.AttributeValueMemberS{Value: s}
 		case "N":
-			var s string
 			_ = json.Unmarshal(raw, &s)
-			return numberSize(s)
+			return &types.AttributeValueMemberN{Value: s}
 		case "B":
-			var s string
 			_ = json.Unmarshal(raw, &s)
-			b, _ := base64.StdEncoding.DecodeString(s)
-			return len(b)
-		case "BOOL", "NULL":
-			return 1
-		case "SS", "NS", "BS":
-			var ss []string
+			return &types.AttributeValueMemberB{Value: bytesOf(s)}
+		case "BOOL":
+			var b bool
+			_ = json.Unmarshal(raw, &b)
+			return &types.AttributeValueMemberBOOL{Value: b}
+		case "NULL":
+			return &types.AttributeValueMemberNULL{Value: true}
+		case "SS":
 			_ = json.Unmarshal(raw, &ss)
-			n := 0
-			for _, s := range ss {
-				switch typ {
-				case "SS":
-					n += len(s)
-				case "NS":
-					n += numberSize(s)
-				default:
-					b, _ := base64.StdEncoding.DecodeString(s)
-					n += len(b)
-				}
+			return &types.AttributeValueMemberSS{Value: ss}
+		case "NS":
+			_ = json.Unmarshal(raw, &ss)
+			return &types.AttributeValueMemberNS{Value: ss}
+		case "BS":
+			_ = json.Unmarshal(raw, &ss)
+			bs := make([][]byte, len(ss))
+			for i, e := range ss {
+				bs[i] = bytesOf(e)
 			}
-			return n
+			return &types.AttributeValueMemberBS{Value: bs}
 		case "L":
 			var l []map[string]json.RawMessage
 			_ = json.Unmarshal(raw, &l)
-			n := 3
+			list := make([]types.AttributeValue, 0, len(l))
 			for _, e := range l {
-				n += 1 + wireValueSize(e)
+				if av := wireValue(e); av != nil {
+					list = append(list, av)
+				}
 			}
-			return n
+			return &types.AttributeValueMemberL{Value: list}
 		case "M":
 			var m map[string]map[string]json.RawMessage
 			_ = json.Unmarshal(raw, &m)
-			n := 3
-			for k, e := range m {
-				n += 1 + len(k) + wireValueSize(e)
-			}
-			return n
+			return &types.AttributeValueMemberM{Value: fromWire(m)}
 		}
 	}
-	return 0
-}
-
-// numberSize approximates a number's size: one byte per two significant digits, plus one.
-func numberSize(s string) int {
-	digits := strings.Trim(strings.TrimLeft(strings.TrimLeft(s, "-"), "0."), ".")
-	digits = strings.ReplaceAll(digits, ".", "")
-	return (len(digits)+1)/2 + 1
+	return nil
 }

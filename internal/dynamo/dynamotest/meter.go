@@ -216,14 +216,20 @@ func (m *Meter) written(ctx context.Context, err error, table *string, key, befo
 	if err != nil {
 		return 0
 	}
-	after := m.peek(ctx, table, key)
+	return WriteUnits(before, m.peek(ctx, table, key), m.index, factor)
+}
+
+// WriteUnits are the on-demand write request units of one item write:
+// factor (2 in a transaction) per KB of the larger of the item before and
+// after, plus the index entries of index (the GSI's key attributes):
+// written when the item is in the index after, deleted when it was before,
+// both when its index key changed.
+func WriteUnits(before, after map[string]types.AttributeValue, index []string, factor float64) float64 {
 	size := max(ItemSize(before), ItemSize(after))
 	units := factor * math.Max(1, math.Ceil(float64(size)/1024))
-	// Index entries: written when the item is in the index after, deleted
-	// when it was before; both when the index key changed.
-	inBefore, inAfter := m.indexed(before), m.indexed(after)
+	inBefore, inAfter := indexed(before, index), indexed(after, index)
 	switch {
-	case inBefore && inAfter && !sameKeys(before, after, m.index):
+	case inBefore && inAfter && !sameKeys(before, after, index):
 		units += kb(before) + kb(after)
 	case inAfter:
 		units += kb(after)
@@ -237,11 +243,11 @@ func kb(item map[string]types.AttributeValue) float64 {
 	return math.Max(1, math.Ceil(float64(ItemSize(item))/1024))
 }
 
-func (m *Meter) indexed(item map[string]types.AttributeValue) bool {
-	if len(item) == 0 || len(m.index) == 0 {
+func indexed(item map[string]types.AttributeValue, index []string) bool {
+	if len(item) == 0 || len(index) == 0 {
 		return false
 	}
-	for _, a := range m.index {
+	for _, a := range index {
 		if _, ok := item[a]; !ok {
 			return false
 		}
