@@ -274,20 +274,11 @@ func (e *Env) told() (calls, receipts map[string]int) { return e.Platform.Sent()
 
 // waitFor polls cond every interval until it holds or ctx ends.
 func waitFor(ctx context.Context, interval time.Duration, what string, cond func() (bool, error)) error {
-	for {
-		ok, err := cond()
-		if err != nil {
-			return err
-		}
-		if ok {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for %s: %w", what, ctx.Err())
-		case <-time.After(interval):
-		}
+	err := scenario.Poll(ctx, interval, cond)
+	if err != nil && err == ctx.Err() {
+		return fmt.Errorf("waiting for %s: %w", what, err)
 	}
+	return err
 }
 
 // startTasks starts the executions of tasks (as the process engine does).

@@ -297,6 +297,11 @@ func (r *Run) Outcome(ctx context.Context) (status sfntypes.ExecutionStatus, out
 
 // Eventually polls cond every 50ms until it holds, fails or ctx ends.
 func Eventually(ctx context.Context, cond func() (bool, error)) error {
+	return Poll(ctx, 50*time.Millisecond, cond)
+}
+
+// Poll calls cond every interval until it holds, fails or ctx ends.
+func Poll(ctx context.Context, interval time.Duration, cond func() (bool, error)) error {
 	for {
 		ok, err := cond()
 		if err != nil {
@@ -308,7 +313,7 @@ func Eventually(ctx context.Context, cond func() (bool, error)) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(interval):
 		}
 	}
 }
