@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,15 +25,8 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	quick := fs.Bool("quick", envBool("BENCH_QUICK"), "smaller sizes: a smoke run of every benchmark (also BENCH_QUICK=1)")
 	many := fs.Int("many", 0, "run this many concurrent 3-signee `tasks` in the scale benchmark (default 1000; 20 with -quick)")
 	verbose := fs.Bool("v", false, "print the stack's output")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return 2
+	if code, ok := parseCommand(fs, args, 0); !ok {
+		return code
 	}
 	root, err := devstack.FindModuleRoot("")
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -94,15 +93,8 @@ func devUp(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var sf stackFlags
 	sf.register(fs, devstack.Options{EdgeAddr: devstack.DefaultEdgeAddr, APIAddr: devstack.DefaultAPIAddr, EmulatorAddr: devstack.DefaultEmulatorAddr})
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return 2
+	if code, ok := parseCommand(fs, args, 0); !ok {
+		return code
 	}
 	opts := sf.options(stderr)
 	root, err := devstack.FindModuleRoot("")
@@ -151,11 +143,8 @@ func devToken(args []string, stdout, stderr io.Writer) int {
 	pid := fs.String("pid", "", "the caller's national `id` (the pid claim)")
 	name := fs.String("name", "", "the caller's `name` (default: from the platform fixture)")
 	ttl := fs.Duration("ttl", time.Hour, "how long the token is valid")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if *pid == "" || fs.NArg() != 0 {
 		fmt.Fprintln(stderr, "usage: signing dev token --pid <national id> [--name …] [--ttl 1h]")
@@ -202,15 +191,8 @@ func devDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var sf stackFlags
 	sf.register(fs, devstack.Options{EdgeAddr: "127.0.0.1:0", APIAddr: "127.0.0.1:0", EmulatorAddr: "127.0.0.1:0"})
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return 2
+	if code, ok := parseCommand(fs, args, 0); !ok {
+		return code
 	}
 	if sf.wait == 0 {
 		sf.wait = 5 // heal a lost wake-up within the demo's patience

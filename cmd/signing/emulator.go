@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -36,15 +35,8 @@ func serveEmulator(ctx context.Context, args []string, stdout, stderr io.Writer)
 			"inject faults with POST /_emulator/faults.\n\n")
 		fset.PrintDefaults()
 	}
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fset.NArg() != 0 {
-		fset.Usage()
-		return 2
+	if code, ok := parseCommand(fset, args, 0); !ok {
+		return code
 	}
 	f := emulator.Founders()
 	if *fixture != "" {

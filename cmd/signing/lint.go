@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -20,15 +19,8 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 			"Exit status: 0 no errors (warnings allowed), 1 errors found, 2 folder unreadable or bad usage.\n")
 		fset.PrintDefaults()
 	}
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fset.NArg() != 1 {
-		fset.Usage()
-		return 2
+	if code, ok := parseCommand(fset, args, 1); !ok {
+		return code
 	}
 	app, err := appconfig.Load(fset.Arg(0))
 	if err != nil {

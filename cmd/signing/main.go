@@ -8,6 +8,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -87,4 +89,30 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "  %-8s %s\n", "help", "show help for a command")
+}
+
+// parseFlags parses args into fs. When the command should end there it
+// returns ok false and the exit code: 0 after -h, 2 for a bad flag (fs has
+// said what is wrong).
+func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	return 0, true
+}
+
+// parseCommand is parseFlags for a command that takes exactly n
+// positional arguments: any other count prints the usage and exits 2.
+func parseCommand(fs *flag.FlagSet, args []string, n int) (code int, ok bool) {
+	if code, ok := parseFlags(fs, args); !ok {
+		return code, false
+	}
+	if fs.NArg() != n {
+		fs.Usage()
+		return 2, false
+	}
+	return 0, true
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -44,11 +43,8 @@ func start(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 			"same input again is harmless: it prints the same execution ARN.\n\n")
 		fset.PrintDefaults()
 	}
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fset, args); !ok {
+		return code
 	}
 	if fset.NArg() != 0 || *input == "" {
 		fset.Usage()
