@@ -351,14 +351,5 @@ func (e *env) snapshot(t *testing.T) snapshot {
 // signAll records every signee's signature through the service.
 func (e *env) signAll(t *testing.T) {
 	t.Helper()
-	ctx := context.Background()
-	for _, in := range []signing.SignInput{
-		{Task: signingtest.FoundersTask, Caller: signingtest.Kari(t)},
-		{Task: signingtest.FoundersTask, Caller: signingtest.Ola(t)},
-		{Task: signingtest.FoundersTask, Caller: signingtest.Kari(t), OnBehalfOf: companyOrg},
-	} {
-		if _, err := e.h.Svc.Sign(ctx, in); err != nil {
-			t.Fatalf("Sign() error = %v", err)
-		}
-	}
+	e.h.SignAll(t)
 }

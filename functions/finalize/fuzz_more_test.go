@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/signingflow/signing/internal/proof/fuzzstep"
-	"github.com/signingflow/signing/internal/signing"
 	"github.com/signingflow/signing/internal/signing/signingtest"
 )
 
@@ -27,17 +26,5 @@ func FuzzHandler_Handle(f *testing.F) {
 func completeAll(t *testing.T, h *signingtest.Harness) {
 	t.Helper()
 	h.Ready(t)
-	ctx := context.Background()
-	for _, in := range []signing.SignInput{
-		{Task: signingtest.FoundersTask, Caller: signingtest.Kari(t)},
-		{Task: signingtest.FoundersTask, Caller: signingtest.Ola(t)},
-		{Task: signingtest.FoundersTask, Caller: signingtest.Kari(t), OnBehalfOf: "312847612"},
-	} {
-		if _, err := h.Svc.Sign(ctx, in); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := h.Svc.Complete(ctx, signing.CompleteInput{Task: signingtest.FoundersTask, Caller: signingtest.Kari(t)}); err != nil {
-		t.Fatal(err)
-	}
+	h.CompleteAll(t)
 }

@@ -15,15 +15,7 @@ func allSigned(t *testing.T) *signingtest.Harness {
 	t.Helper()
 	h := signingtest.New(t)
 	h.Ready(t)
-	for _, in := range []signing.SignInput{
-		{Task: signingtest.FoundersTask, Caller: signingtest.Kari(t)},
-		{Task: signingtest.FoundersTask, Caller: signingtest.Ola(t)},
-		{Task: signingtest.FoundersTask, Caller: signingtest.Kari(t), OnBehalfOf: "312847612"},
-	} {
-		if _, err := h.Svc.Sign(context.Background(), in); err != nil {
-			t.Fatal(err)
-		}
-	}
+	h.SignAll(t)
 	return h
 }
 

@@ -58,18 +58,7 @@ func TestHandler_Handle_completedFirst(t *testing.T) {
 	h := signingtest.New(t)
 	h.Ready(t)
 	ctx := context.Background()
-	for _, in := range []signing.SignInput{
-		{Task: signingtest.FoundersTask, Caller: signingtest.Kari(t)},
-		{Task: signingtest.FoundersTask, Caller: signingtest.Ola(t)},
-		{Task: signingtest.FoundersTask, Caller: signingtest.Kari(t), OnBehalfOf: "312847612"},
-	} {
-		if _, err := h.Svc.Sign(ctx, in); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := h.Svc.Complete(ctx, signing.CompleteInput{Task: signingtest.FoundersTask, Caller: signingtest.Kari(t)}); err != nil {
-		t.Fatal(err)
-	}
+	h.CompleteAll(t)
 	got, err := NewHandler(h.Svc).Handle(ctx, stepfntest.Event(t, "handle-reject-expired"))
 	if err != nil || got.Outcome != signing.OutcomeSigned {
 		t.Errorf("Handle() = %+v, %v; want outcome signed (Finalize ends it)", got, err)

@@ -59,18 +59,7 @@ func TestService_Abandon_completed(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	h.Ready(t)
-	for _, in := range []signing.SignInput{
-		{Task: foundersTask, Caller: ola(t)},
-		{Task: foundersTask, Caller: kari(t)},
-		{Task: foundersTask, Caller: kari(t), OnBehalfOf: companyOrg},
-	} {
-		if _, err := h.Svc.Sign(ctx, in); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := h.Svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: kari(t)}); err != nil {
-		t.Fatal(err)
-	}
+	h.CompleteAll(t)
 	status, err := h.Svc.Abandon(ctx, foundersTask, "finalize failed")
 	if err != nil || status != signing.TaskCompleted {
 		t.Fatalf("Abandon() = %q, %v; want completed", status, err)

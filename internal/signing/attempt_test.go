@@ -146,7 +146,7 @@ func TestService_Start_attempts(t *testing.T) {
 			name: "lower_attempt_completed_is_conflict",
 			setup: func(t *testing.T, h *harness) {
 				h.Ready(t)
-				signAll(t, h)
+				h.SignAll(t)
 				if _, err := h.Svc.Complete(context.Background(), signing.CompleteInput{Task: foundersTask, Caller: kari(t)}); err != nil {
 					t.Fatal(err)
 				}

@@ -12,20 +12,6 @@ import (
 	"github.com/signingflow/signing/internal/signing"
 )
 
-// signAll signs as Kari, Ola and Kari for the company.
-func signAll(t *testing.T, h *harness) {
-	t.Helper()
-	for _, in := range []signing.SignInput{
-		{Task: foundersTask, Caller: kari(t)},
-		{Task: foundersTask, Caller: ola(t)},
-		{Task: foundersTask, Caller: kari(t), OnBehalfOf: companyOrg},
-	} {
-		if _, err := h.Svc.Sign(context.Background(), in); err != nil {
-			t.Fatalf("Sign(%q) error = %v", in.OnBehalfOf, err)
-		}
-	}
-}
-
 func messagesTitled(h *harness, substr string) int {
 	n := 0
 	for _, m := range h.Emu.Messages() {
@@ -51,7 +37,7 @@ func TestService_happyPath(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	h.Ready(t)
-	signAll(t, h)
+	h.SignAll(t)
 
 	got, err := h.Svc.Collect(ctx, foundersTask)
 	if err != nil {
@@ -112,7 +98,7 @@ func TestService_Finalize_keepReadAccess(t *testing.T) {
 	h := newHarness(t)
 	h.Cfg.KeepReadAccess, h.Cfg.CompleteAutomatically = true, true
 	h.Ready(t)
-	signAll(t, h)
+	h.SignAll(t)
 	if _, err := h.Svc.Finalize(context.Background(), foundersTask); err != nil {
 		t.Fatalf("Finalize() error = %v", err)
 	}
@@ -149,7 +135,7 @@ func TestService_Finalize_dataChanged(t *testing.T) {
 	h := newHarness(t)
 	h.Cfg.CompleteAutomatically = true
 	h.Ready(t)
-	signAll(t, h)
+	h.SignAll(t)
 	sig, err := h.Repo.ListSignatures(context.Background(), foundersTask)
 	if err != nil || len(sig) == 0 {
 		t.Fatal(err)

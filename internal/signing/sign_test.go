@@ -270,15 +270,7 @@ func TestService_Complete(t *testing.T) {
 	if _, err := h.Svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: kari(t)}); !errors.Is(err, signing.ErrConflict) {
 		t.Fatalf("Complete() before anyone signed: err = %v, want ErrConflict", err)
 	}
-	for _, in := range []signing.SignInput{
-		{Task: foundersTask, Caller: kari(t)},
-		{Task: foundersTask, Caller: ola(t)},
-		{Task: foundersTask, Caller: kari(t), OnBehalfOf: companyOrg},
-	} {
-		if _, err := h.Svc.Sign(ctx, in); err != nil {
-			t.Fatalf("Sign(%+v) error = %v", in.OnBehalfOf, err)
-		}
-	}
+	h.SignAll(t)
 	if err := h.Repo.RegisterCompletionWait(ctx, foundersTask, "completion-token"); err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +323,7 @@ func TestService_submitterActions(t *testing.T) {
 			h := newHarness(t)
 			h.Cfg.SubmitterActions = tt.actions
 			h.Ready(t)
-			signAll(t, h)
+			h.SignAll(t)
 			_, err := h.Svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: kari(t)})
 			if !errors.Is(err, tt.wantComplete) || (tt.wantComplete == nil && err != nil) {
 				t.Errorf("Complete() error = %v, want %v", err, tt.wantComplete)

@@ -31,6 +31,8 @@ var (
 	KariUUID         = "0b6c1f2e-3d4a-4b5c-8d6e-000000050001"
 	OlaUUID          = "0b6c1f2e-3d4a-4b5c-8d6e-000000050002"
 	CompanyUUID      = "0b6c1f2e-3d4a-4b5c-8d6e-000000050003"
+	// CompanyOrg is the company's organisation number.
+	CompanyOrg = "312847612"
 )
 
 // Clock is a settable clock.
@@ -232,6 +234,31 @@ func Kari(t *testing.T) signing.Caller { return Caller(t, "15838523428", KariUUI
 
 // Ola is a founder without a role in the company.
 func Ola(t *testing.T) signing.Caller { return Caller(t, "02919043558", OlaUUID, "Ola Johan Testesen") }
+
+// SignAll records every signee's signature through the service: Kari,
+// Ola, and Kari for the company.
+func (h *Harness) SignAll(t *testing.T) {
+	t.Helper()
+	for _, in := range []signing.SignInput{
+		{Task: FoundersTask, Caller: Kari(t)},
+		{Task: FoundersTask, Caller: Ola(t)},
+		{Task: FoundersTask, Caller: Kari(t), OnBehalfOf: CompanyOrg},
+	} {
+		if _, err := h.Svc.Sign(context.Background(), in); err != nil {
+			t.Fatalf("Sign(onBehalfOf %q) error = %v", in.OnBehalfOf, err)
+		}
+	}
+}
+
+// CompleteAll records every signature (SignAll) and completes the task as
+// Kari, its owner.
+func (h *Harness) CompleteAll(t *testing.T) {
+	t.Helper()
+	h.SignAll(t)
+	if _, err := h.Svc.Complete(context.Background(), signing.CompleteInput{Task: FoundersTask, Caller: Kari(t)}); err != nil {
+		t.Fatalf("Complete() error = %v", err)
+	}
+}
 
 // Ready starts the task and delegates and notifies every signee.
 func (h *Harness) Ready(t *testing.T) signing.StartResult {
