@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/signingflow/signing/internal/queue"
 	"github.com/signingflow/signing/internal/signing"
@@ -41,7 +42,7 @@ var task = signingtest.FoundersTask
 // attempt runs one invocation of a step or an API call and reports its
 // error; a process that died loses its result.
 func (r *run) attempt(ctx context.Context, name string, fn func(context.Context) error) (err error, died bool) {
-	r.clock.tick()
+	r.clock.Advance(time.Second)
 	r.attempts++
 	r.w.begin(name)
 	err = fn(ctx)

@@ -1,13 +1,11 @@
 package faults_test
 
 import (
-	"context"
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/signingflow/signing/internal/appconfig"
 	"github.com/signingflow/signing/internal/ident"
@@ -19,7 +17,6 @@ import (
 	"github.com/signingflow/signing/internal/signing/memrepo"
 	"github.com/signingflow/signing/internal/signing/signingtest"
 	"github.com/signingflow/signing/internal/signingpdf"
-	"github.com/signingflow/signing/internal/texts"
 )
 
 // The example app, loaded once; runs only read it.
@@ -36,13 +33,6 @@ func founders(t testing.TB) (*appconfig.App, error) {
 	return foundersApp, foundersErr
 }
 
-// apps serves the example app's texts and titles.
-type apps struct{ app *appconfig.App }
-
-func (a apps) App(context.Context, string, string) (signing.AppInfo, error) {
-	return signing.AppInfo{Texts: texts.Resources(a.app.Texts), Titles: a.app.Metadata.Title, Owner: "Testdepartementet"}, nil
-}
-
 // run is one signing task driven through the service with at most one
 // fault: the real service on the in-memory repository and the platform
 // emulator over HTTP, every effect through the world.
@@ -57,31 +47,14 @@ type run struct {
 	orders signing.Notifications
 	// clients reach the emulator around the world, for tests that tamper with it.
 	clients platform.Clients
-	clock   *clock
-	cfg     signing.Config
-	log     *slog.Logger
+	// clock moves on by a second each time a step starts, as time passes between retries.
+	clock *signingtest.Clock
+	cfg   signing.Config
+	log   *slog.Logger
 	// keys are the task's signee keys, from Start.
 	keys []signing.SigneeKey
 	// attempts counts step invocations, retries included.
 	attempts int
-}
-
-// clock moves on by a second each time a step starts, as time passes between retries.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) tick() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(time.Second)
 }
 
 func newRun(t *testing.T, plan *fault) *run {
@@ -113,7 +86,7 @@ func newRun(t *testing.T, plan *fault) *run {
 		t.Fatal(err)
 	}
 	w := newWorld(emu, plan)
-	clk := &clock{now: time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)}
+	clk := signingtest.NewClock()
 	mem := memrepo.New(clk)
 	mem.Err = w.takeRepoErr
 	sq := &sqsQueue{w: w}
@@ -132,7 +105,7 @@ func newRun(t *testing.T, plan *fault) *run {
 		Register:       register{w: w, next: clients.Register},
 		Queue:          queue.New(sq, "https://sqs.eu-north-1.amazonaws.com/123456789012/notifications"),
 		Workflow:       wf,
-		Apps:           apps{app: app},
+		Apps:           signingtest.ExampleApps(app),
 		Identities:     hasher,
 		PDF:            signingpdf.Renderer{},
 		Clock:          clk,

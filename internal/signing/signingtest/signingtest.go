@@ -41,6 +41,12 @@ type Clock struct {
 	now time.Time
 }
 
+// ClockStart is when a harness's clock starts.
+var ClockStart = time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
+
+// NewClock returns a clock at ClockStart.
+func NewClock() *Clock { return &Clock{now: ClockStart} }
+
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -70,7 +76,9 @@ func (q *Queue) Enqueue(_ context.Context, orders []signing.NotificationOrder) e
 	return nil
 }
 
-// exampleApps serves the example app's texts and titles.
+// ExampleApps serves the example app's texts and titles.
+func ExampleApps(app *appconfig.App) signing.Apps { return exampleApps{app: app} }
+
 type exampleApps struct{ app *appconfig.App }
 
 func (a exampleApps) App(context.Context, string, string) (signing.AppInfo, error) {
@@ -119,7 +127,7 @@ func New(t *testing.T) *Harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &Clock{now: time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)}
+	clock := NewClock()
 	repo := memrepo.New(clock)
 	h := &Harness{Repo: repo, Emu: emu, EmuURL: srv.URL, Queue: &Queue{}, Workflow: &Workflow{}, Clock: clock, Cfg: st.Config, App: app}
 	h.Svc = &signing.Service{
