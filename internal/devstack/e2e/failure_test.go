@@ -20,7 +20,7 @@ func TestFlow_stepFailsForGood(t *testing.T) {
 	r := newRun(t)
 	kari, ola, company := scenario.Founders(fixture)
 	started(t, r)
-	if len(delegationsOf(r)) == 0 {
+	if len(r.Delegations()) == 0 {
 		t.Fatal("no delegations in force; the test proves nothing")
 	}
 	sign(t, r, ola, "", http.StatusOK)
@@ -45,21 +45,10 @@ func TestFlow_stepFailsForGood(t *testing.T) {
 	if status != sfntypes.ExecutionStatusFailed || !strings.HasPrefix(got, "Signing.Failed") {
 		t.Fatalf("execution = %s %q, want FAILED Signing.Failed", status, got)
 	}
-	if left := delegationsOf(r); len(left) != 0 {
+	if left := r.Delegations(); len(left) != 0 {
 		t.Errorf("delegations in force after the failure = %d, want none", len(left))
 	}
 	if n := dataOfType(r, r.Input.Config.SigningPDFDataType); n != 0 {
 		t.Errorf("%d signing PDFs, want none (storage refused it)", n)
 	}
-}
-
-// delegationsOf lists the delegations in force on r's instance.
-func delegationsOf(r *scenario.Run) []emulator.DelegationRecord {
-	var out []emulator.DelegationRecord
-	for _, d := range r.Stack.Emulator.Delegations() {
-		if d.InstanceGUID == r.Instance.InstanceGUID {
-			out = append(out, d)
-		}
-	}
-	return out
 }

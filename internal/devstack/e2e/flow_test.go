@@ -16,6 +16,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/signingflow/signing/internal/devstack/edge"
+	"github.com/signingflow/signing/internal/devstack/funchost"
 	"github.com/signingflow/signing/internal/devstack/scenario"
 )
 
@@ -59,6 +60,26 @@ func sign(t *testing.T, r *scenario.Run, p scenario.Party, onBehalfOf string, wa
 	}
 	if resp.Status != want {
 		t.Fatalf("sign as %s (on behalf of %q) = %s, want %d", p.Name, onBehalfOf, resp, want)
+	}
+}
+
+// killOnResponse has the host kill fn's process right after its next
+// response, and returns fn's statistics before.
+func killOnResponse(t *testing.T, r *scenario.Run, fn string) funchost.Stats {
+	t.Helper()
+	if err := r.Stack.Host.KillOnResponse(fn, 1); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := r.Stack.Host.Stats(fn)
+	return before
+}
+
+// reject rejects the task as the owner.
+func reject(t *testing.T, r *scenario.Run, owner scenario.Party) {
+	t.Helper()
+	resp, err := r.Reject(within(t, 30*time.Second), owner)
+	if err != nil || resp.Status != http.StatusOK {
+		t.Fatalf("reject = %s %v, want 200", resp, err)
 	}
 }
 
@@ -168,10 +189,7 @@ func TestFlow_rejectInTheMiddle(t *testing.T) {
 	kari, ola, company := scenario.Founders(fixture)
 	started(t, r)
 	sign(t, r, ola, "", http.StatusOK)
-	resp, err := r.Reject(within(t, 30*time.Second), kari)
-	if err != nil || resp.Status != http.StatusOK {
-		t.Fatalf("reject = %s %v, want 200", resp, err)
-	}
+	reject(t, r, kari)
 	outcome(t, r, "rejected")
 	if left := r.Delegations(); len(left) != 0 {
 		t.Errorf("%d delegations left after reject, want every one revoked", len(left))
@@ -192,7 +210,7 @@ func TestFlow_rejectInTheMiddle(t *testing.T) {
 	if got := receipts(r); got[ola.PartyUUID] != 1 || told[ola.PartyUUID] {
 		t.Errorf("Ola, who had signed: receipts %v, told of the cancellation %v; want one receipt, no cancellation", got, told[ola.PartyUUID])
 	}
-	resp, err = r.Sign(within(t, 10*time.Second), kari, company.OrgNumber)
+	resp, err := r.Sign(within(t, 10*time.Second), kari, company.OrgNumber)
 	if err != nil || resp.Status < 400 {
 		t.Errorf("sign after reject = %s %v, want it refused", resp, err)
 	}
@@ -264,10 +282,7 @@ func TestFlow_lostWakeUp(t *testing.T) {
 func TestFlow_killedAfterSideEffect(t *testing.T) {
 	r := newRun(t)
 	fn := "DispatchNotificationsFunction"
-	if err := r.Stack.Host.KillOnResponse(fn, 1); err != nil {
-		t.Fatal(err)
-	}
-	before, _ := r.Stack.Host.Stats(fn)
+	before := killOnResponse(t, r, fn)
 	started(t, r)
 	err := scenario.Eventually(within(t, 30*time.Second), func() (bool, error) {
 		st, _ := r.Stack.Host.Stats(fn)
@@ -331,10 +346,7 @@ func TestStart_duplicate(t *testing.T) {
 func TestFlow_stepKilledAfterSideEffect(t *testing.T) {
 	r := newRun(t)
 	fn := "NotifySigneeFunction"
-	if err := r.Stack.Host.KillOnResponse(fn, 1); err != nil {
-		t.Fatal(err)
-	}
-	before, _ := r.Stack.Host.Stats(fn)
+	before := killOnResponse(t, r, fn)
 	started(t, r)
 	err := scenario.Eventually(within(t, 30*time.Second), func() (bool, error) {
 		st, _ := r.Stack.Host.Stats(fn)
