@@ -33,7 +33,7 @@ func (s *Service) Collect(ctx context.Context, key TaskKey) (Collected, error) {
 	}
 	t := batch.Task
 	switch {
-	case t.Status == TaskRejected || t.Status == TaskExpired || t.Status == TaskFailed:
+	case t.Status.Restartable(): // rejected, expired or failed
 		return Collected{}, closedError(t)
 	case t.Status.Open() && t.Expired(s.Clock.Now()):
 		if _, err := s.Repo.Close(ctx, key, TaskExpired, s.Clock.Now(), "system", "the deadline passed"); err != nil && !errors.Is(err, ErrConflict) {
