@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -100,11 +101,7 @@ func (r *Retries) Snapshot() (int, map[string]int) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	m := make(map[string]int, len(r.Reason))
-	for k, v := range r.Reason {
-		m[k] = v
-	}
-	return r.Total, m
+	return r.Total, maps.Clone(r.Reason)
 }
 
 // maxAttempts bounds how often a client tries one request.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -242,11 +243,7 @@ func (t *LambdaTimer) failed(name, errorType string) {
 func (t *LambdaTimer) Errors() map[string]int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := make(map[string]int, len(t.errors))
-	for k, v := range t.errors {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(t.errors)
 }
 
 func (t *LambdaTimer) add(name string, d time.Duration) {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"net/http/httputil"
@@ -283,11 +284,7 @@ type DynamoMeter struct {
 func (m *DynamoMeter) Canceled() map[string]int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := make(map[string]int, len(m.canceled))
-	for k, v := range m.canceled {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(m.canceled)
 }
 
 // noteCanceled records a TransactionCanceledException's reason codes.
