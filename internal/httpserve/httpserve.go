@@ -1,6 +1,6 @@
-// Package httpserve serves the local stack's HTTP handlers (the edge, the
-// HTTP API emulation) on addresses bound before the servers start, so a
-// port is known before whatever needs it starts.
+// Package httpserve serves the local HTTP handlers (the local stack's edge
+// and HTTP API emulation, the platform emulator) on addresses bound before
+// the servers start, so a port is known before whatever needs it starts.
 package httpserve
 
 import (
@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -19,6 +20,9 @@ type Server struct {
 	Port int
 	srv  *http.Server
 	done chan error
+
+	once     sync.Once
+	serveErr error
 }
 
 // Listen binds addr (e.g. "127.0.0.1:4566", or ":0" style for a free port)
@@ -61,8 +65,23 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if err != nil {
 		_ = s.srv.Close()
 	}
-	if serveErr := <-s.done; err == nil {
+	if serveErr := s.wait(); err == nil {
 		err = serveErr
 	}
 	return err
+}
+
+// Close stops the server at once.
+func (s *Server) Close() error {
+	if err := s.srv.Close(); err != nil {
+		return err
+	}
+	return s.wait()
+}
+
+// wait returns the result of Serve once it has returned; it may be called
+// more than once.
+func (s *Server) wait() error {
+	s.once.Do(func() { s.serveErr = <-s.done })
+	return s.serveErr
 }
