@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -84,8 +85,7 @@ func TestRealMain(t *testing.T) {
 			args:     func(t *testing.T) []string { return []string{"lint", typoCopy(t)} },
 			wantCode: 1,
 			wantStdout: []string{
-				`App/config/process/process.bpmn:`,
-				`:SigningTask.signeeStatesDataTypeId: error: data type "signeesState" is not defined`,
+				`App/config/process/process.bpmn:SigningTask.signeeStatesDataTypeId: error: data type "signeesState" is not defined`,
 				`did you mean "signeeState"?`,
 			},
 			wantStderr: []string{"1 error, 0 warnings"},
@@ -159,11 +159,11 @@ func TestRunLint_outputFormat(t *testing.T) {
 	if len(lines) != 1 {
 		t.Fatalf("stdout has %d lines, want 1 finding:\n%s", len(lines), &stdout)
 	}
-	// path:line:field: error: message
-	parts := strings.SplitN(lines[0], ":", 4)
-	if len(parts) != 4 || parts[0] != "App/config/process/process.bpmn" || parts[2] != "SigningTask.signeeStatesDataTypeId" ||
-		!strings.HasPrefix(parts[3], " error: ") {
-		t.Errorf("finding line = %q, want App/config/process/process.bpmn:<line>:SigningTask.signeeStatesDataTypeId: error: …", lines[0])
+	// path:field: error: message (line N)
+	parts := strings.SplitN(lines[0], ":", 3)
+	if len(parts) != 3 || parts[0] != "App/config/process/process.bpmn" || parts[1] != "SigningTask.signeeStatesDataTypeId" ||
+		!strings.HasPrefix(parts[2], " error: ") || !regexp.MustCompile(` \(line [1-9][0-9]*\)$`).MatchString(parts[2]) {
+		t.Errorf("finding line = %q, want App/config/process/process.bpmn:SigningTask.signeeStatesDataTypeId: error: … (line N)", lines[0])
 	}
 	if got, want := stderr.String(), "1 error, 0 warnings\n"; got != want {
 		t.Errorf("stderr = %q, want %q", got, want)

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/signingflow/signing/internal/signing/signingtest"
+	"github.com/signingflow/signing/internal/signingtest"
 )
 
 // eventStatus is the answer each events/api-*.json gets from a ready founders task.

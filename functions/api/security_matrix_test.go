@@ -19,7 +19,7 @@ import (
 	"github.com/signingflow/signing/internal/ident"
 	"github.com/signingflow/signing/internal/proof"
 	"github.com/signingflow/signing/internal/signing"
-	"github.com/signingflow/signing/internal/signing/signingtest"
+	"github.com/signingflow/signing/internal/signingtest"
 )
 
 // The security matrix (issue 7): every way in that must be refused, on every

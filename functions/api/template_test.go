@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/signingflow/signing/internal/samtemplate"
-	"github.com/signingflow/signing/internal/signing/signingtest"
+	"github.com/signingflow/signing/internal/signingtest"
 )
 
 // TestTemplate_routesEqualHandlerRoutes checks that template.yaml routes

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/signingflow/signing/internal/signing"
-	"github.com/signingflow/signing/internal/signing/signingtest"
+	"github.com/signingflow/signing/internal/signingtest"
 	"github.com/signingflow/signing/internal/stepfn"
 	"github.com/signingflow/signing/internal/stepfn/stepfntest"
 )

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/signingflow/signing/internal/proof/fuzzstep"
-	"github.com/signingflow/signing/internal/signing/signingtest"
+	"github.com/signingflow/signing/internal/signingtest"
 )
 
 // FuzzHandler_Handle feeds arbitrary JSON to the step on a started founders task.

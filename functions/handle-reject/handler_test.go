@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/signingflow/signing/internal/signing"
-	"github.com/signingflow/signing/internal/signing/signingtest"
+	"github.com/signingflow/signing/internal/signingtest"
 	"github.com/signingflow/signing/internal/stepfn"
 	"github.com/signingflow/signing/internal/stepfn/stepfntest"
 )

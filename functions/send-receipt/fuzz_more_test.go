@@ -6,7 +6,7 @@ import (
 
 	"github.com/signingflow/signing/internal/proof/fuzzstep"
 	"github.com/signingflow/signing/internal/signing"
-	"github.com/signingflow/signing/internal/signing/signingtest"
+	"github.com/signingflow/signing/internal/signingtest"
 )
 
 // FuzzHandler_Handle feeds arbitrary JSON to the step on a founders task Kari has signed.

@@ -6,7 +6,7 @@ import (
 
 	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/signing"
-	"github.com/signingflow/signing/internal/signing/signingtest"
+	"github.com/signingflow/signing/internal/signingtest"
 	"github.com/signingflow/signing/internal/stepfn"
 	"github.com/signingflow/signing/internal/stepfn/stepfntest"
 )

@@ -274,7 +274,7 @@ func TestFinding_String(t *testing.T) {
 		{
 			name: "with_line",
 			f:    Finding{Path: processPath, Line: 44, Field: "SigningTask.signeeStatesDataTypeId", Severity: Error, Message: "bad"},
-			want: "App/config/process/process.bpmn:44:SigningTask.signeeStatesDataTypeId: error: bad",
+			want: "App/config/process/process.bpmn:SigningTask.signeeStatesDataTypeId: error: bad (line 44)",
 		},
 		{
 			name: "without_line",
@@ -284,7 +284,7 @@ func TestFinding_String(t *testing.T) {
 		{
 			name: "without_field",
 			f:    Finding{Path: policyPath, Line: 3, Severity: Error, Message: "malformed XML: x"},
-			want: "App/config/authorization/policy.xml:3: error: malformed XML: x",
+			want: "App/config/authorization/policy.xml: error: malformed XML: x (line 3)",
 		},
 	}
 	for _, tt := range tests {

@@ -45,20 +45,19 @@ type Finding struct {
 	Message string
 }
 
-// String formats the finding as "path:line:field: severity: message",
-// leaving out the line when unknown and the field when empty.
+// String formats the finding as "path:field: severity: message (line N)",
+// leaving out the field when empty and the line when unknown.
 func (f Finding) String() string {
 	var b strings.Builder
 	b.WriteString(f.Path)
-	if f.Line > 0 {
-		b.WriteByte(':')
-		b.WriteString(strconv.Itoa(f.Line))
-	}
 	if f.Field != "" {
 		b.WriteByte(':')
 		b.WriteString(f.Field)
 	}
 	fmt.Fprintf(&b, ": %s: %s", f.Severity, f.Message)
+	if f.Line > 0 {
+		fmt.Fprintf(&b, " (line %d)", f.Line)
+	}
 	return b.String()
 }
 

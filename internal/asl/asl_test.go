@@ -13,7 +13,7 @@ import (
 	"github.com/signingflow/signing/internal/dynamo"
 	"github.com/signingflow/signing/internal/samtemplate"
 	"github.com/signingflow/signing/internal/signing"
-	"github.com/signingflow/signing/internal/signing/signingtest"
+	"github.com/signingflow/signing/internal/signingtest"
 	"github.com/signingflow/signing/internal/stepfn"
 )
 

@@ -13,7 +13,7 @@ import (
 
 	"github.com/signingflow/signing/internal/lambdaconf"
 	"github.com/signingflow/signing/internal/samtemplate"
-	"github.com/signingflow/signing/internal/signing/signingtest"
+	"github.com/signingflow/signing/internal/signingtest"
 )
 
 // loaders returns the lambdaconf loaders a function's main.go calls, and

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/signingflow/signing/internal/signing/signingtest"
+	"github.com/signingflow/signing/internal/signingtest"
 )
 
 // ReportDirEnv names the environment variable that turns report files on.

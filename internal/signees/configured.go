@@ -169,7 +169,11 @@ func (c *Configured) GetSignees(ctx context.Context, data InstanceData) ([]Provi
 	}
 	var out []Provided
 	for _, src := range c.spec.Persons {
-		for _, row := range lookup(doc, src.Path) {
+		rows, err := objects(doc, src.Path)
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range rows {
 			name := strings.Join(strings.Fields(strings.Join([]string{text(row, src.FirstName), text(row, src.MiddleName), text(row, src.LastName)}, " ")), " ")
 			out = append(out, Provided{
 				Kind:              signing.SigneePerson,
@@ -182,7 +186,11 @@ func (c *Configured) GetSignees(ctx context.Context, data InstanceData) ([]Provi
 		}
 	}
 	for _, src := range c.spec.Organisations {
-		for _, row := range lookup(doc, src.Path) {
+		rows, err := objects(doc, src.Path)
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range rows {
 			out = append(out, Provided{
 				Kind:              signing.SigneeOrganisation,
 				OrgNumber:         text(row, src.OrgNumber),

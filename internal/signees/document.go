@@ -10,6 +10,8 @@ import (
 	"mime"
 	"strconv"
 	"strings"
+
+	"github.com/signingflow/signing/internal/signing"
 )
 
 // document is form data read into a generic tree: objects are map[string]any
@@ -75,8 +77,6 @@ func normaliseJSON(v any) any {
 		return t.String()
 	case bool:
 		return strconv.FormatBool(t)
-	case nil:
-		return ""
 	}
 	return v
 }
@@ -168,6 +168,28 @@ func lookup(v any, path string) []any {
 		}
 	}
 	return out
+}
+
+// objects returns the rows at path that describe a signee: objects. A null,
+// an empty string or an empty XML element is no row (a form without
+// companies often holds one); any other value where a row belongs is an
+// error naming the path.
+func objects(doc document, path string) ([]document, error) {
+	var out []document
+	for i, v := range lookup(doc, path) {
+		switch t := v.(type) {
+		case document:
+			out = append(out, t)
+		case nil:
+		case string:
+			if strings.TrimSpace(t) != "" {
+				return nil, &signing.FieldError{Field: fmt.Sprintf("formData.%s[%d]", path, i), Message: "must be an object describing a signee, got a value"}
+			}
+		default:
+			return nil, &signing.FieldError{Field: fmt.Sprintf("formData.%s[%d]", path, i), Message: "must be an object describing a signee"}
+		}
+	}
+	return out, nil
 }
 
 func flatten(v any) []any {

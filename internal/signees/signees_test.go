@@ -119,6 +119,52 @@ func TestFounders_BadFormData(t *testing.T) {
 	}
 }
 
+// TestFounders_noCompanies: a form without companies holds null, an empty
+// list or an empty element where the companies go; that is no signee, not an
+// organisation with an empty number.
+func TestFounders_noCompanies(t *testing.T) {
+	t.Parallel()
+	kari := `{"fornavn":"Kari","etternavn":"Nordmann","foedselsnummer":"` + kariID + `"}`
+	tests := []struct {
+		name, contentType, body string
+	}{
+		{name: "json_null", contentType: "application/json", body: `{"stifterPerson":[` + kari + `],"stifterVirksomhet":null}`},
+		{name: "json_empty_list", contentType: "application/json", body: `{"stifterPerson":[` + kari + `],"stifterVirksomhet":[]}`},
+		{name: "json_null_in_list", contentType: "application/json", body: `{"stifterPerson":[` + kari + `,null],"stifterVirksomhet":[null]}`},
+		{name: "json_object_not_list", contentType: "application/json", body: `{"stifterPerson":` + kari + `}`},
+		{name: "xml_empty_element", contentType: "application/xml", body: `<Skjemadata><StifterPerson><Fornavn>Kari</Fornavn><Etternavn>Nordmann</Etternavn><Foedselsnummer>` + kariID + `</Foedselsnummer></StifterPerson><StifterVirksomhet/></Skjemadata>`},
+		{name: "xml_blank_element", contentType: "application/xml", body: `<Skjemadata><StifterPerson><Fornavn>Kari</Fornavn><Etternavn>Nordmann</Etternavn><Foedselsnummer>` + kariID + `</Foedselsnummer></StifterPerson><StifterVirksomhet>  </StifterVirksomhet></Skjemadata>`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := Founders().GetSignees(context.Background(), fakeData{dataType: "model", contentType: tt.contentType, body: tt.body})
+			if err != nil {
+				t.Fatalf("GetSignees() error = %v", err)
+			}
+			if len(got) != 1 || got[0].Kind != signing.SigneePerson || got[0].LastName != "Nordmann" {
+				t.Fatalf("GetSignees() = %+v, want Kari alone", got)
+			}
+			if _, err := Validate(got, Options{}); err != nil {
+				t.Errorf("Validate() error = %v", err)
+			}
+		})
+	}
+}
+
+// TestFounders_rowNotObject: a value where a signee's object belongs is an
+// error naming the path, not a signee with empty fields.
+func TestFounders_rowNotObject(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{`{"stifterVirksomhet":"Eiendom AS"}`, `{"stifterVirksomhet":[12]}`, `{"stifterPerson":[["nested"]]}`} {
+		_, err := Founders().GetSignees(context.Background(), fakeData{dataType: "model", contentType: "application/json", body: body})
+		var fe *signing.FieldError
+		if !errors.As(err, &fe) || !errors.Is(err, signing.ErrInvalid) || !strings.HasPrefix(fe.Field, "formData.stifter") {
+			t.Errorf("GetSignees(%s) error = %v, want a field error naming the path", body, err)
+		}
+	}
+}
+
 func person(id, last string) Provided {
 	return Provided{Kind: signing.SigneePerson, NationalID: id, LastName: last, FullName: "A " + last}
 }

@@ -1,6 +1,6 @@
 package signing_test
 
-import "github.com/signingflow/signing/internal/signing/signingtest"
+import "github.com/signingflow/signing/internal/signingtest"
 
 // Short names for the shared harness and the founders fixture.
 type harness = signingtest.Harness

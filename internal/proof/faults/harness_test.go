@@ -15,8 +15,8 @@ import (
 	"github.com/signingflow/signing/internal/signees"
 	"github.com/signingflow/signing/internal/signing"
 	"github.com/signingflow/signing/internal/signing/memrepo"
-	"github.com/signingflow/signing/internal/signing/signingtest"
 	"github.com/signingflow/signing/internal/signingpdf"
+	"github.com/signingflow/signing/internal/signingtest"
 )
 
 // The example app, loaded once; runs only read it.

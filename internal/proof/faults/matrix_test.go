@@ -17,7 +17,7 @@ import (
 	"github.com/signingflow/signing/internal/asl"
 	"github.com/signingflow/signing/internal/proof"
 	"github.com/signingflow/signing/internal/signing"
-	"github.com/signingflow/signing/internal/signing/signingtest"
+	"github.com/signingflow/signing/internal/signingtest"
 	"github.com/signingflow/signing/internal/stepfn"
 )
 

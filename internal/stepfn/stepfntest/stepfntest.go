@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda/messages"
 
-	"github.com/signingflow/signing/internal/signing/signingtest"
+	"github.com/signingflow/signing/internal/signingtest"
 )
 
 // Event returns the bytes of events/<name>.json.
