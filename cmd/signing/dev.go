@@ -114,6 +114,9 @@ func devUp(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	printEndpoints(stdout, s)
+	if f, ok := ctx.Value(stackUpKey{}).(func(*devstack.Stack)); ok {
+		f(s)
+	}
 	fmt.Fprintln(stdout, "\nready; Ctrl-C stops everything")
 	<-ctx.Done()
 	fmt.Fprintln(stderr, "dev: stopping")
@@ -122,6 +125,15 @@ func devUp(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// stackUpKey is the context key of a function `dev up` hands its running
+// stack to (tests record the stack's processes with it).
+type stackUpKey struct{}
+
+// withStackUp returns ctx carrying f for `dev up`.
+func withStackUp(ctx context.Context, f func(*devstack.Stack)) context.Context {
+	return context.WithValue(ctx, stackUpKey{}, f)
 }
 
 func printEndpoints(w io.Writer, s *devstack.Stack) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rsa"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,7 +12,9 @@ import (
 
 	"github.com/signingflow/signing/internal/devstack"
 	"github.com/signingflow/signing/internal/devstack/devtest"
+	"github.com/signingflow/signing/internal/devstack/funchost"
 	"github.com/signingflow/signing/internal/devstack/localjwt"
+	"github.com/signingflow/signing/internal/devstack/proc"
 )
 
 func TestDev_usage(t *testing.T) {
@@ -73,7 +76,9 @@ func TestDevToken(t *testing.T) {
 	}
 }
 
-// TestDevUp starts the stack on free ports and stops it as Ctrl-C would.
+// TestDevUp starts the stack on free ports, starts a function process,
+// and stops it all as Ctrl-C would: every child process (DynamoDB Local,
+// moto, the function's) is gone afterwards.
 func TestDevUp(t *testing.T) {
 	t.Parallel()
 	devtest.Short(t)
@@ -81,8 +86,10 @@ func TestDevUp(t *testing.T) {
 	defer cancel()
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
+	stacks := make(chan *devstack.Stack, 1)
+	upCtx := withStackUp(ctx, func(s *devstack.Stack) { stacks <- s })
 	go func() {
-		done <- dev(ctx, []string{"up", "-edge", "127.0.0.1:0", "-api", "127.0.0.1:0", "-platform", "127.0.0.1:0"}, &stdout, &stderr)
+		done <- dev(upCtx, []string{"up", "-edge", "127.0.0.1:0", "-api", "127.0.0.1:0", "-platform", "127.0.0.1:0"}, &stdout, &stderr)
 	}()
 	deadline := time.After(5 * time.Minute)
 	for !strings.Contains(stdout.String(), "ready") {
@@ -99,6 +106,20 @@ func TestDevUp(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
 		}
 	}
+	s := <-stacks
+	event, err := os.ReadFile("../../events/api-signing-requests.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := s.Host.Invoke(t.Context(), "ApiFunction", event, funchost.InvokeOptions{}); err != nil || res.FunctionError != "" {
+		t.Fatalf("Invoke(ApiFunction) = %v %s", err, res.Payload)
+	}
+	procs := s.Processes()
+	for _, kind := range []string{"dynamodb", "moto", "signing-local-ApiFunction"} {
+		if len(procs[kind]) == 0 {
+			t.Errorf("no %s process recorded (processes: %v)", kind, procs)
+		}
+	}
 	cancel()
 	select {
 	case code := <-done:
@@ -107,6 +128,19 @@ func TestDevUp(t *testing.T) {
 		}
 	case <-time.After(time.Minute):
 		t.Fatal("dev up did not stop within a minute of the interrupt")
+	}
+	for kind, pids := range procs {
+		for _, pid := range pids {
+			// Stopped processes are gone at once; what they left in their
+			// group may take a moment to be reaped.
+			gone := false
+			for deadline := time.Now().Add(30 * time.Second); !gone && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				gone = !proc.GroupAlive(pid)
+			}
+			if !gone {
+				t.Errorf("%s process group %d still exists after dev up stopped", kind, pid)
+			}
+		}
 	}
 }
 

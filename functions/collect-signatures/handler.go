@@ -12,8 +12,15 @@ import (
 // Handler takes the signatures recorded since the workflow last looked
 // (signing.Service.Collect) and expires a task past its deadline.
 //
-// Input: {"task": {"instanceGuid": "…", "taskId": "…"}}.
-// Output: {"status": "collecting|completed", "needReceipt": ["p-…"], "allSigned": bool, "signed": n, "total": n}.
+// Input: {"task": {"instanceGuid": "…", "taskId": "…"}, "round": n, "retry": ["p-…"],
+// "waitTimeoutSeconds": n}: round 0 (the first of an execution) looks at
+// every signee for one whose delegate or notify step did not succeed; later
+// rounds look again at retry, the previous round's needDelegation;
+// waitTimeoutSeconds is the wait the workflow would use.
+// Output: {"status": "collecting|completed", "needReceipt": ["p-…"], "needDelegation": ["p-…"],
+// "allSigned": bool, "signed": n, "total": n, "waitSeconds": n}: needDelegation
+// are signees still not delegated or notified, for the workflow to try
+// again; waitSeconds is the wait capped at the deadline.
 //
 // Errors (internal/stepfn): Signing.Rejected when the task was rejected;
 // Signing.Expired when its deadline passed (the task is closed as expired
@@ -27,18 +34,18 @@ func NewHandler(svc *signing.Service) *Handler { return &Handler{svc: svc} }
 // Handle runs one invocation.
 func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (signing.Collected, error) {
 	const step = "collect-signatures"
-	var ev stepfn.TaskEvent
+	var ev stepfn.CollectEvent
 	if err := stepfn.Decode(payload, &ev); err != nil {
 		return signing.Collected{}, stepfn.Fail(ctx, step, err)
 	}
 	if err := ev.Validate(); err != nil {
 		return signing.Collected{}, stepfn.Fail(ctx, step, err)
 	}
-	got, err := h.svc.Collect(ctx, ev.Task)
+	got, err := h.svc.Collect(ctx, ev.Task, ev.Options())
 	if err != nil {
 		return signing.Collected{}, stepfn.Fail(ctx, step, err, "task", ev.Task.String())
 	}
 	slog.InfoContext(ctx, "signatures collected", "step", step, "task", ev.Task.String(), "status", string(got.Status),
-		"signed", got.Signed, "total", got.Total, "receipts", len(got.NeedReceipt))
+		"signed", got.Signed, "total", got.Total, "receipts", len(got.NeedReceipt), "retry", len(got.NeedDelegation), "waitSeconds", got.WaitSeconds)
 	return got, nil
 }

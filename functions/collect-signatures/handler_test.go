@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,16 +67,55 @@ func TestHandler_Handle_closed(t *testing.T) {
 	}
 }
 
+// badInput are the events Collect Signatures refuses as Signing.Invalid,
+// with the text the message must hold. They reach a task Kari signed, so a
+// handler that acted on them anyway would take the pending signature.
+var badInput = []struct {
+	event    string
+	wantText []string
+}{
+	{event: "collect-signatures-unknown-task", wantText: []string{"task", "00000000-0000-4000-8000-000000000000/SigningTask", "not found"}},
+	{event: "collect-signatures-malformed", wantText: []string{"event: ends before the JSON value is complete"}},
+	{event: "collect-signatures-bad-guid", wantText: []string{"task.instanceGuid: must be a lowercase GUID"}},
+	// Another step's input: its status is not a field of this step's.
+	{event: "handle-reject-bad-status", wantText: []string{"status: is not a known field"}},
+}
+
+// TestHandler_Handle_badInput checks the error name, that the message names
+// what is wrong, and that nothing was written: no repository change, no
+// delegation, message, notification order or data element.
 func TestHandler_Handle_badInput(t *testing.T) {
 	t.Parallel()
-	for _, event := range []string{"collect-signatures-unknown-task", "collect-signatures-malformed", "handle-reject-bad-status"} {
-		t.Run(event, func(t *testing.T) {
+	for _, tt := range badInput {
+		t.Run(tt.event, func(t *testing.T) {
 			t.Parallel()
 			h := signingtest.New(t)
-			_, err := NewHandler(h.Svc).Handle(context.Background(), stepfntest.Event(t, event))
-			if name, msg := stepfntest.ErrorName(t, err); name != stepfn.ErrorInvalid {
+			h.Ready(t)
+			if _, err := h.Svc.Sign(context.Background(), signing.SignInput{Task: signingtest.FoundersTask, Caller: signingtest.Kari(t)}); err != nil {
+				t.Fatal(err)
+			}
+			w := watchWrites(t, h)
+			_, err := NewHandler(h.Svc).Handle(context.Background(), stepfntest.Event(t, tt.event))
+			name, msg := stepfntest.ErrorName(t, err)
+			if name != stepfn.ErrorInvalid {
 				t.Errorf("error name = %q, want %q (%s)", name, stepfn.ErrorInvalid, msg)
 			}
+			for _, text := range tt.wantText {
+				if !strings.Contains(msg, text) {
+					t.Errorf("message %q does not name %q", msg, text)
+				}
+			}
+			w.nothingWritten(t)
 		})
 	}
+}
+
+// TestHandler_Handle_events checks that every events/collect-signatures-*.json has a test case.
+func TestHandler_Handle_events(t *testing.T) {
+	t.Parallel()
+	events := []string{"collect-signatures-founders"} // TestHandler_Handle, TestHandler_Handle_closed
+	for _, tt := range badInput {
+		events = append(events, tt.event)
+	}
+	checkEventsCovered(t, "collect-signatures", events...)
 }

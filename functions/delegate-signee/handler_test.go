@@ -45,17 +45,14 @@ func TestHandler_Handle(t *testing.T) {
 	}
 }
 
-func TestHandler_Handle_errors(t *testing.T) {
+func TestHandler_Handle_unavailable(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name     string
-		event    string
-		fault    *emulator.Fault
-		want     string
-		wantText []string
+		name  string
+		event string
+		fault *emulator.Fault
+		want  string
 	}{
-		{name: "unknown_task", event: "delegate-signee-unknown-task", want: stepfn.ErrorInvalid},
-		{name: "bad_keys", event: "delegate-signee-bad-keys", want: stepfn.ErrorInvalid, wantText: []string{"task.instanceGuid", "task.taskId", "signee"}},
 		{name: "platform_unavailable", event: "delegate-signee-ola", fault: &emulator.Fault{Operation: emulator.OpDelegate, Status: 503}, want: stepfn.ErrorTransient},
 	}
 	for _, tt := range tests {
@@ -69,21 +66,66 @@ func TestHandler_Handle_errors(t *testing.T) {
 				}
 			}
 			_, err := NewHandler(h.Svc).Handle(context.Background(), stepfntest.Event(t, tt.event))
-			name, msg := stepfntest.ErrorName(t, err)
-			if name != tt.want {
+			if name, msg := stepfntest.ErrorName(t, err); name != tt.want {
 				t.Errorf("error name = %q, want %q (%s)", name, tt.want, msg)
-			}
-			for _, w := range tt.wantText {
-				if !strings.Contains(msg, w) {
-					t.Errorf("message %q does not name %q", msg, w)
-				}
-			}
-			if strings.Contains(msg, "15838523428") {
-				t.Errorf("message %q echoes a national ID", msg)
 			}
 			if got := len(h.Emu.Delegations()); got != 0 {
 				t.Errorf("delegations = %d, want none", got)
 			}
 		})
 	}
+}
+
+// badInput are the events Delegate Signee refuses as Signing.Invalid, with
+// the text the message must hold. They reach a started task, so a handler
+// that acted on them anyway would delegate Ola's rights.
+var badInput = []struct {
+	event    string
+	wantText []string
+}{
+	{event: "delegate-signee-unknown-task", wantText: []string{"task", "00000000-0000-4000-8000-000000000000/SigningTask", "not found"}},
+	{event: "delegate-signee-unknown-signee", wantText: []string{"p-000000000000000000000000", "not found"}},
+	// The signee key is a national ID: named as the field, never echoed.
+	{event: "delegate-signee-bad-keys", wantText: []string{"task.instanceGuid: must be a lowercase GUID", "task.taskId: must be a BPMN task ID", "signee: must look like p-<hex> or o-<hex>"}},
+	{event: "delegate-signee-malformed", wantText: []string{"event: ends before the JSON value is complete"}},
+}
+
+// TestHandler_Handle_badInput checks the error name, that the message names
+// what is wrong without echoing a national ID, and that nothing was
+// written: no repository change, no delegation, message, notification
+// order or data element.
+func TestHandler_Handle_badInput(t *testing.T) {
+	t.Parallel()
+	for _, tt := range badInput {
+		t.Run(tt.event, func(t *testing.T) {
+			t.Parallel()
+			h := signingtest.New(t)
+			h.Start(t)
+			w := watchWrites(t, h)
+			_, err := NewHandler(h.Svc).Handle(context.Background(), stepfntest.Event(t, tt.event))
+			name, msg := stepfntest.ErrorName(t, err)
+			if name != stepfn.ErrorInvalid {
+				t.Errorf("error name = %q, want %q (%s)", name, stepfn.ErrorInvalid, msg)
+			}
+			for _, text := range tt.wantText {
+				if !strings.Contains(msg, text) {
+					t.Errorf("message %q does not name %q", msg, text)
+				}
+			}
+			if strings.Contains(msg, "15838523428") {
+				t.Errorf("message %q echoes a national ID", msg)
+			}
+			w.nothingWritten(t)
+		})
+	}
+}
+
+// TestHandler_Handle_events checks that every events/delegate-signee-*.json has a test case.
+func TestHandler_Handle_events(t *testing.T) {
+	t.Parallel()
+	events := []string{"delegate-signee-kari", "delegate-signee-ola"} // TestHandler_Handle, TestHandler_Handle_unavailable
+	for _, tt := range badInput {
+		events = append(events, tt.event)
+	}
+	checkEventsCovered(t, "delegate-signee", events...)
 }

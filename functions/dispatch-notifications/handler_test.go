@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +17,7 @@ import (
 	"github.com/signingflow/signing/internal/platform"
 	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/signingtest"
+	"github.com/signingflow/signing/internal/stepfn"
 	"github.com/signingflow/signing/internal/stepfn/stepfntest"
 )
 
@@ -124,5 +127,104 @@ func TestHandler_Handle_redelivered(t *testing.T) {
 	}
 	if n := len(h.Emu.Notifications()); n != 2 {
 		t.Errorf("orders = %d, want 2", n)
+	}
+}
+
+// badInput are the batches whose records the handler reports as failed
+// without placing an order: failed maps each failed record to the text its
+// log line's cause must hold; the log line's error is Signing.Invalid.
+var badInput = []struct {
+	event  string
+	failed map[string]string
+	// ordered are the idempotency keys of the batch's valid orders.
+	ordered []string
+}{
+	{event: "dispatch-notifications-poison", failed: map[string]string{
+		"4f7c9a0e-1b2d-4e3f-8a5b-6c7d8e9f0a22": "body: is not a notification order", // not JSON
+		"4f7c9a0e-1b2d-4e3f-8a5b-6c7d8e9f0a23": "body: is not a notification order", // not an order
+	}, ordered: []string{"notify:1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d:SigningTask:p-775735aa3661a2e57beb46a4"}},
+	{event: "dispatch-notifications-bad-keys", failed: map[string]string{
+		"4f7c9a0e-1b2d-4e3f-8a5b-6c7d8e9f0a31": "idempotencyKey: must be set",
+		"4f7c9a0e-1b2d-4e3f-8a5b-6c7d8e9f0a32": "recipientUuid: must be set",
+		// A party ID where the party UUID belongs, and no address.
+		"4f7c9a0e-1b2d-4e3f-8a5b-6c7d8e9f0a33": "recipientUuid: must be a party UUID",
+	}},
+	{event: "dispatch-notifications-unknown-recipient", failed: map[string]string{
+		// No address, and the register knows no such party.
+		"4f7c9a0e-1b2d-4e3f-8a5b-6c7d8e9f0a41": "partyUuid",
+	}},
+}
+
+// TestHandler_Handle_badInput checks that each bad record is reported as
+// failed, logged as Signing.Invalid with a cause that names the field and
+// no address, and that no order was placed for it.
+func TestHandler_Handle_badInput(t *testing.T) {
+	t.Parallel()
+	for _, tt := range badInput {
+		t.Run(tt.event, func(t *testing.T) {
+			t.Parallel()
+			h := signingtest.New(t)
+			handler, logs := newHandler(t, h)
+			got, err := handler.Handle(context.Background(), sqsEvent(t, tt.event))
+			if err != nil {
+				t.Fatalf("Handle() error = %v", err)
+			}
+			want := slices.Sorted(maps.Keys(tt.failed))
+			if ids := slices.Sorted(slices.Values(failed(got))); !slices.Equal(ids, want) {
+				t.Errorf("failed records = %v, want %v", ids, want)
+			}
+			causes := map[string]string{}
+			for line := range strings.Lines(logs.String()) {
+				var rec struct {
+					MessageID string `json:"messageId"`
+					Error     string `json:"error"`
+					Cause     string `json:"cause"`
+				}
+				if err := json.Unmarshal([]byte(line), &rec); err != nil {
+					t.Fatalf("log line %q: %v", line, err)
+				}
+				if rec.Error != "" {
+					causes[rec.MessageID] = rec.Error + ": " + rec.Cause
+				}
+			}
+			for id, text := range tt.failed {
+				if c := causes[id]; !strings.HasPrefix(c, stepfn.ErrorInvalid+": ") || !strings.Contains(c, text) {
+					t.Errorf("record %s logged as %q, want %s naming %q", id, c, stepfn.ErrorInvalid, text)
+				}
+			}
+			var keys []string
+			for _, n := range h.Emu.Notifications() {
+				keys = append(keys, n.IdempotencyKey)
+			}
+			if !slices.Equal(keys, tt.ordered) {
+				t.Errorf("orders placed = %v, want %v", keys, tt.ordered)
+			}
+			if got := len(h.Emu.Messages()) + len(h.Emu.Delegations()) + len(h.Queue.Orders); got != 0 {
+				t.Errorf("%d messages, delegations and queued orders, want none", got)
+			}
+			for _, secret := range []string{"@example", "+47999"} {
+				if strings.Contains(logs.String(), secret) {
+					t.Errorf("log contains %q:\n%s", secret, logs)
+				}
+			}
+		})
+	}
+}
+
+// TestHandler_Handle_events checks that every events/dispatch-notifications-*.json has a test case.
+func TestHandler_Handle_events(t *testing.T) {
+	t.Parallel()
+	covered := []string{"dispatch-notifications-batch"} // TestHandler_Handle, TestHandler_Handle_redelivered
+	for _, tt := range badInput {
+		covered = append(covered, tt.event)
+	}
+	files, err := filepath.Glob(filepath.Join(signingtest.ModuleRoot(t), "events", "dispatch-notifications-*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if name := strings.TrimSuffix(filepath.Base(f), ".json"); !slices.Contains(covered, name) {
+			t.Errorf("events/%s.json has no test case", name)
+		}
 	}
 }

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"io"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/signingflow/signing/internal/signing"
@@ -47,31 +50,88 @@ func TestHandler_Handle(t *testing.T) {
 	}
 }
 
+// changedStorage serves other bytes for one data element than were signed,
+// as if the document changed in storage after the signatures.
+type changedStorage struct {
+	signing.Storage
+	id string
+}
+
+func (c changedStorage) ReadData(ctx context.Context, ref signing.InstanceRef, id string) (io.ReadCloser, signing.DataElement, error) {
+	if id == c.id {
+		return io.NopCloser(strings.NewReader("%PDF-1.4 changed after signing")), signing.DataElement{ID: id}, nil
+	}
+	return c.Storage.ReadData(ctx, ref, id)
+}
+
+// errorCases are the events Finalize refuses, on a task everyone signed.
+// The bad events reach a completed task, so a handler that acted on them
+// anyway would write the PDF and revoke the rights.
+var errorCases = []struct {
+	name  string
+	event string
+	// completed has Kari complete the task first; dataChanged then changes
+	// a signed document.
+	completed, dataChanged bool
+	want                   string
+	wantText               []string
+}{
+	// Every signee signed, but nobody completed the task: not finished.
+	{name: "not_completed", event: "finalize-founders", want: stepfn.ErrorConflict, wantText: []string{"not completed"}},
+	{name: "data_changed", event: "finalize-founders", completed: true, dataChanged: true, want: stepfn.ErrorDataChanged,
+		wantText: []string{"data element", "modified after the signature"}},
+	{name: "unknown_task", event: "finalize-unknown-task", completed: true, want: stepfn.ErrorInvalid,
+		wantText: []string{"task", "00000000-0000-4000-8000-000000000000/SigningTask", "not found"}},
+	{name: "malformed", event: "finalize-malformed", completed: true, want: stepfn.ErrorInvalid, wantText: []string{"task: must be a JSON object"}},
+	{name: "bad_guid", event: "finalize-bad-guid", completed: true, want: stepfn.ErrorInvalid, wantText: []string{"task.instanceGuid: must be a lowercase GUID"}},
+}
+
+// TestHandler_Handle_errors checks the error name, that the message names
+// what is wrong, and that nothing was written: no repository change, no PDF
+// or other data element, no revocation, message or notification order.
 func TestHandler_Handle_errors(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name  string
-		event string
-		want  string
-	}{
-		// Every signee signed, but nobody completed the task: not finished.
-		{name: "not_completed", event: "finalize-founders", want: stepfn.ErrorConflict},
-		{name: "unknown_task", event: "finalize-unknown-task", want: stepfn.ErrorInvalid},
-		{name: "malformed", event: "collect-signatures-malformed", want: stepfn.ErrorInvalid},
-	}
-	for _, tt := range tests {
+	for _, tt := range errorCases {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := allSigned(t)
-			_, err := NewHandler(h.Svc).Handle(context.Background(), stepfntest.Event(t, tt.event))
-			if name, msg := stepfntest.ErrorName(t, err); name != tt.want {
-				t.Errorf("error name = %q, want %q (%s)", name, tt.want, msg)
-			}
-			for _, d := range h.Emu.Data() {
-				if d.DataType == "signing-step-pdf" {
-					t.Error("a signing PDF was written")
+			ctx := context.Background()
+			if tt.completed {
+				if _, err := h.Svc.Complete(ctx, signing.CompleteInput{Task: signingtest.FoundersTask, Caller: signingtest.Kari(t)}); err != nil {
+					t.Fatal(err)
 				}
 			}
+			if tt.dataChanged {
+				sigs, err := h.Repo.ListSignatures(ctx, signingtest.FoundersTask)
+				if err != nil || len(sigs) == 0 || len(sigs[0].Digests) == 0 {
+					t.Fatalf("ListSignatures() = %+v, %v; want signatures with digests", sigs, err)
+				}
+				changed := sigs[0].Digests[0].DataElementID
+				h.Svc.Storage = changedStorage{Storage: h.Svc.Storage, id: changed}
+				tt.wantText = append(slices.Clip(tt.wantText), changed)
+			}
+			w := watchWrites(t, h)
+			_, err := NewHandler(h.Svc).Handle(ctx, stepfntest.Event(t, tt.event))
+			name, msg := stepfntest.ErrorName(t, err)
+			if name != tt.want {
+				t.Errorf("error name = %q, want %q (%s)", name, tt.want, msg)
+			}
+			for _, text := range tt.wantText {
+				if !strings.Contains(msg, text) {
+					t.Errorf("message %q does not name %q", msg, text)
+				}
+			}
+			w.nothingWritten(t)
 		})
 	}
+}
+
+// TestHandler_Handle_events checks that every events/finalize-*.json has a test case.
+func TestHandler_Handle_events(t *testing.T) {
+	t.Parallel()
+	events := []string{"finalize-founders"} // TestHandler_Handle
+	for _, tt := range errorCases {
+		events = append(events, tt.event)
+	}
+	checkEventsCovered(t, "finalize", events...)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/signingflow/signing/internal/signing"
@@ -65,21 +66,57 @@ func TestHandler_Handle_completedFirst(t *testing.T) {
 	}
 }
 
+// badInput are the events Handle Reject refuses as Signing.Invalid, with the
+// text the message must hold. They reach a task whose signees are delegated
+// and notified, so a handler that acted on them anyway would close the task,
+// revoke the rights and tell the signees.
+var badInput = []struct {
+	event    string
+	wantText []string
+}{
+	{event: "handle-reject-unknown-task", wantText: []string{"task", "00000000-0000-4000-8000-000000000000/SigningTask", "not found"}},
+	{event: "handle-reject-bad-status", wantText: []string{"status: must be \"rejected\", \"expired\" or \"failed\""}},
+	{event: "handle-reject-bad-keys", wantText: []string{"task.instanceGuid: must be a lowercase GUID", "task.taskId: must be a BPMN task ID"}},
+	{event: "handle-reject-malformed", wantText: []string{"status: must be a JSON string"}},
+}
+
+// TestHandler_Handle_badInput checks the error name, that the message names
+// what is wrong, and that nothing was written: no repository change, no
+// revocation, message, notification order or data element.
 func TestHandler_Handle_badInput(t *testing.T) {
 	t.Parallel()
-	for _, event := range []string{"handle-reject-bad-status", "collect-signatures-malformed", "finalize-unknown-task", "delegate-signee-bad-keys"} {
-		t.Run(event, func(t *testing.T) {
+	for _, tt := range badInput {
+		t.Run(tt.event, func(t *testing.T) {
 			t.Parallel()
 			h := signingtest.New(t)
-			h.Start(t)
-			_, err := NewHandler(h.Svc).Handle(context.Background(), stepfntest.Event(t, event))
-			if name, msg := stepfntest.ErrorName(t, err); name != stepfn.ErrorInvalid {
+			h.Ready(t)
+			w := watchWrites(t, h)
+			_, err := NewHandler(h.Svc).Handle(context.Background(), stepfntest.Event(t, tt.event))
+			name, msg := stepfntest.ErrorName(t, err)
+			if name != stepfn.ErrorInvalid {
 				t.Errorf("error name = %q, want %q (%s)", name, stepfn.ErrorInvalid, msg)
 			}
+			for _, text := range tt.wantText {
+				if !strings.Contains(msg, text) {
+					t.Errorf("message %q does not name %q", msg, text)
+				}
+			}
+			w.nothingWritten(t)
 			task, err := h.Repo.GetTask(context.Background(), signingtest.FoundersTask)
 			if err != nil || task.Status != signing.TaskCollecting {
 				t.Errorf("task = %s, %v; want still collecting", task.Status, err)
 			}
 		})
 	}
+}
+
+// TestHandler_Handle_events checks that every events/handle-reject-*.json has a test case.
+func TestHandler_Handle_events(t *testing.T) {
+	t.Parallel()
+	// TestHandler_Handle, TestHandler_Handle_completedFirst
+	events := []string{"handle-reject-rejected", "handle-reject-expired", "handle-reject-failed"}
+	for _, tt := range badInput {
+		events = append(events, tt.event)
+	}
+	checkEventsCovered(t, "handle-reject", events...)
 }

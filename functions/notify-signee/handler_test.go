@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/signingflow/signing/internal/platform/emulator"
@@ -43,7 +44,7 @@ func TestHandler_Handle(t *testing.T) {
 	}
 }
 
-func TestHandler_Handle_errors(t *testing.T) {
+func TestHandler_Handle_unavailable(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
@@ -51,8 +52,6 @@ func TestHandler_Handle_errors(t *testing.T) {
 		fault *emulator.Fault
 		want  string
 	}{
-		{name: "unknown_signee", event: "notify-signee-unknown-signee", want: stepfn.ErrorInvalid},
-		{name: "malformed", event: "collect-signatures-malformed", want: stepfn.ErrorInvalid},
 		{name: "correspondence_unavailable", event: "notify-signee-ola", fault: &emulator.Fault{Operation: emulator.OpSend, Status: 502}, want: stepfn.ErrorTransient},
 	}
 	for _, tt := range tests {
@@ -73,4 +72,52 @@ func TestHandler_Handle_errors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// badInput are the events Notify Signee refuses as Signing.Invalid, with the
+// text the message must hold. They reach a task whose Ola is delegated, so
+// a handler that acted on them anyway would notify Ola.
+var badInput = []struct {
+	event    string
+	wantText []string
+}{
+	{event: "notify-signee-unknown-task", wantText: []string{"task", "00000000-0000-4000-8000-000000000000/SigningTask", "not found"}},
+	{event: "notify-signee-unknown-signee", wantText: []string{"p-000000000000000000000000", "not found"}},
+	{event: "notify-signee-bad-keys", wantText: []string{"task.instanceGuid: must be a lowercase GUID", "task.taskId: must be a BPMN task ID", "signee: must look like p-<hex> or o-<hex>"}},
+	{event: "notify-signee-malformed", wantText: []string{"signee: must be a JSON string"}},
+}
+
+// TestHandler_Handle_badInput checks the error name, that the message names
+// what is wrong, and that nothing was written: no repository change, no
+// delegation, message, notification order or data element.
+func TestHandler_Handle_badInput(t *testing.T) {
+	t.Parallel()
+	for _, tt := range badInput {
+		t.Run(tt.event, func(t *testing.T) {
+			t.Parallel()
+			h := delegated(t)
+			w := watchWrites(t, h)
+			_, err := NewHandler(h.Svc).Handle(context.Background(), stepfntest.Event(t, tt.event))
+			name, msg := stepfntest.ErrorName(t, err)
+			if name != stepfn.ErrorInvalid {
+				t.Errorf("error name = %q, want %q (%s)", name, stepfn.ErrorInvalid, msg)
+			}
+			for _, text := range tt.wantText {
+				if !strings.Contains(msg, text) {
+					t.Errorf("message %q does not name %q", msg, text)
+				}
+			}
+			w.nothingWritten(t)
+		})
+	}
+}
+
+// TestHandler_Handle_events checks that every events/notify-signee-*.json has a test case.
+func TestHandler_Handle_events(t *testing.T) {
+	t.Parallel()
+	events := []string{"notify-signee-ola"} // TestHandler_Handle, TestHandler_Handle_unavailable
+	for _, tt := range badInput {
+		events = append(events, tt.event)
+	}
+	checkEventsCovered(t, "notify-signee", events...)
 }

@@ -141,24 +141,35 @@ func expired(t *testing.T, h *signingtest.Harness) {
 	}
 }
 
+// badInput are the events Resolve Signees refuses as Signing.Invalid, with
+// the fields the message must name. The founders instance is in storage, so
+// a handler that acted on them anyway would store the task.
+var badInput = []struct {
+	name       string
+	event      string
+	wantFields []string
+}{
+	{name: "malformed", event: "resolve-signees-malformed", wantFields: []string{"event"}},
+	{name: "unknown_field", event: "resolve-signees-unknown-field", wantFields: []string{"signees: is not a known field"}},
+	{name: "invalid_input", event: "resolve-signees-invalid-input", wantFields: []string{
+		"version", "instance.org", "instance.instanceGuid", "taskId", "config.dataTypesToSign", "config.signatureDataType", "config.signeeProviderId",
+	}},
+	{name: "unknown_provider", event: "resolve-signees-unknown-provider", wantFields: []string{"signeeProviderId"}},
+	{name: "unknown_instance", event: "resolve-signees-unknown-instance", wantFields: []string{"00000000-0000-4000-8000-000000000000/SigningTask", "get instance"}},
+	{name: "continuation", event: "resolve-signees-continuation", wantFields: []string{"input.continuation"}},
+}
+
+// TestHandler_Handle_badInput checks the error name, that the message names
+// what is wrong without echoing a national ID, and that nothing was
+// written: no repository change, no delegation, message, notification
+// order or data element.
 func TestHandler_Handle_badInput(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name       string
-		event      string
-		wantFields []string
-	}{
-		{name: "malformed", event: "resolve-signees-malformed", wantFields: []string{"event"}},
-		{name: "unknown_field", event: "resolve-signees-unknown-field", wantFields: []string{"signees: is not a known field"}},
-		{name: "invalid_input", event: "resolve-signees-invalid-input", wantFields: []string{
-			"version", "instance.org", "instance.instanceGuid", "taskId", "config.dataTypesToSign", "config.signatureDataType", "config.signeeProviderId",
-		}},
-		{name: "unknown_provider", event: "resolve-signees-unknown-provider", wantFields: []string{"signeeProviderId"}},
-	}
-	for _, tt := range tests {
+	for _, tt := range badInput {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := signingtest.New(t)
+			w := watchWrites(t, h)
 			_, err := NewHandler(h.Svc).Handle(context.Background(), stepfntest.Event(t, tt.event))
 			name, msg := stepfntest.ErrorName(t, err)
 			if name != stepfn.ErrorInvalid {
@@ -172,12 +183,21 @@ func TestHandler_Handle_badInput(t *testing.T) {
 			if strings.Contains(msg, "15838523428") {
 				t.Errorf("message %q echoes a national ID", msg)
 			}
+			w.nothingWritten(t)
 			if _, err := h.Repo.GetTask(context.Background(), signingtest.FoundersTask); !errors.Is(err, signing.ErrNotFound) {
 				t.Errorf("GetTask() error = %v, want ErrNotFound: nothing may be written", err)
 			}
-			if got := len(h.Emu.Delegations()) + len(h.Emu.Messages()); got != 0 {
-				t.Errorf("%d platform side effects, want none", got)
-			}
 		})
 	}
+}
+
+// TestHandler_Handle_events checks that every events/resolve-signees-*.json has a test case.
+func TestHandler_Handle_events(t *testing.T) {
+	t.Parallel()
+	// TestHandler_Handle, TestHandler_Handle_attempt2
+	events := []string{"resolve-signees-founders", "resolve-signees-attempt-2"}
+	for _, tt := range badInput {
+		events = append(events, tt.event)
+	}
+	checkEventsCovered(t, "resolve-signees", events...)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/signingflow/signing/internal/platform/emulator"
@@ -51,7 +52,7 @@ func TestHandler_Handle(t *testing.T) {
 	}
 }
 
-func TestHandler_Handle_errors(t *testing.T) {
+func TestHandler_Handle_unavailable(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
@@ -59,8 +60,6 @@ func TestHandler_Handle_errors(t *testing.T) {
 		fault *emulator.Fault
 		want  string
 	}{
-		{name: "bad_signee", event: "send-receipt-bad-signee", want: stepfn.ErrorInvalid},
-		{name: "unknown_task", event: "finalize-unknown-task", want: stepfn.ErrorInvalid},
 		{name: "storage_unavailable", event: "send-receipt-kari", fault: &emulator.Fault{Operation: emulator.OpCreateData, Status: 503}, want: stepfn.ErrorTransient},
 	}
 	for _, tt := range tests {
@@ -72,6 +71,7 @@ func TestHandler_Handle_errors(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			data, msgs := len(h.Emu.Data()), len(h.Emu.Messages())
 			_, err := NewHandler(h.Svc).Handle(context.Background(), stepfntest.Event(t, tt.event))
 			if name, msg := stepfntest.ErrorName(t, err); name != tt.want {
 				t.Errorf("error name = %q, want %q (%s)", name, tt.want, msg)
@@ -79,6 +79,61 @@ func TestHandler_Handle_errors(t *testing.T) {
 			if sg := h.SigneeByUUID(t, signingtest.KariUUID); sg.Status != signing.SigneeSigned {
 				t.Errorf("Kari is %s, want still signed", sg.Status)
 			}
+			if got := len(h.Emu.Data()); got != data {
+				t.Errorf("data elements = %d, want still %d", got, data)
+			}
+			if got := len(h.Emu.Messages()); got != msgs {
+				t.Errorf("messages = %d, want still %d", got, msgs)
+			}
 		})
 	}
+}
+
+// badInput are the events Send Receipt refuses as Signing.Invalid, with the
+// text the message must hold. They reach a task Kari signed, so a handler
+// that acted on them anyway would store Kari's sign document and send her
+// the receipt.
+var badInput = []struct {
+	event    string
+	wantText []string
+}{
+	{event: "send-receipt-unknown-task", wantText: []string{"task", "00000000-0000-4000-8000-000000000000/SigningTask", "not found"}},
+	{event: "send-receipt-unknown-signee", wantText: []string{"o-000000000000000000000000", "not found"}},
+	{event: "send-receipt-bad-signee", wantText: []string{"signee: must look like p-<hex> or o-<hex>"}},
+	{event: "send-receipt-malformed", wantText: []string{"signees: is not a known field"}},
+}
+
+// TestHandler_Handle_badInput checks the error name, that the message names
+// what is wrong, and that nothing was written: no repository change, no
+// delegation, message, notification order or data element.
+func TestHandler_Handle_badInput(t *testing.T) {
+	t.Parallel()
+	for _, tt := range badInput {
+		t.Run(tt.event, func(t *testing.T) {
+			t.Parallel()
+			h := signed(t)
+			w := watchWrites(t, h)
+			_, err := NewHandler(h.Svc).Handle(context.Background(), stepfntest.Event(t, tt.event))
+			name, msg := stepfntest.ErrorName(t, err)
+			if name != stepfn.ErrorInvalid {
+				t.Errorf("error name = %q, want %q (%s)", name, stepfn.ErrorInvalid, msg)
+			}
+			for _, text := range tt.wantText {
+				if !strings.Contains(msg, text) {
+					t.Errorf("message %q does not name %q", msg, text)
+				}
+			}
+			w.nothingWritten(t)
+		})
+	}
+}
+
+// TestHandler_Handle_events checks that every events/send-receipt-*.json has a test case.
+func TestHandler_Handle_events(t *testing.T) {
+	t.Parallel()
+	events := []string{"send-receipt-kari"} // TestHandler_Handle, TestHandler_Handle_unavailable
+	for _, tt := range badInput {
+		events = append(events, tt.event)
+	}
+	checkEventsCovered(t, "send-receipt", events...)
 }

@@ -86,7 +86,7 @@ func (m model) item(mapState string, names ...string) int {
 
 // round is one pass of the collect loop with k receipts, each costing receipt.
 func (m model) round(k, receipt int) int {
-	return m.states("Collect Signatures", "Count Round", "Send Receipts", "Check All Signed") + k*receipt
+	return m.states("Collect Signatures", "Count Round", "Send Receipts", "Check Retries", "Check All Signed") + k*receipt
 }
 
 // ending is the most a finished execution spends after its last round.
@@ -99,19 +99,36 @@ func (m model) ending() int {
 	)
 }
 
-// run simulates the collect loop of one execution: rounds with the given
-// receipts until Check All Signed continues (units ≥ budget, and for a
-// continuation at least two rounds), returning the events spent.
-func (m model) run(units int, continuation bool, budget int, receipts func(round int) (k, cost int)) (events, rounds int) {
+// step is what one round of a modelled execution does: k receipts costing
+// receipt each, and r signees retried costing retry each. A round with a
+// failure waits RetryWaitSeconds before the next one instead of a signature.
+type step struct {
+	k, receipt, r, retry int
+	failing              bool
+}
+
+// run simulates the collect loop of one execution: rounds as given until
+// Check All Signed continues (units ≥ budget, and for a continuation at
+// least two rounds), returning the events spent.
+func (m model) run(units int, continuation bool, budget int, rounds func(round int) step) (events, n int) {
 	wait := m.states("Wait For Signature")
-	for rounds = 1; ; rounds++ {
-		k, cost := receipts(rounds)
-		events += m.round(k, cost)
-		units += 1 + k
-		if units >= budget && (!continuation || rounds >= 2) {
-			return events + m.ending(), rounds
+	retryWait := m.states("Check Retry Budget", "Count Retry", "Wait Before Retry")
+	for n = 1; ; n++ {
+		st := rounds(n)
+		st.r = min(st.r, signing.MaxRetryPerRound)
+		events += m.round(st.k, st.receipt)
+		units += 1 + st.k + st.r
+		if units >= budget && (!continuation || n >= 2) {
+			return events + m.ending(), n // Check Retries skips the retries
 		}
-		events += wait
+		if st.r > 0 {
+			events += m.states("Retry Delegations") + st.r*st.retry
+		}
+		if st.failing {
+			events += retryWait
+		} else {
+			events += wait
+		}
 	}
 }
 
@@ -127,43 +144,59 @@ func TestLimits_historyEvents(t *testing.T) {
 	start := 2 + m.states("Load Settings", "Check Continuation") // ExecutionStarted/Succeeded
 	delegate := m.item("Delegate And Notify", "Delegate Signee", "Notify Signee")
 	delegateFailing := m.item("Delegate And Notify", "Delegate Signee", "Notify Signee", "Record Signee Failure")
+	retryFailing := m.item("Retry Delegations", "Delegate Signee Again", "Notify Signee Again", "Record Signee Failure Again")
 	receipt := m.item("Send Receipts", "Send Receipt")
-	receiptFailing := m.item("Send Receipts", "Send Receipt", "Record Receipt Failure")
+	receiptFailing := m.item("Send Receipts", "Send Receipt", "Receipt Failed")
 	root := func(item int) int {
 		return start + m.states("Resolve Signees", "Delegate And Notify", "Count Delegations") + n*item
 	}
+	alone := func(int) step { return step{k: 1, receipt: receipt} }
 
 	tests := []struct {
 		name string
 		got  func() (events, rounds int)
 	}{
 		{name: "first_execution_each_signature_alone", got: func() (int, int) {
-			e, r := m.run(n, false, budget, func(int) (int, int) { return 1, receipt })
+			e, r := m.run(n, false, budget, alone)
 			return root(delegate) + e, r
 		}},
 		{name: "first_execution_everyone_signed_during_delegation_every_step_failing", got: func() (int, int) {
-			e, r := m.run(n, false, budget, func(int) (int, int) { return n, receiptFailing })
+			e, r := m.run(n, false, budget, func(int) step { return step{k: n, receipt: receiptFailing, failing: true} })
+			return root(delegateFailing) + e, r
+		}},
+		{name: "first_execution_every_delegation_failing_and_retried", got: func() (int, int) {
+			e, r := m.run(n, false, budget, func(int) step { return step{r: n, retry: retryFailing, failing: true} })
 			return root(delegateFailing) + e, r
 		}},
 		{name: "continuation_each_signature_alone", got: func() (int, int) {
-			e, r := m.run(0, true, budget, func(int) (int, int) { return 1, receipt })
+			e, r := m.run(0, true, budget, alone)
 			return start + e, r
 		}},
 		{name: "continuation_timeouts_only", got: func() (int, int) {
-			e, r := m.run(0, true, budget, func(int) (int, int) { return 0, 0 })
+			e, r := m.run(0, true, budget, func(int) step { return step{} })
 			return start + e, r
 		}},
 		{name: "continuation_timeouts_then_every_receipt_failing", got: func() (int, int) {
-			e, r := m.run(0, true, budget, func(round int) (int, int) {
+			e, r := m.run(0, true, budget, func(round int) step {
 				if round < budget-1 {
-					return 0, 0
+					return step{}
 				}
-				return n, receiptFailing
+				return step{k: n, receipt: receiptFailing, failing: true}
 			})
 			return start + e, r
 		}},
 		{name: "continuation_two_rounds_of_every_receipt_failing", got: func() (int, int) {
-			e, r := m.run(0, true, budget, func(int) (int, int) { return n, receiptFailing })
+			e, r := m.run(0, true, budget, func(int) step { return step{k: n, receipt: receiptFailing, failing: true} })
+			return start + e, r
+		}},
+		{name: "continuation_every_delegation_failing", got: func() (int, int) {
+			e, r := m.run(0, true, budget, func(int) step { return step{r: n, retry: retryFailing, failing: true} })
+			return start + e, r
+		}},
+		{name: "continuation_two_rounds_of_every_delegation_and_receipt_failing", got: func() (int, int) {
+			e, r := m.run(0, true, budget, func(int) step {
+				return step{k: n, receipt: receiptFailing, r: n, retry: retryFailing, failing: true}
+			})
 			return start + e, r
 		}},
 	}
@@ -205,16 +238,19 @@ func TestLimits_payloads(t *testing.T) {
 	cause := strings.Repeat("c", 2000) // stepfn.Error cuts messages to 2,000 bytes
 	lambdaError := map[string]string{"Error": "Signing.Transient", "Cause": `{"errorMessage":"` + cause + `","errorType":"Signing.Transient"}`}
 	state := map[string]any{
-		"input":     in,
-		"task":      in.Key(),
-		"settings":  map[string]int{"waitTimeoutSeconds": 86400},
-		"budget":    map[string]int{"units": 1 << 20, "rounds": 1 << 20},
-		"next":      map[string]any{"continuation": workflow.Continuation{ParentExecutionARN: strings.Repeat("e", 300)}, "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID": strings.Repeat("e", 300)},
-		"resolved":  map[string]any{"signees": keys, "count": n},
-		"collected": signing.Collected{Status: signing.TaskCollecting, NeedReceipt: keys, AllSigned: true, Signed: n, Total: n},
-		"wake":      lambdaError,
-		"failure":   lambdaError,
-		"result":    map[string]string{"outcome": "signed"},
+		"input":          in,
+		"task":           in.Key(),
+		"settings":       map[string]int{"waitTimeoutSeconds": 86400, "retryWaitSeconds": 86400},
+		"retries":        map[string]int{"n": 24},
+		"budget":         map[string]int{"units": 1 << 20, "rounds": 1 << 20},
+		"next":           map[string]any{"continuation": workflow.Continuation{ParentExecutionARN: strings.Repeat("e", 300)}, "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID": strings.Repeat("e", 300)},
+		"resolved":       map[string]any{"signees": keys, "count": n},
+		"collected":      signing.Collected{Status: signing.TaskCollecting, NeedReceipt: keys, NeedDelegation: keys, AllSigned: true, Signed: n, Total: n, WaitSeconds: 86400},
+		"receiptFailure": lambdaError,
+		"markFailure":    lambdaError,
+		"wake":           lambdaError,
+		"failure":        lambdaError,
+		"result":         map[string]string{"outcome": "signed"},
 	}
 	item := map[string]string{"signee": string(keys[0]), "error": "Signing.Transient"}
 	sizes := map[string]any{

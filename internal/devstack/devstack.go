@@ -35,6 +35,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -144,6 +145,7 @@ type Stack struct {
 	emuSrv     *emulator.Server
 	buildDir   string
 	ownsBuild  bool
+	secrets    []string // the template's secret parameters
 	closeOnce  sync.Once
 	closeError error
 }
@@ -209,26 +211,70 @@ func (o *Options) defaults() error {
 	return nil
 }
 
-// SecretNames are the local secrets LocalParameters points the template's
-// secret parameters at, by parameter name.
-var SecretNames = map[string]string{
-	"HashKeySecretArn":       "signing-local/hash-key",
-	"PlatformTokenSecretArn": "signing-local/platform-token",
+// SecretParameters returns, sorted, the template's parameters that hold a
+// Secrets Manager secret's ARN: those whose AllowedPattern names
+// secretsmanager, or whose name ends in SecretArn. Up creates a local
+// secret for each (SecretName) and passes its ARN.
+func SecretParameters(tpl *samtemplate.Template) []string {
+	var out []string
+	for name, p := range tpl.Parameters {
+		m, _ := p.(map[string]any)
+		pattern, _ := m["AllowedPattern"].(string)
+		if strings.Contains(pattern, "secretsmanager") || strings.HasSuffix(name, "SecretArn") {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// SecretName is the local secret a secret parameter points at: the
+// parameter's name without SecretArn, in kebab case, below the default
+// stack name (HashKeySecretArn → signing-local/hash-key).
+func SecretName(param string) string {
+	base := strings.TrimSuffix(strings.TrimSuffix(param, "SecretArn"), "Arn")
+	var b strings.Builder
+	for i, r := range base {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				b.WriteByte('-')
+			}
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return DefaultStackName + "/" + b.String()
+}
+
+// SecretARN is the ARN of the local secret of a secret parameter.
+func SecretARN(region, accountID, param string) string {
+	return fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s", region, accountID, SecretName(param))
+}
+
+// secretValue returns the value of a secret parameter's local secret: a
+// fresh 32-byte hash key, the emulator's platform token. A secret
+// parameter without one is an error, so a template that gains one fails
+// Up (and TestSecretParameters_projectTemplate) instead of running without it.
+func secretValue(param string) (string, error) {
+	switch param {
+	case "HashKeySecretArn":
+		var b [32]byte
+		_, _ = rand.Read(b[:])
+		return hex.EncodeToString(b[:]), nil
+	case "PlatformTokenSecretArn":
+		return emulator.DevToken, nil
+	}
+	return "", fmt.Errorf("devstack: parameter %s holds a secret ARN, but the local stack has no value for its secret (add one to secretValue)", param)
 }
 
 // LocalParameters returns the local value of every template parameter the
-// local stack knows: the platform URLs point at the emulator, the secret
-// ARNs at secrets Up creates in moto, the JWT issuer and audience at the
-// local issuer, synthetic test IDs are allowed.
+// local stack knows, but the secret ARNs (Up adds those from the template:
+// SecretParameters): the platform URLs point at the emulator, the JWT
+// issuer and audience at the local issuer, synthetic test IDs are allowed.
 func LocalParameters(region, accountID, apiURL, emulatorURL string) map[string]string {
 	pc := emulator.Config(emulatorURL)
-	secretARN := func(param string) string {
-		return fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s", region, accountID, SecretNames[param])
-	}
 	return map[string]string{
 		"Environment":               "local",
-		"HashKeySecretArn":          secretARN("HashKeySecretArn"),
-		"PlatformTokenSecretArn":    secretARN("PlatformTokenSecretArn"),
 		"PlatformStorageUrl":        pc.StorageURL,
 		"PlatformAccessUrl":         pc.AccessURL,
 		"PlatformCorrespondenceUrl": pc.CorrespondenceURL,
@@ -292,6 +338,10 @@ func Up(ctx context.Context, opts Options) (_ *Stack, err error) {
 		if _, ok := tpl.Parameters[k]; !ok {
 			delete(params, k)
 		}
+	}
+	s.secrets = SecretParameters(tpl)
+	for _, p := range s.secrets {
+		params[p] = SecretARN(opts.Region, opts.AccountID, p)
 	}
 	for k, v := range opts.Parameters {
 		params[k] = v
@@ -381,17 +431,7 @@ func Up(ctx context.Context, opts Options) (_ *Stack, err error) {
 		},
 	})
 	for _, f := range s.Def.Functions {
-		env := map[string]string{}
-		for k, v := range f.Env {
-			env[k] = v
-		}
-		for k, v := range opts.FunctionEnv {
-			env[k] = v
-		}
-		if err := s.Host.Add(funchost.Function{
-			Name: f.Name, Aliases: []string{f.LogicalID}, ARN: f.ARN, Bootstrap: bootstraps[f.LogicalID],
-			Handler: f.Handler, Env: env, MemoryMB: f.MemoryMB, Timeout: f.Timeout,
-		}); err != nil {
+		if err := s.Host.Add(hostFunction(f, bootstraps[f.LogicalID], opts.FunctionEnv)); err != nil {
 			_ = apiLn.Close()
 			return nil, err
 		}
@@ -423,23 +463,55 @@ func Up(ctx context.Context, opts Options) (_ *Stack, err error) {
 	return s, nil
 }
 
+// hostFunction is the function host's definition of a template function:
+// its environment with extra over it, and its LoggingConfig as Lambda
+// passes it (AWS_LAMBDA_LOG_FORMAT, AWS_LAMBDA_LOG_LEVEL).
+func hostFunction(f stackdef.Function, bootstrap string, extra map[string]string) funchost.Function {
+	env := map[string]string{}
+	for k, v := range f.Env {
+		env[k] = v
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	fn := funchost.Function{
+		Name: f.Name, Aliases: []string{f.LogicalID}, ARN: f.ARN, Bootstrap: bootstrap,
+		Handler: f.Handler, Env: env, MemoryMB: f.MemoryMB, Timeout: f.Timeout,
+		LogFormat: f.LogFormat,
+	}
+	if strings.EqualFold(f.LogFormat, "JSON") {
+		// Lambda applies the application log level to JSON logs only.
+		fn.LogLevel = f.ApplicationLogLevel
+	}
+	return fn
+}
+
+// queueAttributes are the CreateQueue attributes of def with overrides
+// over them; encryption at rest is left out (nothing to emulate).
+func queueAttributes(def stackdef.Queue, overrides map[string]string) map[string]string {
+	attrs := map[string]string{}
+	for k, v := range def.Attributes {
+		if k == "SqsManagedSseEnabled" || k == "KmsMasterKeyId" {
+			continue
+		}
+		attrs[k] = v
+	}
+	for k, v := range overrides {
+		attrs[k] = v
+	}
+	return attrs
+}
+
 // createResources creates secrets, tables, queues (dead-letter queues
 // first) and state machines.
 func (s *Stack) createResources(ctx context.Context) error {
 	sm := secretsmanager.NewFromConfig(s.cfg)
-	for param, name := range SecretNames {
-		if _, ok := s.Def.Parameters[param]; !ok {
-			continue
+	for _, param := range s.secrets {
+		value, err := secretValue(param)
+		if err != nil {
+			return err
 		}
-		value := ""
-		switch param {
-		case "HashKeySecretArn":
-			var b [32]byte
-			_, _ = rand.Read(b[:])
-			value = hex.EncodeToString(b[:])
-		case "PlatformTokenSecretArn":
-			value = emulator.DevToken
-		}
+		name := SecretName(param)
 		if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(value)}); err != nil {
 			return fmt.Errorf("devstack: create secret %s: %w", name, err)
 		}
@@ -454,17 +526,7 @@ func (s *Stack) createResources(ctx context.Context) error {
 	queues := append([]stackdef.Queue(nil), s.Def.Queues...)
 	sort.SliceStable(queues, func(i, j int) bool { return queues[i].DeadLetterQueue == "" && queues[j].DeadLetterQueue != "" })
 	for _, def := range queues {
-		attrs := map[string]string{}
-		for k, v := range def.Attributes {
-			if k == "SqsManagedSseEnabled" || k == "KmsMasterKeyId" {
-				continue // encryption at rest: nothing to emulate
-			}
-			attrs[k] = v
-		}
-		for k, v := range s.opts.QueueAttributes {
-			attrs[k] = v
-		}
-		out, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(def.Name), Attributes: attrs})
+		out, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(def.Name), Attributes: queueAttributes(def, s.opts.QueueAttributes)})
 		if err != nil {
 			return fmt.Errorf("devstack: create queue %s: %w", def.LogicalID, err)
 		}
@@ -544,6 +606,25 @@ func (s *Stack) Endpoints() [][2]string {
 	}
 	if s.moto != nil {
 		out = append(out, [2]string{"moto", s.moto.Endpoint()})
+	}
+	return out
+}
+
+// Processes returns the process IDs of the stack's children, by what they
+// are: "dynamodb", "moto" and each function's name for its processes
+// running now. Each leads its own process group, which Close ends.
+func (s *Stack) Processes() map[string][]int {
+	out := map[string][]int{}
+	if s.ddb != nil {
+		out["dynamodb"] = []int{s.ddb.PID()}
+	}
+	if s.moto != nil {
+		out["moto"] = []int{s.moto.PID()}
+	}
+	if s.Host != nil {
+		for name, pids := range s.Host.Processes() {
+			out[name] = pids
+		}
 	}
 	return out
 }

@@ -47,7 +47,7 @@ func TestService_Abandon(t *testing.T) {
 	if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: kari(t)}); !errors.Is(err, signing.ErrTaskClosed) {
 		t.Errorf("Sign() after the failure: err = %v, want ErrTaskClosed", err)
 	}
-	if _, err := h.Svc.Collect(ctx, foundersTask); !errors.Is(err, signing.ErrTaskClosed) {
+	if _, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{}); !errors.Is(err, signing.ErrTaskClosed) {
 		t.Errorf("Collect() after the failure: err = %v, want ErrTaskClosed", err)
 	}
 }

@@ -113,7 +113,7 @@ func TestService_Start_attempts(t *testing.T) {
 					t.Fatal(err)
 				}
 				h.Clock.Advance(2 * time.Hour)
-				if _, err := h.Svc.Collect(ctx, foundersTask); !errors.Is(err, signing.ErrExpired) {
+				if _, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{}); !errors.Is(err, signing.ErrExpired) {
 					t.Fatalf("Collect() after the deadline: %v, want ErrExpired", err)
 				}
 			},
@@ -289,7 +289,7 @@ func TestService_newAttempt(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	col, err := h.Svc.Collect(ctx, foundersTask)
+	col, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{})
 	if err != nil || !col.AllSigned || len(col.NeedReceipt) != 3 {
 		t.Fatalf("Collect() = %+v, %v; want all 3 signed, 3 receipts owed", col, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -13,30 +14,62 @@ import (
 	"github.com/signingflow/signing/internal/texts"
 )
 
+// DefaultWaitSeconds is how long the workflow waits for a signature when
+// the caller names no wait (the template's WaitTimeoutSeconds default).
+const DefaultWaitSeconds = 3600
+
+// MaxRetryPerRound caps Collected.NeedDelegation, so one round of the
+// workflow retries at most this many signees (the rest in later rounds) and
+// an execution's history stays within its budget.
+const MaxRetryPerRound = 100
+
+// CollectOptions is what the workflow tells Collect besides the task.
+type CollectOptions struct {
+	// Scan asks Collect to look at every signee for one whose delegate or
+	// notify step did not succeed (the workflow's first round after the
+	// delegate-and-notify Map, and the first round of a continuation).
+	Scan bool
+	// Retry are the signees the previous round returned in NeedDelegation
+	// (and the workflow has tried again since); Collect returns those still
+	// not notified.
+	Retry []SigneeKey
+	// WaitSeconds is the wait the workflow would use (WaitTimeoutSeconds);
+	// Collect caps it at the deadline. Zero means DefaultWaitSeconds.
+	WaitSeconds int
+}
+
 // Collected is what the workflow learns when a wait for signatures ends.
 type Collected struct {
 	Status TaskStatus `json:"status"`
 	// NeedReceipt are the signees that signed and have no receipt yet.
 	NeedReceipt []SigneeKey `json:"needReceipt"`
-	AllSigned   bool        `json:"allSigned"`
-	Signed      int         `json:"signed"`
-	Total       int         `json:"total"`
+	// NeedDelegation are signees of an open task whose delegate or notify
+	// step has not succeeded (see CollectOptions), at most MaxRetryPerRound:
+	// the workflow runs the steps for them again.
+	NeedDelegation []SigneeKey `json:"needDelegation"`
+	AllSigned      bool        `json:"allSigned"`
+	Signed         int         `json:"signed"`
+	Total          int         `json:"total"`
+	// WaitSeconds is how long the next wait may last: the requested wait,
+	// or less so that the deadline is seen when it passes (at least 1).
+	WaitSeconds int `json:"waitSeconds"`
 }
 
 // Collect takes the signatures recorded since the last look. A rejected
 // task returns ErrRejected; a task past its deadline is expired here and
 // returns ErrExpired.
-func (s *Service) Collect(ctx context.Context, key TaskKey) (Collected, error) {
+func (s *Service) Collect(ctx context.Context, key TaskKey, opts CollectOptions) (Collected, error) {
 	batch, err := s.Repo.TakePending(ctx, key)
 	if err != nil {
 		return Collected{}, fmt.Errorf("collect %s: %w", key, err)
 	}
 	t := batch.Task
+	now := s.Clock.Now()
 	switch {
 	case t.Status.Restartable(): // rejected, expired or failed
 		return Collected{}, closedError(t)
-	case t.Status.Open() && t.Expired(s.Clock.Now()):
-		if _, err := s.Repo.Close(ctx, key, TaskExpired, s.Clock.Now(), "system", "the deadline passed"); err != nil && !errors.Is(err, ErrConflict) {
+	case t.Status.Open() && t.Expired(now):
+		if _, err := s.Repo.Close(ctx, key, TaskExpired, now, "system", "the deadline passed"); err != nil && !errors.Is(err, ErrConflict) {
 			return Collected{}, fmt.Errorf("collect %s: expire: %w", key, err)
 		}
 		return Collected{}, fmt.Errorf("task %s: %w", key, ErrExpired)
@@ -45,7 +78,64 @@ func (s *Service) Collect(ctx context.Context, key TaskKey) (Collected, error) {
 	if need == nil {
 		need = []SigneeKey{}
 	}
-	return Collected{Status: t.Status, NeedReceipt: need, AllSigned: t.Counts.AllSigned() || t.Counts.Total == 0, Signed: t.Counts.Signed, Total: t.Counts.Total}, nil
+	stuck, err := s.stuck(ctx, t, opts)
+	if err != nil {
+		return Collected{}, fmt.Errorf("collect %s: %w", key, err)
+	}
+	return Collected{
+		Status: t.Status, NeedReceipt: need, NeedDelegation: stuck,
+		AllSigned: t.Counts.AllSigned() || t.Counts.Total == 0, Signed: t.Counts.Signed, Total: t.Counts.Total,
+		WaitSeconds: waitSeconds(t, now, opts.WaitSeconds),
+	}, nil
+}
+
+// stuck returns the signees of an open task still to be delegated or
+// notified: among all signees when opts.Scan, else among opts.Retry.
+func (s *Service) stuck(ctx context.Context, t Task, opts CollectOptions) ([]SigneeKey, error) {
+	out := []SigneeKey{}
+	if !t.Status.Open() {
+		return out, nil
+	}
+	waiting := func(st SigneeStatus) bool { return st == SigneeResolved || st == SigneeDelegated }
+	if opts.Scan {
+		err := s.eachSignee(ctx, t.Key, func(sg Signee) error {
+			if waiting(sg.Status) && len(out) < MaxRetryPerRound {
+				out = append(out, sg.Key)
+			}
+			return nil
+		})
+		return out, err
+	}
+	seen := make(map[SigneeKey]bool, len(opts.Retry))
+	for _, sk := range opts.Retry {
+		if seen[sk] || len(out) == MaxRetryPerRound {
+			continue
+		}
+		seen[sk] = true
+		sg, err := s.Repo.GetSignee(ctx, t.Key, sk)
+		if errors.Is(err, ErrNotFound) {
+			continue // not a signee of this attempt
+		}
+		if err != nil {
+			return nil, err
+		}
+		if waiting(sg.Status) {
+			out = append(out, sk)
+		}
+	}
+	return out, nil
+}
+
+// waitSeconds caps the requested wait at the task's deadline.
+func waitSeconds(t Task, now time.Time, requested int) int {
+	if requested <= 0 {
+		requested = DefaultWaitSeconds
+	}
+	if t.Deadline.IsZero() || !t.Status.Open() {
+		return requested
+	}
+	left := int(math.Ceil(t.Deadline.Sub(now).Seconds()))
+	return max(1, min(requested, left))
 }
 
 // SignDocument is the app-owned data element written for each signature,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +40,7 @@ func TestService_happyPath(t *testing.T) {
 	h.Ready(t)
 	h.SignAll(t)
 
-	got, err := h.Svc.Collect(ctx, foundersTask)
+	got, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{})
 	if err != nil {
 		t.Fatalf("Collect() error = %v", err)
 	}
@@ -65,7 +66,7 @@ func TestService_happyPath(t *testing.T) {
 	if n := dataOfType(h, h.Cfg.SignatureDataType); n != 3 {
 		t.Errorf("sign documents in storage = %d, want 3", n)
 	}
-	again, err := h.Svc.Collect(ctx, foundersTask)
+	again, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{})
 	if err != nil || len(again.NeedReceipt) != 0 {
 		t.Errorf("second Collect() = %+v, %v; want nothing owed", again, err)
 	}
@@ -182,7 +183,7 @@ func TestService_Finish_rejected(t *testing.T) {
 	if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: kari(t)}); !errors.Is(err, signing.ErrRejected) {
 		t.Errorf("Sign() after reject: err = %v, want ErrRejected", err)
 	}
-	if _, err := h.Svc.Collect(ctx, foundersTask); !errors.Is(err, signing.ErrRejected) {
+	if _, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{}); !errors.Is(err, signing.ErrRejected) {
 		t.Errorf("Collect() after reject: err = %v, want ErrRejected", err)
 	}
 }
@@ -195,11 +196,11 @@ func TestService_Collect_deadline(t *testing.T) {
 	if _, err := h.Svc.Start(ctx, in); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.Svc.Collect(ctx, foundersTask); err != nil {
+	if _, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{}); err != nil {
 		t.Fatalf("Collect() before the deadline: %v", err)
 	}
 	h.Clock.Advance(25 * time.Hour)
-	if _, err := h.Svc.Collect(ctx, foundersTask); !errors.Is(err, signing.ErrExpired) {
+	if _, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{}); !errors.Is(err, signing.ErrExpired) {
 		t.Fatalf("Collect() after the deadline: err = %v, want ErrExpired", err)
 	}
 	outcome, err := h.Svc.Finish(ctx, foundersTask, signing.TaskExpired, "deadline")
@@ -208,5 +209,86 @@ func TestService_Collect_deadline(t *testing.T) {
 	}
 	if _, err := h.Svc.Finish(ctx, foundersTask, signing.TaskRejected, "late reject"); err != nil {
 		t.Errorf("Finish(rejected) of an expired task: %v", err)
+	}
+}
+
+// TestService_Collect_needDelegation: the first round of an execution finds
+// every signee whose delegate or notify step did not succeed; later rounds
+// look again at those, until their steps succeed.
+func TestService_Collect_needDelegation(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	started := h.Start(t) // resolved, as if every Map iteration had failed
+	stuck, ola := started.Signees, h.SigneeByUUID(t, olaUUID).Key
+	if _, err := h.Svc.Delegate(ctx, foundersTask, ola); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Svc.Notify(ctx, foundersTask, ola); err != nil {
+		t.Fatal(err)
+	}
+	got, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{Scan: true})
+	if err != nil {
+		t.Fatalf("Collect(scan) error = %v", err)
+	}
+	if len(got.NeedDelegation) != len(stuck)-1 || slices.Contains(got.NeedDelegation, ola) {
+		t.Fatalf("NeedDelegation = %v, want every signee but Ola (%v)", got.NeedDelegation, stuck)
+	}
+	if again, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{}); err != nil || len(again.NeedDelegation) != 0 {
+		t.Errorf("Collect() without scan or retry = %+v, %v; want no signee to retry", again, err)
+	}
+	// The retry delegates the first of them; the next round returns the other.
+	first := got.NeedDelegation[0]
+	if _, err := h.Svc.Delegate(ctx, foundersTask, first); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Svc.Notify(ctx, foundersTask, first); err != nil {
+		t.Fatal(err)
+	}
+	next, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{Retry: append(got.NeedDelegation, got.NeedDelegation...)})
+	if err != nil {
+		t.Fatalf("Collect(retry) error = %v", err)
+	}
+	if !slices.Equal(next.NeedDelegation, got.NeedDelegation[1:]) {
+		t.Errorf("NeedDelegation = %v, want %v", next.NeedDelegation, got.NeedDelegation[1:])
+	}
+	if _, err := h.Svc.Finish(ctx, foundersTask, signing.TaskRejected, "stop"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{Scan: true}); !errors.Is(err, signing.ErrRejected) {
+		t.Errorf("Collect(scan) of a rejected task: err = %v, want ErrRejected", err)
+	}
+}
+
+// TestService_Collect_waitSeconds: the next wait is the requested one,
+// capped so that the workflow looks again when the deadline passes.
+func TestService_Collect_waitSeconds(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	in := signing.StartInput{Instance: foundersInstance, TaskID: "SigningTask", Config: h.Cfg, Deadline: h.Clock.Now().Add(2 * time.Hour)}
+	if _, err := h.Svc.Start(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		advance   time.Duration
+		requested int
+		want      int
+	}{
+		{advance: 0, requested: 600, want: 600},
+		{advance: 0, requested: 0, want: signing.DefaultWaitSeconds},
+		{advance: 0, requested: 86400, want: 7200},
+		{advance: 2*time.Hour - 1500*time.Millisecond, requested: 3600, want: 2},
+		{advance: 1 * time.Second, requested: 3600, want: 1},
+	}
+	for _, tt := range tests {
+		h.Clock.Advance(tt.advance)
+		got, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{WaitSeconds: tt.requested})
+		if err != nil {
+			t.Fatalf("Collect() error = %v", err)
+		}
+		if got.WaitSeconds != tt.want {
+			t.Errorf("after %v more, WaitSeconds(%d) = %d, want %d", tt.advance, tt.requested, got.WaitSeconds, tt.want)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +22,46 @@ type TaskEvent struct {
 
 // Validate reports a malformed task key.
 func (e TaskEvent) Validate() error { return prefixed("task", e.Task.Validate()) }
+
+// CollectEvent is the input of the collect step: the task, the round of
+// this execution (0 on the first, which looks at every signee for one whose
+// delegate or notify step did not succeed), the previous round's
+// needDelegation, and the wait the workflow would use (WaitTimeoutSeconds),
+// which Collect caps at the deadline.
+type CollectEvent struct {
+	Task               signing.TaskKey     `json:"task"`
+	Round              int                 `json:"round"`
+	Retry              []signing.SigneeKey `json:"retry,omitempty"`
+	WaitTimeoutSeconds int                 `json:"waitTimeoutSeconds,omitempty"`
+}
+
+// Validate reports a malformed task key, round, signee key or wait.
+func (e CollectEvent) Validate() error {
+	var errs signing.FieldErrors
+	if err := prefixed("task", e.Task.Validate()); err != nil {
+		var fes signing.FieldErrors
+		if errors.As(err, &fes) {
+			errs = append(errs, fes...)
+		}
+	}
+	if e.Round < 0 {
+		errs.Add("round", "must not be negative, got %d", e.Round)
+	}
+	if e.WaitTimeoutSeconds < 0 {
+		errs.Add("waitTimeoutSeconds", "must not be negative, got %d", e.WaitTimeoutSeconds)
+	}
+	for i, sk := range e.Retry {
+		if sk.Validate() != nil {
+			errs.Add("retry["+strconv.Itoa(i)+"]", "must look like p-<hex> or o-<hex>")
+		}
+	}
+	return errs.Err()
+}
+
+// Options returns what Collect needs.
+func (e CollectEvent) Options() signing.CollectOptions {
+	return signing.CollectOptions{Scan: e.Round == 0, Retry: e.Retry, WaitSeconds: e.WaitTimeoutSeconds}
+}
 
 // SigneeEvent is the input of a step that works on one signee (a Map item).
 type SigneeEvent struct {

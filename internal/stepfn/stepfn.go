@@ -49,6 +49,11 @@ const (
 // for good. The cause names the step's error.
 const ErrorFailed = "Signing.Failed"
 
+// ErrorReceiptFailed is the error of the Fail state inside the receipts Map:
+// a receipt failed after its retries. It fails the Map, whose Catch retries
+// the round later; the execution never ends with it.
+const ErrorReceiptFailed = "Signing.ReceiptFailed"
+
 // Names lists every error name a function returns, in the order above.
 func Names() []string {
 	return []string{ErrorTransient, ErrorRejected, ErrorExpired, ErrorDataChanged, ErrorInvalid, ErrorConflict}

@@ -64,10 +64,11 @@ func sign(t *testing.T, r *scenario.Run, p scenario.Party, onBehalfOf string, wa
 }
 
 // killOnResponse has the host kill fn's process right after its next
-// response, and returns fn's statistics before.
+// response to an event about r's instance (one naming its GUID; another
+// test's work is not hit), and returns fn's statistics before.
 func killOnResponse(t *testing.T, r *scenario.Run, fn string) funchost.Stats {
 	t.Helper()
-	if err := r.Stack.Host.KillOnResponse(fn, 1); err != nil {
+	if err := r.Stack.Host.KillOnResponseMatching(fn, r.Instance.InstanceGUID, 1); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := r.Stack.Host.Stats(fn)
@@ -109,15 +110,7 @@ func outcome(t *testing.T, r *scenario.Run, want string) {
 }
 
 // receipts counts the receipts (messages with the signed documents) per recipient.
-func receipts(r *scenario.Run) map[string]int {
-	out := map[string]int{}
-	for _, m := range r.Messages() {
-		if strings.HasPrefix(m.IdempotencyKey, "receipt:") {
-			out[m.RecipientPartyUUID]++
-		}
-	}
-	return out
-}
+func receipts(r *scenario.Run) map[string]int { return scenario.Receipts(r.Messages()) }
 
 func dataOfType(r *scenario.Run, typ string) int {
 	n := 0
@@ -253,17 +246,37 @@ func waiting(t *testing.T, r *scenario.Run) {
 }
 
 // TestFlow_lostWakeUp drops the first SendTaskSuccess at the edge: the API
-// believes it woke the execution, which wakes up by its wait's timeout instead.
+// believes it woke the execution, which wakes up by its wait's timeout
+// instead. Nobody else signs until Ola's signature is collected (her
+// receipt is sent), so no other wake-up can have done it: the edge sees no
+// further SendTaskSuccess, and the history shows Wait For Signature timing out.
 func TestFlow_lostWakeUp(t *testing.T) {
 	r := newRun(t)
 	kari, ola, company := scenario.Founders(fixture)
 	started(t, r)
 	waiting(t, r)
-	r.Stack.Edge.InjectFault(edge.Fault{Service: edge.ServiceStates, Operation: "SendTaskSuccess", Drop: true})
-	t.Cleanup(r.Stack.Edge.ClearFaults)
+	e := r.Stack.Edge
+	e.InjectFault(edge.Fault{Service: edge.ServiceStates, Operation: "SendTaskSuccess", Drop: true})
+	t.Cleanup(e.ClearFaults)
+	before := e.Calls(edge.ServiceStates, "SendTaskSuccess")
 	sign(t, r, ola, "", http.StatusOK)
-	if n := r.Stack.Edge.PendingFaults(); n != 0 {
+	if n := e.PendingFaults(); n != 0 {
 		t.Fatalf("the wake-up was not sent (fault pending: %d); the test proves nothing", n)
+	}
+	sent := e.Calls(edge.ServiceStates, "SendTaskSuccess")
+	if sent != before+1 {
+		t.Fatalf("%d SendTaskSuccess calls for one signature, want 1 (the dropped one)", sent-before)
+	}
+	if err := scenario.Eventually(within(t, 30*time.Second), func() (bool, error) {
+		return receipts(r)[ola.PartyUUID] == 1, nil
+	}); err != nil {
+		t.Fatalf("Ola's signature was not collected after the lost wake-up: %v (receipts %v)", err, receipts(r))
+	}
+	if n := e.Calls(edge.ServiceStates, "SendTaskSuccess"); n != sent {
+		t.Fatalf("%d more SendTaskSuccess calls reached the edge; the wait's timeout did not prove itself", n-sent)
+	}
+	if !timedOut(t, r, "Wait For Signature") {
+		t.Fatal("the execution's history has no TaskTimedOut in Wait For Signature")
 	}
 	sign(t, r, kari, "", http.StatusOK)
 	sign(t, r, kari, company.OrgNumber, http.StatusOK)
@@ -275,10 +288,35 @@ func TestFlow_lostWakeUp(t *testing.T) {
 	}
 }
 
+// timedOut reports whether r's execution history has a TaskTimedOut event
+// in the state named state.
+func timedOut(t *testing.T, r *scenario.Run, state string) bool {
+	t.Helper()
+	client := sfn.NewFromConfig(r.Stack.AWSConfig())
+	p := sfn.NewGetExecutionHistoryPaginator(client, &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(r.ExecutionARN)})
+	current := ""
+	for p.HasMorePages() {
+		page, err := p.NextPage(within(t, 10*time.Second))
+		if err != nil {
+			t.Fatalf("GetExecutionHistory: %v", err)
+		}
+		for _, ev := range page.Events {
+			if d := ev.StateEnteredEventDetails; d != nil {
+				current = aws.ToString(d.Name)
+			}
+			if ev.Type == sfntypes.HistoryEventTypeTaskTimedOut && current == state {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // TestFlow_killedAfterSideEffect kills the dispatcher's process after it
 // placed its notification orders, before its response: SQS redelivers the
 // batch and the retry places each order once more under the same
-// idempotency key, so each is placed exactly once.
+// idempotency key, so each is placed exactly once. The kill hits a batch
+// holding this test's orders (the instance GUID), not another test's.
 func TestFlow_killedAfterSideEffect(t *testing.T) {
 	r := newRun(t)
 	fn := "DispatchNotificationsFunction"

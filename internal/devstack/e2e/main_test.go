@@ -77,7 +77,7 @@ func up(t *testing.T) *devstack.Stack {
 		stack, upErr = devstack.Up(ctx, devstack.Options{
 			ModuleRoot: root, EdgeAddr: "127.0.0.1:0", APIAddr: "127.0.0.1:0", EmulatorAddr: "127.0.0.1:0",
 			Fixture:         &fixture,
-			Substitutions:   map[string]string{"WaitTimeoutSeconds": "2"},
+			Substitutions:   map[string]string{"WaitTimeoutSeconds": "2", "RetryWaitSeconds": "1"},
 			QueueAttributes: map[string]string{"VisibilityTimeout": "1"},
 			Logs:            logs,
 		})

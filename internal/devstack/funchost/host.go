@@ -9,7 +9,8 @@
 // AWS_LAMBDA_FUNCTION_NAME, memory, region, …). The host enforces the
 // function's timeout (Sandbox.Timedout, the process is killed), reports a
 // process that dies mid-invocation as Runtime.ExitError and starts a fresh
-// one for the next invocation, and measures each cold start's init
+// one for the next invocation, answers an invocation whose process posted
+// an init error with that error, and measures each cold start's init
 // duration. Handler serves the Lambda Invoke API, for the edge.
 package funchost
 
@@ -64,6 +65,11 @@ type Function struct {
 	Timeout time.Duration
 	// MaxProcesses overrides Options.MaxProcesses for this function.
 	MaxProcesses int
+	// LogFormat and LogLevel are the template's LoggingConfig LogFormat
+	// ("JSON" or "Text") and ApplicationLogLevel; the host passes them as
+	// AWS_LAMBDA_LOG_FORMAT and AWS_LAMBDA_LOG_LEVEL, as Lambda does, and
+	// filters nothing.
+	LogFormat, LogLevel string
 }
 
 // Options configure New.
@@ -77,7 +83,8 @@ type Options struct {
 	// function's name; nil discards it (a tail per function is kept).
 	Output io.Writer
 	// MaxProcesses is how many processes (concurrent invocations) a function
-	// may have; default 4.
+	// may have; default 4. Further invocations wait for a free process
+	// (Lambda would throttle them with 429 TooManyRequestsException).
 	MaxProcesses int
 	// InitTimeout bounds a process's init (start to first "next"); default 10s, as Lambda.
 	InitTimeout time.Duration
@@ -122,6 +129,9 @@ type Stats struct {
 	// ColdStarts is how many processes were started; InitDurations their init times.
 	ColdStarts    int
 	InitDurations []time.Duration
+	// Queued are invocations that found every process busy and waited for
+	// one (Lambda would have throttled them).
+	Queued int
 }
 
 // Host runs functions. It is safe for concurrent use.
@@ -277,7 +287,8 @@ func (h *Host) Invoke(ctx context.Context, name string, payload []byte, opts Inv
 }
 
 // InvokeAsync queues an invocation (InvocationType Event) and returns its
-// request ID at once. Failures are logged, not retried.
+// request ID at once. Failures are logged, not retried (Lambda retries a
+// failed asynchronous invocation twice).
 func (h *Host) InvokeAsync(name string, payload []byte) (string, error) {
 	f, err := h.lookup(name)
 	if err != nil {
@@ -297,6 +308,10 @@ func (h *Host) InvokeAsync(name string, payload []byte) (string, error) {
 	}()
 	return id, nil
 }
+
+// WaitAsync waits until every asynchronous invocation queued so far has
+// ended (with its retries, were there any).
+func (h *Host) WaitAsync() { h.wg.Wait() }
 
 func errString(err error) string {
 	if err == nil {
@@ -358,14 +373,42 @@ func (h *Host) Kill(name string) int {
 // reaches the caller, who sees Runtime.ExitError (as when a Lambda sandbox
 // dies at that moment).
 func (h *Host) KillOnResponse(name string, count int) error {
+	return h.KillOnResponseMatching(name, "", count)
+}
+
+// KillOnResponseMatching is KillOnResponse for the next count invocations
+// whose payload contains substr (e.g. an instance GUID), so a test's fault
+// hits its own work and not another's; "" matches every payload.
+func (h *Host) KillOnResponseMatching(name, substr string, count int) error {
 	f, err := h.lookup(name)
 	if err != nil {
 		return err
 	}
+	if count <= 0 {
+		return nil
+	}
 	f.mu.Lock()
-	f.killOnResponse += count
+	f.killOnResponse = append(f.killOnResponse, &killFault{substr: substr, count: count})
 	f.mu.Unlock()
 	return nil
+}
+
+// Processes returns the process IDs of every function's running
+// processes, by function name. Each process leads its own process group.
+func (h *Host) Processes() map[string][]int {
+	h.mu.Lock()
+	list := h.list
+	h.mu.Unlock()
+	out := map[string][]int{}
+	for _, f := range list {
+		f.mu.Lock()
+		for s := range f.all {
+			out[f.def.Name] = append(out[f.def.Name], s.p.PID())
+		}
+		f.mu.Unlock()
+		sort.Ints(out[f.def.Name])
+	}
+	return out
 }
 
 // Close stops every process and waits for queued asynchronous invocations
@@ -418,15 +461,28 @@ type function struct {
 	idle           []*sandbox
 	all            map[*sandbox]struct{}
 	stats          Stats
-	killOnResponse int
+	killOnResponse []*killFault
 	closed         bool
+}
+
+// killFault is a KillOnResponse fault: count more invocations whose
+// payload contains substr.
+type killFault struct {
+	substr string
+	count  int
 }
 
 func (f *function) invoke(ctx context.Context, payload []byte, opts InvokeOptions) (Result, error) {
 	select {
 	case f.slots <- struct{}{}:
-	case <-ctx.Done():
-		return Result{}, fmt.Errorf("funchost: %s: no free process: %w", f.def.Name, ctx.Err())
+	default:
+		// Every process is busy: wait for one, where Lambda would throttle.
+		f.count(func(st *Stats) { st.Queued++ })
+		select {
+		case f.slots <- struct{}{}:
+		case <-ctx.Done():
+			return Result{}, fmt.Errorf("funchost: %s: no free process: %w", f.def.Name, ctx.Err())
+		}
 	}
 	release := func() { <-f.slots }
 	inv := &invocation{
@@ -463,6 +519,12 @@ func (f *function) invoke(ctx context.Context, payload []byte, opts InvokeOption
 				release()
 				f.count(func(st *Stats) { st.Errors++; st.Crashes++ })
 				res.FunctionError = "Unhandled"
+				var posted *initError
+				if errors.As(err, &posted) {
+					// The runtime said why: the caller gets its error document.
+					res.Payload = posted.doc
+					return res, nil
+				}
 				res.Payload = errorDoc("Runtime.ExitError", fmt.Sprintf("RequestId: %s Error: %v", inv.id, err))
 				return res, nil
 			}
@@ -528,12 +590,18 @@ func (f *function) remove(s *sandbox) {
 	f.mu.Unlock()
 }
 
-// takeKillOnResponse uses up one KillOnResponse fault, if any is left.
-func (f *function) takeKillOnResponse() bool {
+// takeKillOnResponse uses up one KillOnResponse fault matching payload, if
+// any is left.
+func (f *function) takeKillOnResponse(payload []byte) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.killOnResponse > 0 {
-		f.killOnResponse--
+	for i, k := range f.killOnResponse {
+		if !strings.Contains(string(payload), k.substr) {
+			continue
+		}
+		if k.count--; k.count <= 0 {
+			f.killOnResponse = append(f.killOnResponse[:i], f.killOnResponse[i+1:]...)
+		}
 		return true
 	}
 	return false
@@ -600,6 +668,12 @@ func (f *function) env(runtimeAPI string) []string {
 		"TZ":                              ":UTC",
 		"LANG":                            "en_US.UTF-8",
 		"PATH":                            "/usr/local/bin:/usr/bin:/bin",
+	}
+	if f.def.LogFormat != "" {
+		reserved["AWS_LAMBDA_LOG_FORMAT"] = f.def.LogFormat
+	}
+	if f.def.LogLevel != "" {
+		reserved["AWS_LAMBDA_LOG_LEVEL"] = f.def.LogLevel
 	}
 	for k, v := range reserved {
 		vars[k] = v

@@ -62,6 +62,9 @@ type sandbox struct {
 	initOnce     sync.Once
 	initDone     chan struct{}
 	initDuration time.Duration
+	// initFailed is closed when the runtime posts an init error.
+	initFailed     chan struct{}
+	initFailedOnce sync.Once
 
 	mu        sync.Mutex
 	current   *invocation
@@ -77,12 +80,13 @@ func startSandbox(f *function) (*sandbox, error) {
 		return nil, fmt.Errorf("runtime API: listen: %w", err)
 	}
 	s := &sandbox{
-		fn:       f,
-		ln:       ln,
-		next:     make(chan *invocation),
-		quit:     make(chan struct{}),
-		ready:    make(chan struct{}),
-		initDone: make(chan struct{}),
+		fn:         f,
+		ln:         ln,
+		next:       make(chan *invocation),
+		quit:       make(chan struct{}),
+		ready:      make(chan struct{}),
+		initDone:   make(chan struct{}),
+		initFailed: make(chan struct{}),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+pathNext, s.handleNext)
@@ -106,22 +110,41 @@ func startSandbox(f *function) (*sandbox, error) {
 	return s, nil
 }
 
-// waitInit waits for the first "next", the process's death or timeout.
+// initError is an init error the runtime posted (/runtime/init/error);
+// doc is its error document, which the caller gets as Lambda's does.
+type initError struct{ doc []byte }
+
+func (e *initError) Error() string { return "init failed: " + string(e.doc) }
+
+// waitInit waits for the first "next", a posted init error, the process's
+// death or timeout. A posted init error ends the wait at once: Lambda does
+// not wait for a runtime that reported its init failed to exit.
 func (s *sandbox) waitInit(timeout time.Duration) error {
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
 	select {
 	case <-s.initDone:
 		return nil
+	case <-s.initFailed:
+		return s.postedInitError()
 	case <-s.p.Done():
-		s.mu.Lock()
-		initErr := s.initError
-		s.mu.Unlock()
-		if initErr != nil {
-			return fmt.Errorf("init failed: %s", initErr)
+		if err := s.postedInitError(); err != nil {
+			return err
 		}
 		return fmt.Errorf("runtime exited during init with %v; output:\n%s", s.p.Err(), s.p.Output())
-	case <-time.After(timeout):
+	case <-timer.C:
 		return fmt.Errorf("init did not finish within %s", timeout)
 	}
+}
+
+// postedInitError returns the init error the runtime posted, or nil.
+func (s *sandbox) postedInitError() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.initError == nil {
+		return nil
+	}
+	return &initError{doc: s.initError}
 }
 
 // run hands inv to the process and waits for its outcome; delivered is
@@ -241,7 +264,7 @@ func (s *sandbox) handleResponse(w http.ResponseWriter, r *http.Request) {
 		runtimeError(w, http.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
 		return
 	}
-	if s.fn.takeKillOnResponse() {
+	if s.fn.takeKillOnResponse(inv.payload) {
 		// The side effects are done; the response never arrives.
 		s.p.Kill()
 		return
@@ -273,6 +296,7 @@ func (s *sandbox) handleInitError(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.initError = errorBody(body, r.Header.Get("Lambda-Runtime-Function-Error-Type"))
 	s.mu.Unlock()
+	s.initFailedOnce.Do(func() { close(s.initFailed) })
 	accepted(w)
 }
 

@@ -89,6 +89,7 @@ func TestAPI(t *testing.T) {
 		path       string
 		token      string
 		body       string
+		headers    map[string]string
 		wantStatus int
 		wantBody   string
 		check      func(t *testing.T, ev events.APIGatewayV2HTTPRequest)
@@ -128,6 +129,10 @@ func TestAPI(t *testing.T) {
 			}},
 		{name: "no_route", method: "GET", path: "/nope", wantStatus: 404, wantBody: `{"message":"Not Found"}`},
 		{name: "wrong_method", method: "DELETE", path: "/fails", wantStatus: 404},
+		// No CORS (a README divergence): a preflight is an unknown route, without Access-Control-* headers.
+		{name: "no_cors_preflight", method: "OPTIONS", path: "/fails", wantStatus: 404,
+			headers: map[string]string{"Origin": "https://app.example", "Access-Control-Request-Method": "GET"}},
+		{name: "no_cors_headers", method: "GET", path: "/files/x", wantStatus: 200, headers: map[string]string{"Origin": "https://app.example"}},
 		{name: "function_error", method: "GET", path: "/fails", wantStatus: 500, wantBody: `{"message":"Internal Server Error"}`},
 		{name: "integration_timeout", method: "GET", path: "/slow", wantStatus: 503, wantBody: `{"message":"Service Unavailable"}`},
 		{name: "scope_present", method: "GET", path: "/scoped", token: good, wantStatus: 200},
@@ -143,12 +148,20 @@ func TestAPI(t *testing.T) {
 			if tt.token != "" {
 				req.Header.Set("Authorization", "Bearer "+tt.token)
 			}
+			for k, v := range tt.headers {
+				req.Header.Set(k, v)
+			}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
+			for k := range resp.Header {
+				if strings.HasPrefix(k, "Access-Control-") {
+					t.Errorf("response header %s: %s, want no CORS headers", k, resp.Header.Get(k))
+				}
+			}
 			if resp.StatusCode != tt.wantStatus {
 				t.Errorf("status = %d (%s), want %d", resp.StatusCode, b, tt.wantStatus)
 			}

@@ -1,10 +1,14 @@
 package localjwt_test
 
 import (
+	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -48,6 +52,18 @@ func TestVerifier_Verify(t *testing.T) {
 	foreign := &localjwt.Issuer{Key: o, Issuer: testIssuer, Audience: testAudence, Now: func() time.Time { return testNow }}
 	foreignToken, _ := foreign.Token(nil, time.Hour)
 	valid := token(map[string]any{"pid": "x"}, time.Hour)
+	// withAlg is valid's claims under a header naming alg, signed RS256 by
+	// the right key: only the header's alg tells it from a valid token.
+	withAlg := func(alg string) string {
+		header := `{"alg":"` + alg + `","typ":"JWT","kid":"` + localjwt.KeyID(&k.PublicKey) + `"}`
+		signed := base64.RawURLEncoding.EncodeToString([]byte(header)) + "." + strings.Split(valid, ".")[1]
+		digest := sha256.Sum256([]byte(signed))
+		sig, err := rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, digest[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return signed + "." + base64.RawURLEncoding.EncodeToString(sig)
+	}
 	tests := []struct {
 		name  string
 		token string
@@ -65,6 +81,10 @@ func TestVerifier_Verify(t *testing.T) {
 		{name: "other_key", token: foreignToken, want: localjwt.ErrSignature},
 		{name: "tampered", token: valid[:len(valid)-4] + "AAAA", want: localjwt.ErrSignature},
 		{name: "garbage", token: "not-a-token", want: localjwt.ErrMalformed},
+		{name: "resigned_RS256", token: withAlg("RS256")},
+		{name: "alg_RS512", token: withAlg("RS512"), want: localjwt.ErrSignature},
+		{name: "alg_HS256", token: withAlg("HS256"), want: localjwt.ErrSignature},
+		{name: "alg_none", token: withAlg("none"), want: localjwt.ErrSignature},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,10 +21,54 @@ type Step struct {
 	Err      error
 }
 
+// DefaultStepTimeout bounds the wait of each step of the demo.
+const DefaultStepTimeout = 60 * time.Second
+
 // DemoOptions configure Demo.
 type DemoOptions struct {
-	// StepTimeout bounds the wait of each step; default 60s.
+	// StepTimeout bounds the wait of each step; default DefaultStepTimeout.
 	StepTimeout time.Duration
+}
+
+func (o *DemoOptions) defaults() {
+	if o.StepTimeout <= 0 {
+		o.StepTimeout = DefaultStepTimeout
+	}
+}
+
+// Receipts counts the receipts among msgs (messages whose idempotency key
+// starts with "receipt:") per recipient party UUID.
+func Receipts(msgs []emulator.MessageRecord) map[string]int {
+	out := map[string]int{}
+	for _, m := range msgs {
+		if strings.HasPrefix(m.IdempotencyKey, "receipt:") {
+			out[m.RecipientPartyUUID]++
+		}
+	}
+	return out
+}
+
+// checkReceipts compares the receipts among msgs with want (per recipient
+// party UUID, one per signature): done when they are equal, an error when
+// a recipient has more than wanted or one lacks the signed documents.
+func checkReceipts(msgs []emulator.MessageRecord, want map[string]int) (done bool, err error) {
+	for _, m := range msgs {
+		if strings.HasPrefix(m.IdempotencyKey, "receipt:") && len(m.Attachments) == 0 {
+			return false, fmt.Errorf("a receipt (%s) without the signed documents", m.IdempotencyKey)
+		}
+	}
+	got := Receipts(msgs)
+	for who, n := range got {
+		if n > want[who] {
+			return false, fmt.Errorf("%d receipts to party %s, want %d (one per signature)", n, who, want[who])
+		}
+	}
+	for who, n := range want {
+		if got[who] != n {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // Demo runs the seed's main flow on r and prints each step to w: the
@@ -35,9 +79,7 @@ type DemoOptions struct {
 // stored and the execution ends with outcome "signed". It returns every
 // step; the demo succeeded when none has an error.
 func Demo(ctx context.Context, r *Run, f emulator.Fixture, w io.Writer, opts DemoOptions) []Step {
-	if opts.StepTimeout <= 0 {
-		opts.StepTimeout = 20 * time.Second
-	}
+	opts.defaults()
 	kari, ola, company := Founders(f)
 	var steps []Step
 	failed := false
@@ -124,22 +166,20 @@ func Demo(ctx context.Context, r *Run, f emulator.Fixture, w io.Writer, opts Dem
 	step(ola.Name+" signs through the HTTP API", sign(ola, Party{}))
 	step(kari.Name+" signs through the HTTP API", sign(kari, Party{}))
 	step(kari.Name+" signs for "+company.Name+" (she holds a signing role)", sign(kari, company))
-	step("each signer gets a receipt with the signed documents", func(ctx context.Context) (string, error) {
-		var detail string
+	// One receipt per signature: Kari signed for herself and the company.
+	wantReceipts := map[string]int{kari.PartyUUID: 2, ola.PartyUUID: 1}
+	receiptDetail := func() string {
+		got := Receipts(r.Messages())
+		return fmt.Sprintf("%s: %d receipt(s); %s: %d receipt(s)", kari.Name, got[kari.PartyUUID], ola.Name, got[ola.PartyUUID])
+	}
+	step("each signer gets one receipt per signature, with the signed documents", func(ctx context.Context) (string, error) {
 		err := Eventually(ctx, func() (bool, error) {
 			if err := r.failedEarly(ctx); err != nil {
 				return false, err
 			}
-			n := 0
-			for _, m := range r.Messages() {
-				if len(m.Attachments) > 0 {
-					n++
-				}
-			}
-			detail = fmt.Sprintf("%d receipt(s)", n)
-			return n >= 3, nil
+			return checkReceipts(r.Messages(), wantReceipts)
 		})
-		return detail, err
+		return receiptDetail(), err
 	})
 	step("the submitter completes the task", func(ctx context.Context) (string, error) {
 		var last Response
@@ -175,6 +215,10 @@ func Demo(ctx context.Context, r *Run, f emulator.Fixture, w io.Writer, opts Dem
 		}
 		if pdf == "" {
 			return "", fmt.Errorf("no %s data element", r.Input.Config.SigningPDFDataType)
+		}
+		// No receipt was sent twice meanwhile.
+		if done, err := checkReceipts(r.Messages(), wantReceipts); !done || err != nil {
+			return "", fmt.Errorf("receipts at the end: %s: %v", receiptDetail(), err)
 		}
 		return "outcome signed; " + pdf, nil
 	})

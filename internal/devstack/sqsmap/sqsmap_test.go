@@ -132,3 +132,60 @@ func TestPoller_redriveAndPartialFailures(t *testing.T) {
 		t.Errorf("queue still holds messages: %v", left.Attributes)
 	}
 }
+
+// recordingSQS records the receive requests and answers the first few
+// with no messages; later ones block until the poller stops.
+type recordingSQS struct {
+	mu       sync.Mutex
+	waits    []int32
+	max      []int32
+	inFlight int
+	most     int
+	answered chan struct{}
+}
+
+func (r *recordingSQS) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, _ ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	r.mu.Lock()
+	r.waits = append(r.waits, in.WaitTimeSeconds)
+	r.max = append(r.max, in.MaxNumberOfMessages)
+	r.inFlight++
+	r.most = max(r.most, r.inFlight)
+	n := len(r.waits)
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		r.inFlight--
+		r.mu.Unlock()
+	}()
+	if n > 3 {
+		close(r.answered)
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return &sqs.ReceiveMessageOutput{}, nil
+}
+
+func (r *recordingSQS) DeleteMessageBatch(context.Context, *sqs.DeleteMessageBatchInput, ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
+	return &sqs.DeleteMessageBatchOutput{}, nil
+}
+
+// TestPoller_longPoll pins the README's divergence: the poller long-polls
+// with WaitTimeSeconds 1 (Lambda: 20), one receive at a time per mapping.
+func TestPoller_longPoll(t *testing.T) {
+	t.Parallel()
+	api := &recordingSQS{answered: make(chan struct{})}
+	p := sqsmap.New(api, &consumer{seen: map[string]int{}, attempts: map[string][]string{}}, nil)
+	p.Start(sqsmap.Mapping{Function: "dispatch", QueueURL: "http://127.0.0.1:4566/123456789012/orders", BatchSize: 5})
+	<-api.answered
+	p.Stop()
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	for i, w := range api.waits {
+		if w != 1 || api.max[i] != 5 {
+			t.Errorf("receive %d: WaitTimeSeconds %d MaxNumberOfMessages %d, want 1 and the batch size 5", i, w, api.max[i])
+		}
+	}
+	if api.most != 1 {
+		t.Errorf("%d receives at once, want 1 (one poller per mapping)", api.most)
+	}
+}

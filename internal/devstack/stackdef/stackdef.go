@@ -95,6 +95,8 @@ type Function struct {
 	Timeout       time.Duration
 	// Env is the resolved environment (Globals merged with the function's own).
 	Env map[string]string
+	// LogFormat, ApplicationLogLevel and SystemLogLevel are the LoggingConfig's.
+	LogFormat, ApplicationLogLevel, SystemLogLevel string
 }
 
 // StateMachine is a Step Functions state machine.
@@ -439,6 +441,17 @@ func (st *Stack) addFunction(e *evaluator, r samtemplate.Resource, globals map[s
 	}
 	if codeURI == "" {
 		return errors.New("CodeUri must be set (a folder under functions/)")
+	}
+	if lc, ok := props["LoggingConfig"].(map[string]any); ok {
+		for k, dst := range map[string]*string{"LogFormat": &f.LogFormat, "ApplicationLogLevel": &f.ApplicationLogLevel, "SystemLogLevel": &f.SystemLogLevel} {
+			if v, ok := lc[k]; ok {
+				s, err := e.evalString(v)
+				if err != nil {
+					return fmt.Errorf("property LoggingConfig %s: %w", k, err)
+				}
+				*dst = s
+			}
+		}
 	}
 	if archs, ok := props["Architectures"].([]any); ok {
 		for _, a := range archs {

@@ -31,6 +31,9 @@ Globals:
   Function:
     Timeout: 30
     MemorySize: 256
+    LoggingConfig:
+      LogFormat: JSON
+      ApplicationLogLevel: INFO
     Environment:
       Variables:
         FROM_GLOBALS: "yes"
@@ -56,6 +59,8 @@ Resources:
       CodeUri: functions/fn/
       Handler: bootstrap
       Timeout: 10
+      LoggingConfig:
+        ApplicationLogLevel: DEBUG
       Environment:
         Variables:
           TABLE: !Ref Table
@@ -155,6 +160,9 @@ func TestResolve_small(t *testing.T) {
 	if fn.Timeout != 10*time.Second || fn.MemoryMB != 256 || fn.CodeURI != "functions/fn" || fn.Name != "st-Fn" {
 		t.Errorf("function = %+v", fn)
 	}
+	if fn.LogFormat != "JSON" || fn.ApplicationLogLevel != "DEBUG" || fn.SystemLogLevel != "" {
+		t.Errorf("LoggingConfig = %q %q %q, want JSON from Globals, the function's DEBUG and no system level", fn.LogFormat, fn.ApplicationLogLevel, fn.SystemLogLevel)
+	}
 	q, _ := st.Queue("Queue")
 	if q.DeadLetterQueue != "DLQ" || q.MaxReceiveCount != 3 || q.Attributes["VisibilityTimeout"] != "120" ||
 		q.Attributes["RedrivePolicy"] != `{"deadLetterTargetArn":"arn:aws:sqs:eu-north-1:123456789012:st-DLQ","maxReceiveCount":3}` {
@@ -182,6 +190,9 @@ func TestResolve_small(t *testing.T) {
 	if sm.Name != "st-machine" || sm.ARN != "arn:aws:states:eu-north-1:123456789012:stateMachine:st-machine" {
 		t.Errorf("state machine = %s %s", sm.Name, sm.ARN)
 	}
+	// An override below the parameter's MinValue renders (the e2e tests
+	// shorten WaitTimeoutSeconds so), where the parameter itself is refused
+	// (TestResolve_parameterErrors, below_min).
 	def, err := sm.Render(map[string]string{"Wait": "2"})
 	if err != nil || !strings.Contains(def, `"Result":"2"`) {
 		t.Errorf("Render() = %s, %v; want the override", def, err)

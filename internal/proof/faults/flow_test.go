@@ -220,7 +220,7 @@ func (r *run) drive(ctx context.Context, f flow) (outcome signing.Outcome, deleg
 // collect runs Collect Signatures.
 func (r *run) collect(ctx context.Context) (got signing.Collected, err error) {
 	err = r.step(ctx, "Collect", func(ctx context.Context) (err error) {
-		got, err = r.svc.Collect(ctx, task)
+		got, err = r.svc.Collect(ctx, task, signing.CollectOptions{})
 		return err
 	})
 	return got, err

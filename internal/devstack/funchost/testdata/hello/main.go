@@ -5,10 +5,21 @@
 //	{"sleepMs": 5000}                  → sleeps first (for timeouts)
 //	{"exit": 3}                        → exits the process with that status
 //	{"touch": "/path"}                 → appends a line to the file (a side effect)
+//	{"waitFile": "/path"}              → waits until the file exists (to hold a process busy)
+//	{"allocMB": 300}                   → allocates and touches that much memory
+//	{"print": "a line"}                → writes the line to stdout
+//
+// Its environment says how init goes: FAIL_INIT=1 exits during init;
+// POST_INIT_ERROR=<errorType> posts that init error to the Runtime API and
+// then hangs, as a runtime may (Lambda answers the caller at once and
+// discards the process).
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"net/http"
 	"os"
 	"time"
 
@@ -18,11 +29,14 @@ import (
 )
 
 type event struct {
-	Name    string `json:"name"`
-	Error   string `json:"error"`
-	SleepMs int    `json:"sleepMs"`
-	Exit    *int   `json:"exit"`
-	Touch   string `json:"touch"`
+	Name     string `json:"name"`
+	Error    string `json:"error"`
+	SleepMs  int    `json:"sleepMs"`
+	Exit     *int   `json:"exit"`
+	Touch    string `json:"touch"`
+	WaitFile string `json:"waitFile"`
+	AllocMB  int    `json:"allocMB"`
+	Print    string `json:"print"`
 }
 
 type reply struct {
@@ -36,6 +50,9 @@ type reply struct {
 	FunctionARN  string `json:"functionArn"`
 	HasDeadline  bool   `json:"hasDeadline"`
 	PID          int    `json:"pid"`
+	LogFormat    string `json:"logFormat"`
+	LogLevel     string `json:"logLevel"`
+	AllocatedMB  int    `json:"allocatedMB"`
 }
 
 var started = time.Now()
@@ -48,6 +65,22 @@ func handle(ctx context.Context, e event) (reply, error) {
 		}
 		_, _ = f.WriteString("touched\n")
 		_ = f.Close()
+	}
+	for e.WaitFile != "" {
+		if _, err := os.Stat(e.WaitFile); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if e.Print != "" {
+		fmt.Println(e.Print)
+	}
+	var mem []byte
+	if e.AllocMB > 0 {
+		mem = make([]byte, e.AllocMB<<20)
+		for i := 0; i < len(mem); i += 4096 {
+			mem[i] = 1
+		}
 	}
 	if e.SleepMs > 0 {
 		time.Sleep(time.Duration(e.SleepMs) * time.Millisecond)
@@ -71,6 +104,9 @@ func handle(ctx context.Context, e event) (reply, error) {
 		FunctionARN:  lc.InvokedFunctionArn,
 		HasDeadline:  hasDeadline,
 		PID:          os.Getpid(),
+		LogFormat:    os.Getenv("AWS_LAMBDA_LOG_FORMAT"),
+		LogLevel:     os.Getenv("AWS_LAMBDA_LOG_LEVEL"),
+		AllocatedMB:  len(mem) >> 20,
 	}, nil
 }
 
@@ -79,7 +115,27 @@ func main() {
 		os.Stderr.WriteString("init failed as asked\n")
 		os.Exit(2)
 	}
+	if typ := os.Getenv("POST_INIT_ERROR"); typ != "" {
+		postInitError(typ)
+		time.Sleep(time.Hour) // hang: the host must not wait for the exit
+	}
 	time.Sleep(20 * time.Millisecond) // a measurable init
 	_ = started
 	lambda.Start(handle)
+}
+
+// postInitError reports an init error to the Runtime API as a runtime does.
+func postInitError(typ string) {
+	url := "http://" + os.Getenv("AWS_LAMBDA_RUNTIME_API") + "/2018-06-01/runtime/init/error"
+	body := fmt.Sprintf(`{"errorType":%q,"errorMessage":"init failed as asked"}`, typ)
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewBufferString(body))
+	if err != nil {
+		os.Exit(3)
+	}
+	req.Header.Set("Lambda-Runtime-Function-Error-Type", typ)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		os.Exit(3)
+	}
+	_ = resp.Body.Close()
 }
