@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/signing"
 )
 
@@ -290,5 +292,54 @@ func TestService_Collect_waitSeconds(t *testing.T) {
 		if got.WaitSeconds != tt.want {
 			t.Errorf("after %v more, WaitSeconds(%d) = %d, want %d", tt.advance, tt.requested, got.WaitSeconds, tt.want)
 		}
+	}
+}
+
+// TestService_pastDeadline: between the deadline and the workflow's next
+// look the task is still collecting, but the API accepts no signature and
+// no completion.
+func TestService_pastDeadline(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	in := signing.StartInput{Instance: foundersInstance, TaskID: "SigningTask", Config: h.Cfg, Deadline: h.Clock.Now().Add(time.Hour)}
+	started, err := h.Svc.Start(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sk := range started.Signees {
+		if _, err := h.Svc.Delegate(ctx, foundersTask, sk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.Clock.Advance(time.Hour)
+	if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: ola(t)}); !errors.Is(err, signing.ErrExpired) {
+		t.Errorf("Sign() after the deadline: err = %v, want ErrExpired", err)
+	}
+	if _, err := h.Svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: kari(t)}); !errors.Is(err, signing.ErrExpired) {
+		t.Errorf("Complete() after the deadline: err = %v, want ErrExpired", err)
+	}
+	if got := h.SigneeByUUID(t, olaUUID); got.Status.HasSigned() {
+		t.Errorf("Ola is %s after a refused signature", got.Status)
+	}
+}
+
+// TestService_Sign_needsDelegation: a signee whose delegation failed for
+// good holds no rights and may not sign.
+func TestService_Sign_needsDelegation(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	h.Start(t)
+	sg := h.SigneeByUUID(t, olaUUID)
+	if err := h.Emu.InjectFault(emulator.Fault{Operation: emulator.OpDelegate, Status: http.StatusBadRequest}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := h.Svc.Delegate(ctx, foundersTask, sg.Key)
+	if err != nil || got.Status != signing.SigneeFailed || !got.DelegatedAt.IsZero() {
+		t.Fatalf("Delegate() = %s (delegated at %v), %v; want failed for good", got.Status, got.DelegatedAt, err)
+	}
+	if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: ola(t)}); !errors.Is(err, signing.ErrForbidden) {
+		t.Errorf("Sign() by a signee never delegated: err = %v, want ErrForbidden", err)
 	}
 }

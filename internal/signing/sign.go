@@ -110,6 +110,10 @@ func (s *Service) Sign(ctx context.Context, in SignInput) (SignResult, error) {
 	if !task.Status.Open() {
 		return SignResult{}, closedError(task)
 	}
+	if task.Expired(s.Clock.Now()) {
+		// The workflow closes it at its next look; no signature lands meanwhile.
+		return SignResult{}, fmt.Errorf("task %s: the deadline passed: %w", task.Key, ErrExpired)
+	}
 	sg, org, err := s.signeeFor(ctx, task, in.Caller, in.OnBehalfOf)
 	if err != nil {
 		return SignResult{}, err
@@ -119,8 +123,8 @@ func (s *Service) Sign(ctx context.Context, in SignInput) (SignResult, error) {
 	if sg.Status.HasSigned() {
 		return s.replay(ctx, task.Key, sg.Key, requestHash)
 	}
-	if apply, _ := Plan(sg.Status, SigneeSigned); !apply {
-		return SignResult{}, fmt.Errorf("signee %s is %s and may not sign: %w", sg.Key, sg.Status, ErrForbidden)
+	if apply, _ := Plan(sg.Status, SigneeSigned); !apply || sg.DelegatedAt.IsZero() {
+		return SignResult{}, fmt.Errorf("signee %s is %s and may not sign (signing needs a delegation): %w", sg.Key, sg.Status, ErrForbidden)
 	}
 	digests, err := s.digests(ctx, task)
 	if err != nil {
@@ -377,6 +381,9 @@ func (s *Service) Complete(ctx context.Context, in CompleteInput) (CompleteResul
 	}
 	if !s.isOwner(task, in.Caller) || !task.Config.SubmitterMay(SubmitterComplete) {
 		return CompleteResult{}, fmt.Errorf("only the instance owner may complete task %s, if its configuration allows: %w", task.Key, ErrForbidden)
+	}
+	if task.Status.Open() && task.Expired(s.Clock.Now()) {
+		return CompleteResult{}, fmt.Errorf("task %s: the deadline passed: %w", task.Key, ErrExpired)
 	}
 	if err := task.CanComplete(); err != nil {
 		return CompleteResult{}, err
