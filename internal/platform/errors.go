@@ -11,9 +11,9 @@ import (
 )
 
 // TransientError is a failure that a retry may cure: a timeout, a connection
-// error, or HTTP 408, 425, 429 or 5xx. It matches signing.ErrTransient.
-// Lambdas return it unchanged so that a Step Functions Retry on
-// "TransientError" covers it.
+// error, or HTTP 408, 425, 429 or 5xx. It matches signing.ErrTransient, so
+// the Lambdas report it to Step Functions as Signing.Transient
+// (internal/stepfn), which every Task retries.
 type TransientError struct {
 	// Service is the platform service: "storage", "access", "correspondence",
 	// "notifications" or "register".
