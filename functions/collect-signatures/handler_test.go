@@ -94,7 +94,7 @@ func TestHandler_Handle_badInput(t *testing.T) {
 			if _, err := h.Svc.Sign(context.Background(), signing.SignInput{Task: signingtest.FoundersTask, Caller: signingtest.Kari(t)}); err != nil {
 				t.Fatal(err)
 			}
-			w := watchWrites(t, h)
+			w := signingtest.WatchWrites(t, h)
 			_, err := NewHandler(h.Svc).Handle(context.Background(), stepfntest.Event(t, tt.event))
 			name, msg := stepfntest.ErrorName(t, err)
 			if name != stepfn.ErrorInvalid {
@@ -105,7 +105,7 @@ func TestHandler_Handle_badInput(t *testing.T) {
 					t.Errorf("message %q does not name %q", msg, text)
 				}
 			}
-			w.nothingWritten(t)
+			w.NothingWritten(t)
 		})
 	}
 }
@@ -117,5 +117,5 @@ func TestHandler_Handle_events(t *testing.T) {
 	for _, tt := range badInput {
 		events = append(events, tt.event)
 	}
-	checkEventsCovered(t, "collect-signatures", events...)
+	signingtest.CheckEventsCovered(t, "collect-signatures", events...)
 }

@@ -101,7 +101,7 @@ func TestHandler_Handle_badInput(t *testing.T) {
 			t.Parallel()
 			h := signingtest.New(t)
 			h.Start(t)
-			w := watchWrites(t, h)
+			w := signingtest.WatchWrites(t, h)
 			_, err := NewHandler(h.Svc).Handle(context.Background(), stepfntest.Event(t, tt.event))
 			name, msg := stepfntest.ErrorName(t, err)
 			if name != stepfn.ErrorInvalid {
@@ -115,7 +115,7 @@ func TestHandler_Handle_badInput(t *testing.T) {
 			if strings.Contains(msg, "15838523428") {
 				t.Errorf("message %q echoes a national ID", msg)
 			}
-			w.nothingWritten(t)
+			w.NothingWritten(t)
 		})
 	}
 }
@@ -127,5 +127,5 @@ func TestHandler_Handle_events(t *testing.T) {
 	for _, tt := range badInput {
 		events = append(events, tt.event)
 	}
-	checkEventsCovered(t, "delegate-signee", events...)
+	signingtest.CheckEventsCovered(t, "delegate-signee", events...)
 }

@@ -110,7 +110,7 @@ func TestHandler_Handle_errors(t *testing.T) {
 				h.Svc.Storage = changedStorage{Storage: h.Svc.Storage, id: changed}
 				tt.wantText = append(slices.Clip(tt.wantText), changed)
 			}
-			w := watchWrites(t, h)
+			w := signingtest.WatchWrites(t, h)
 			_, err := NewHandler(h.Svc).Handle(ctx, stepfntest.Event(t, tt.event))
 			name, msg := stepfntest.ErrorName(t, err)
 			if name != tt.want {
@@ -121,7 +121,7 @@ func TestHandler_Handle_errors(t *testing.T) {
 					t.Errorf("message %q does not name %q", msg, text)
 				}
 			}
-			w.nothingWritten(t)
+			w.NothingWritten(t)
 		})
 	}
 }
@@ -133,5 +133,5 @@ func TestHandler_Handle_events(t *testing.T) {
 	for _, tt := range errorCases {
 		events = append(events, tt.event)
 	}
-	checkEventsCovered(t, "finalize", events...)
+	signingtest.CheckEventsCovered(t, "finalize", events...)
 }

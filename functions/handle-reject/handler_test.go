@@ -90,7 +90,7 @@ func TestHandler_Handle_badInput(t *testing.T) {
 			t.Parallel()
 			h := signingtest.New(t)
 			h.Ready(t)
-			w := watchWrites(t, h)
+			w := signingtest.WatchWrites(t, h)
 			_, err := NewHandler(h.Svc).Handle(context.Background(), stepfntest.Event(t, tt.event))
 			name, msg := stepfntest.ErrorName(t, err)
 			if name != stepfn.ErrorInvalid {
@@ -101,7 +101,7 @@ func TestHandler_Handle_badInput(t *testing.T) {
 					t.Errorf("message %q does not name %q", msg, text)
 				}
 			}
-			w.nothingWritten(t)
+			w.NothingWritten(t)
 			task, err := h.Repo.GetTask(context.Background(), signingtest.FoundersTask)
 			if err != nil || task.Status != signing.TaskCollecting {
 				t.Errorf("task = %s, %v; want still collecting", task.Status, err)
@@ -118,5 +118,5 @@ func TestHandler_Handle_events(t *testing.T) {
 	for _, tt := range badInput {
 		events = append(events, tt.event)
 	}
-	checkEventsCovered(t, "handle-reject", events...)
+	signingtest.CheckEventsCovered(t, "handle-reject", events...)
 }

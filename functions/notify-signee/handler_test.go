@@ -96,7 +96,7 @@ func TestHandler_Handle_badInput(t *testing.T) {
 		t.Run(tt.event, func(t *testing.T) {
 			t.Parallel()
 			h := delegated(t)
-			w := watchWrites(t, h)
+			w := signingtest.WatchWrites(t, h)
 			_, err := NewHandler(h.Svc).Handle(context.Background(), stepfntest.Event(t, tt.event))
 			name, msg := stepfntest.ErrorName(t, err)
 			if name != stepfn.ErrorInvalid {
@@ -107,7 +107,7 @@ func TestHandler_Handle_badInput(t *testing.T) {
 					t.Errorf("message %q does not name %q", msg, text)
 				}
 			}
-			w.nothingWritten(t)
+			w.NothingWritten(t)
 		})
 	}
 }
@@ -119,5 +119,5 @@ func TestHandler_Handle_events(t *testing.T) {
 	for _, tt := range badInput {
 		events = append(events, tt.event)
 	}
-	checkEventsCovered(t, "notify-signee", events...)
+	signingtest.CheckEventsCovered(t, "notify-signee", events...)
 }

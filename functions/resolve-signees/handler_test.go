@@ -169,7 +169,7 @@ func TestHandler_Handle_badInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := signingtest.New(t)
-			w := watchWrites(t, h)
+			w := signingtest.WatchWrites(t, h)
 			_, err := NewHandler(h.Svc).Handle(context.Background(), stepfntest.Event(t, tt.event))
 			name, msg := stepfntest.ErrorName(t, err)
 			if name != stepfn.ErrorInvalid {
@@ -183,7 +183,7 @@ func TestHandler_Handle_badInput(t *testing.T) {
 			if strings.Contains(msg, "15838523428") {
 				t.Errorf("message %q echoes a national ID", msg)
 			}
-			w.nothingWritten(t)
+			w.NothingWritten(t)
 			if _, err := h.Repo.GetTask(context.Background(), signingtest.FoundersTask); !errors.Is(err, signing.ErrNotFound) {
 				t.Errorf("GetTask() error = %v, want ErrNotFound: nothing may be written", err)
 			}
@@ -199,5 +199,5 @@ func TestHandler_Handle_events(t *testing.T) {
 	for _, tt := range badInput {
 		events = append(events, tt.event)
 	}
-	checkEventsCovered(t, "resolve-signees", events...)
+	signingtest.CheckEventsCovered(t, "resolve-signees", events...)
 }

@@ -1,8 +1,7 @@
-package main
+package signingtest
 
-// This file is the same in every step's package (package main cannot share
-// test code): the step's sample events, and a watch on everything a step
-// may write.
+// A watch on everything a step may write, and a check that every sample
+// event of a step is tested: shared by the step functions' handler tests.
 
 import (
 	"context"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/signing"
-	"github.com/signingflow/signing/internal/signingtest"
 )
 
 // repoReads are the repository methods that change nothing, and
@@ -32,19 +30,19 @@ var (
 	platformWrites = []string{emulator.OpCreateData, emulator.OpDelegate, emulator.OpRevoke, emulator.OpSend, emulator.OpOrder}
 )
 
-// writeWatch records the repository writes of a harness's service that
+// WriteWatch records the repository writes of a harness's service that
 // succeed, for any task, and lists what a step may have written.
-type writeWatch struct {
-	h      *signingtest.Harness
+type WriteWatch struct {
+	h      *Harness
 	before map[string]any
 	mu     sync.Mutex
 	writes []string
 }
 
-// watchWrites starts watching h; call it after the harness is set up.
-func watchWrites(t *testing.T, h *signingtest.Harness) *writeWatch {
+// WatchWrites starts watching h; call it after the harness is set up.
+func WatchWrites(t *testing.T, h *Harness) *WriteWatch {
 	t.Helper()
-	w := &writeWatch{h: h}
+	w := &WriteWatch{h: h}
 	w.before = w.state(t)
 	h.Svc.Repo = recordingRepo{Repository: h.Svc.Repo, w: w}
 	h.Repo.Err = func(op string) error {
@@ -59,7 +57,7 @@ func watchWrites(t *testing.T, h *signingtest.Harness) *writeWatch {
 }
 
 // record notes a write of op to key unless it failed, and returns err.
-func (w *writeWatch) record(op string, key signing.TaskKey, err error) error {
+func (w *WriteWatch) record(op string, key signing.TaskKey, err error) error {
 	if err == nil {
 		w.mu.Lock()
 		w.writes = append(w.writes, op+" "+key.String())
@@ -71,7 +69,7 @@ func (w *writeWatch) record(op string, key signing.TaskKey, err error) error {
 // recordingRepo records every write that succeeds.
 type recordingRepo struct {
 	signing.Repository
-	w *writeWatch
+	w *WriteWatch
 }
 
 func (r recordingRepo) CreateTask(ctx context.Context, task signing.Task, signees []signing.Signee) error {
@@ -123,9 +121,9 @@ func (r recordingRepo) Close(ctx context.Context, key signing.TaskKey, status si
 // table), what the service queued or resumed, the platform's delegations,
 // messages, notification orders and data elements, and how many writing
 // calls the platform received.
-func (w *writeWatch) state(t *testing.T) map[string]any {
+func (w *WriteWatch) state(t *testing.T) map[string]any {
 	t.Helper()
-	ctx, key := context.Background(), signingtest.FoundersTask
+	ctx, key := context.Background(), FoundersTask
 	task, taskErr := w.h.Repo.GetTask(ctx, key)
 	signees, _, signeesErr := w.h.Repo.ListSignees(ctx, key, signing.Page{Limit: 1000})
 	sigs, sigsErr := w.h.Repo.ListSignatures(ctx, key)
@@ -149,9 +147,9 @@ func (w *writeWatch) state(t *testing.T) map[string]any {
 	}
 }
 
-// nothingWritten fails t if the service wrote to the repository or anything
-// a step may write changed since watchWrites.
-func (w *writeWatch) nothingWritten(t *testing.T) {
+// NothingWritten fails t if the service wrote to the repository or anything
+// a step may write changed since WatchWrites.
+func (w *WriteWatch) NothingWritten(t *testing.T) {
 	t.Helper()
 	w.mu.Lock()
 	writes := slices.Clone(w.writes)
@@ -167,11 +165,11 @@ func (w *writeWatch) nothingWritten(t *testing.T) {
 	}
 }
 
-// checkEventsCovered fails t unless every events/<step>-*.json is among
+// CheckEventsCovered fails t unless every events/<step>-*.json is among
 // covered, the events the step's tests run.
-func checkEventsCovered(t *testing.T, step string, covered ...string) {
+func CheckEventsCovered(t *testing.T, step string, covered ...string) {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(signingtest.ModuleRoot(t), "events", step+"-*.json"))
+	files, err := filepath.Glob(filepath.Join(ModuleRoot(t), "events", step+"-*.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
