@@ -186,6 +186,8 @@ func localToken(root, pid, name string, ttl time.Duration) (string, error) {
 	claims := map[string]any{"pid": pid, "scope": "openid altinn:instances.read altinn:instances.write"}
 	for _, p := range emulator.Founders().Persons {
 		if p.SSN == pid {
+			claims["urn:altinn:userid"] = strconv.FormatInt(p.UserID, 10)
+			claims["urn:altinn:authlevel"] = "3"
 			claims["urn:altinn:partyid"] = strconv.FormatInt(p.PartyID, 10)
 			claims["urn:altinn:party:uuid"] = p.PartyUUID
 			claims["name"] = p.Name()

@@ -600,7 +600,7 @@ func TestHandler_Handle_problems(t *testing.T) {
 		// 503, 500
 		{name: "storage_unavailable", setup: fault(emulator.OpReadData, http.StatusServiceUnavailable, 7), event: ev("api-sign"), wantType: ProblemUnavailable, wantRetryAfter: "7"},
 		{name: "instance_lookup_unavailable", setup: fault(emulator.OpGetInstance, http.StatusBadGateway, 0), event: ev("api-data-elements"), wantType: ProblemUnavailable, wantRetryAfter: "2"},
-		{name: "register_unavailable", setup: fault(emulator.OpCanSignFor, http.StatusServiceUnavailable, 0), event: ev("api-sign-on-behalf-of"), wantType: ProblemUnavailable, wantRetryAfter: "2"},
+		{name: "authorization_unavailable", setup: fault(emulator.OpDecide, http.StatusServiceUnavailable, 0), event: ev("api-sign-on-behalf-of"), wantType: ProblemUnavailable, wantRetryAfter: "2"},
 		{name: "table_unavailable", setup: repoErr(fmt.Errorf("dynamo: get task: %w", signing.ErrTransient)), event: ev("api-signing-requests"), wantType: ProblemUnavailable, wantRetryAfter: "2"},
 		{name: "table_broken", setup: repoErr(errors.New("dynamo: get task: something unexpected")), event: ev("api-sign"), wantType: ProblemInternal},
 	}

@@ -72,7 +72,7 @@ func NewWorld(spec WorldSpec) (*World, map[string][]int, error) {
 				p := newPerson(person)
 				person++
 				w.Fixture.Persons = append(w.Fixture.Persons, p)
-				parties = append(parties, scenario.Party{Name: p.Name(), SSN: p.SSN, PartyID: p.PartyID, PartyUUID: p.PartyUUID})
+				parties = append(parties, scenario.Party{Name: p.Name(), SSN: p.SSN, PartyID: p.PartyID, PartyUUID: p.PartyUUID, UserID: p.UserID})
 				rows = append(rows, map[string]string{
 					"fornavn": p.FirstName, "etternavn": p.LastName, "foedselsnummer": p.SSN,
 					"epost": p.Email, "mobiltelefon": p.Mobile,
@@ -105,6 +105,7 @@ func newPerson(i int) emulator.Person {
 	birth := time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%21900)
 	ssn := identtest.NationalID(ident.KindSynthetic, birth, 100+i/21900)
 	return emulator.Person{
+		UserID:    int64(900000 + i),
 		PartyID:   int64(700000 + i),
 		PartyUUID: fmt.Sprintf("7e57b0a5-0000-4000-8000-%012d", i),
 		SSN:       ssn,

@@ -93,6 +93,7 @@ func (c Config) Service(ctx context.Context, a AWS) (*signing.Service, error) {
 		Access:         clients.Access,
 		Correspondence: clients.Correspondence,
 		Register:       clients.Register,
+		Authorization:  clients.Authorization,
 		Queue:          queue.New(a.SQS, c.QueueURL),
 		Workflow:       workflow.New(a.SFN, ""),
 		Apps:           platform.NewAppCatalog(clients.Storage, 0),
@@ -120,7 +121,7 @@ func (p Platform) config(secrets SecretsAPI) platform.Config {
 	}
 	return platform.Config{
 		StorageURL: p.StorageURL, AccessURL: p.AccessURL, CorrespondenceURL: p.CorrespondenceURL,
-		NotificationsURL: p.NotificationsURL, RegisterURL: p.RegisterURL,
+		NotificationsURL: p.NotificationsURL, RegisterURL: p.RegisterURL, AuthorizationURL: p.AuthorizationURL,
 		Timeout: p.Timeout, Tokens: tokens,
 	}
 }

@@ -12,7 +12,8 @@
 //	TABLE_NAME                    the DynamoDB table (SigningTable)
 //	HASH_KEY | HASH_KEY_SECRET_ARN  the keyed-hash key (hex or base64, ≥ 32 bytes), or the
 //	                              Secrets Manager secret that holds it (the deployed way)
-//	PLATFORM_STORAGE_URL …        the platform services' base URLs (see package platform)
+//	PLATFORM_STORAGE_URL …        the platform services' base URLs (see package platform);
+//	                              PLATFORM_AUTHORIZATION_URL defaults to the register host
 //	PLATFORM_TOKEN | PLATFORM_TOKEN_SECRET_ARN  the platform bearer token, or the secret that
 //	                              holds it (re-read every five minutes, so rotation needs no deploy)
 //	ENVIRONMENT                   selects the correspondence resource (tt02, production, …)
@@ -46,6 +47,7 @@ const (
 	EnvCorrespondenceURL      = "PLATFORM_CORRESPONDENCE_URL"
 	EnvNotificationsURL       = "PLATFORM_NOTIFICATIONS_URL"
 	EnvRegisterURL            = "PLATFORM_REGISTER_URL"
+	EnvAuthorizationURL       = "PLATFORM_AUTHORIZATION_URL"
 	EnvPlatformToken          = "PLATFORM_TOKEN"
 	EnvPlatformTokenSecretARN = "PLATFORM_TOKEN_SECRET_ARN"
 	EnvPlatformTimeout        = "PLATFORM_TIMEOUT"
@@ -97,6 +99,7 @@ func serviceVars() []Var {
 		{Name: EnvCorrespondenceURL, Required: true, Doc: "correspondence host"},
 		{Name: EnvNotificationsURL, Required: true, Doc: "notifications host"},
 		{Name: EnvRegisterURL, Required: true, Doc: "register host"},
+		{Name: EnvAuthorizationURL, Doc: "authorization (decision point) host; default: the register host, as Altinn serves both"},
 	}
 	vs = append(vs, platformTokenVars()...)
 	return append(vs,
@@ -120,6 +123,7 @@ type Platform struct {
 	CorrespondenceURL string
 	NotificationsURL  string
 	RegisterURL       string
+	AuthorizationURL  string
 	// Token, or TokenSecretARN, supplies the bearer token.
 	Token          string
 	TokenSecretARN string
@@ -208,6 +212,10 @@ func (r *reader) platform(all bool) Platform {
 		p.AccessURL = r.url(EnvAccessURL)
 		p.CorrespondenceURL = r.url(EnvCorrespondenceURL)
 		p.RegisterURL = r.url(EnvRegisterURL)
+		p.AuthorizationURL = p.RegisterURL
+		if r.get(EnvAuthorizationURL) != "" {
+			p.AuthorizationURL = r.url(EnvAuthorizationURL)
+		}
 	}
 	p.NotificationsURL = r.url(EnvNotificationsURL)
 	p.Token, p.TokenSecretARN = r.oneOf(EnvPlatformToken, EnvPlatformTokenSecretARN)

@@ -29,6 +29,12 @@ type Config struct {
 	NotificationsURL string
 	// RegisterURL is the platform host that serves /register/api/v1/….
 	RegisterURL string
+	// AuthorizationURL is the platform host that serves /authorization/api/v1/….
+	AuthorizationURL string
+	// SubscriptionKey, when set, is sent as Ocp-Apim-Subscription-Key on
+	// every call, as app-lib does (Altinn/app-lib-dotnet
+	// src/Altinn.App.Core/Configuration/PlatformSettings.cs).
+	SubscriptionKey string
 
 	// Timeout bounds each call (for streamed reads: until the response
 	// headers arrive). Zero means DefaultTimeout.
@@ -68,14 +74,15 @@ func (f TokenFunc) Token(ctx context.Context) (string, error) { return f(ctx) }
 
 // service is the resolved configuration of one service client.
 type service struct {
-	name           string
-	base           *url.URL
-	timeout        time.Duration
-	streamTimeout  time.Duration
-	tokens         TokenSource
-	platformTokens TokenSource
-	http           *http.Client
-	userAgent      string
+	name            string
+	base            *url.URL
+	timeout         time.Duration
+	streamTimeout   time.Duration
+	tokens          TokenSource
+	platformTokens  TokenSource
+	http            *http.Client
+	userAgent       string
+	subscriptionKey string
 }
 
 // newService checks the configuration for the service whose base URL is rawURL.
@@ -98,13 +105,14 @@ func (c Config) newService(name, field, rawURL string) (*service, error) {
 		return nil, err
 	}
 	s := &service{
-		name:           name,
-		base:           base,
-		timeout:        c.Timeout,
-		streamTimeout:  c.StreamTimeout,
-		tokens:         c.Tokens,
-		platformTokens: c.PlatformTokens,
-		userAgent:      c.UserAgent,
+		name:            name,
+		base:            base,
+		timeout:         c.Timeout,
+		streamTimeout:   c.StreamTimeout,
+		tokens:          c.Tokens,
+		platformTokens:  c.PlatformTokens,
+		userAgent:       c.UserAgent,
+		subscriptionKey: c.SubscriptionKey,
 	}
 	if s.timeout == 0 {
 		s.timeout = DefaultTimeout
@@ -168,6 +176,7 @@ type Clients struct {
 	Correspondence *CorrespondenceClient
 	Notifications  *NotificationsClient
 	Register       *RegisterClient
+	Authorization  *AuthorizationClient
 }
 
 // NewClients builds every client; it reports every configuration error at once.
@@ -188,6 +197,9 @@ func NewClients(c Config) (Clients, error) {
 		errs = append(errs, err)
 	}
 	if out.Register, err = NewRegisterClient(c); err != nil {
+		errs = append(errs, err)
+	}
+	if out.Authorization, err = NewAuthorizationClient(c); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {

@@ -1,10 +1,10 @@
 // Package platform holds the HTTP clients for the platform services the
 // signing flow calls: storage, access management, correspondence,
-// notifications and register. Each client implements a port of package
-// signing (StorageClient → signing.Storage, AccessClient →
+// notifications, register and authorization. Each client implements a port
+// of package signing (StorageClient → signing.Storage, AccessClient →
 // signing.AccessManagement, CorrespondenceClient → signing.Correspondence,
 // NotificationsClient → signing.Notifications, RegisterClient →
-// signing.Register). Package platform/emulator serves the same APIs in memory
+// signing.Register, AuthorizationClient → signing.Authorization). Package platform/emulator serves the same APIs in memory
 // for tests and the local stack.
 //
 // # Endpoints
@@ -23,15 +23,18 @@
 //	                     (PlatformAccessToken header)
 //	correspondence  POST {CorrespondenceURL}/correspondence/api/v1/correspondence (Idempotency-Key)
 //	notifications   POST {NotificationsURL}/notifications/api/v1/orders (Idempotency-Key)
-//	register        POST {RegisterURL}/register/api/v1/parties/lookup
-//	                POST {RegisterURL}/register/api/v1/roles/signing-rights
+//	register        POST {RegisterURL}/register/api/v1/parties/lookup   {ssn} or {orgNo} (PlatformAccessToken)
+//	                GET  {RegisterURL}/register/api/v1/parties/{partyId}  (PlatformAccessToken)
+//	authorization   POST {AuthorizationURL}/authorization/api/v1/decision (XACML JSON; no bearer token)
 //
 // In Altinn terms StorageURL is ".../storage/api/v1", AccessURL is
 // ".../accessmanagement/api/v1" and the other three are the platform host.
 //
 // # Every call
 //
-// Every request carries "Authorization: Bearer <token>" from Config.Tokens, a
+// Every request carries "Authorization: Bearer <token>" from Config.Tokens
+// (except the decision point, which the reference calls without one),
+// Ocp-Apim-Subscription-Key when Config.SubscriptionKey is set, a
 // User-Agent, and runs under Config.Timeout (default 10s). The clients do not
 // retry: a Step Functions Retry does the backoff. Callers outside Step
 // Functions may use Retry or RetryPolicy.Do.

@@ -28,8 +28,8 @@ func Example() {
 	fmt.Println(party.Name, party.Email, err)
 
 	id, _ := ident.ParseNationalID("15838523428", ident.AllowSynthetic())
-	_, err = clients.Register.LookupPerson(ctx, id, "Hansen")
-	fmt.Println(errors.Is(err, signing.ErrInvalid), err)
+	person, err := clients.Register.LookupPerson(ctx, id)
+	fmt.Println(person.Name, signing.LastNameMatches(person.LastName, "Hansen"), err)
 
 	_ = emu.InjectFault(emulator.Fault{Operation: emulator.OpLookupOrganisation, Status: 503, Count: 1})
 	_, err = clients.Register.LookupOrganisation(ctx, org)
@@ -37,6 +37,6 @@ func Example() {
 	fmt.Println(errors.As(err, &te), errors.Is(err, signing.ErrTransient))
 	// Output:
 	// Eksempel Holding AS post@eksempel-holding.example.no <nil>
-	// true platform register.lookupPerson: HTTP 404 Not Found (LastNameMismatch): the last name does not match the register's last name for this national ID
+	// Kari Nordmann false <nil>
 	// true true
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signingflow/signing/internal/ident"
 	"github.com/signingflow/signing/internal/platform"
 	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/signing"
@@ -23,7 +24,7 @@ type operation struct {
 }
 
 func operations(t *testing.T) []operation {
-	kari, ola, org := mustNationalID(t, kariSSN), mustNationalID(t, olaSSN), mustOrg(t, holdingOrg)
+	kari, org := mustNationalID(t, kariSSN), mustOrg(t, holdingOrg)
 	return []operation{
 		{emulator.OpGetInstance, func(ctx context.Context, c platform.Clients) error {
 			_, err := c.Storage.GetInstance(ctx, foundersRef)
@@ -56,15 +57,19 @@ func operations(t *testing.T) []operation {
 			return err
 		}},
 		{emulator.OpLookupPerson, func(ctx context.Context, c platform.Clients) error {
-			_, err := c.Register.LookupPerson(ctx, kari, "Nordmann")
+			_, err := c.Register.LookupPerson(ctx, kari)
 			return err
 		}},
 		{emulator.OpLookupOrganisation, func(ctx context.Context, c platform.Clients) error {
 			_, err := c.Register.LookupOrganisation(ctx, org)
 			return err
 		}},
-		{emulator.OpCanSignFor, func(ctx context.Context, c platform.Clients) error {
-			_, err := c.Register.CanSignFor(ctx, ola, org)
+		{emulator.OpGetParty, func(ctx context.Context, c platform.Clients) error {
+			_, err := c.Register.GetParty(ctx, 50002)
+			return err
+		}},
+		{emulator.OpDecide, func(ctx context.Context, c platform.Clients) error {
+			_, err := c.Authorization.KeyRoleOrganisations(ctx, "1002", []ident.OrgNumber{org})
 			return err
 		}},
 	}
@@ -308,8 +313,7 @@ func TestNewClients_config(t *testing.T) {
 func TestErrors_neverContainNationalID(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	kari, ola := mustNationalID(t, kariSSN), mustNationalID(t, olaSSN)
-	org := mustOrg(t, holdingOrg)
+	kari := mustNationalID(t, kariSSN)
 
 	var errs []error
 	collect := func(err error) {
@@ -319,31 +323,29 @@ func TestErrors_neverContainNationalID(t *testing.T) {
 		}
 		errs = append(errs, err)
 	}
-	_, err := e.c.Register.LookupPerson(t.Context(), kari, "Testesen")
+	_, err := e.c.Register.LookupPerson(t.Context(), mustNationalID(t, "01819012365"))
 	collect(err)
-	_, err = e.c.Register.LookupPerson(t.Context(), mustNationalID(t, "01819012365"), "Nordmann")
+	_, err = e.c.Register.LookupPerson(t.Context(), ident.NationalID{})
 	collect(err)
-	_, err = e.c.Register.LookupPerson(t.Context(), ola, "")
-	collect(err)
-	_, err = e.c.Register.CanSignFor(t.Context(), mustNationalID(t, "01819012365"), org)
+	_, err = e.c.Register.GetParty(t.Context(), 99999)
 	collect(err)
 	for _, status := range []int{400, 404, 429, 500, 503} {
-		for _, op := range []string{emulator.OpLookupPerson, emulator.OpCanSignFor} {
+		for _, op := range []string{emulator.OpLookupPerson, emulator.OpGetParty} {
 			e.fault(t, emulator.Fault{Operation: op, Status: status, Count: 1, Body: fmt.Sprintf(`{"detail":"person %s / %s not ok","code":"X"}`, kariSSN, olaSSN), ContentType: "application/problem+json"})
 		}
-		_, err = e.c.Register.LookupPerson(t.Context(), kari, "Nordmann")
+		_, err = e.c.Register.LookupPerson(t.Context(), kari)
 		collect(err)
-		_, err = e.c.Register.CanSignFor(t.Context(), ola, org)
+		_, err = e.c.Register.GetParty(t.Context(), 50002)
 		collect(err)
 	}
 	e.fault(t, emulator.Fault{Operation: emulator.OpLookupPerson, Status: 502, Count: 1, Body: "upstream said: " + kariSSN + " Authorization: Bearer " + emulator.DevToken})
-	_, err = e.c.Register.LookupPerson(t.Context(), kari, "Nordmann")
+	_, err = e.c.Register.LookupPerson(t.Context(), kari)
 	collect(err)
 	cfg := e.cfg
 	cfg.Timeout = 50 * time.Millisecond
 	short := e.clients(t, cfg)
 	e.fault(t, emulator.Fault{Operation: emulator.OpLookupPerson, LatencyMs: 1000, Count: 1})
-	_, err = short.Register.LookupPerson(t.Context(), kari, "Nordmann")
+	_, err = short.Register.LookupPerson(t.Context(), kari)
 	collect(err)
 
 	for _, err := range errs {

@@ -2,8 +2,8 @@ package platform
 
 import (
 	"context"
-	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/signingflow/signing/internal/ident"
@@ -11,7 +11,10 @@ import (
 	"github.com/signingflow/signing/internal/signing"
 )
 
-// RegisterClient looks up persons, organisations and signing rights.
+// RegisterClient looks up persons and organisations in Altinn's Register.
+// Every call carries the service owner's bearer token and the platform
+// access token, which Register's party endpoints require
+// (Altinn/altinn-register src/apps/Altinn.Register/src/Altinn.Register/Authorization/InternalScopeOrAccessTokenRequirement.cs).
 type RegisterClient struct {
 	s *service
 }
@@ -27,99 +30,57 @@ func NewRegisterClient(c Config) (*RegisterClient, error) {
 	return &RegisterClient{s: s}, nil
 }
 
-// LookupPerson finds a person by national ID and last name. An unknown ID is
-// a *PermanentError matching signing.ErrNotFound; a last name that does not
-// match is a *PermanentError matching signing.ErrInvalid and a
-// *signing.FieldError for "lastName". Neither names the ID.
-func (c *RegisterClient) LookupPerson(ctx context.Context, id ident.NationalID, lastName string) (signing.Party, error) {
+// LookupPerson finds a person by national ID: POST parties/lookup {ssn}. An
+// unknown ID is a *PermanentError matching signing.ErrNotFound that does not
+// name the ID. The party carries the register's last name.
+func (c *RegisterClient) LookupPerson(ctx context.Context, id ident.NationalID) (signing.Party, error) {
 	const op = "lookupPerson"
-	var errs signing.FieldErrors
 	if id.IsZero() {
-		errs.Add("nationalId", "must be set")
+		return signing.Party{}, c.s.invalidRequest(op, fieldErrorf("nationalId", "must be set"))
 	}
-	lastName = strings.TrimSpace(lastName)
-	if lastName == "" {
-		errs.Add("lastName", "must be set")
-	}
-	if err := errs.Err(); err != nil {
-		return signing.Party{}, c.s.invalidRequest(op, err)
-	}
-	body, err := marshal(wire.PartyLookup{SSN: id.Digits(), LastName: lastName})
-	if err != nil {
-		return signing.Party{}, c.s.invalidRequest(op, err)
-	}
-	var p wire.Party
-	if err := c.s.doJSON(ctx, c.lookup(op, body), &p); err != nil {
-		return signing.Party{}, lastNameError(err)
-	}
-	return c.party(op, p, signing.SigneePerson)
+	return c.lookup(ctx, op, wire.PartyLookup{SSN: id.Digits()}, signing.SigneePerson)
 }
 
-// lastNameError turns the register's last-name mismatch into a clear
-// permanent error naming the field.
-func lastNameError(err error) error {
-	var pe *PermanentError
-	if !errors.As(err, &pe) || pe.Code != wire.CodeLastNameMismatch {
-		return err
-	}
-	out := *pe
-	out.Detail = "the last name does not match the register's last name for this national ID"
-	out.Err = &signing.FieldError{Field: "lastName", Message: "does not match the register's last name for this national ID"}
-	return &out
-}
-
-// LookupOrganisation finds an organisation by number.
+// LookupOrganisation finds an organisation by number: POST parties/lookup {orgNo}.
 func (c *RegisterClient) LookupOrganisation(ctx context.Context, org ident.OrgNumber) (signing.Party, error) {
 	const op = "lookupOrganisation"
 	if org.IsZero() {
 		return signing.Party{}, c.s.invalidRequest(op, fieldErrorf("orgNumber", "must be set"))
 	}
-	body, err := marshal(wire.PartyLookup{OrgNo: org.String()})
+	return c.lookup(ctx, op, wire.PartyLookup{OrgNo: org.String()}, signing.SigneeOrganisation)
+}
+
+func (c *RegisterClient) lookup(ctx context.Context, op string, q wire.PartyLookup, kind signing.SigneeKind) (signing.Party, error) {
+	body, err := marshal(q)
 	if err != nil {
 		return signing.Party{}, c.s.invalidRequest(op, err)
 	}
 	var p wire.Party
-	if err := c.s.doJSON(ctx, c.lookup(op, body), &p); err != nil {
-		return signing.Party{}, err
-	}
-	return c.party(op, p, signing.SigneeOrganisation)
-}
-
-// CanSignFor reports whether the person holds a role that may sign for org.
-func (c *RegisterClient) CanSignFor(ctx context.Context, person ident.NationalID, org ident.OrgNumber) (bool, error) {
-	const op = "canSignFor"
-	var errs signing.FieldErrors
-	if person.IsZero() {
-		errs.Add("nationalId", "must be set")
-	}
-	if org.IsZero() {
-		errs.Add("orgNumber", "must be set")
-	}
-	if err := errs.Err(); err != nil {
-		return false, c.s.invalidRequest(op, err)
-	}
-	body, err := marshal(wire.SigningRightsRequest{PersonSSN: person.Digits(), OrgNo: org.String()})
-	if err != nil {
-		return false, c.s.invalidRequest(op, err)
-	}
-	var resp wire.SigningRightsResponse
 	err = c.s.doJSON(ctx, request{
-		op: op, method: http.MethodPost,
-		path: []string{"register", "api", "v1", "roles", "signing-rights"},
-		body: body, contentType: "application/json",
-	}, &resp)
-	if err != nil {
-		return false, err
-	}
-	return resp.CanSign, nil
-}
-
-func (c *RegisterClient) lookup(op string, body []byte) request {
-	return request{
-		op: op, method: http.MethodPost,
+		op: op, method: http.MethodPost, platformToken: true,
 		path: []string{"register", "api", "v1", "parties", "lookup"},
 		body: body, contentType: "application/json",
+	}, &p)
+	if err != nil {
+		return signing.Party{}, err
 	}
+	return c.party(op, p, kind)
+}
+
+// GetParty reads a party by its ID: GET parties/{partyId}. With the service
+// owner's token Register answers any party (Altinn/altinn-register
+// src/apps/Altinn.Register/src/Altinn.Register/Controllers/PartiesController.cs).
+func (c *RegisterClient) GetParty(ctx context.Context, partyID int64) (wire.Party, error) {
+	const op = "getParty"
+	if partyID <= 0 || partyID > 1<<31-1 {
+		return wire.Party{}, c.s.invalidRequest(op, fieldErrorf("partyId", "must be a positive 32-bit integer"))
+	}
+	var p wire.Party
+	err := c.s.doJSON(ctx, request{
+		op: op, method: http.MethodGet, platformToken: true,
+		path: []string{"register", "api", "v1", "parties", strconv.FormatInt(partyID, 10)},
+	}, &p)
+	return p, err
 }
 
 // party converts a register party of the expected kind.
@@ -127,24 +88,24 @@ func (c *RegisterClient) party(op string, p wire.Party, kind signing.SigneeKind)
 	if p.PartyID <= 0 || !guidPattern.MatchString(p.PartyUUID) {
 		return signing.Party{}, c.s.invalidResponse(op, http.StatusOK, "the party has no party ID or UUID")
 	}
-	out := signing.Party{PartyID: p.PartyID, PartyUUID: strings.ToLower(p.PartyUUID), Kind: kind, Name: p.Name}
+	out := signing.Party{PartyID: p.PartyID, PartyUUID: strings.ToLower(p.PartyUUID), Kind: kind, Name: string(p.Name)}
 	switch kind {
 	case signing.SigneePerson:
 		if p.Person != nil {
-			out.Email, out.Mobile = p.Person.EmailAddress, p.Person.MobileNumber
+			out.Mobile, out.LastName = string(p.Person.MobileNumber), string(p.Person.LastName)
 			if out.Name == "" {
-				out.Name = p.Person.Name
+				out.Name = string(p.Person.Name)
 			}
 		}
 	case signing.SigneeOrganisation:
-		out.OrgNumber = p.OrgNumber
+		out.OrgNumber = string(p.OrgNumber)
 		if p.Organization != nil {
-			out.Email, out.Mobile = p.Organization.EMailAddress, p.Organization.MobileNumber
+			out.Email, out.Mobile = string(p.Organization.EMailAddress), string(p.Organization.MobileNumber)
 			if out.OrgNumber == "" {
-				out.OrgNumber = p.Organization.OrgNumber
+				out.OrgNumber = string(p.Organization.OrgNumber)
 			}
 			if out.Name == "" {
-				out.Name = p.Organization.Name
+				out.Name = string(p.Organization.Name)
 			}
 		}
 	}

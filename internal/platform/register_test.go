@@ -2,6 +2,7 @@ package platform_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,21 +17,20 @@ func TestRegisterClient_LookupPerson(t *testing.T) {
 	e := newEnv(t)
 
 	tests := []struct {
-		name     string
-		ssn      string
-		lastName string
-		want     signing.Party
+		name string
+		ssn  string
+		want signing.Party
 	}{
-		{name: "kari", ssn: kariSSN, lastName: "Nordmann",
-			want: signing.Party{PartyID: 50001, PartyUUID: kariUUID, Kind: signing.SigneePerson, Name: "Kari Nordmann", Email: "kari.nordmann@example.no", Mobile: "+4799999901"}},
-		{name: "ola_case_and_space_insensitive", ssn: olaSSN, lastName: "  testesen ",
-			want: signing.Party{PartyID: 50002, PartyUUID: olaUUID, Kind: signing.SigneePerson, Name: "Ola Johan Testesen", Email: "ola.testesen@example.com", Mobile: "+4799999902"}},
+		{name: "kari", ssn: kariSSN,
+			want: signing.Party{PartyID: 50001, PartyUUID: kariUUID, Kind: signing.SigneePerson, Name: "Kari Nordmann", LastName: "Nordmann", Mobile: "+4799999901"}},
+		{name: "ola", ssn: olaSSN,
+			want: signing.Party{PartyID: 50002, PartyUUID: olaUUID, Kind: signing.SigneePerson, Name: "Ola Johan Testesen", LastName: "Testesen", Mobile: "+4799999902"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 
-			got, err := e.c.Register.LookupPerson(t.Context(), mustNationalID(t, tt.ssn), tt.lastName)
+			got, err := e.c.Register.LookupPerson(t.Context(), mustNationalID(t, tt.ssn))
 			if err != nil || got != tt.want {
 				t.Errorf("LookupPerson() = %+v, %v; want %+v", got, err, tt.want)
 			}
@@ -46,21 +46,18 @@ func TestRegisterClient_LookupPerson_errors(t *testing.T) {
 	tests := []struct {
 		name      string
 		id        ident.NationalID
-		lastName  string
 		want      error
 		wantCode  string
 		wantField string
 	}{
-		{name: "last_name_mismatch", id: mustNationalID(t, kariSSN), lastName: "Testesen", want: signing.ErrInvalid, wantCode: wire.CodeLastNameMismatch, wantField: "lastName"},
-		{name: "unknown_person", id: unknown, lastName: "Nordmann", want: signing.ErrNotFound, wantCode: wire.CodePartyNotFound},
-		{name: "empty_last_name_not_sent", id: mustNationalID(t, kariSSN), lastName: " ", want: signing.ErrInvalid, wantCode: "InvalidRequest", wantField: "lastName"},
-		{name: "zero_id_not_sent", lastName: "Nordmann", want: signing.ErrInvalid, wantCode: "InvalidRequest", wantField: "nationalId"},
+		{name: "unknown_person", id: unknown, want: signing.ErrNotFound, wantCode: wire.CodePartyNotFound},
+		{name: "zero_id_not_sent", want: signing.ErrInvalid, wantCode: "InvalidRequest", wantField: "nationalId"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 
-			_, err := e.c.Register.LookupPerson(t.Context(), tt.id, tt.lastName)
+			_, err := e.c.Register.LookupPerson(t.Context(), tt.id)
 			var pe *platform.PermanentError
 			if !errors.As(err, &pe) || !errors.Is(err, tt.want) || pe.Code != tt.wantCode {
 				t.Fatalf("LookupPerson() error = %v, want *PermanentError %s matching %v", err, tt.wantCode, tt.want)
@@ -69,16 +66,31 @@ func TestRegisterClient_LookupPerson_errors(t *testing.T) {
 			if tt.wantField != "" && (!errors.As(err, &fe) || fe.Field != tt.wantField) {
 				t.Errorf("LookupPerson() error = %v, want a *FieldError for %s", err, tt.wantField)
 			}
+			if strings.Contains(err.Error(), kariSSN) {
+				t.Errorf("error names the national ID: %v", err)
+			}
 		})
 	}
+}
 
-	t.Run("mismatch_message_is_clear", func(t *testing.T) {
-		t.Parallel()
-		_, err := e.c.Register.LookupPerson(t.Context(), mustNationalID(t, olaSSN), "Nordmann")
-		if err == nil || !strings.Contains(err.Error(), "last name does not match") {
-			t.Errorf("error = %v, want it to say the last name does not match", err)
-		}
-	})
+func TestRegisterClient_GetParty(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+
+	got, err := e.c.Register.GetParty(t.Context(), 50002)
+	if err != nil || string(got.SSN) != olaSSN || got.PartyUUID != olaUUID || got.Person == nil || string(got.Person.LastName) != "Testesen" {
+		t.Errorf("GetParty(ola) = %+v, %v", got.PartyUUID, err)
+	}
+	got, err = e.c.Register.GetParty(t.Context(), 50003)
+	if err != nil || string(got.OrgNumber) != holdingOrg {
+		t.Errorf("GetParty(holding) = %q, %v", got.OrgNumber, err)
+	}
+	if _, err := e.c.Register.GetParty(t.Context(), 99999); !errors.Is(err, signing.ErrNotFound) {
+		t.Errorf("GetParty(unknown) error = %v, want ErrNotFound", err)
+	}
+	if _, err := e.c.Register.GetParty(t.Context(), 0); !errors.Is(err, signing.ErrInvalid) {
+		t.Errorf("GetParty(0) error = %v, want ErrInvalid", err)
+	}
 }
 
 func TestRegisterClient_LookupOrganisation(t *testing.T) {
@@ -101,35 +113,38 @@ func TestRegisterClient_LookupOrganisation(t *testing.T) {
 	}
 }
 
-func TestRegisterClient_CanSignFor(t *testing.T) {
+func TestAuthorizationClient_KeyRoleOrganisations(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
+	other := mustOrg(t, "974760673")
 
 	tests := []struct {
 		name    string
-		ssn     string
-		org     string
-		want    bool
+		userID  string
+		orgs    []ident.OrgNumber
+		want    []ident.OrgNumber
 		wantErr error
 	}{
-		{name: "general_manager_may_sign", ssn: kariSSN, org: holdingOrg, want: true},
-		{name: "board_member_may_not", ssn: olaSSN, org: holdingOrg, want: false},
-		{name: "unknown_org", ssn: kariSSN, org: "974760673", wantErr: signing.ErrNotFound},
-		{name: "unknown_person", ssn: "01819012365", org: holdingOrg, wantErr: signing.ErrNotFound},
+		{name: "general_manager_holds_a_key_role", userID: "1001", orgs: []ident.OrgNumber{mustOrg(t, holdingOrg)}, want: []ident.OrgNumber{mustOrg(t, holdingOrg)}},
+		{name: "board_member_does_not", userID: "1002", orgs: []ident.OrgNumber{mustOrg(t, holdingOrg)}},
+		{name: "several_in_order", userID: "1001", orgs: []ident.OrgNumber{other, mustOrg(t, holdingOrg)}, want: []ident.OrgNumber{mustOrg(t, holdingOrg)}},
+		{name: "unknown_user", userID: "777", orgs: []ident.OrgNumber{mustOrg(t, holdingOrg)}},
+		{name: "not_a_user_id", userID: "kari", orgs: []ident.OrgNumber{mustOrg(t, holdingOrg)}, wantErr: signing.ErrInvalid},
+		{name: "no_orgs", userID: "1001", wantErr: signing.ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 
-			got, err := e.c.Register.CanSignFor(t.Context(), mustNationalID(t, tt.ssn), mustOrg(t, tt.org))
+			got, err := e.c.Authorization.KeyRoleOrganisations(t.Context(), tt.userID, tt.orgs)
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
-					t.Errorf("CanSignFor() error = %v, want %v", err, tt.wantErr)
+					t.Errorf("KeyRoleOrganisations() error = %v, want %v", err, tt.wantErr)
 				}
 				return
 			}
-			if err != nil || got != tt.want {
-				t.Errorf("CanSignFor() = %v, %v; want %v", got, err, tt.want)
+			if err != nil || !slices.Equal(got, tt.want) {
+				t.Errorf("KeyRoleOrganisations() = %v, %v; want %v", got, err, tt.want)
 			}
 		})
 	}

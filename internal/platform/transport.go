@@ -37,6 +37,12 @@ type request struct {
 	contentType   string
 	accept        string
 	platformToken bool
+	// noBearer leaves the Authorization header out, for the endpoints the
+	// reference calls without one (the decision point, access management).
+	noBearer bool
+	// noSubscriptionKey leaves Ocp-Apim-Subscription-Key out (access
+	// management, as app-lib's AccessManagementClient.cs calls it).
+	noSubscriptionKey bool
 }
 
 // build turns r into an *http.Request with every header set.
@@ -77,12 +83,17 @@ func (s *service) build(ctx context.Context, r request) (*http.Request, error) {
 	}
 	req.Header.Set("Accept", accept+", application/problem+json;q=0.9")
 	req.Header.Set("User-Agent", s.userAgent)
-
-	token, err := s.token(ctx, r.op, s.tokens)
-	if err != nil {
-		return nil, err
+	if s.subscriptionKey != "" && !r.noSubscriptionKey {
+		req.Header.Set("Ocp-Apim-Subscription-Key", s.subscriptionKey)
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
+
+	if !r.noBearer {
+		token, err := s.token(ctx, r.op, s.tokens)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	if r.platformToken {
 		pt, err := s.token(ctx, r.op, s.platformTokens)
 		if err != nil {

@@ -11,8 +11,9 @@ import (
 // Instance is the platform's view of an instance: owner, process and data.
 type Instance struct {
 	Ref InstanceRef `json:"ref"`
-	// OwnerPartyUUID is the instance owner's party UUID, the delegation's "from".
-	OwnerPartyUUID string `json:"ownerPartyUuid"`
+	// OwnerPerson is the national ID of a person owner; it is never
+	// serialized. Storage has no party UUID for the owner: Register gives it.
+	OwnerPerson ident.NationalID `json:"-"`
 	// OwnerOrgNumber is set when an organisation owns the instance.
 	OwnerOrgNumber string `json:"ownerOrgNumber,omitempty"`
 	// CurrentTask is the process's current task ID, empty when ended.
@@ -50,7 +51,9 @@ type Party struct {
 	PartyUUID string     `json:"partyUuid"`
 	Kind      SigneeKind `json:"kind"`
 	// Name is the full name of a person or the name of an organisation.
-	Name      string `json:"name"`
+	Name string `json:"name"`
+	// LastName is a person's last name in the register.
+	LastName  string `json:"lastName,omitempty"`
 	OrgNumber string `json:"orgNumber,omitempty"`
 	Email     string `json:"email,omitempty"`
 	Mobile    string `json:"mobile,omitempty"`
@@ -129,13 +132,19 @@ type Notifications interface {
 	Order(ctx context.Context, o NotificationOrder) (id string, err error)
 }
 
-// Register looks up parties and signing roles.
+// Register looks up parties. Its lookups need the platform's trust (the
+// service owner's token and the platform access token).
 type Register interface {
-	// LookupPerson finds a person by national ID and last name; a last name
-	// that does not match is a permanent error wrapping ErrInvalid.
-	LookupPerson(ctx context.Context, id ident.NationalID, lastName string) (Party, error)
+	// LookupPerson finds a person by national ID; the party carries the
+	// register's last name for the caller to compare.
+	LookupPerson(ctx context.Context, id ident.NationalID) (Party, error)
 	// LookupOrganisation finds an organisation by number.
 	LookupOrganisation(ctx context.Context, org ident.OrgNumber) (Party, error)
-	// CanSignFor reports whether the person holds a role that may sign for org.
-	CanSignFor(ctx context.Context, person ident.NationalID, org ident.OrgNumber) (bool, error)
+}
+
+// Authorization asks the platform's decision point.
+type Authorization interface {
+	// KeyRoleOrganisations returns those of orgs for which the user (the
+	// platform user ID) holds a key role, and so may sign; in the order given.
+	KeyRoleOrganisations(ctx context.Context, userID string, orgs []ident.OrgNumber) ([]ident.OrgNumber, error)
 }

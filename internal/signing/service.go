@@ -71,6 +71,7 @@ type Service struct {
 	Access         AccessManagement
 	Correspondence Correspondence
 	Register       Register
+	Authorization  Authorization
 	Queue          NotificationQueue
 	Workflow       Workflow
 	Apps           Apps

@@ -404,14 +404,24 @@ func parseOrg(s string) (ident.OrgNumber, error) {
 	return org, nil
 }
 
-// canSignFor asks the register whether the caller holds a role that may
-// sign for org; a person the register does not know holds none.
+// canSignFor asks the platform's decision point whether the caller holds a
+// key role in org, and so may sign for it.
 func (s *Service) canSignFor(ctx context.Context, caller Caller, org ident.OrgNumber) (bool, error) {
-	ok, err := s.Register.CanSignFor(ctx, caller.Person, org)
-	if errors.Is(err, ErrNotFound) {
-		return false, nil
+	orgs, err := s.keyRoleOrgs(ctx, caller, []ident.OrgNumber{org})
+	return len(orgs) == 1, err
+}
+
+// keyRoleOrgs returns those of orgs the caller holds a key role in. Only a
+// platform user (a token with a user ID) holds roles, as in the reference.
+func (s *Service) keyRoleOrgs(ctx context.Context, caller Caller, orgs []ident.OrgNumber) ([]ident.OrgNumber, error) {
+	if caller.UserID == "" || len(orgs) == 0 {
+		return nil, nil
 	}
-	return ok, err
+	out, err := s.Authorization.KeyRoleOrganisations(ctx, caller.UserID, orgs)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	return out, err
 }
 
 // replay answers a sign request for a signee who has signed: with the

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/signingflow/signing/internal/ident"
 	"github.com/signingflow/signing/internal/texts"
 )
 
@@ -77,8 +78,9 @@ func (s *Service) Start(ctx context.Context, in StartInput) (StartResult, error)
 	if err != nil {
 		return StartResult{}, fmt.Errorf("start %s: get instance: %w", key, err)
 	}
-	if inst.OwnerPartyUUID == "" {
-		return StartResult{}, fmt.Errorf("start %s: the instance owner has no party UUID: %w", key, ErrInvalid)
+	owner, err := s.ownerParty(ctx, inst)
+	if err != nil {
+		return StartResult{}, fmt.Errorf("start %s: %w", key, err)
 	}
 	cands, err := s.Signees.Candidates(ctx, in.Config, inst)
 	if err != nil {
@@ -88,7 +90,7 @@ func (s *Service) Start(ctx context.Context, in StartInput) (StartResult, error)
 	if err != nil {
 		return StartResult{}, fmt.Errorf("start %s: %w", key, err)
 	}
-	task.OwnerPartyUUID = inst.OwnerPartyUUID
+	task.OwnerPartyUUID = owner.PartyUUID
 	task.Counts.Total = len(signees)
 	if found {
 		err = s.restart(ctx, task, signees, existing.Attempt)
@@ -108,6 +110,36 @@ func (s *Service) Start(ctx context.Context, in StartInput) (StartResult, error)
 		out.Signees[i] = sg.Key
 	}
 	return out, nil
+}
+
+// ownerParty looks the instance owner up in the register, by organisation
+// number if the owner has one, else by national ID (as the reference does):
+// Storage's instance owner carries no party UUID, and the delegations are
+// made from the owner's UUID.
+func (s *Service) ownerParty(ctx context.Context, inst Instance) (Party, error) {
+	var (
+		p   Party
+		err error
+	)
+	switch {
+	case inst.OwnerOrgNumber != "":
+		org, perr := ident.ParseOrgNumber(inst.OwnerOrgNumber)
+		if perr != nil {
+			return Party{}, &FieldError{Field: "instance.instanceOwner.organisationNumber", Err: perr}
+		}
+		p, err = s.Register.LookupOrganisation(ctx, org)
+	case !inst.OwnerPerson.IsZero():
+		p, err = s.Register.LookupPerson(ctx, inst.OwnerPerson)
+	default:
+		return Party{}, Invalid("instance.instanceOwner", "the owner is neither a person nor an organisation, so no rights can be delegated from it")
+	}
+	if err != nil {
+		return Party{}, fmt.Errorf("look up the instance owner: %w", err)
+	}
+	if p.PartyUUID == "" {
+		return Party{}, fmt.Errorf("look up the instance owner: the register gave no party UUID: %w", ErrInvalid)
+	}
+	return p, nil
 }
 
 // startable decides whether attempt may start on the stored task existing:
@@ -213,7 +245,10 @@ func (s *Service) lookup(ctx context.Context, c Candidate) (Signee, error) {
 	sg := Signee{Kind: c.Kind, AdditionalActions: c.AdditionalActions, Status: SigneeResolved}
 	switch c.Kind {
 	case SigneePerson:
-		party, err = s.Register.LookupPerson(ctx, c.Person, c.LastName)
+		party, err = s.Register.LookupPerson(ctx, c.Person)
+		if err == nil && !LastNameMatches(party.LastName, c.LastName) {
+			return Signee{}, Invalid("lastName", "does not match the register's last name for this national ID")
+		}
 		hash, masked = s.Identities.Person(c.Person), c.Person.Masked()
 	case SigneeOrganisation:
 		party, err = s.Register.LookupOrganisation(ctx, c.Org)

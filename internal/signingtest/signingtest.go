@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -137,6 +138,7 @@ func New(t *testing.T) *Harness {
 		Access:         clients.Access,
 		Correspondence: clients.Correspondence,
 		Register:       clients.Register,
+		Authorization:  clients.Authorization,
 		Queue:          h.Queue,
 		Workflow:       h.Workflow,
 		Apps:           exampleApps{app: app},
@@ -227,14 +229,21 @@ func (w *Workflow) Fail(_ context.Context, token, name, _ string) error {
 	return nil
 }
 
-// Caller returns a caller with the given national ID, party and name.
+// Caller returns a caller with the given national ID, party and name, and
+// the platform user ID the emulator's founders fixture gives that person.
 func Caller(t *testing.T, ssn, partyUUID, name string) signing.Caller {
 	t.Helper()
 	id, err := ident.ParseNationalID(ssn, ident.AllowSynthetic())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return signing.Caller{Person: id, PartyUUID: partyUUID, Name: name}
+	c := signing.Caller{Person: id, PartyUUID: partyUUID, Name: name}
+	for _, p := range emulator.Founders().Persons {
+		if p.SSN == ssn {
+			c.UserID = strconv.FormatInt(p.UserID, 10)
+		}
+	}
+	return c
 }
 
 // Kari owns the instance and holds a signing role for the company.

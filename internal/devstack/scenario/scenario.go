@@ -34,6 +34,8 @@ type Party struct {
 	OrgNumber string // organisations only
 	PartyID   int64
 	PartyUUID string
+	// UserID is a person's platform user ID (urn:altinn:userid).
+	UserID int64
 }
 
 // Founders returns the persons and the company of the founders fixture:
@@ -41,7 +43,7 @@ type Party struct {
 // that signs) and the company.
 func Founders(f emulator.Fixture) (kari, ola, company Party) {
 	for _, p := range f.Persons {
-		party := Party{Name: p.Name(), SSN: p.SSN, PartyID: p.PartyID, PartyUUID: p.PartyUUID}
+		party := Party{Name: p.Name(), SSN: p.SSN, PartyID: p.PartyID, PartyUUID: p.PartyUUID, UserID: p.UserID}
 		switch p.FirstName {
 		case "Kari":
 			kari = party
@@ -137,15 +139,22 @@ func (r *Run) Start(ctx context.Context) (string, error) {
 	return arn, nil
 }
 
-// Token returns a token for a person, with the claims the API reads.
+// Token returns a token for a person with the claims of Altinn's user
+// tokens (Altinn/altinn-storage src/Storage/Helpers/ClaimsPrincipalExtensions.cs
+// reads them): user ID, party ID and UUID, authentication level and pid.
 func (r *Run) Token(p Party) (string, error) {
-	return r.Stack.Issuer.Token(map[string]any{
+	claims := map[string]any{
 		"pid":                   p.SSN,
 		"name":                  p.Name,
 		"urn:altinn:partyid":    strconv.FormatInt(p.PartyID, 10),
 		"urn:altinn:party:uuid": p.PartyUUID,
+		"urn:altinn:authlevel":  "3",
 		"scope":                 "openid altinn:instances.read altinn:instances.write",
-	}, time.Hour)
+	}
+	if p.UserID > 0 {
+		claims["urn:altinn:userid"] = strconv.FormatInt(p.UserID, 10)
+	}
+	return r.Stack.Issuer.Token(claims, time.Hour)
 }
 
 // Response is an HTTP API answer.

@@ -82,7 +82,7 @@ func (e *Emulator) delegation(c *call, grant bool) reply {
 	if "app_"+in.Org+"_"+in.App != resourceID {
 		return invalid(fieldErrors{"resourceId": {"is not the instance's app"}})
 	}
-	if from != in.OwnerPartyUUID {
+	if from != in.owner.uuid() {
 		return invalid(fieldErrors{"from": {"must be the instance owner's party"}})
 	}
 	if _, ok := e.st.partiesByUUID[to]; !ok || to == from {

@@ -20,8 +20,9 @@
 //	POST /accessmanagement/api/v1/app/delegationrevoke/resource/{resourceId}/instance/{instanceGuid}
 //	POST /correspondence/api/v1/correspondence
 //	POST /notifications/api/v1/orders
-//	POST /register/api/v1/parties/lookup        {ssn, lastName} or {orgNo}
-//	POST /register/api/v1/roles/signing-rights  {personSsn, orgNo} → {canSign, roles}
+//	POST /register/api/v1/parties/lookup        {ssn} xor {orgNo} → Party (PlatformAccessToken)
+//	GET  /register/api/v1/parties/{partyId}     Party, with ssn for a person (PlatformAccessToken)
+//	POST /authorization/api/v1/decision         XACML JSON, key roles only (no token)
 //
 // The APIs require "Authorization: Bearer <token>" (any non-empty token,
 // or exactly WithToken's), access management also a PlatformAccessToken
@@ -35,9 +36,11 @@
 // same key with a different request gets 409 IdempotencyKeyReused.
 // Delegating a right in force and revoking one not in force are 200 no-ops.
 //
-// Person lookups need the last name: an unknown national ID is 404
-// PartyNotFound, a last name that does not match is 404 LastNameMismatch
-// (compared ignoring case and repeated spaces).
+// Register answers parties as Register does, with the national ID of a
+// person (the caller compares last names); an unknown party is 404
+// PartyNotFound. Storage's instance owner has the person or organisation
+// number and no party UUID, and the route's party ID is not compared with
+// the owner (as Storage does not).
 //
 // # Inspection and faults
 //
@@ -63,10 +66,10 @@
 // A fixture (Fixture, LoadFixture, the bundled Founders) is JSON:
 //
 //	{
-//	  "persons": [{"partyId", "partyUuid", "ssn", "firstName", "middleName", "lastName", "email", "mobile"}],
+//	  "persons": [{"userId", "partyId", "partyUuid", "ssn", "firstName", "middleName", "lastName", "email", "mobile"}],
 //	  "organisations": [{"partyId", "partyUuid", "orgNumber", "name", "unitType", "email", "mobile"}],
 //	  "roles": [{"personSsn", "orgNumber", "roles": ["DAGL"]}],
-//	  "instances": [{"org", "app", "instanceOwnerPartyId", "instanceGuid", "ownerPartyUuid", "ownerOrgNumber",
+//	  "instances": [{"org", "app", "instanceOwnerPartyId", "instanceGuid",
 //	                 "currentTask", "created", "lastChanged",
 //	                 "data": [{"id", "dataType", "contentType", "filename", "generatedFromTask", "created", "lastChanged",
 //	                           "text" | "base64" | "file"}]}],
@@ -77,6 +80,7 @@
 // an application's metadata is its applicationmetadata.json and its texts
 // its resource.{language}.json files, served as they are. National IDs in a fixture are
 // synthetic test numbers; the emulator keeps them as given (it plays the
-// register) but never logs them and never returns them in a response. Roles
-// in SigningRoles may sign for the organisation.
+// register) and never logs them; like Register and Storage it returns them
+// in parties and instance owners, never in a problem. Roles in SigningRoles
+// stand in for Altinn's key-role policy (altinn_keyrole_access).
 package emulator

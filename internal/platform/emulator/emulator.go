@@ -134,7 +134,9 @@ func (p party) contact() (email, mobile string) {
 
 type instance struct {
 	Instance
-	data []*element
+	// owner is the party with the instance owner's party ID.
+	owner party
+	data  []*element
 }
 
 func (in *instance) id() string { return strconv.FormatInt(in.PartyID, 10) + "/" + in.InstanceGUID }
@@ -187,13 +189,7 @@ func newState(f Fixture) *state {
 	for _, fi := range f.Instances {
 		in := &instance{Instance: fi}
 		in.Data = nil
-		owner := st.partiesByID[fi.PartyID]
-		if in.OwnerPartyUUID == "" {
-			in.OwnerPartyUUID = owner.uuid()
-		}
-		if in.OwnerOrgNumber == "" && owner.org != nil {
-			in.OwnerOrgNumber = owner.org.OrgNumber
-		}
+		in.owner = st.partiesByID[fi.PartyID]
 		for _, d := range fi.Data {
 			el := &element{
 				instanceID: in.id(),

@@ -27,7 +27,12 @@ const (
 	sendPath     = "/correspondence/api/v1/correspondence"
 	ordersPath   = "/notifications/api/v1/orders"
 	lookupPath   = "/register/api/v1/parties/lookup"
-	rightsPath   = "/register/api/v1/roles/signing-rights"
+	decisionPath = "/authorization/api/v1/decision"
+	// validDecision asks whether user 1001 (Kari) holds a key role in the holding company.
+	validDecision = `{"request":{"returnPolicyIdList":true,"accessSubject":[{"id":"s1","attribute":[{"attributeId":"urn:altinn:userid","value":"1001"}]}],` +
+		`"action":[{"id":"a1","attribute":[{"attributeId":"urn:oasis:names:tc:xacml:1.0:action:action-id","value":"access"}]}],` +
+		`"resource":[{"id":"r0","attribute":[{"attributeId":"urn:altinn:resource","value":"altinn_keyrole_access"},{"attributeId":"urn:altinn:organization:identifier-no","value":"312847612","includeInResult":true}]}],` +
+		`"multiRequests":{"requestReference":[{"referenceId":["s1","a1","r0"]}]}}}`
 )
 
 func start(t *testing.T, opts ...emulator.Option) (*emulator.Emulator, *httptest.Server) {
@@ -137,10 +142,9 @@ func TestHandler_badInput(t *testing.T) {
 		{name: "delegate_unknown_instance", method: "POST", path: strings.Replace(delegatePath, instanceGUID, "00000000-0000-4000-8000-000000000000", 1), contentType: "application/json", body: validDelegation, wantStatus: 404, wantCode: wire.CodeInstanceNotFound},
 		{name: "delegate_other_resource", method: "POST", path: strings.Replace(delegatePath, "app_ttd_founders", "app_ttd_other", 1), contentType: "application/json", body: validDelegation, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "rights[0].resource"},
 		{name: "delegate_empty_rights", method: "POST", path: delegatePath, contentType: "application/json", body: `{"from":{"type":"urn:altinn:party:uuid","value":"` + kariUUID + `"},"to":{"type":"urn:altinn:party:uuid","value":"` + olaUUID + `"},"rights":[]}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "rights"},
-		{name: "delegate_without_platform_token", method: "POST", path: delegatePath, contentType: "application/json", body: validDelegation, headers: []string{"PlatformAccessToken", ""}, wantStatus: 401, wantCode: wire.CodeUnauthenticated},
+		{name: "delegate_without_platform_token", method: "POST", path: delegatePath, contentType: "application/json", body: validDelegation, headers: []string{"PlatformAccessToken", ""}, wantStatus: 403, wantCode: wire.CodeForbidden},
 		{name: "revoke_malformed_json", method: "POST", path: revokePath, contentType: "application/json", body: `[`, wantStatus: 400, wantCode: wire.CodeInvalidJSON},
 		{name: "get_unknown_instance", method: "GET", path: "/storage/api/v1/instances/50001/00000000-0000-4000-8000-000000000000", wantStatus: 404, wantCode: wire.CodeInstanceNotFound},
-		{name: "get_instance_wrong_owner", method: "GET", path: "/storage/api/v1/instances/50002/" + instanceGUID, wantStatus: 404, wantCode: wire.CodeInstanceNotFound},
 		{name: "get_instance_malformed_guid", method: "GET", path: "/storage/api/v1/instances/50001/not-a-guid", wantStatus: 400, wantCode: wire.CodeValidation, wantField: "instanceGuid"},
 		{name: "read_unknown_data_element", method: "GET", path: instancePath + "/data/00000000-0000-4000-8000-0000000000ff", wantStatus: 404, wantCode: wire.CodeDataElementNotFound},
 		{name: "create_data_unknown_instance", method: "POST", path: "/storage/api/v1/instances/50001/00000000-0000-4000-8000-000000000000/data?dataType=x", contentType: "application/pdf", body: "%PDF", wantStatus: 404, wantCode: wire.CodeInstanceNotFound},
@@ -156,12 +160,18 @@ func TestHandler_badInput(t *testing.T) {
 		{name: "order_malformed_json", method: "POST", path: ordersPath, contentType: "application/json", body: `nope`, wantStatus: 400, wantCode: wire.CodeInvalidJSON},
 		{name: "order_without_recipients", method: "POST", path: ordersPath, contentType: "application/json", body: `{"notificationChannel":"Sms","smsTemplate":{"body":"x"},"recipients":[]}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "recipients"},
 		{name: "lookup_malformed_json", method: "POST", path: lookupPath, contentType: "application/json", body: `{"ssn":` + kariSSN, wantStatus: 400, wantCode: wire.CodeInvalidJSON},
-		{name: "lookup_ssn_as_number", method: "POST", path: lookupPath, contentType: "application/json", body: `{"ssn":` + kariSSN + `,"lastName":"Nordmann"}`, wantStatus: 400, wantCode: wire.CodeInvalidJSON},
-		{name: "lookup_both_keys", method: "POST", path: lookupPath, contentType: "application/json", body: `{"ssn":"` + kariSSN + `","orgNo":"312847612"}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "ssn"},
-		{name: "lookup_without_last_name", method: "POST", path: lookupPath, contentType: "application/json", body: `{"ssn":"` + kariSSN + `"}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "lastName"},
-		{name: "lookup_last_name_mismatch", method: "POST", path: lookupPath, contentType: "application/json", body: `{"ssn":"` + kariSSN + `","lastName":"Hansen"}`, wantStatus: 404, wantCode: wire.CodeLastNameMismatch},
-		{name: "lookup_unknown_person", method: "POST", path: lookupPath, contentType: "application/json", body: `{"ssn":"01819012365","lastName":"Nordmann"}`, wantStatus: 404, wantCode: wire.CodePartyNotFound},
-		{name: "signing_rights_short_ssn", method: "POST", path: rightsPath, contentType: "application/json", body: `{"personSsn":"123","orgNo":"312847612"}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "personSsn"},
+		{name: "lookup_ssn_as_number", method: "POST", path: lookupPath, contentType: "application/json", body: `{"ssn":` + kariSSN + `}`, wantStatus: 400, wantCode: wire.CodeInvalidJSON},
+		{name: "lookup_both_keys", method: "POST", path: lookupPath, contentType: "application/json", body: `{"ssn":"` + kariSSN + `","orgNo":"312847612"}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "/"},
+		{name: "lookup_neither_key", method: "POST", path: lookupPath, contentType: "application/json", body: `{}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "/"},
+		{name: "lookup_bad_check_digits", method: "POST", path: lookupPath, contentType: "application/json", body: `{"ssn":"15838523429"}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "/ssn"},
+		{name: "lookup_bad_org_number", method: "POST", path: lookupPath, contentType: "application/json", body: `{"orgNo":"312847613"}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "/orgNo"},
+		{name: "lookup_unknown_person", method: "POST", path: lookupPath, contentType: "application/json", body: `{"ssn":"01819012365"}`, wantStatus: 404, wantCode: wire.CodePartyNotFound},
+		{name: "lookup_without_platform_token", method: "POST", path: lookupPath, contentType: "application/json", body: `{"orgNo":"312847612"}`, headers: []string{"PlatformAccessToken", ""}, wantStatus: 403, wantCode: wire.CodeForbidden},
+		{name: "get_party_without_platform_token", method: "GET", path: "/register/api/v1/parties/50001", headers: []string{"PlatformAccessToken", ""}, wantStatus: 403, wantCode: wire.CodeForbidden},
+		{name: "get_party_unknown", method: "GET", path: "/register/api/v1/parties/99999", wantStatus: 404, wantCode: wire.CodePartyNotFound},
+		{name: "get_party_not_a_number", method: "GET", path: "/register/api/v1/parties/x", wantStatus: 400, wantCode: wire.CodeValidation},
+		{name: "decide_without_references", method: "POST", path: decisionPath, contentType: "application/json", body: `{"request":{"accessSubject":[],"action":[],"resource":[]}}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "request.multiRequests"},
+		{name: "decide_unknown_category", method: "POST", path: decisionPath, contentType: "application/json", body: `{"request":{"accessSubject":[],"action":[],"resource":[],"multiRequests":{"requestReference":[{"referenceId":["s1"]}]}}}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "request.multiRequests.requestReference[0]"},
 		{name: "no_token", method: "GET", path: instancePath, headers: []string{"Authorization", ""}, wantStatus: 401, wantCode: wire.CodeUnauthenticated},
 		{name: "unknown_route", method: "GET", path: "/storage/api/v1/nothing", wantStatus: 404, wantCode: wire.CodeNotFound},
 		{name: "wrong_method", method: "DELETE", path: instancePath, wantStatus: 405, wantCode: wire.CodeMethodNotAllowed},
@@ -296,5 +306,42 @@ func TestHandler_readData(t *testing.T) {
 	if got.status != 200 || got.header.Get("Content-Type") != "application/xml" || got.header.Get("Last-Modified") != "Mon, 03 Mar 2025 09:12:00 GMT" ||
 		!bytes.Contains(got.body, []byte(`<Selskapsnavn>`)) || got.header.Get("Etag") == "" {
 		t.Errorf("read = %d %v %s", got.status, got.header, got.body)
+	}
+}
+
+// TestHandler_decide plays the decision point for the key-role resource: no
+// token needed (DecisionController has no [Authorize]), Permit for a key
+// role with the organisation number in the result, NotApplicable otherwise.
+func TestHandler_decide(t *testing.T) {
+	t.Parallel()
+	_, srv := start(t)
+
+	tests := []struct {
+		name         string
+		body         string
+		wantDecision string
+	}{
+		{name: "general_manager_permit", body: validDecision, wantDecision: "Permit"},
+		{name: "board_member_not_applicable", body: strings.Replace(validDecision, `"value":"1001"`, `"value":"1002"`, 1), wantDecision: "NotApplicable"},
+		{name: "other_resource_not_applicable", body: strings.Replace(validDecision, "altinn_keyrole_access", "app_ttd_founders", 1), wantDecision: "NotApplicable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := request(t, srv, "POST", decisionPath, "application/json", tt.body, "Authorization", "", "PlatformAccessToken", "")
+			if got.status != 200 {
+				t.Fatalf("status = %d, want 200 (body %s)", got.status, got.body)
+			}
+			var resp wire.XACMLResponse
+			if err := json.Unmarshal(got.body, &resp); err != nil || len(resp.Response) != 1 {
+				t.Fatalf("body %s: %v", got.body, err)
+			}
+			if resp.Response[0].Decision != tt.wantDecision {
+				t.Errorf("decision = %q, want %q", resp.Response[0].Decision, tt.wantDecision)
+			}
+			if tt.wantDecision == "Permit" && (len(resp.Response[0].Category) != 1 || resp.Response[0].Category[0].Attribute[0].Value != "312847612") {
+				t.Errorf("category = %+v, want the organisation number", resp.Response[0].Category)
+			}
+		})
 	}
 }

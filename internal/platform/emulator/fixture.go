@@ -46,6 +46,8 @@ type Application struct {
 // Person is a person in the register. SSN is a (synthetic) national ID as
 // given; the emulator never logs it and never sends it in a response.
 type Person struct {
+	// UserID is the person's platform user ID (the urn:altinn:userid claim).
+	UserID     int64  `json:"userId"`
 	PartyID    int64  `json:"partyId"`
 	PartyUUID  string `json:"partyUuid"`
 	SSN        string `json:"ssn"`
@@ -90,10 +92,6 @@ type Instance struct {
 	App          string `json:"app"`
 	PartyID      int64  `json:"instanceOwnerPartyId"`
 	InstanceGUID string `json:"instanceGuid"`
-	// OwnerPartyUUID defaults to the UUID of the party with PartyID.
-	OwnerPartyUUID string `json:"ownerPartyUuid,omitempty"`
-	// OwnerOrgNumber defaults to the org number of an organisation owner.
-	OwnerOrgNumber string `json:"ownerOrgNumber,omitempty"`
 	// CurrentTask is the process's current task; empty means ended.
 	CurrentTask string        `json:"currentTask,omitempty"`
 	Created     time.Time     `json:"created"`
@@ -240,9 +238,16 @@ func (f Fixture) Validate() error {
 		partyUUIDs[uuid] = true
 	}
 	ssns := map[string]bool{}
+	userIDs := map[int64]bool{}
 	for i, p := range f.Persons {
 		field := fmt.Sprintf("persons[%d]", i)
 		party(field, p.PartyID, p.PartyUUID)
+		if p.UserID <= 0 {
+			add("%s.userId: must be positive", field)
+		} else if userIDs[p.UserID] {
+			add("%s.userId: %d is used twice", field, p.UserID)
+		}
+		userIDs[p.UserID] = true
 		if _, err := ident.ParseNationalID(p.SSN, ident.AllowSynthetic()); err != nil {
 			add("%s.ssn: %w", field, err)
 		} else if ssns[p.SSN] {
@@ -295,9 +300,7 @@ func (f Fixture) Validate() error {
 			add("%s.instanceGuid: used twice", field)
 		}
 		instances[in.InstanceGUID] = true
-		if in.OwnerPartyUUID != "" && !partyUUIDs[in.OwnerPartyUUID] {
-			add("%s.ownerPartyUuid: no such party", field)
-		}
+
 		if in.CurrentTask != "" && !typePattern.MatchString(in.CurrentTask) {
 			add("%s.currentTask: must be a task ID", field)
 		}

@@ -156,7 +156,7 @@ func TestParseFixture_errors(t *testing.T) {
 		{name: "bad_instance", json: `{"instances":[{"org":"ttd","app":"founders","instanceOwnerPartyId":9,"instanceGuid":"x",
 			"data":[{"id":"y","dataType":"","contentType":"pdf","text":"a","file":"b"}]}]}`,
 			want: []string{"instances[0].instanceOwnerPartyId", "instances[0].instanceGuid", "data[0]: set exactly one", "data[0].id", "data[0].dataType", "data[0].contentType"}},
-		{name: "missing_file", json: `{"persons":[{"partyId":1,"partyUuid":"0b6c1f2e-3d4a-4b5c-8d6e-000000050001","ssn":"15838523428","firstName":"A","lastName":"B"}],
+		{name: "missing_file", json: `{"persons":[{"userId":1,"partyId":1,"partyUuid":"0b6c1f2e-3d4a-4b5c-8d6e-000000050001","ssn":"15838523428","firstName":"A","lastName":"B"}],
 			"instances":[{"org":"ttd","app":"a","instanceOwnerPartyId":1,"instanceGuid":"1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d","data":[{"id":"8a2f4c6e-1b3d-4f5a-9c7e-0d2b4f6a8c10","dataType":"x","contentType":"text/plain","file":"nope.txt"}]}]}`,
 			want: []string{"data[0].file"}},
 	}
@@ -189,7 +189,7 @@ func TestLoadFixture(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "bytes", "doc.txt"), []byte("hello"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fx := `{"persons":[{"partyId":1,"partyUuid":"0b6c1f2e-3d4a-4b5c-8d6e-000000050001","ssn":"15838523428","firstName":"A","lastName":"B"}],
+	fx := `{"persons":[{"userId":1,"partyId":1,"partyUuid":"0b6c1f2e-3d4a-4b5c-8d6e-000000050001","ssn":"15838523428","firstName":"A","lastName":"B"}],
 		"instances":[{"org":"ttd","app":"a","instanceOwnerPartyId":1,"instanceGuid":"1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d","data":[
 		{"id":"8a2f4c6e-1b3d-4f5a-9c7e-0d2b4f6a8c10","dataType":"x","contentType":"text/plain","file":"bytes/doc.txt"},
 		{"id":"8a2f4c6e-1b3d-4f5a-9c7e-0d2b4f6a8c11","dataType":"y","contentType":"application/octet-stream","base64":"AAEC"},

@@ -14,9 +14,9 @@ import (
 // emulator never fails with 5xx, never echoes a national ID, and a rejected
 // request changes nothing.
 func FuzzHandler_JSONBodies(f *testing.F) {
-	paths := []string{delegatePath, revokePath, sendPath, ordersPath, lookupPath, rightsPath}
+	paths := []string{delegatePath, revokePath, sendPath, ordersPath, lookupPath, decisionPath}
 	for i, seed := range []string{validDelegation, validCorrespondence, validOrder,
-		`{"ssn":"` + kariSSN + `","lastName":"Nordmann"}`, `{"personSsn":"` + olaSSN + `","orgNo":"312847612"}`,
+		`{"ssn":"` + kariSSN + `"}`, validDecision,
 		`{"orgNo":"312847612"}`, `{"ssn":12345678901}`, `[]`, `null`, `{"rights":[{}]}`, "\xff"} {
 		f.Add(uint8(i), []byte(seed))
 	}

@@ -32,13 +32,14 @@ const (
 	OpOrder              = "notifications.order"
 	OpLookupPerson       = "register.lookupPerson"
 	OpLookupOrganisation = "register.lookupOrganisation"
-	OpCanSignFor         = "register.canSignFor"
+	OpGetParty           = "register.getParty"
+	OpDecide             = "authorization.decide"
 )
 
 // Operations lists every operation name.
 var Operations = []string{
 	OpGetInstance, OpReadData, OpCreateData, OpGetApplication, OpGetTexts, OpDelegate, OpRevoke, OpSend, OpOrder,
-	OpLookupPerson, OpLookupOrganisation, OpCanSignFor,
+	OpLookupPerson, OpLookupOrganisation, OpGetParty, OpDecide,
 }
 
 // Body limits.
@@ -125,6 +126,8 @@ type endpoint struct {
 	handle  func(c *call) reply
 	// platformToken requires the PlatformAccessToken header.
 	platformToken bool
+	// anonymous endpoints need no bearer token.
+	anonymous bool
 }
 
 // route serves endpoints by method on one path pattern; other methods get 405.
@@ -173,7 +176,7 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, ep endpoint) {
 			return
 		}
 	}
-	if rp, ok := e.authenticate(r, ep.platformToken); !ok {
+	if rp, ok := e.authenticate(r, ep.platformToken); !ok && !ep.anonymous {
 		rp.write(w)
 		return
 	}
@@ -190,8 +193,9 @@ func (e *Emulator) authenticate(r *http.Request, platformToken bool) (reply, boo
 	if e.opts.token != "" && token != e.opts.token {
 		return problemReply(http.StatusUnauthorized, wire.CodeUnauthenticated, "the bearer token is not accepted", nil), false
 	}
-	if platformToken && strings.TrimSpace(r.Header.Get("PlatformAccessToken")) == "" {
-		return problemReply(http.StatusUnauthorized, wire.CodeUnauthenticated, "the PlatformAccessToken header is required", nil), false
+	if platformToken && len(r.Header.Values("PlatformAccessToken")) != 1 || platformToken && strings.TrimSpace(r.Header.Get("PlatformAccessToken")) == "" {
+		// Exactly one header value (Altinn/altinn-accesstoken src/Altinn.Common.AccessToken/AccessTokenHandler.cs).
+		return problemReply(http.StatusForbidden, wire.CodeForbidden, "exactly one PlatformAccessToken header is required", nil), false
 	}
 	return reply{}, true
 }
@@ -315,10 +319,13 @@ func (e *Emulator) Handler() http.Handler {
 		http.MethodPost: {op: OpOrder, maxBody: maxJSONBody, handle: e.orderNotification},
 	})
 	e.route(mux, "/register/api/v1/parties/lookup", map[string]endpoint{
-		http.MethodPost: {op: OpLookupPerson, opOf: lookupOp, maxBody: maxJSONBody, handle: e.lookupParty},
+		http.MethodPost: {op: OpLookupPerson, opOf: lookupOp, maxBody: maxJSONBody, handle: e.lookupParty, platformToken: true},
 	})
-	e.route(mux, "/register/api/v1/roles/signing-rights", map[string]endpoint{
-		http.MethodPost: {op: OpCanSignFor, maxBody: maxJSONBody, handle: e.signingRights},
+	e.route(mux, "/register/api/v1/parties/{partyId}", map[string]endpoint{
+		http.MethodGet: {op: OpGetParty, maxBody: maxJSONBody, handle: e.getParty, platformToken: true},
+	})
+	e.route(mux, "/authorization/api/v1/decision", map[string]endpoint{
+		http.MethodPost: {op: OpDecide, maxBody: maxJSONBody, handle: e.decide, anonymous: true},
 	})
 	e.inspection(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

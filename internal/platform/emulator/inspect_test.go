@@ -146,7 +146,7 @@ func TestLogging_neverNationalID(t *testing.T) {
 	const auth = "Bearer s3cr3t-token"
 	request(t, srv, "POST", lookupPath, "application/json", `{"ssn":"`+kariSSN+`","lastName":"Nordmann"}`, "Authorization", auth)
 	request(t, srv, "POST", lookupPath, "application/json", `{"ssn":"`+olaSSN+`","lastName":"Wrong"}`, "Authorization", auth)
-	request(t, srv, "POST", rightsPath, "application/json", `{"personSsn":"`+olaSSN+`","orgNo":"312847612"}`, "Authorization", auth)
+	request(t, srv, "GET", "/register/api/v1/parties/50002", "", "", "Authorization", auth)
 	request(t, srv, "POST", lookupPath, "application/json", `{"ssn":`+kariSSN+`}`, "Authorization", auth)
 
 	log := buf.String()

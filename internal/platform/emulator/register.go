@@ -5,46 +5,35 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
-	"strings"
-	"unicode"
+	"strconv"
 
+	"github.com/signingflow/signing/internal/ident"
 	"github.com/signingflow/signing/internal/platform/wire"
 )
 
+// Register (Altinn/altinn-register at 3484be83, prefix
+// src/apps/Altinn.Register/src/):
+//
+//	POST parties/lookup   Altinn.Register/Controllers/PartiesController.cs PostPartyLookup
+//	                      exactly one of ssn and orgNo, else 400
+//	                      (Altinn.Register/Operations/Validation/LookupV1PartyRequestValidator.cs);
+//	                      ssn 11 digits with valid check digits, orgNo 9 digits mod 11
+//	                      (src/pkgs/Altinn.Register.Contracts/…/PersonIdentifier.cs, OrganizationIdentifier.cs);
+//	                      unknown → 404 (Altinn.Register.Core/Operations/LookupV1Party.cs)
+//	GET  parties/{partyId} same controller, Get: an org token (urn:altinn:org claim) gets
+//	                      any party, unknown → 404
+//
+// The class's policy InternalOrPlatformAccess needs the platform access token
+// (Altinn.Register/Authorization/InternalScopeOrAccessTokenRequirement.cs): the
+// routes are registered with platformToken.
+
 // lookupOp tells an organisation lookup from a person lookup by the body.
 func lookupOp(body []byte) string {
-	var probe struct {
-		OrgNo string `json:"orgNo"`
-		SSN   string `json:"ssn"`
-	}
+	var probe wire.PartyLookup
 	if json.NewDecoder(bytes.NewReader(body)).Decode(&probe) == nil && probe.OrgNo != "" && probe.SSN == "" {
 		return OpLookupOrganisation
 	}
 	return OpLookupPerson
-}
-
-// digitsOnly removes whitespace and reports whether n digits remain.
-func digitsOnly(s string, n int) (string, bool) {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
-		}
-		return r
-	}, s)
-	if len(s) != n {
-		return s, false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return s, false
-		}
-	}
-	return s, true
-}
-
-// sameName compares names ignoring case and repeated whitespace.
-func sameName(a, b string) bool {
-	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
 }
 
 func (e *Emulator) lookupParty(c *call) reply {
@@ -54,18 +43,17 @@ func (e *Emulator) lookupParty(c *call) reply {
 	}
 	fields := fieldErrors{}
 	if (req.SSN == "") == (req.OrgNo == "") {
-		fields.add("ssn", "set exactly one of ssn (with lastName) and orgNo")
+		fields.add("/", "set exactly one of ssn and orgNo")
 	}
-	ssn, ssnOK := digitsOnly(req.SSN, 11)
-	org, orgOK := digitsOnly(req.OrgNo, 9)
-	if req.SSN != "" && !ssnOK {
-		fields.add("ssn", "must be 11 digits")
+	if req.SSN != "" {
+		if _, err := ident.ParseNationalID(req.SSN, ident.AllowSynthetic()); err != nil {
+			fields.add("/ssn", "must be 11 digits with valid check digits")
+		}
 	}
-	if req.SSN != "" && strings.TrimSpace(req.LastName) == "" {
-		fields.add("lastName", "must be set with ssn")
-	}
-	if req.OrgNo != "" && !orgOK {
-		fields.add("orgNo", "must be 9 digits")
+	if req.OrgNo != "" {
+		if _, err := ident.ParseOrgNumber(req.OrgNo); err != nil {
+			fields.add("/orgNo", "must be 9 digits with a valid check digit")
+		}
 	}
 	if len(fields) > 0 {
 		return invalid(fields)
@@ -74,73 +62,147 @@ func (e *Emulator) lookupParty(c *call) reply {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if req.OrgNo != "" {
-		o, ok := e.st.orgsByNumber[org]
+		o, ok := e.st.orgsByNumber[req.OrgNo]
 		if !ok {
-			return problemReply(http.StatusNotFound, wire.CodePartyNotFound, "no organisation with this number", nil)
+			return problemReply(http.StatusNotFound, wire.CodePartyNotFound, "Party not found", nil)
 		}
 		return jsonReply(http.StatusOK, orgParty(o))
 	}
-	p, ok := e.st.personsBySSN[ssn]
+	p, ok := e.st.personsBySSN[req.SSN]
 	if !ok {
-		return problemReply(http.StatusNotFound, wire.CodePartyNotFound, "no person with this national ID", nil)
-	}
-	if !sameName(p.LastName, req.LastName) {
-		return problemReply(http.StatusNotFound, wire.CodeLastNameMismatch, "the last name does not match the national ID", nil)
+		return problemReply(http.StatusNotFound, wire.CodePartyNotFound, "Party not found", nil)
 	}
 	return jsonReply(http.StatusOK, personParty(p))
 }
 
+func (e *Emulator) getParty(c *call) reply {
+	id, err := strconv.ParseInt(c.r.PathValue("partyId"), 10, 32)
+	if err != nil || id <= 0 {
+		return invalid(fieldErrors{"/$PATH/partyId": {"must be a positive integer"}})
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	p, ok := e.st.partiesByID[id]
+	switch {
+	case !ok:
+		return problemReply(http.StatusNotFound, wire.CodePartyNotFound, "Party not found", nil)
+	case p.person != nil:
+		return jsonReply(http.StatusOK, personParty(p.person))
+	default:
+		return jsonReply(http.StatusOK, orgParty(p.org))
+	}
+}
+
+// personParty is Register's view of a person: it carries the national ID.
 func personParty(p *Person) wire.Party {
 	return wire.Party{
-		PartyID: p.PartyID, PartyUUID: p.PartyUUID, PartyTypeName: wire.PartyTypePerson, Name: p.Name(),
+		PartyID: p.PartyID, PartyUUID: p.PartyUUID, PartyTypeName: wire.PartyTypePerson,
+		SSN: wire.NullStr(p.SSN), Name: wire.NullStr(p.Name()),
 		Person: &wire.Person{
-			FirstName: p.FirstName, MiddleName: p.MiddleName, LastName: p.LastName, Name: p.Name(),
-			MobileNumber: p.Mobile, EmailAddress: p.Email,
+			SSN: wire.NullStr(p.SSN), Name: wire.NullStr(p.Name()),
+			FirstName: wire.NullStr(p.FirstName), MiddleName: wire.NullStr(p.MiddleName), LastName: wire.NullStr(p.LastName),
+			MobileNumber: wire.NullStr(p.Mobile),
 		},
 	}
 }
 
 func orgParty(o *Organisation) wire.Party {
 	return wire.Party{
-		PartyID: o.PartyID, PartyUUID: o.PartyUUID, PartyTypeName: wire.PartyTypeOrganisation, Name: o.Name, OrgNumber: o.OrgNumber,
+		PartyID: o.PartyID, PartyUUID: o.PartyUUID, PartyTypeName: wire.PartyTypeOrganisation,
+		OrgNumber: wire.NullStr(o.OrgNumber), UnitType: wire.NullStr(o.UnitType), Name: wire.NullStr(o.Name),
 		Organization: &wire.Organization{
-			OrgNumber: o.OrgNumber, Name: o.Name, UnitType: o.UnitType, MobileNumber: o.Mobile, EMailAddress: o.Email,
+			OrgNumber: wire.NullStr(o.OrgNumber), Name: wire.NullStr(o.Name), UnitType: wire.NullStr(o.UnitType),
+			MobileNumber: wire.NullStr(o.Mobile), EMailAddress: wire.NullStr(o.Email),
 		},
 	}
 }
 
-func (e *Emulator) signingRights(c *call) reply {
-	var req wire.SigningRightsRequest
-	if rp, ok := decodeJSON(c, &req); !ok {
+// decide plays Altinn's decision point for the key-role resource only
+// (Altinn/altinn-authorization-tmp
+// src/apps/Altinn.Authorization/src/Altinn.Authorization/Controllers/DecisionController.cs,
+// no [Authorize]; the request as Altinn/app-lib-dotnet
+// src/Altinn.App.Core/Infrastructure/Clients/Authorization/AuthorizationClient.cs
+// builds it): each request reference of subject (urn:altinn:userid),
+// action "access" and resource altinn_keyrole_access with an organisation
+// number is Permit when the user holds one of SigningRoles in it, else
+// NotApplicable; the organisation number comes back in the result's
+// category, as it was asked to be included. Which roles count is Altinn's
+// altinn_keyrole_access policy (not public); SigningRoles stand in for it.
+func (e *Emulator) decide(c *call) reply {
+	var root wire.XACMLRequestRoot
+	if rp, ok := decodeJSON(c, &root); !ok {
 		return rp
 	}
-	fields := fieldErrors{}
-	ssn, ssnOK := digitsOnly(req.PersonSSN, 11)
-	org, orgOK := digitsOnly(req.OrgNo, 9)
-	if !ssnOK {
-		fields.add("personSsn", "must be 11 digits")
+	req := root.Request
+	byID := map[string]wire.XACMLCategory{}
+	for _, cats := range [][]wire.XACMLCategory{req.AccessSubject, req.Action, req.Resource} {
+		for _, cat := range cats {
+			byID[cat.ID] = cat
+		}
 	}
-	if !orgOK {
-		fields.add("orgNo", "must be 9 digits")
+	fields := fieldErrors{}
+	if req.MultiRequests == nil || len(req.MultiRequests.RequestReference) == 0 {
+		fields.add("request.multiRequests", "must list the request references")
 	}
 	if len(fields) > 0 {
 		return invalid(fields)
 	}
-
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if _, ok := e.st.personsBySSN[ssn]; !ok {
-		return problemReply(http.StatusNotFound, wire.CodePartyNotFound, "no person with this national ID", nil)
+	out := wire.XACMLResponse{Response: []wire.XACMLResult{}}
+	for i, ref := range req.MultiRequests.RequestReference {
+		var userID, action, resource, org string
+		var include []wire.XACMLAttribute
+		for _, id := range ref.ReferenceID {
+			cat, ok := byID[id]
+			if !ok {
+				return invalid(fieldErrors{"request.multiRequests.requestReference[" + strconv.Itoa(i) + "]": {"names an unknown category"}})
+			}
+			for _, a := range cat.Attribute {
+				switch a.AttributeID {
+				case wire.XACMLUserID:
+					userID = a.Value
+				case wire.XACMLActionID:
+					action = a.Value
+				case wire.XACMLResource:
+					resource = a.Value
+				case wire.XACMLOrgNumber:
+					org = a.Value
+				}
+				if a.IncludeInResult {
+					include = append(include, wire.XACMLAttribute{AttributeID: a.AttributeID, Value: a.Value, DataType: a.DataType})
+				}
+			}
+		}
+		decision := wire.DecisionNotApplic
+		if action == wire.KeyRoleAction && resource == wire.KeyRoleResource && e.holdsKeyRole(userID, org) {
+			decision = wire.DecisionPermit
+		}
+		res := wire.XACMLResult{Decision: decision}
+		if len(include) > 0 {
+			res.Category = []wire.XACMLCategory{{CategoryID: "urn:oasis:names:tc:xacml:3.0:attribute-category:resource", Attribute: include}}
+		}
+		out.Response = append(out.Response, res)
 	}
-	if _, ok := e.st.orgsByNumber[org]; !ok {
-		return problemReply(http.StatusNotFound, wire.CodePartyNotFound, "no organisation with this number", nil)
+	return jsonReply(http.StatusOK, out)
+}
+
+// holdsKeyRole reports whether the user holds a signing role in org; the
+// caller holds e.mu.
+func (e *Emulator) holdsKeyRole(userID, org string) bool {
+	uid, err := strconv.ParseInt(userID, 10, 64)
+	if err != nil {
+		return false
 	}
-	resp := wire.SigningRightsResponse{Roles: []string{}}
-	for _, role := range e.st.roles[ssn+"/"+org] {
-		if slices.Contains(SigningRoles, role) && !slices.Contains(resp.Roles, role) {
-			resp.Roles = append(resp.Roles, role)
+	for ssn, p := range e.st.personsBySSN {
+		if p.UserID != uid {
+			continue
+		}
+		for _, role := range e.st.roles[ssn+"/"+org] {
+			if slices.Contains(SigningRoles, role) {
+				return true
+			}
 		}
 	}
-	resp.CanSign = len(resp.Roles) > 0
-	return jsonReply(http.StatusOK, resp)
+	return false
 }

@@ -22,6 +22,7 @@ func Config(baseURL string) platform.Config {
 		CorrespondenceURL: b,
 		NotificationsURL:  b,
 		RegisterURL:       b,
+		AuthorizationURL:  b,
 		Tokens:            platform.StaticToken(DevToken),
 	}
 }

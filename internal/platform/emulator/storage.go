@@ -14,8 +14,7 @@ import (
 // findInstance resolves the storage path values; the caller holds e.mu.
 func (e *Emulator) findInstance(r *http.Request) (*instance, reply, bool) {
 	fields := fieldErrors{}
-	partyID, err := strconv.ParseInt(r.PathValue("partyId"), 10, 64)
-	if err != nil || partyID <= 0 {
+	if partyID, err := strconv.ParseInt(r.PathValue("partyId"), 10, 32); err != nil || partyID <= 0 {
 		fields.add("instanceOwnerPartyId", "must be a positive integer")
 	}
 	guid := strings.ToLower(r.PathValue("instanceGuid"))
@@ -25,8 +24,11 @@ func (e *Emulator) findInstance(r *http.Request) (*instance, reply, bool) {
 	if len(fields) > 0 {
 		return nil, invalid(fields), false
 	}
+	// Storage looks the instance up by "{partyId}/{guid}" but does not compare
+	// the route's party with the owner (Altinn/altinn-storage
+	// src/Storage/Controllers/InstancesController.cs); the GUID decides.
 	in, ok := e.st.instances[guid]
-	if !ok || in.PartyID != partyID {
+	if !ok {
 		return nil, problemReply(http.StatusNotFound, wire.CodeInstanceNotFound, "no instance with this owner and GUID", nil), false
 	}
 	return in, reply{}, true
@@ -35,17 +37,13 @@ func (e *Emulator) findInstance(r *http.Request) (*instance, reply, bool) {
 // wireInstance is the storage view of in; the caller holds e.mu.
 func (in *instance) wire() wire.Instance {
 	out := wire.Instance{
-		ID: in.id(),
-		InstanceOwner: wire.InstanceOwner{
-			PartyID:            strconv.FormatInt(in.PartyID, 10),
-			PartyUUID:          in.OwnerPartyUUID,
-			OrganisationNumber: in.OwnerOrgNumber,
-		},
-		AppID:       in.Org + "/" + in.App,
-		Org:         in.Org,
-		Created:     in.Created.UTC(),
-		LastChanged: in.LastChanged.UTC(),
-		Data:        make([]wire.DataElement, 0, len(in.data)),
+		ID:            in.id(),
+		InstanceOwner: in.wireOwner(),
+		AppID:         in.Org + "/" + in.App,
+		Org:           in.Org,
+		Created:       in.Created.UTC(),
+		LastChanged:   in.LastChanged.UTC(),
+		Data:          make([]wire.DataElement, 0, len(in.data)),
 	}
 	started := in.Created.UTC()
 	out.Process = &wire.ProcessState{Started: &started}
@@ -59,6 +57,20 @@ func (in *instance) wire() wire.Instance {
 		out.Data = append(out.Data, el.meta)
 	}
 	return out
+}
+
+// wireOwner is Storage's instance owner (Altinn/altinn-storage
+// src/Storage.Interface/Models/InstanceOwner.cs): the party ID as a string
+// and the person or organisation number, never a party UUID.
+func (in *instance) wireOwner() wire.InstanceOwner {
+	o := wire.InstanceOwner{PartyID: strconv.FormatInt(in.PartyID, 10)}
+	switch {
+	case in.owner.person != nil:
+		o.PersonNumber = wire.NullStr(in.owner.person.SSN)
+	case in.owner.org != nil:
+		o.OrganisationNumber = wire.NullStr(in.owner.org.OrgNumber)
+	}
+	return o
 }
 
 func (e *Emulator) getInstance(c *call) reply {

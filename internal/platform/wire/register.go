@@ -1,59 +1,58 @@
 package wire
 
-// Party types.
+// Party types of a register party, sent as numbers
+// (Altinn/altinn-register src/pkgs/Altinn.Register.Contracts/src/Altinn.Register.Contracts/V1/PartyType.cs).
 const (
-	PartyTypePerson       = 1
-	PartyTypeOrganisation = 2
+	PartyTypePerson           = 1
+	PartyTypeOrganisation     = 2
+	PartyTypeSelfIdentified   = 3
+	PartyTypeSubUnit          = 4
+	PartyTypeBankruptcyEstate = 5
 )
 
-// PartyLookup asks the register for one party: a person by national ID and
-// last name, or an organisation by number. Never log it.
+// PartyLookup is the body of POST register/api/v1/parties/lookup: exactly
+// one of SSN and OrgNo (Altinn/altinn-register
+// src/apps/Altinn.Register/src/Altinn.Register/Operations/Validation/LookupV1PartyRequestValidator.cs).
+// It carries a national ID: never log it.
 type PartyLookup struct {
-	SSN      string `json:"ssn,omitempty"`
-	LastName string `json:"lastName,omitempty"`
-	OrgNo    string `json:"orgNo,omitempty"`
+	SSN   string `json:"ssn,omitempty"`
+	OrgNo string `json:"orgNo,omitempty"`
 }
 
-// Party is a register party. Responses do not echo the national ID.
+// Party is a register party (Altinn/altinn-register
+// src/pkgs/Altinn.Register.Contracts/src/Altinn.Register.Contracts/V1/Party.cs):
+// a person carries its national ID in SSN and Person.SSN, so never log a
+// Party.
 type Party struct {
-	PartyID       int64         `json:"partyId"`
-	PartyUUID     string        `json:"partyUuid"`
-	PartyTypeName int           `json:"partyTypeName"`
-	Name          string        `json:"name"`
-	OrgNumber     string        `json:"orgNumber,omitempty"`
-	Person        *Person       `json:"person,omitempty"`
-	Organization  *Organization `json:"organization,omitempty"`
+	PartyID                          int64         `json:"partyId"`
+	PartyUUID                        string        `json:"partyUuid,omitempty"`
+	PartyTypeName                    int           `json:"partyTypeName"`
+	OrgNumber                        NullStr       `json:"orgNumber"`
+	SSN                              NullStr       `json:"ssn"`
+	UnitType                         NullStr       `json:"unitType"`
+	Name                             NullStr       `json:"name"`
+	IsDeleted                        bool          `json:"isDeleted"`
+	OnlyHierarchyElementWithNoAccess bool          `json:"onlyHierarchyElementWithNoAccess"`
+	Person                           *Person       `json:"person"`
+	Organization                     *Organization `json:"organization"`
 }
 
-// Person is the person part of a party.
+// Person is the person part of a party (…/V1/Person.cs). Register keeps no
+// e-mail address for persons.
 type Person struct {
-	FirstName    string `json:"firstName"`
-	MiddleName   string `json:"middleName,omitempty"`
-	LastName     string `json:"lastName"`
-	Name         string `json:"name"`
-	MobileNumber string `json:"mobileNumber,omitempty"`
-	EmailAddress string `json:"emailAddress,omitempty"`
+	SSN          NullStr `json:"ssn"`
+	Name         NullStr `json:"name"`
+	FirstName    NullStr `json:"firstName"`
+	MiddleName   NullStr `json:"middleName"`
+	LastName     NullStr `json:"lastName"`
+	MobileNumber NullStr `json:"mobileNumber"`
 }
 
-// Organization is the organisation part of a party.
+// Organization is the organisation part of a party (…/V1/Organization.cs).
 type Organization struct {
-	OrgNumber    string `json:"orgNumber"`
-	Name         string `json:"name"`
-	UnitType     string `json:"unitType,omitempty"`
-	MobileNumber string `json:"mobileNumber,omitempty"`
-	EMailAddress string `json:"eMailAddress,omitempty"`
-}
-
-// SigningRightsRequest asks whether a person may sign for an organisation.
-// Never log it.
-type SigningRightsRequest struct {
-	PersonSSN string `json:"personSsn"`
-	OrgNo     string `json:"orgNo"`
-}
-
-// SigningRightsResponse answers a SigningRightsRequest.
-type SigningRightsResponse struct {
-	CanSign bool `json:"canSign"`
-	// Roles are the person's roles in the organisation that carry the right to sign.
-	Roles []string `json:"roles,omitempty"`
+	OrgNumber    NullStr `json:"orgNumber"`
+	Name         NullStr `json:"name"`
+	UnitType     NullStr `json:"unitType"`
+	MobileNumber NullStr `json:"mobileNumber"`
+	EMailAddress NullStr `json:"eMailAddress"`
 }

@@ -16,13 +16,19 @@ type Instance struct {
 	LastChanged time.Time     `json:"lastChanged"`
 }
 
-// InstanceOwner is the party that owns an instance. Storage sends the party
-// ID as a string. The person number of a person owner is not part of this
-// shape: this product never reads it.
+// InstanceOwner is the party that owns an instance, as Storage sends it
+// (Altinn/altinn-storage src/Storage.Interface/Models/InstanceOwner.cs):
+// the party ID as a JSON string, the person number of a person owner or the
+// organisation number of an organisation owner, a username or an external
+// identifier of other owners; absent values are null. It has no party UUID:
+// the owner's UUID comes from Register. PersonNumber is a national ID:
+// never log or print an InstanceOwner.
 type InstanceOwner struct {
-	PartyID            string `json:"partyId"`
-	PartyUUID          string `json:"partyUuid,omitempty"`
-	OrganisationNumber string `json:"organisationNumber,omitempty"`
+	PartyID            string  `json:"partyId"`
+	PersonNumber       NullStr `json:"personNumber"`
+	OrganisationNumber NullStr `json:"organisationNumber"`
+	Username           NullStr `json:"username"`
+	ExternalIdentifier NullStr `json:"externalIdentifier"`
 }
 
 // ProcessState is the process part of an instance.

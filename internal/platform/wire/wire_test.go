@@ -75,18 +75,24 @@ func TestDataElement_GeneratedFromTask(t *testing.T) {
 	}
 }
 
-// TestParty_noNationalID checks that a register answer has no field for a
-// national ID.
-func TestParty_noNationalID(t *testing.T) {
+// TestParty_nulls checks that a register party writes absent strings as
+// null, as Register's Newtonsoft models do, and carries the national ID
+// where Register does (Altinn/altinn-register
+// src/pkgs/Altinn.Register.Contracts/src/Altinn.Register.Contracts/V1/Party.cs).
+func TestParty_nulls(t *testing.T) {
 	t.Parallel()
 
-	b, err := json.Marshal(wire.Party{Person: &wire.Person{}, Organization: &wire.Organization{}})
+	b, err := json.Marshal(wire.Party{Person: &wire.Person{}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, field := range []string{`"ssn"`, `"personNumber"`, `"nationalIdentityNumber"`} {
-		if bytes.Contains(b, []byte(field)) {
-			t.Errorf("Party JSON %s has %s", b, field)
+	for _, field := range []string{`"ssn":null`, `"orgNumber":null`, `"organization":null`, `"lastName":null`} {
+		if !bytes.Contains(b, []byte(field)) {
+			t.Errorf("Party JSON %s lacks %s", b, field)
 		}
+	}
+	var back wire.Party
+	if err := json.Unmarshal([]byte(`{"partyId":1,"ssn":null,"person":{"lastName":"Nordmann"}}`), &back); err != nil || back.SSN != "" || back.Person.LastName != "Nordmann" {
+		t.Errorf("Unmarshal = %+v, %v", back, err)
 	}
 }

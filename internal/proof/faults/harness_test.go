@@ -103,6 +103,7 @@ func newRun(t *testing.T, plan *fault) *run {
 		Access:         access{w: w, next: clients.Access},
 		Correspondence: correspondence{w: w, next: clients.Correspondence},
 		Register:       register{w: w, next: clients.Register},
+		Authorization:  authorization{w: w, next: clients.Authorization},
 		Queue:          queue.New(sq, "https://sqs.eu-north-1.amazonaws.com/123456789012/notifications"),
 		Workflow:       wf,
 		Apps:           signingtest.ExampleApps(app),

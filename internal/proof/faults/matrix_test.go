@@ -53,7 +53,7 @@ var wantBoundaries = []string{
 	"Notify / correspondence.send", "Notify / sqs.sendMessageBatch", "Notify / repo.UpdateSignee",
 	"Dispatch / notifications.order",
 	"Collect / repo.TakePending",
-	"Sign / storage.getInstance", "Sign / storage.readData", "Sign / register.canSignFor",
+	"Sign / storage.getInstance", "Sign / storage.readData", "Sign / authorization.decide",
 	"Sign / repo.RecordSignature", "Sign / workflow.resume",
 	"SendReceipt / storage.createData",
 	"SendReceipt / correspondence.send", "SendReceipt / repo.UpdateSignee",

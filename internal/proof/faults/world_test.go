@@ -72,7 +72,7 @@ const (
 // reads are the platform calls without an effect.
 var reads = map[string]bool{
 	emulator.OpGetInstance: true, emulator.OpReadData: true,
-	emulator.OpLookupPerson: true, emulator.OpLookupOrganisation: true, emulator.OpCanSignFor: true,
+	emulator.OpLookupPerson: true, emulator.OpLookupOrganisation: true, emulator.OpDecide: true, emulator.OpGetParty: true,
 }
 
 // classOf returns the class of a boundary.
@@ -454,8 +454,8 @@ type register struct {
 	next signing.Register
 }
 
-func (r register) LookupPerson(ctx context.Context, id ident.NationalID, lastName string) (p signing.Party, err error) {
-	err = r.w.around(emulator.OpLookupPerson, false, func() (e error) { p, e = r.next.LookupPerson(ctx, id, lastName); return e })
+func (r register) LookupPerson(ctx context.Context, id ident.NationalID) (p signing.Party, err error) {
+	err = r.w.around(emulator.OpLookupPerson, false, func() (e error) { p, e = r.next.LookupPerson(ctx, id); return e })
 	return p, err
 }
 
@@ -464,9 +464,15 @@ func (r register) LookupOrganisation(ctx context.Context, org ident.OrgNumber) (
 	return p, err
 }
 
-func (r register) CanSignFor(ctx context.Context, person ident.NationalID, org ident.OrgNumber) (ok bool, err error) {
-	err = r.w.around(emulator.OpCanSignFor, false, func() (e error) { ok, e = r.next.CanSignFor(ctx, person, org); return e })
-	return ok, err
+// authorization is the decision point; only the API asks it.
+type authorization struct {
+	w    *world
+	next signing.Authorization
+}
+
+func (a authorization) KeyRoleOrganisations(ctx context.Context, userID string, orgs []ident.OrgNumber) (out []ident.OrgNumber, err error) {
+	err = a.w.around(emulator.OpDecide, false, func() (e error) { out, e = a.next.KeyRoleOrganisations(ctx, userID, orgs); return e })
+	return out, err
 }
 
 // sqsQueue is the notifications queue: the SQS API under the real queue

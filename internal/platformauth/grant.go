@@ -1,0 +1,80 @@
+package platformauth
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// grantLifetime is exp − iat of a grant; Maskinporten allows at most 120 s.
+const grantLifetime = 110 * time.Second
+
+// grantTypeJWTBearer is the RFC 7523 grant type.
+const grantTypeJWTBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+// grant builds and signs the JWT-bearer grant: exactly aud, iss, iat, exp,
+// jti and scope.
+func (m *Maskinporten) grant(ctx context.Context) (string, error) {
+	jti, err := newUUID()
+	if err != nil {
+		return "", &PermanentError{Op: opMaskinporten, Code: "NoRandom", Err: err}
+	}
+	now := m.now().Truncate(time.Second)
+	claims := jwt.MapClaims{
+		"aud":   m.cfg.Issuer,
+		"iss":   m.cfg.ClientID,
+		"iat":   now.Unix(),
+		"exp":   now.Add(grantLifetime).Unix(),
+		"jti":   jti,
+		"scope": strings.Join(m.cfg.Scopes, " "),
+	}
+	g, err := signJWT(ctx, m.cfg.Signer, claims)
+	if err != nil {
+		return "", callError(opMaskinporten, err)
+	}
+	return g, nil
+}
+
+// tokenResponse is Maskinporten's answer.
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
+	Scope       string `json:"scope"`
+}
+
+// maskinportenToken POSTs a fresh grant to the token endpoint.
+func (m *Maskinporten) maskinportenToken(ctx context.Context) (string, error) {
+	assertion, err := m.grant(ctx)
+	if err != nil {
+		return "", err
+	}
+	form := url.Values{"grant_type": {grantTypeJWTBearer}, "assertion": {assertion}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.cfg.TokenURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", &PermanentError{Op: opMaskinporten, Err: err}
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	body, err := do(m.http, opMaskinporten, req, assertion)
+	if err != nil {
+		return "", err
+	}
+	var tr tokenResponse
+	if err := json.Unmarshal(body, &tr); err != nil {
+		return "", &PermanentError{Op: opMaskinporten, Status: http.StatusOK, Code: "BadResponse", Description: "answer is not a token response"}
+	}
+	if tr.AccessToken == "" || strings.ContainsAny(tr.AccessToken, " \t\r\n") {
+		return "", &PermanentError{Op: opMaskinporten, Status: http.StatusOK, Code: "BadResponse", Description: "no usable access_token"}
+	}
+	if tr.TokenType != "" && !strings.EqualFold(tr.TokenType, "Bearer") {
+		return "", &PermanentError{Op: opMaskinporten, Status: http.StatusOK, Code: "BadResponse",
+			Description: "token_type " + scrub(tr.TokenType, tr.AccessToken) + ", want Bearer"}
+	}
+	return tr.AccessToken, nil
+}
