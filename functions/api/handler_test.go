@@ -392,6 +392,7 @@ func TestHandler_Handle_signingRequestsPaginate(t *testing.T) {
 	ctx := context.Background()
 	second := signingtest.FoundersTask
 	second.TaskID = "SigningTask2"
+	e.h.AllowDelegation(t, second.TaskID)
 	started, err := e.h.Svc.Start(ctx, signing.StartInput{Instance: signingtest.FoundersInstance, TaskID: second.TaskID, Config: e.h.Cfg})
 	if err != nil {
 		t.Fatal(err)

@@ -235,10 +235,7 @@ func (a *App) HasText(lang, key string) bool {
 // CanDelegate reports whether policy.xml lets the app (subject
 // urn:altinn:resource:delegation = app_{org}_{app}) delegate action on taskID.
 func (a *App) CanDelegate(taskID, action string) bool {
-	if a.Org == "" || a.Name == "" {
-		return false
-	}
-	return a.Policy.decide(delegationRequest(a.Org, a.Name, taskID, action))
+	return a.Policy.CanDelegate(a.Org, a.Name, taskID, action)
 }
 
 // DelegableActions returns the actions, lower-cased and sorted, that

@@ -141,7 +141,7 @@ func TestApp_DelegableActions(t *testing.T) {
 		task string
 		want []string
 	}{
-		{name: "signing_task", task: "SigningTask", want: []string{"read", "sign"}},
+		{name: "signing_task", task: "SigningTask", want: []string{"read", "reject", "sign"}},
 		{name: "data_task", task: "Task_1", want: nil},
 		{name: "unknown_task", task: "SingingTask", want: nil},
 	}
@@ -167,7 +167,8 @@ func TestApp_CanDelegate(t *testing.T) {
 		{name: "read_on_signing_task", task: "SigningTask", action: "read", want: true},
 		{name: "sign_case_insensitive", task: "SigningTask", action: "SIGN", want: true},
 		{name: "write_not_delegable", task: "SigningTask", action: "write", want: false},
-		{name: "reject_not_delegable", task: "SigningTask", action: "reject", want: false},
+		{name: "reject_on_signing_task", task: "SigningTask", action: "reject", want: true},
+		{name: "instantiate_not_delegable", task: "SigningTask", action: "instantiate", want: false},
 		{name: "other_task", task: "Task_1", action: "read", want: false},
 	}
 	for _, tt := range tests {
@@ -318,5 +319,29 @@ func TestSuggest(t *testing.T) {
 				t.Errorf("suggest(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestParsePolicy(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join(exampleDir, filepath.FromSlash(policyPath)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ParsePolicy(data)
+	if err != nil {
+		t.Fatalf("ParsePolicy() error = %v", err)
+	}
+	if !p.CanDelegate("ttd", "founders", "SigningTask", "sign") || p.CanDelegate("ttd", "founders", "SigningTask", "write") ||
+		p.CanDelegate("ttd", "other", "SigningTask", "sign") {
+		t.Error("CanDelegate does not follow rule 5 of the example policy")
+	}
+	if !p.DelegatesAny("ttd", "founders") || p.DelegatesAny("ttd", "other") {
+		t.Error("DelegatesAny(ttd, founders) = false or DelegatesAny(ttd, other) = true")
+	}
+	for _, bad := range []string{"<x", "<Rule/>"} {
+		if _, err := ParsePolicy([]byte(bad)); err == nil {
+			t.Errorf("ParsePolicy(%q) error = nil", bad)
+		}
 	}
 }

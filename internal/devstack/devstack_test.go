@@ -55,10 +55,40 @@ func TestSecretParameters_projectTemplate(t *testing.T) {
 	for _, p := range secrets {
 		local[p] = SecretARN(DefaultRegion, DefaultAccountID, p)
 	}
+	for _, p := range KMSKeyParameters(tpl) {
+		local[p] = pendingKeyARN(DefaultRegion, DefaultAccountID, p)
+	}
 	for name, p := range tpl.Parameters {
 		if m, _ := p.(map[string]any); m["Default"] == nil && local[name] == "" {
 			t.Errorf("parameter %s has no default and no local value", name)
 		}
+	}
+}
+
+// TestKMSKeyParameters_projectTemplate: every KMS key parameter of
+// template.yaml has a use in the local stack, and its placeholder ARN
+// passes the parameter's AllowedPattern (as the ARN moto gives will).
+func TestKMSKeyParameters_projectTemplate(t *testing.T) {
+	t.Parallel()
+	tpl := projectTemplate(t)
+	keys := KMSKeyParameters(tpl)
+	if !reflect.DeepEqual(keys, []string{PlatformAccessTokenKeyParameter}) {
+		t.Errorf("KMSKeyParameters() = %v, want [%s]", keys, PlatformAccessTokenKeyParameter)
+	}
+	for _, p := range keys {
+		if _, err := keyUse(p); err != nil {
+			t.Errorf("keyUse(%s) error = %v", p, err)
+		}
+		m, _ := tpl.Parameters[p].(map[string]any)
+		pattern, _ := m["AllowedPattern"].(string)
+		for _, arn := range []string{pendingKeyARN(DefaultRegion, DefaultAccountID, p), "arn:aws:kms:eu-north-1:123456789012:key/0b6c1f2e-3d4a-4b5c-8d6e-0000000000aa"} {
+			if !regexp.MustCompile("^(?:" + pattern + ")$").MatchString(arn) {
+				t.Errorf("parameter %s: ARN %s does not match its AllowedPattern %s", p, arn, pattern)
+			}
+		}
+	}
+	if _, err := keyUse("ReceiptKmsKeyArn"); err == nil || !strings.Contains(err.Error(), "ReceiptKmsKeyArn") {
+		t.Errorf("keyUse(ReceiptKmsKeyArn) error = %v, want one naming the parameter", err)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -18,6 +19,7 @@ import (
 	"github.com/signingflow/signing/internal/dynamo"
 	"github.com/signingflow/signing/internal/ident"
 	"github.com/signingflow/signing/internal/platform"
+	"github.com/signingflow/signing/internal/platformauth"
 	"github.com/signingflow/signing/internal/queue"
 	"github.com/signingflow/signing/internal/signees"
 	"github.com/signingflow/signing/internal/signing"
@@ -38,6 +40,8 @@ type AWS struct {
 	SFN      workflow.API
 	SQS      queue.API
 	Secrets  SecretsAPI
+	// KMS signs the platform access token when PLATFORM_ACCESS_TOKEN_KMS_KEY_ID is set.
+	KMS platformauth.KMSSignAPI
 }
 
 // NewAWS builds the clients from cfg.
@@ -47,6 +51,7 @@ func NewAWS(cfg aws.Config) AWS {
 		SFN:      sfn.NewFromConfig(cfg),
 		SQS:      sqs.NewFromConfig(cfg),
 		Secrets:  secretsmanager.NewFromConfig(cfg),
+		KMS:      kms.NewFromConfig(cfg),
 	}
 }
 
@@ -69,7 +74,11 @@ func (c Config) Service(ctx context.Context, a AWS) (*signing.Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lambdaconf: hash key: %w", err)
 	}
-	clients, err := platform.NewClients(c.Platform.config(a.Secrets))
+	pc := c.Platform.config(a.Secrets)
+	if pc.PlatformTokens, err = c.Platform.accessTokens(a.KMS); err != nil {
+		return nil, err
+	}
+	clients, err := platform.NewClients(pc)
 	if err != nil {
 		return nil, fmt.Errorf("lambdaconf: %w", err)
 	}
@@ -124,6 +133,46 @@ func (p Platform) config(secrets SecretsAPI) platform.Config {
 		NotificationsURL: p.NotificationsURL, RegisterURL: p.RegisterURL, AuthorizationURL: p.AuthorizationURL,
 		Timeout: p.Timeout, Tokens: tokens,
 	}
+}
+
+// accessTokens is the platform access token source: RS256 JWTs naming
+// AccessTokenOrg and AccessTokenApp, signed in KMS (kms:Sign on a digest)
+// or with the key file. Nothing is signed until the first register or
+// access management call.
+func (p Platform) accessTokens(kmsAPI platformauth.KMSSignAPI) (platform.TokenSource, error) {
+	var signer platformauth.Signer
+	var err error
+	if p.AccessTokenKMSKeyID != "" {
+		if kmsAPI == nil {
+			return nil, fmt.Errorf("lambdaconf: %s: no KMS client", EnvPlatformAccessTokenKMSKeyID)
+		}
+		if signer, err = platformauth.NewKMSSigner(kmsAPI, p.AccessTokenKMSKeyID, kmsKeyID(p.AccessTokenKMSKeyID)); err != nil {
+			return nil, fmt.Errorf("lambdaconf: %s: %w", EnvPlatformAccessTokenKMSKeyID, err)
+		}
+	} else if signer, err = platformauth.LoadPEMSigner(p.AccessTokenKeyFile, ""); err != nil {
+		return nil, fmt.Errorf("lambdaconf: %s: %w", EnvPlatformAccessTokenKeyFile, err)
+	}
+	tokens, err := platformauth.NewPlatformAccessToken(platformauth.PlatformAccessTokenConfig{
+		Org: p.AccessTokenOrg, App: p.AccessTokenApp, Signer: signer,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lambdaconf: platform access token: %w", err)
+	}
+	return tokens, nil
+}
+
+// kmsKeyID is the key ID in a KMS key ARN (arn:…:key/<id>), or keyID as
+// given (a key ID or an alias). It is the kid of the platform access
+// tokens signed in KMS: the receiver finds the key by iss, not kid
+// (Altinn/altinn-accesstoken src/Altinn.Common.AccessToken/AccessTokenHandler.cs),
+// so the kid only tells a reader which key signed.
+func kmsKeyID(keyID string) string {
+	if strings.HasPrefix(keyID, "arn:") {
+		if _, id, ok := strings.Cut(keyID, ":key/"); ok {
+			return id
+		}
+	}
+	return keyID
 }
 
 // permanentSecretErrors are the Secrets Manager error codes a retry does

@@ -16,6 +16,13 @@
 //	                              PLATFORM_AUTHORIZATION_URL defaults to the register host
 //	PLATFORM_TOKEN | PLATFORM_TOKEN_SECRET_ARN  the platform bearer token, or the secret that
 //	                              holds it (re-read every five minutes, so rotation needs no deploy)
+//	PLATFORM_ACCESS_TOKEN_ORG, PLATFORM_ACCESS_TOKEN_APP  the org code (iss) and app name
+//	                              (urn:altinn:app) of the platform access token, the
+//	                              PlatformAccessToken header register and access management require
+//	PLATFORM_ACCESS_TOKEN_KMS_KEY_ID | PLATFORM_ACCESS_TOKEN_KEY_FILE  what signs that token
+//	                              (RS256): an asymmetric RSA KMS key (key ID, key ARN or alias; the
+//	                              deployed way: the private key never leaves KMS, the function needs
+//	                              kms:Sign on it), or a PEM RSA private key file (local use)
 //	ENVIRONMENT                   selects the correspondence resource (tt02, production, …)
 //	INSTANCE_URL                  link template with {org} {app} {partyId} {instanceGuid}
 //	NOTIFICATIONS_QUEUE_URL       the SQS queue of email/SMS orders
@@ -27,6 +34,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,6 +67,15 @@ const (
 	EnvSigneeProviders        = "SIGNEE_PROVIDERS"
 )
 
+// Environment variables of the platform access token (package
+// platformauth): the app it names and what signs it.
+const (
+	EnvPlatformAccessTokenOrg      = "PLATFORM_ACCESS_TOKEN_ORG"
+	EnvPlatformAccessTokenApp      = "PLATFORM_ACCESS_TOKEN_APP"
+	EnvPlatformAccessTokenKMSKeyID = "PLATFORM_ACCESS_TOKEN_KMS_KEY_ID"
+	EnvPlatformAccessTokenKeyFile  = "PLATFORM_ACCESS_TOKEN_KEY_FILE"
+)
+
 // Var describes one environment variable a loader reads.
 type Var struct {
 	Name string
@@ -89,6 +106,17 @@ func platformTokenVars() []Var {
 	}
 }
 
+func platformAccessTokenVars() []Var {
+	return []Var{
+		{Name: EnvPlatformAccessTokenOrg, Required: true, Doc: "org code of the platform access token (its iss), e.g. ttd"},
+		{Name: EnvPlatformAccessTokenApp, Required: true, Doc: "app name of the platform access token (its urn:altinn:app claim)"},
+		{Name: EnvPlatformAccessTokenKMSKeyID, Required: true, OneOf: "platform-access-token-key",
+			Doc: "KMS key (ID, ARN or alias; RSA, SIGN_VERIFY) that signs the platform access token"},
+		{Name: EnvPlatformAccessTokenKeyFile, Required: true, OneOf: "platform-access-token-key",
+			Doc: "PEM RSA private key file that signs the platform access token (local use)"},
+	}
+}
+
 func serviceVars() []Var {
 	vs := []Var{
 		{Name: EnvTableName, Required: true, Doc: "DynamoDB table"},
@@ -102,6 +130,7 @@ func serviceVars() []Var {
 		{Name: EnvAuthorizationURL, Doc: "authorization (decision point) host; default: the register host, as Altinn serves both"},
 	}
 	vs = append(vs, platformTokenVars()...)
+	vs = append(vs, platformAccessTokenVars()...)
 	return append(vs,
 		Var{Name: EnvEnvironment, Required: true, Doc: "hosting environment (selects the correspondence resource)"},
 		Var{Name: EnvInstanceURL, Required: true, Doc: "instance link template"},
@@ -127,6 +156,13 @@ type Platform struct {
 	// Token, or TokenSecretARN, supplies the bearer token.
 	Token          string
 	TokenSecretARN string
+	// AccessTokenOrg and AccessTokenApp name the app in the platform
+	// access token; AccessTokenKMSKeyID or AccessTokenKeyFile signs it.
+	// The dispatcher reads none of them.
+	AccessTokenOrg      string
+	AccessTokenApp      string
+	AccessTokenKMSKeyID string
+	AccessTokenKeyFile  string
 	// Timeout bounds one call; 0 means the platform default.
 	Timeout time.Duration
 }
@@ -199,6 +235,18 @@ func (r *reader) url(name string) string {
 	return v
 }
 
+// namePattern is an Altinn org code or app name.
+var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,99}$`)
+
+// name reads a required org code or app name.
+func (r *reader) name(name string) string {
+	v := r.required(name)
+	if v != "" && !namePattern.MatchString(v) {
+		r.fail(name, "must be a lowercase name (letters, digits and hyphens)")
+	}
+	return v
+}
+
 func (r *reader) arn(name, v string) {
 	if v != "" && !strings.HasPrefix(v, "arn:") {
 		r.fail(name, "must be an ARN")
@@ -215,6 +263,12 @@ func (r *reader) platform(all bool) Platform {
 		p.AuthorizationURL = p.RegisterURL
 		if r.get(EnvAuthorizationURL) != "" {
 			p.AuthorizationURL = r.url(EnvAuthorizationURL)
+		}
+		p.AccessTokenOrg = r.name(EnvPlatformAccessTokenOrg)
+		p.AccessTokenApp = r.name(EnvPlatformAccessTokenApp)
+		p.AccessTokenKMSKeyID, p.AccessTokenKeyFile = r.oneOf(EnvPlatformAccessTokenKMSKeyID, EnvPlatformAccessTokenKeyFile)
+		if strings.ContainsAny(p.AccessTokenKMSKeyID, " \t") {
+			r.fail(EnvPlatformAccessTokenKMSKeyID, "must be a KMS key ID, key ARN or alias")
 		}
 	}
 	p.NotificationsURL = r.url(EnvNotificationsURL)

@@ -20,18 +20,21 @@ func env(m map[string]string) func(string) (string, bool) {
 
 func complete() map[string]string {
 	return map[string]string{
-		"TABLE_NAME":                  "signing-SigningTable",
-		"HASH_KEY":                    strings.Repeat("ab", 32),
-		"PLATFORM_STORAGE_URL":        "http://127.0.0.1:5101/storage/api/v1",
-		"PLATFORM_ACCESS_URL":         "http://127.0.0.1:5101/accessmanagement/api/v1",
-		"PLATFORM_CORRESPONDENCE_URL": "http://127.0.0.1:5101",
-		"PLATFORM_NOTIFICATIONS_URL":  "http://127.0.0.1:5101",
-		"PLATFORM_REGISTER_URL":       "http://127.0.0.1:5101",
-		"PLATFORM_TOKEN":              "dev-token",
-		"ENVIRONMENT":                 "local",
-		"INSTANCE_URL":                "http://local/{org}/{app}/#/instance/{partyId}/{instanceGuid}",
-		"NOTIFICATIONS_QUEUE_URL":     "http://127.0.0.1:4566/000000000000/notifications",
-		"ALLOW_SYNTHETIC_IDS":         "true",
+		"TABLE_NAME":                     "signing-SigningTable",
+		"HASH_KEY":                       strings.Repeat("ab", 32),
+		"PLATFORM_STORAGE_URL":           "http://127.0.0.1:5101/storage/api/v1",
+		"PLATFORM_ACCESS_URL":            "http://127.0.0.1:5101/accessmanagement/api/v1",
+		"PLATFORM_CORRESPONDENCE_URL":    "http://127.0.0.1:5101",
+		"PLATFORM_NOTIFICATIONS_URL":     "http://127.0.0.1:5101",
+		"PLATFORM_REGISTER_URL":          "http://127.0.0.1:5101",
+		"PLATFORM_TOKEN":                 "dev-token",
+		"PLATFORM_ACCESS_TOKEN_ORG":      "ttd",
+		"PLATFORM_ACCESS_TOKEN_APP":      "founders",
+		"PLATFORM_ACCESS_TOKEN_KEY_FILE": "/nonexistent/platform-access-token.pem",
+		"ENVIRONMENT":                    "local",
+		"INSTANCE_URL":                   "http://local/{org}/{app}/#/instance/{partyId}/{instanceGuid}",
+		"NOTIFICATIONS_QUEUE_URL":        "http://127.0.0.1:4566/000000000000/notifications",
+		"ALLOW_SYNTHETIC_IDS":            "true",
 	}
 }
 
@@ -45,6 +48,12 @@ func TestLoad(t *testing.T) {
 		{name: "complete"},
 		{name: "secrets_instead_of_values", change: map[string]string{"HASH_KEY": "", "HASH_KEY_SECRET_ARN": "arn:aws:secretsmanager:eu-north-1:1:secret:k",
 			"PLATFORM_TOKEN": "", "PLATFORM_TOKEN_SECRET_ARN": "arn:aws:secretsmanager:eu-north-1:1:secret:t"}},
+		{name: "kms_instead_of_key_file", change: map[string]string{"PLATFORM_ACCESS_TOKEN_KEY_FILE": "",
+			"PLATFORM_ACCESS_TOKEN_KMS_KEY_ID": "arn:aws:kms:eu-north-1:1:key/0b6c1f2e-3d4a-4b5c-8d6e-0000000000aa"}},
+		{name: "platform_access_token_missing", change: map[string]string{"PLATFORM_ACCESS_TOKEN_ORG": "", "PLATFORM_ACCESS_TOKEN_APP": "", "PLATFORM_ACCESS_TOKEN_KEY_FILE": ""},
+			wantErr: []string{"PLATFORM_ACCESS_TOKEN_ORG: must be set", "PLATFORM_ACCESS_TOKEN_APP: must be set", "PLATFORM_ACCESS_TOKEN_KMS_KEY_ID: must be set, or PLATFORM_ACCESS_TOKEN_KEY_FILE"}},
+		{name: "platform_access_token_both_keys", change: map[string]string{"PLATFORM_ACCESS_TOKEN_KMS_KEY_ID": "alias/x", "PLATFORM_ACCESS_TOKEN_ORG": "TTD", "PLATFORM_ACCESS_TOKEN_APP": "my app"},
+			wantErr: []string{"PLATFORM_ACCESS_TOKEN_KMS_KEY_ID: set either it or PLATFORM_ACCESS_TOKEN_KEY_FILE", "PLATFORM_ACCESS_TOKEN_ORG: must be a lowercase name", "PLATFORM_ACCESS_TOKEN_APP: must be a lowercase name"}},
 		{name: "everything_missing_at_once", change: map[string]string{"TABLE_NAME": "", "HASH_KEY": "", "PLATFORM_STORAGE_URL": "", "PLATFORM_TOKEN": "", "ENVIRONMENT": "", "NOTIFICATIONS_QUEUE_URL": ""},
 			wantErr: []string{"TABLE_NAME: must be set", "HASH_KEY: must be set, or HASH_KEY_SECRET_ARN", "PLATFORM_STORAGE_URL: must be set", "PLATFORM_TOKEN: must be set", "ENVIRONMENT: must be set", "NOTIFICATIONS_QUEUE_URL: must be set"}},
 		{name: "malformed", change: map[string]string{"HASH_KEY": "short", "PLATFORM_ACCESS_URL": "ftp://x", "ALLOW_SYNTHETIC_IDS": "maybe", "LANGUAGE": "de",
@@ -132,6 +141,8 @@ func TestConfig_Service(t *testing.T) {
 	vars := complete()
 	delete(vars, "HASH_KEY")
 	delete(vars, "PLATFORM_TOKEN")
+	delete(vars, "PLATFORM_ACCESS_TOKEN_KEY_FILE")
+	vars["PLATFORM_ACCESS_TOKEN_KMS_KEY_ID"] = "alias/platform-access-token"
 	vars["HASH_KEY_SECRET_ARN"] = "arn:aws:secretsmanager:eu-north-1:1:secret:k"
 	vars["PLATFORM_TOKEN_SECRET_ARN"] = "arn:aws:secretsmanager:eu-north-1:1:secret:t"
 	vars["SIGNEE_PROVIDERS"] = `{"providers":[{"id":"board","dataType":"model","persons":[{"path":"board","nationalId":"ssn","lastName":"last"}]}]}`

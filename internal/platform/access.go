@@ -13,9 +13,16 @@ import (
 
 var actionPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.:-]{0,99}$`)
 
-// AccessClient delegates and revokes instance rights in access management.
-// Both calls are idempotent on the platform side: delegating what is in force
-// and revoking what is not are no-ops.
+// AccessClient delegates and revokes instance rights in access management's
+// app instance delegation API (Altinn/altinn-authorization-tmp
+// src/apps/Altinn.AccessManagement/src/Altinn.AccessManagement/Controllers/ResourceOwnerAPI/AppsInstanceDelegationController.cs).
+// It calls as app-lib does (Altinn/app-lib-dotnet
+// src/Altinn.App.Core/Infrastructure/Clients/AccessManagement/AccessManagementClient.cs):
+// the PlatformAccessToken header alone authenticates the app, so neither a
+// bearer token nor Ocp-Apim-Subscription-Key is sent. Both calls are
+// idempotent on the platform side: delegating what is in force and
+// revoking what is not are no-ops
+// (src/apps/Altinn.AccessManagement/src/Altinn.AccessManagement.Core/Services/PolicyAdministrationPoint.cs).
 type AccessClient struct {
 	s *service
 }
@@ -25,20 +32,25 @@ var _ signing.AccessManagement = (*AccessClient)(nil)
 // NewAccessClient returns a client for Config.AccessURL.
 func NewAccessClient(c Config) (*AccessClient, error) {
 	s, err := c.newService("access", "AccessURL", c.AccessURL)
-	if err != nil {
+	if err = c.requirePlatformTokens(err); err != nil {
 		return nil, err
 	}
 	return &AccessClient{s: s}, nil
 }
 
 // Delegate grants d.Actions (in order, duplicates dropped) on d's instance
-// task from the owner to the signee. A right the platform reports as not
-// delegated is a *PermanentError matching signing.ErrForbidden.
+// task from the owner to the signee. Access management answers 200 when
+// every right is Delegated and 206 when some are NotDelegated (an action
+// the app's policy does not let it delegate); such a right is a
+// *PermanentError matching signing.ErrForbidden (the other rights are
+// delegated; delegating them again is a no-op). A 400 names access
+// management's validation code, e.g. AM.VLD-00001 for an unknown party.
 func (c *AccessClient) Delegate(ctx context.Context, d signing.Delegation) error {
 	return c.call(ctx, "delegate", "delegations", d, wire.RightDelegated)
 }
 
 // Revoke withdraws the same rights; revoking rights not in force succeeds.
+// A right reported NotRevoked is a *PermanentError matching signing.ErrForbidden.
 func (c *AccessClient) Revoke(ctx context.Context, d signing.Delegation) error {
 	return c.call(ctx, "revoke", "delegationrevoke", d, wire.RightRevoked)
 }
@@ -49,8 +61,8 @@ func (c *AccessClient) call(ctx context.Context, op, route string, d signing.Del
 		return c.s.invalidRequest(op, err)
 	}
 	var resp wire.DelegationResponse
-	err = c.s.doJSON(ctx, request{
-		op: op, method: http.MethodPost, platformToken: true,
+	status, err := c.s.doJSONStatus(ctx, request{
+		op: op, method: http.MethodPost, platformToken: true, noBearer: true, noSubscriptionKey: true,
 		path:        []string{"app", route, "resource", d.Instance.ResourceID(), "instance", d.Instance.InstanceGUID},
 		body:        body,
 		contentType: "application/json",
@@ -63,9 +75,14 @@ func (c *AccessClient) call(ctx context.Context, op, route string, d signing.Del
 			(okStatus == wire.RightRevoked && strings.EqualFold(r.Status, wire.RightNotDelegated)) {
 			continue
 		}
-		return &PermanentError{Service: c.s.name, Operation: op, Status: http.StatusOK, Code: "Right" + r.Status,
+		return &PermanentError{Service: c.s.name, Operation: op, Status: status, Code: "Right" + clean(r.Status, 50),
 			Detail: fmt.Sprintf("action %q on task %q: %s", clean(r.Action.Value, 100), clean(d.TaskID, 128), clean(r.Status, 50)),
 			Err:    signing.ErrForbidden}
+	}
+	if status == http.StatusPartialContent {
+		// 206 means some right failed, even if the body does not say which.
+		return &PermanentError{Service: c.s.name, Operation: op, Status: status, Code: "PartialContent",
+			Detail: "access management did not " + op + " every right", Err: signing.ErrForbidden}
 	}
 	return nil
 }

@@ -44,8 +44,10 @@ type Config struct {
 	StreamTimeout time.Duration
 	// Tokens supplies the bearer token of every request. Required.
 	Tokens TokenSource
-	// PlatformTokens supplies the app's platform access token that access
-	// management requires in the PlatformAccessToken header. Nil means Tokens.
+	// PlatformTokens supplies the app's platform access token, the
+	// PlatformAccessToken header that access management and register
+	// require (e.g. platformauth.PlatformAccessToken). Required by the
+	// access and register clients.
 	PlatformTokens TokenSource
 	// HTTPClient sends the requests; nil means a client with its own
 	// transport. Redirects are never followed.
@@ -119,9 +121,6 @@ func (c Config) newService(name, field, rawURL string) (*service, error) {
 	}
 	if s.streamTimeout == 0 {
 		s.streamTimeout = DefaultStreamTimeout
-	}
-	if s.platformTokens == nil {
-		s.platformTokens = c.Tokens
 	}
 	if s.userAgent == "" {
 		s.userAgent = DefaultUserAgent
@@ -222,4 +221,13 @@ func dedupe(errs []error) error {
 		}
 	}
 	return errors.Join(out...)
+}
+
+// requirePlatformTokens adds the missing platform token source to the
+// error of a client that sends the PlatformAccessToken header.
+func (c Config) requirePlatformTokens(err error) error {
+	if c.PlatformTokens == nil {
+		return errors.Join(err, errors.New("platform: Config.PlatformTokens: must be set (the platform access token)"))
+	}
+	return err
 }

@@ -20,7 +20,7 @@
 //	                GET  {StorageURL}/applications/{org}/{app}/texts/{lang}  (text resources)
 //	access          POST {AccessURL}/app/delegations/resource/{resourceId}/instance/{instanceGuid}
 //	                POST {AccessURL}/app/delegationrevoke/resource/{resourceId}/instance/{instanceGuid}
-//	                     (PlatformAccessToken header)
+//	                     (PlatformAccessToken header only: no bearer token, no subscription key)
 //	correspondence  POST {CorrespondenceURL}/correspondence/api/v1/correspondence (Idempotency-Key)
 //	notifications   POST {NotificationsURL}/notifications/api/v1/orders (Idempotency-Key)
 //	register        POST {RegisterURL}/register/api/v1/parties/lookup   {ssn} or {orgNo} (PlatformAccessToken)
@@ -33,9 +33,12 @@
 // # Every call
 //
 // Every request carries "Authorization: Bearer <token>" from Config.Tokens
-// (except the decision point, which the reference calls without one),
-// Ocp-Apim-Subscription-Key when Config.SubscriptionKey is set, a
-// User-Agent, and runs under Config.Timeout (default 10s). The clients do not
+// (except the decision point and access management, which the reference
+// calls without one), Ocp-Apim-Subscription-Key when Config.SubscriptionKey
+// is set (except access management: app-lib's AccessManagementClient.cs
+// sends none), a User-Agent, and runs under Config.Timeout (default 10s).
+// Register and access management calls add the PlatformAccessToken header
+// from Config.PlatformTokens. The clients do not
 // retry: a Step Functions Retry does the backoff. Callers outside Step
 // Functions may use Retry or RetryPolicy.Do.
 //

@@ -283,7 +283,7 @@ func TestNewClients_config(t *testing.T) {
 		cfg  platform.Config
 		want []string
 	}{
-		{name: "empty", cfg: platform.Config{}, want: []string{"Config.StorageURL: must be set", "Config.RegisterURL: must be set", "Config.Tokens: must be set"}},
+		{name: "empty", cfg: platform.Config{}, want: []string{"Config.StorageURL: must be set", "Config.RegisterURL: must be set", "Config.Tokens: must be set", "Config.PlatformTokens: must be set"}},
 		{name: "bad_urls", cfg: platform.Config{StorageURL: "ftp://x", AccessURL: "http://", CorrespondenceURL: "http://u:p@h", NotificationsURL: "http://h?x=1", RegisterURL: "h", Tokens: platform.StaticToken("t")},
 			want: []string{"StorageURL: must be an http or https URL", "AccessURL: must name a host", "CorrespondenceURL: must not carry credentials", "NotificationsURL: must not have a query", "RegisterURL: must be an http"}},
 		{name: "negative_timeout", cfg: func() platform.Config { c := emulator.Config("http://127.0.0.1:1"); c.Timeout = -1; return c }(), want: []string{"Config.Timeout: must not be negative"}},
@@ -301,8 +301,10 @@ func TestNewClients_config(t *testing.T) {
 					t.Errorf("NewClients() error = %q, want it to contain %q", err, w)
 				}
 			}
-			if n := strings.Count(err.Error(), "Tokens"); n > 1 {
-				t.Errorf("Tokens reported %d times, want once", n)
+			for _, field := range []string{"Config.Tokens:", "Config.PlatformTokens:"} {
+				if n := strings.Count(err.Error(), field); n > 1 {
+					t.Errorf("%s reported %d times, want once", field, n)
+				}
 			}
 		})
 	}

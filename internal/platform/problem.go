@@ -49,6 +49,17 @@ func parseProblem(contentType string, body []byte) problem {
 				}
 				detail += "invalid fields: " + fields
 			}
+			if code, list := validationErrors(raw["validationErrors"]); list != "" {
+				if detail != "" {
+					detail += "; "
+				}
+				detail += list
+				// The wrapper code (STD-00000) says only "validation"; the
+				// first entry's code (e.g. AM.VLD-00001) says what failed.
+				if p.Code == "" || p.Code == stdValidationCode {
+					p.Code = clean(code, 100)
+				}
+			}
 			if detail == "" && p.Type == "" && p.Code == "" {
 				detail = string(body)
 			}
@@ -111,6 +122,45 @@ func errorFields(raw json.RawMessage) string {
 		names = append(names[:10], "…")
 	}
 	return strings.Join(names, ", ")
+}
+
+// stdValidationCode is the code of an Altinn validation problem
+// (Altinn/altinn-authorization-utils
+// src/Altinn.Authorization.ProblemDetails/src/ProblemDetails.Abstractions/StdProblemDescriptors.cs).
+const stdValidationCode = "STD-00000"
+
+// validationErrors summarises an Altinn "validationErrors" list as
+// "CODE at path, path: detail" entries and returns the first code. The
+// texts are the platform's descriptors; clean redacts them like any detail.
+func validationErrors(raw json.RawMessage) (first, list string) {
+	var ves []struct {
+		Code   string   `json:"code"`
+		Title  string   `json:"title"`
+		Detail string   `json:"detail"`
+		Paths  []string `json:"paths"`
+	}
+	if len(raw) == 0 || json.Unmarshal(raw, &ves) != nil || len(ves) == 0 {
+		return "", ""
+	}
+	entries := make([]string, 0, min(len(ves), 10))
+	for i, v := range ves {
+		if i == 10 {
+			entries = append(entries, "…")
+			break
+		}
+		e := v.Code
+		if len(v.Paths) > 0 {
+			e += " at " + strings.Join(v.Paths, ", ")
+		}
+		if text := firstNonEmpty(v.Detail, v.Title); text != "" {
+			e += ": " + text
+		}
+		entries = append(entries, e)
+		if first == "" {
+			first = v.Code
+		}
+	}
+	return first, "validation errors: " + strings.Join(entries, "; ")
 }
 
 func firstNonEmpty(vals ...string) string {

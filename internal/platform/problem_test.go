@@ -30,6 +30,22 @@ func TestParseProblem(t *testing.T) {
 			want:        problem{Title: "Bad", Status: 400, Detail: "Bad; invalid fields: lastName, ssn"},
 		},
 		{
+			name:        "altinn_validation_errors_name_the_code",
+			contentType: "application/problem+json",
+			body: `{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1","title":"Bad Request","status":400,` +
+				`"detail":"One or more validation errors occurred.","code":"STD-00000",` +
+				`"validationErrors":[{"code":"AM.VLD-00001","detail":"Invalid party URN.","paths":["From"]},` +
+				`{"code":"AM.VLD-00001","detail":"Invalid party URN.","paths":["To"]}]}`,
+			want: problem{Type: "https://tools.ietf.org/html/rfc9110#section-15.5.1", Title: "Bad Request", Status: 400, Code: "AM.VLD-00001",
+				Detail: "One or more validation errors occurred.; validation errors: AM.VLD-00001 at From: Invalid party URN.; AM.VLD-00001 at To: Invalid party URN."},
+		},
+		{
+			name:        "validation_error_titles_redacted",
+			contentType: "application/problem+json",
+			body:        `{"code":"REG-1","validationErrors":[{"code":"REG.VLD-00007","title":"Invalid person number 15838523428","paths":["$HEADER/X"]}]}`,
+			want:        problem{Code: "REG-1", Detail: "validation errors: REG.VLD-00007 at $HEADER/X: Invalid person number [redacted]"},
+		},
+		{
 			name:        "title_when_no_detail",
 			contentType: "application/json",
 			body:        `{"title":"Conflict","status":"409"}`,

@@ -24,7 +24,7 @@ var _ signing.Register = (*RegisterClient)(nil)
 // NewRegisterClient returns a client for Config.RegisterURL.
 func NewRegisterClient(c Config) (*RegisterClient, error) {
 	s, err := c.newService("register", "RegisterURL", c.RegisterURL)
-	if err != nil {
+	if err = c.requirePlatformTokens(err); err != nil {
 		return nil, err
 	}
 	return &RegisterClient{s: s}, nil

@@ -145,28 +145,35 @@ func (s *service) send(ctx context.Context, r request) (*http.Response, error) {
 // doJSON performs r under the call timeout and decodes a 2xx JSON body into
 // out (unless out is nil).
 func (s *service) doJSON(ctx context.Context, r request, out any) error {
+	_, err := s.doJSONStatus(ctx, r, out)
+	return err
+}
+
+// doJSONStatus is doJSON that also returns the 2xx status, for answers
+// such as 206 whose body says what failed.
+func (s *service) doJSONStatus(ctx context.Context, r request, out any) (int, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, s.timeout, errCallTimeout)
 	defer cancel()
 	resp, err := s.send(ctx, r)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxJSONResponse+1))
 	if err != nil {
-		return s.transportError(ctx, r.op, err)
+		return 0, s.transportError(ctx, r.op, err)
 	}
 	if len(data) > maxJSONResponse {
-		return &PermanentError{Service: s.name, Operation: r.op, Status: resp.StatusCode, Code: "ResponseTooLarge",
+		return 0, &PermanentError{Service: s.name, Operation: r.op, Status: resp.StatusCode, Code: "ResponseTooLarge",
 			Detail: fmt.Sprintf("response body exceeds %d bytes", maxJSONResponse)}
 	}
 	if out == nil {
-		return nil
+		return resp.StatusCode, nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return s.invalidResponse(r.op, resp.StatusCode, "response body is not the expected JSON")
+		return 0, s.invalidResponse(r.op, resp.StatusCode, "response body is not the expected JSON")
 	}
-	return nil
+	return resp.StatusCode, nil
 }
 
 // invalidResponse is the error of a 2xx response the client cannot use.

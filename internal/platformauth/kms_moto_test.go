@@ -2,15 +2,7 @@ package platformauth
 
 import (
 	"context"
-	"crypto"
-	"crypto/rsa"
-	"crypto/sha256"
 	"errors"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -24,81 +16,15 @@ import (
 	"github.com/signingflow/signing/internal/devstack/motoserver"
 )
 
-// digestFix makes moto's KMS Sign honour MessageType=DIGEST, as AWS does
-// and as getmoto/moto#10202 (open) implements: moto 5.2.1 parses
-// MessageType and ignores it, hashing the digest again, so a signature
-// made through KMSSigner would verify against sha256(digest) instead of
-// the digest. It is loaded as sitecustomize before moto's launcher runs;
-// without moto it does nothing and the launcher reports what is missing.
-const digestFix = `
-try:
-    import threading
-    from cryptography.hazmat.primitives.asymmetric import utils as _asym
-    from moto.kms import responses as _responses
-    from moto.kms import utils as _utils
-except Exception:
-    pass
-else:
-    _state = threading.local()
-    _sign_response = _responses.KmsResponse.sign
-
-    def _sign(self):
-        _state.digest = self._get_param("MessageType") == "DIGEST"
-        try:
-            return _sign_response(self)
-        finally:
-            _state.digest = False
-
-    def _rsa_sign(self, message, signing_algorithm):
-        _utils.validate_signing_algorithm(signing_algorithm, _utils.SigningAlgorithm.rsa_signing_algorithms())
-        pad, algorithm = self._RSAPrivateKey__padding_and_hash_algorithm(signing_algorithm)
-        if getattr(_state, "digest", False):
-            if len(message) != algorithm.digest_size:
-                raise _utils.ValidationException("Digest is invalid length for algorithm " + signing_algorithm)
-            algorithm = _asym.Prehashed(algorithm)
-        return self.private_key.sign(message, pad, algorithm)
-
-    _responses.KmsResponse.sign = _sign
-    _utils.RSAPrivateKey.sign = _rsa_sign
-`
-
-// pythonWithDigestFix returns an interpreter wrapper that loads digestFix.
-func pythonWithDigestFix(t *testing.T) string {
-	t.Helper()
-	python, err := motoserver.FindPython()
-	if err == nil {
-		python, err = exec.LookPath(python)
-	}
-	if err != nil {
-		devtest.Unavailable(t, fmt.Errorf("%w: %v", motoserver.ErrUnavailable, err))
-	}
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "sitecustomize.py"), []byte(digestFix), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	wrapper := filepath.Join(dir, "python")
-	script := "#!/bin/sh\nPYTHONPATH='" + dir + "'${PYTHONPATH:+:$PYTHONPATH}\nexport PYTHONPATH\nexec '" + python + "' \"$@\"\n"
-	if strings.ContainsRune(dir+python, '\'') {
-		t.Fatalf("cannot quote %q or %q for sh", dir, python)
-	}
-	if err := os.WriteFile(wrapper, []byte(script), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	return wrapper
-}
-
-// startKMS starts moto, with digestFix when fix is set, and returns a KMS
-// client for it.
-func startKMS(t *testing.T, fix bool) *kms.Client {
+// startKMS starts moto through the local stack's launcher, whose fix of
+// getmoto/moto#10202 makes Sign honour MessageType=DIGEST, and returns a
+// KMS client for it.
+func startKMS(t *testing.T) *kms.Client {
 	t.Helper()
 	devtest.Short(t)
-	opts := motoserver.Options{}
-	if fix {
-		opts.Python = pythonWithDigestFix(t)
-	}
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 	defer cancel()
-	srv, err := motoserver.Start(ctx, opts)
+	srv, err := motoserver.Start(ctx, motoserver.Options{})
 	if errors.Is(err, motoserver.ErrUnavailable) {
 		devtest.Unavailable(t, err)
 	}
@@ -122,7 +48,7 @@ func startKMS(t *testing.T, fix bool) *kms.Client {
 // public key from GetPublicKey, and has the idp double accept them.
 func TestKMSSigner_moto(t *testing.T) {
 	t.Parallel()
-	client := startKMS(t, true)
+	client := startKMS(t)
 	ctx := t.Context()
 	key, err := client.CreateKey(ctx, &kms.CreateKeyInput{KeySpec: types.KeySpecRsa2048, KeyUsage: types.KeyUsageTypeSignVerify})
 	if err != nil {
@@ -180,36 +106,5 @@ func TestKMSSigner_moto(t *testing.T) {
 				t.Errorf("the double refuses it: %v", err)
 			}
 		})
-	}
-}
-
-// TestKMSSigner_motoDivergence pins what digestFix works around, so that
-// it is dropped once moto honours DIGEST: unpatched moto 5.2.1 signs
-// sha256(digest), not the digest.
-func TestKMSSigner_motoDivergence(t *testing.T) {
-	t.Parallel()
-	client := startKMS(t, false)
-	ctx := t.Context()
-	key, err := client.CreateKey(ctx, &kms.CreateKeyInput{KeySpec: types.KeySpecRsa2048, KeyUsage: types.KeyUsageTypeSignVerify})
-	if err != nil {
-		t.Fatalf("CreateKey() error = %v", err)
-	}
-	keyID := aws.ToString(key.KeyMetadata.KeyId)
-	pub, kid, err := KMSPublicKey(ctx, client, keyID)
-	if err != nil {
-		t.Fatalf("KMSPublicKey() error = %v", err)
-	}
-	signer, _ := NewKMSSigner(client, keyID, kid)
-	digest := sha256.Sum256([]byte("header.claims"))
-	sig, err := signer.Sign(ctx, digest[:])
-	if err != nil {
-		t.Fatalf("Sign() error = %v", err)
-	}
-	again := sha256.Sum256(digest[:])
-	gotDigest := rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig) == nil
-	gotAgain := rsa.VerifyPKCS1v15(pub, crypto.SHA256, again[:], sig) == nil
-	if gotDigest || !gotAgain {
-		t.Errorf("unpatched moto signed the digest = %v, sha256(digest) = %v, want false, true; "+
-			"if moto now honours MessageType=DIGEST (getmoto/moto#10202), drop digestFix and this test", gotDigest, gotAgain)
 	}
 }

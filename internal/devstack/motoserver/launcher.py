@@ -3,7 +3,8 @@
 Turns on moto's Step Functions executor (stepfunctions.execute_state_machine),
 applies the fix of getmoto/moto#10093 for getmoto/moto#10077 (a second
 StartExecution on one state machine fails with "cannot pickle
-'_thread.RLock'"), makes the executor run startExecution.sync:2 (the
+'_thread.RLock'") and the fix of getmoto/moto#10202 (KMS Sign ignores
+MessageType=DIGEST), makes the executor run startExecution.sync:2 (the
 workflow's continue-as-new), takes two costs off every request (see
 apply_speedups), serves every moto backend on --host:--port (0 picks a free
 port) and prints "MOTO_READY <port>" on stdout once it accepts connections.
@@ -57,6 +58,53 @@ def apply_fix_10093():
             return real_copy.deepcopy(x, memo)
 
     parser_models.copy = _Copy()
+
+
+def apply_fix_10202():
+    """Make KMS Sign honour MessageType=DIGEST, as AWS does.
+
+    moto 5.2.1 reads MessageType and drops it: KmsBackend.sign hands the
+    message to the key, which hashes it again, so a DIGEST request gets a
+    signature over sha256(digest) and a JWT signed through KMS (the
+    functions' platform access token, platformauth.KMSSigner) does not
+    verify. getmoto/moto#10202 (open at the time of writing) makes Sign
+    honour the type. Here the Sign response handler notes the type in a
+    thread-local (each request runs in its own thread), and the RSA key
+    signs such a message as a prehashed digest of the algorithm's hash,
+    refusing one of the wrong length as KMS does. ECC keys are not changed.
+    """
+    import threading
+
+    from cryptography.hazmat.primitives.asymmetric import utils as asym_utils
+    from moto.kms import responses as kms_responses
+    from moto.kms import utils as kms_utils
+
+    state = threading.local()
+    real_sign_response = kms_responses.KmsResponse.sign
+    real_rsa_sign = kms_utils.RSAPrivateKey.sign
+
+    def sign_response(self):
+        state.digest = self._get_param("MessageType") == "DIGEST"
+        try:
+            return real_sign_response(self)
+        finally:
+            state.digest = False
+
+    def rsa_sign(self, message, signing_algorithm):
+        if not getattr(state, "digest", False):
+            return real_rsa_sign(self, message, signing_algorithm)
+        kms_utils.validate_signing_algorithm(
+            signing_algorithm, kms_utils.SigningAlgorithm.rsa_signing_algorithms()
+        )
+        pad, algorithm = self._RSAPrivateKey__padding_and_hash_algorithm(signing_algorithm)
+        if len(message) != algorithm.digest_size:
+            raise kms_utils.ValidationException(
+                "Digest is invalid length for algorithm " + signing_algorithm + "."
+            )
+        return self.private_key.sign(message, pad, asym_utils.Prehashed(algorithm))
+
+    kms_responses.KmsResponse.sign = sign_response
+    kms_utils.RSAPrivateKey.sign = rsa_sign
 
 
 def apply_sfn_sync_normalisation():
@@ -183,6 +231,7 @@ def main(argv=None):
 
     default_user_config["stepfunctions"]["execute_state_machine"] = True
     apply_fix_10093()
+    apply_fix_10202()
     apply_sfn_sync_normalisation()
     apply_speedups()
 

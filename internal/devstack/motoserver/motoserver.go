@@ -5,6 +5,9 @@
 // (stepfunctions.execute_state_machine) and applies the fix of
 // getmoto/moto#10093 for getmoto/moto#10077: moto 5.2.1 fails a second
 // StartExecution on one state machine with "cannot pickle '_thread.RLock'".
+// It also applies the fix of getmoto/moto#10202: moto 5.2.1's KMS Sign
+// ignores MessageType=DIGEST and signs sha256(digest), so JWTs signed in
+// the local stack's KMS (the platform access token) would not verify.
 // MOTO_PORT is set to Options.ServicesPort, where moto's executor sends
 // the AWS calls of Task states (lambda:invoke, aws-sdk:dynamodb:…): the
 // edge of the local stack.

@@ -268,6 +268,9 @@ func TestResolve_projectTemplate(t *testing.T) {
 			if strings.HasSuffix(name, "SecretArn") {
 				params[name] = "arn:aws:secretsmanager:eu-north-1:123456789012:secret:" + name
 			}
+			if strings.HasSuffix(name, "KmsKeyArn") {
+				params[name] = "arn:aws:kms:eu-north-1:123456789012:key/" + name
+			}
 		}
 	}
 	st, err := stackdef.Resolve(tpl, stackdef.Options{ModuleRoot: root, Parameters: params})

@@ -16,8 +16,8 @@
 //	POST /storage/api/v1/instances/{partyId}/{instanceGuid}/data?dataType=…&generatedFromTask=…
 //	GET  /storage/api/v1/applications/{org}/{app}
 //	GET  /storage/api/v1/applications/{org}/{app}/texts/{language}
-//	POST /accessmanagement/api/v1/app/delegations/resource/{resourceId}/instance/{instanceGuid}
-//	POST /accessmanagement/api/v1/app/delegationrevoke/resource/{resourceId}/instance/{instanceGuid}
+//	POST /accessmanagement/api/v1/app/delegations/resource/{resourceId}/instance/{instanceGuid}       (PlatformAccessToken only)
+//	POST /accessmanagement/api/v1/app/delegationrevoke/resource/{resourceId}/instance/{instanceGuid}  (PlatformAccessToken only)
 //	POST /correspondence/api/v1/correspondence
 //	POST /notifications/api/v1/orders
 //	POST /register/api/v1/parties/lookup        {ssn} xor {orgNo} → Party (PlatformAccessToken)
@@ -25,8 +25,15 @@
 //	POST /authorization/api/v1/decision         XACML JSON, key roles only (no token)
 //
 // The APIs require "Authorization: Bearer <token>" (any non-empty token,
-// or exactly WithToken's), access management also a PlatformAccessToken
-// header. Errors are RFC 9457 problems (application/problem+json) with a
+// or exactly WithToken's), but access management, which needs only the
+// PlatformAccessToken header, and the decision point. Register and access
+// management verify that header for real: exactly one RS256 JWT signed by
+// the key registered for its iss with the emulator's IDP (WithIDP, IDP;
+// by default DevPlatformKey for DevPlatformOrg, which Config's
+// DevPlatformTokens use), within its lifetime give or take 10 s, on the
+// emulator's clock. A token that fails is 401 with an empty body, or 403
+// when a bearer user is authenticated (access.go, platformtoken.go).
+// Errors are RFC 9457 problems (application/problem+json) with a
 // "code" (see wire.Code*) and, for 400, an "errors" map by field; details
 // never echo input values. A request that fails validation changes nothing.
 //
@@ -35,6 +42,10 @@
 // the same request gets the first answer (same IDs) and records nothing; the
 // same key with a different request gets 409 IdempotencyKeyReused.
 // Delegating a right in force and revoking one not in force are 200 no-ops.
+// Access management answers as it does upstream (access.go cites each
+// rule): ASP.NET validation problems, Altinn validation problems with
+// AM.VLD codes, and 206 with NotDelegated for an action the app's policy
+// (Application.Policy) does not let it delegate.
 //
 // Register answers parties as Register does, with the national ID of a
 // person (the caller compares last names); an unknown party is 404
@@ -73,11 +84,12 @@
 //	                 "currentTask", "created", "lastChanged",
 //	                 "data": [{"id", "dataType", "contentType", "filename", "generatedFromTask", "created", "lastChanged",
 //	                           "text" | "base64" | "file"}]}],
-//	  "applications": [{"org", "app", "metadata": "file", "texts": {"nb": "file", …}}]
+//	  "applications": [{"org", "app", "metadata": "file", "policy": "file", "texts": {"nb": "file", …}}]
 //	}
 //
-// "file", "metadata" and the texts' files are relative to the fixture file;
-// an application's metadata is its applicationmetadata.json and its texts
+// "file", "metadata", "policy" and the texts' files are relative to the fixture file;
+// an application's policy is its policy.xml (what access management lets
+// the app delegate); its metadata is its applicationmetadata.json and its texts
 // its resource.{language}.json files, served as they are. National IDs in a fixture are
 // synthetic test numbers; the emulator keeps them as given (it plays the
 // register) and never logs them; like Register and Storage it returns them

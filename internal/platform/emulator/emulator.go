@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/signingflow/signing/internal/appconfig"
+	"github.com/signingflow/signing/internal/platform/emulator/idp"
 	"github.com/signingflow/signing/internal/platform/wire"
 )
 
@@ -16,6 +18,8 @@ import (
 type Emulator struct {
 	fixture Fixture
 	opts    options
+	// policies are the app policies by "org/app" (SetPolicy; guarded by mu).
+	policies map[string]*appconfig.Policy
 
 	mu     sync.Mutex
 	st     *state
@@ -33,6 +37,8 @@ type options struct {
 	token     string
 	sequenced bool
 	seed      uint32
+	// idp verifies platform access tokens (WithIDP, else devIDP).
+	idp *idp.IDP
 }
 
 // WithClock makes the emulator read the time from now.
@@ -66,6 +72,10 @@ func New(f Fixture, opts ...Option) *Emulator {
 			opt(&e.opts)
 		}
 	}
+	if e.opts.idp == nil {
+		e.opts.idp = devIDP(e.opts.now)
+	}
+	e.policies = policies(f)
 	e.st = newState(f)
 	return e
 }
@@ -75,6 +85,7 @@ func (e *Emulator) Reset() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.st = newState(e.fixture)
+	e.policies = policies(e.fixture)
 	e.faults = map[string][]*Fault{}
 	e.calls = map[string]int{}
 	e.seq = 0

@@ -74,7 +74,7 @@ func request(t *testing.T, srv *httptest.Server, method, path, contentType, body
 		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer test")
-	req.Header.Set("PlatformAccessToken", "app-token")
+	req.Header.Set("PlatformAccessToken", platformToken(t))
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
@@ -135,15 +135,6 @@ func TestHandler_badInput(t *testing.T) {
 		wantCode    string
 		wantField   string
 	}{
-		{name: "delegate_malformed_json", method: "POST", path: delegatePath, contentType: "application/json", body: `{"from":`, wantStatus: 400, wantCode: wire.CodeInvalidJSON},
-		{name: "delegate_wrong_type", method: "POST", path: delegatePath, contentType: "application/json", body: `{"rights":"all"}`, wantStatus: 400, wantCode: wire.CodeInvalidJSON},
-		{name: "delegate_trailing_data", method: "POST", path: delegatePath, contentType: "application/json", body: validDelegation + `{}`, wantStatus: 400, wantCode: wire.CodeInvalidJSON},
-		{name: "delegate_not_json", method: "POST", path: delegatePath, contentType: "text/plain", body: validDelegation, wantStatus: 415, wantCode: wire.CodeUnsupportedMedia},
-		{name: "delegate_unknown_instance", method: "POST", path: strings.Replace(delegatePath, instanceGUID, "00000000-0000-4000-8000-000000000000", 1), contentType: "application/json", body: validDelegation, wantStatus: 404, wantCode: wire.CodeInstanceNotFound},
-		{name: "delegate_other_resource", method: "POST", path: strings.Replace(delegatePath, "app_ttd_founders", "app_ttd_other", 1), contentType: "application/json", body: validDelegation, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "rights[0].resource"},
-		{name: "delegate_empty_rights", method: "POST", path: delegatePath, contentType: "application/json", body: `{"from":{"type":"urn:altinn:party:uuid","value":"` + kariUUID + `"},"to":{"type":"urn:altinn:party:uuid","value":"` + olaUUID + `"},"rights":[]}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "rights"},
-		{name: "delegate_without_platform_token", method: "POST", path: delegatePath, contentType: "application/json", body: validDelegation, headers: []string{"PlatformAccessToken", ""}, wantStatus: 403, wantCode: wire.CodeForbidden},
-		{name: "revoke_malformed_json", method: "POST", path: revokePath, contentType: "application/json", body: `[`, wantStatus: 400, wantCode: wire.CodeInvalidJSON},
 		{name: "get_unknown_instance", method: "GET", path: "/storage/api/v1/instances/50001/00000000-0000-4000-8000-000000000000", wantStatus: 404, wantCode: wire.CodeInstanceNotFound},
 		{name: "get_instance_malformed_guid", method: "GET", path: "/storage/api/v1/instances/50001/not-a-guid", wantStatus: 400, wantCode: wire.CodeValidation, wantField: "instanceGuid"},
 		{name: "read_unknown_data_element", method: "GET", path: instancePath + "/data/00000000-0000-4000-8000-0000000000ff", wantStatus: 404, wantCode: wire.CodeDataElementNotFound},
@@ -166,8 +157,6 @@ func TestHandler_badInput(t *testing.T) {
 		{name: "lookup_bad_check_digits", method: "POST", path: lookupPath, contentType: "application/json", body: `{"ssn":"15838523429"}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "/ssn"},
 		{name: "lookup_bad_org_number", method: "POST", path: lookupPath, contentType: "application/json", body: `{"orgNo":"312847613"}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "/orgNo"},
 		{name: "lookup_unknown_person", method: "POST", path: lookupPath, contentType: "application/json", body: `{"ssn":"01819012365"}`, wantStatus: 404, wantCode: wire.CodePartyNotFound},
-		{name: "lookup_without_platform_token", method: "POST", path: lookupPath, contentType: "application/json", body: `{"orgNo":"312847612"}`, headers: []string{"PlatformAccessToken", ""}, wantStatus: 403, wantCode: wire.CodeForbidden},
-		{name: "get_party_without_platform_token", method: "GET", path: "/register/api/v1/parties/50001", headers: []string{"PlatformAccessToken", ""}, wantStatus: 403, wantCode: wire.CodeForbidden},
 		{name: "get_party_unknown", method: "GET", path: "/register/api/v1/parties/99999", wantStatus: 404, wantCode: wire.CodePartyNotFound},
 		{name: "get_party_not_a_number", method: "GET", path: "/register/api/v1/parties/x", wantStatus: 400, wantCode: wire.CodeValidation},
 		{name: "decide_without_references", method: "POST", path: decisionPath, contentType: "application/json", body: `{"request":{"accessSubject":[],"action":[],"resource":[]}}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "request.multiRequests"},
@@ -248,30 +237,6 @@ func TestHandler_idempotency(t *testing.T) {
 				t.Errorf("another key = %d %s, want a new %d answer", other.status, other.body, tt.wantStatus)
 			}
 		})
-	}
-}
-
-func TestHandler_delegationIdempotent(t *testing.T) {
-	t.Parallel()
-	e, srv := start(t)
-
-	for range 2 {
-		if got := request(t, srv, "POST", delegatePath, "application/json", validDelegation); got.status != 200 {
-			t.Fatalf("delegate = %d %s", got.status, got.body)
-		}
-	}
-	if got := e.Delegations(); len(got) != 1 || got[0].Action != "sign" || got[0].To != olaUUID {
-		t.Errorf("delegations = %+v, want one sign right for Ola", got)
-	}
-	for range 2 {
-		got := request(t, srv, "POST", revokePath, "application/json", validDelegation)
-		var resp wire.DelegationResponse
-		if got.status != 200 || json.Unmarshal(got.body, &resp) != nil || resp.Rights[0].Status != wire.RightRevoked || resp.InstanceID != "50001/"+instanceGUID {
-			t.Fatalf("revoke = %d %s", got.status, got.body)
-		}
-	}
-	if got := e.Delegations(); len(got) != 0 {
-		t.Errorf("delegations = %+v, want none", got)
 	}
 }
 

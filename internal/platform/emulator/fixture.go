@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/signingflow/signing/internal/appconfig"
 	"github.com/signingflow/signing/internal/ident"
 )
 
@@ -29,8 +30,10 @@ type Fixture struct {
 }
 
 // Application is an app's metadata and texts, served by storage's
-// application endpoints. In JSON, Metadata and the Texts values are files
-// relative to the fixture file; in Go set MetadataBytes and TextBytes.
+// application endpoints, and its policy, which access management reads to
+// decide what the app may delegate. In JSON, Metadata, Policy and the Texts
+// values are files relative to the fixture file; in Go set MetadataBytes,
+// PolicyBytes and TextBytes.
 type Application struct {
 	Org string `json:"org"`
 	App string `json:"app"`
@@ -38,8 +41,12 @@ type Application struct {
 	Metadata string `json:"metadata"`
 	// Texts maps a language code to its resource.{language}.json file.
 	Texts map[string]string `json:"texts,omitempty"`
-	// MetadataBytes and TextBytes are the files' bytes, filled by ParseFixture.
+	// Policy is the app's policy.xml (App/config/authorization/policy.xml);
+	// empty means the app has no policy, so it may delegate nothing.
+	Policy string `json:"policy,omitempty"`
+	// MetadataBytes, PolicyBytes and TextBytes are the files' bytes, filled by ParseFixture.
 	MetadataBytes []byte            `json:"-"`
+	PolicyBytes   []byte            `json:"-"`
 	TextBytes     map[string][]byte `json:"-"`
 }
 
@@ -192,6 +199,13 @@ func ParseFixture(fsys fs.FS, name string) (Fixture, error) {
 		} else {
 			a.MetadataBytes = b
 		}
+		if a.Policy != "" {
+			if b, err := fs.ReadFile(fsys, path.Join(dir, a.Policy)); err != nil {
+				errs = append(errs, fmt.Errorf("%s.policy: %w", field, err))
+			} else {
+				a.PolicyBytes = b
+			}
+		}
 		a.TextBytes = map[string][]byte{}
 		for lang, file := range a.Texts {
 			b, err := fs.ReadFile(fsys, path.Join(dir, file))
@@ -335,6 +349,11 @@ func (f Fixture) Validate() error {
 			}
 			if err := json.Unmarshal(a.MetadataBytes, &meta); err != nil || meta.ID != a.Org+"/"+a.App {
 				add("%s.metadata: must be application metadata JSON with \"id\": %q", field, a.Org+"/"+a.App)
+			}
+		}
+		if a.PolicyBytes != nil {
+			if _, err := appconfig.ParsePolicy(a.PolicyBytes); err != nil {
+				add("%s.policy: %v", field, err)
 			}
 		}
 		for lang, b := range a.TextBytes {

@@ -226,7 +226,7 @@ func TestNew_panicsOnInvalidFixture(t *testing.T) {
 }
 
 // TestFounders_applicationMatchesExample checks the bundled application
-// metadata and texts against examples/founders, byte for byte.
+// metadata, policy and texts against examples/founders, byte for byte.
 func TestFounders_applicationMatchesExample(t *testing.T) {
 	t.Parallel()
 	f := emulator.Founders()
@@ -241,6 +241,7 @@ func TestFounders_applicationMatchesExample(t *testing.T) {
 		got  []byte
 	}{
 		{name: "metadata", file: "applicationmetadata.json", got: a.MetadataBytes},
+		{name: "policy", file: "authorization/policy.xml", got: a.PolicyBytes},
 		{name: "texts_nb", file: "texts/resource.nb.json", got: a.TextBytes["nb"]},
 		{name: "texts_nn", file: "texts/resource.nn.json", got: a.TextBytes["nn"]},
 		{name: "texts_en", file: "texts/resource.en.json", got: a.TextBytes["en"]},
@@ -262,7 +263,7 @@ func TestFounders_applicationMatchesExample(t *testing.T) {
 func TestParseFixture_applicationErrors(t *testing.T) {
 	t.Parallel()
 	fsys := fstest.MapFS{
-		"f.json":    {Data: []byte(`{"applications":[{"org":"ttd","app":"x","metadata":"meta.json","texts":{"nb":"nb.json","xx1":"missing.json"}},{"org":"ttd","app":"x","metadata":""}]}`)},
+		"f.json":    {Data: []byte(`{"applications":[{"org":"ttd","app":"x","metadata":"meta.json","policy":"nb.json","texts":{"nb":"nb.json","xx1":"missing.json"}},{"org":"ttd","app":"x","metadata":"","policy":"missing.xml"}]}`)},
 		"meta.json": {Data: []byte(`{"id":"ttd/other"}`)},
 		"nb.json":   {Data: []byte(`{"language":"nn","resources":[]}`)},
 	}
@@ -270,7 +271,8 @@ func TestParseFixture_applicationErrors(t *testing.T) {
 	if err == nil {
 		t.Fatal("ParseFixture() error = nil")
 	}
-	for _, want := range []string{"applications[0].metadata: must be application metadata", "applications[0].texts.nb", "applications[0].texts.xx1", "applications[1].metadata: must name a file", "applications[1]: ttd/x is declared twice"} {
+	for _, want := range []string{"applications[0].metadata: must be application metadata", "applications[0].texts.nb", "applications[0].texts.xx1", "applications[1].metadata: must name a file", "applications[1]: ttd/x is declared twice",
+		"applications[0].policy: appconfig: policy", "applications[1].policy: open"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error = %q, want it to contain %q", err, want)
 		}

@@ -29,7 +29,7 @@ func FuzzHandler_JSONBodies(f *testing.F) {
 		req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, path, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer fuzz")
-		req.Header.Set("PlatformAccessToken", "fuzz")
+		req.Header.Set("PlatformAccessToken", platformToken(t))
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 

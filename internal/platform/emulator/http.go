@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/signingflow/signing/internal/platform/emulator/idp"
 	"github.com/signingflow/signing/internal/platform/wire"
 )
 
@@ -115,6 +116,9 @@ type call struct {
 	r    *http.Request
 	op   string
 	body []byte
+	// platform are the claims of the verified PlatformAccessToken, on
+	// endpoints with platformToken.
+	platform idp.PlatformClaims
 }
 
 // endpoint is one API operation on one path and method.
@@ -124,9 +128,11 @@ type endpoint struct {
 	opOf    func(body []byte) string
 	maxBody int64
 	handle  func(c *call) reply
-	// platformToken requires the PlatformAccessToken header.
+	// platformToken requires a PlatformAccessToken the emulator's IDP
+	// verifies (platformAccess).
 	platformToken bool
-	// anonymous endpoints need no bearer token.
+	// anonymous endpoints need no bearer token (a valid one still makes
+	// the caller an authenticated user).
 	anonymous bool
 }
 
@@ -176,15 +182,23 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, ep endpoint) {
 			return
 		}
 	}
-	if rp, ok := e.authenticate(r, ep.platformToken); !ok && !ep.anonymous {
+	rp, user := e.authenticate(r)
+	if !user && !ep.anonymous {
 		rp.write(w)
 		return
 	}
-	ep.handle(&call{r: r, op: op, body: body}).write(w)
+	c := &call{r: r, op: op, body: body}
+	if ep.platformToken {
+		if c.platform, rp, user = e.platformAccess(r, user); !user {
+			rp.write(w)
+			return
+		}
+	}
+	ep.handle(c).write(w)
 }
 
-// authenticate checks the bearer token (and the platform access token).
-func (e *Emulator) authenticate(r *http.Request, platformToken bool) (reply, bool) {
+// authenticate checks the bearer token.
+func (e *Emulator) authenticate(r *http.Request) (reply, bool) {
 	auth := r.Header.Get("Authorization")
 	token, ok := strings.CutPrefix(auth, "Bearer ")
 	if !ok || strings.TrimSpace(token) == "" {
@@ -192,10 +206,6 @@ func (e *Emulator) authenticate(r *http.Request, platformToken bool) (reply, boo
 	}
 	if e.opts.token != "" && token != e.opts.token {
 		return problemReply(http.StatusUnauthorized, wire.CodeUnauthenticated, "the bearer token is not accepted", nil), false
-	}
-	if platformToken && len(r.Header.Values("PlatformAccessToken")) != 1 || platformToken && strings.TrimSpace(r.Header.Get("PlatformAccessToken")) == "" {
-		// Exactly one header value (Altinn/altinn-accesstoken src/Altinn.Common.AccessToken/AccessTokenHandler.cs).
-		return problemReply(http.StatusForbidden, wire.CodeForbidden, "exactly one PlatformAccessToken header is required", nil), false
 	}
 	return reply{}, true
 }
@@ -307,10 +317,11 @@ func (e *Emulator) Handler() http.Handler {
 		http.MethodGet: {op: OpGetTexts, maxBody: maxJSONBody, handle: e.getTexts},
 	})
 	e.route(mux, "/accessmanagement/api/v1/app/delegations/resource/{resourceId}/instance/{instanceGuid}", map[string]endpoint{
-		http.MethodPost: {op: OpDelegate, maxBody: maxJSONBody, handle: e.delegate, platformToken: true},
+		// PlatformAccessToken alone, no bearer (access.go).
+		http.MethodPost: {op: OpDelegate, maxBody: maxJSONBody, handle: e.delegate, platformToken: true, anonymous: true},
 	})
 	e.route(mux, "/accessmanagement/api/v1/app/delegationrevoke/resource/{resourceId}/instance/{instanceGuid}", map[string]endpoint{
-		http.MethodPost: {op: OpRevoke, maxBody: maxJSONBody, handle: e.revoke, platformToken: true},
+		http.MethodPost: {op: OpRevoke, maxBody: maxJSONBody, handle: e.revoke, platformToken: true, anonymous: true},
 	})
 	e.route(mux, "/correspondence/api/v1/correspondence", map[string]endpoint{
 		http.MethodPost: {op: OpSend, maxBody: maxJSONBody, handle: e.sendCorrespondence},

@@ -13,7 +13,9 @@ import (
 // non-empty token unless WithToken says otherwise.
 const DevToken = "emulator-dev-token"
 
-// Config returns a client configuration for an emulator at baseURL.
+// Config returns a client configuration for an emulator at baseURL: the
+// bearer token DevToken and the platform access tokens of
+// DevPlatformTokens, which an emulator built without WithIDP accepts.
 func Config(baseURL string) platform.Config {
 	b := strings.TrimRight(baseURL, "/")
 	return platform.Config{
@@ -24,6 +26,7 @@ func Config(baseURL string) platform.Config {
 		RegisterURL:       b,
 		AuthorizationURL:  b,
 		Tokens:            platform.StaticToken(DevToken),
+		PlatformTokens:    DevPlatformTokens(),
 	}
 }
 

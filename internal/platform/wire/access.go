@@ -17,6 +17,24 @@ const (
 	RightNotRevoked   = "NotRevoked"
 )
 
+// TypeOrganizationNumber is the other party URN access management accepts
+// as from or to (Altinn/altinn-authorization-tmp
+// src/apps/Altinn.AccessManagement/src/Altinn.AccessManagement.Core/Services/AppsInstanceDelegationService.cs).
+const TypeOrganizationNumber = "urn:altinn:organization:identifier-no"
+
+// Problem codes of access management's validation problems: the wrapper
+// (Altinn/altinn-authorization-utils
+// src/Altinn.Authorization.ProblemDetails/src/ProblemDetails.Abstractions/StdProblemDescriptors.cs)
+// and its entries (Altinn/altinn-authorization-tmp
+// src/apps/Altinn.AccessManagement/src/Altinn.AccessMgmt.Core/Utils/Models/ValidationErrors.cs).
+const (
+	CodeStdValidation       = "STD-00000"
+	CodeAMInvalidPartyURN   = "AM.VLD-00001"
+	CodeAMInvalidResource   = "AM.VLD-00002"
+	CodeAMMissingPolicy     = "AM.VLD-00003"
+	CodeAMNoDelegableRights = "AM.VLD-00004"
+)
+
 // Attribute is a typed value such as a party UUID or an action.
 type Attribute struct {
 	Type  string `json:"type"`

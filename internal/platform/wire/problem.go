@@ -4,15 +4,29 @@ package wire
 const ProblemContentType = "application/problem+json"
 
 // Problem is an RFC 9457 problem details body, with the platform's "code"
-// extension and ASP.NET's validation "errors" map.
+// extension, ASP.NET's validation "errors" map and Altinn's
+// "validationErrors" list (Altinn/altinn-authorization-utils
+// src/Altinn.Authorization.ProblemDetails/src/ProblemDetails/AltinnValidationProblemDetails.cs).
 type Problem struct {
-	Type     string              `json:"type,omitempty"`
-	Title    string              `json:"title,omitempty"`
-	Status   int                 `json:"status,omitempty"`
-	Detail   string              `json:"detail,omitempty"`
-	Instance string              `json:"instance,omitempty"`
-	Code     string              `json:"code,omitempty"`
-	Errors   map[string][]string `json:"errors,omitempty"`
+	Type             string              `json:"type,omitempty"`
+	Title            string              `json:"title,omitempty"`
+	Status           int                 `json:"status,omitempty"`
+	Detail           string              `json:"detail,omitempty"`
+	Instance         string              `json:"instance,omitempty"`
+	Code             string              `json:"code,omitempty"`
+	Errors           map[string][]string `json:"errors,omitempty"`
+	ValidationErrors []ValidationError   `json:"validationErrors,omitempty"`
+}
+
+// ValidationError is one entry of an Altinn validation problem: a code
+// such as "AM.VLD-00001", the paths it concerns and, depending on the
+// library version, a title or a detail
+// (…/ProblemDetails/AltinnValidationError.cs).
+type ValidationError struct {
+	Code   string   `json:"code"`
+	Title  string   `json:"title,omitempty"`
+	Detail string   `json:"detail,omitempty"`
+	Paths  []string `json:"paths,omitempty"`
 }
 
 // Problem codes the emulator uses and the clients recognise.
