@@ -20,6 +20,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/signing"
 	"github.com/signingflow/signing/internal/signingtest"
 )
@@ -108,6 +109,30 @@ func loadEvent(t testing.TB, name string) events.APIGatewayV2HTTPRequest {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&ev); err != nil {
 		t.Fatalf("events/%s.json: %v", name, err)
+	}
+	return withPersonToken(t, ev)
+}
+
+// withPersonToken puts a token the emulator's Storage accepts in place of
+// the event's sample Authorization header, for the fixture person its
+// claims name: API Gateway passes the verified token on, and the handler
+// signs in Storage with it.
+func withPersonToken(t testing.TB, ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPRequest {
+	t.Helper()
+	az := ev.RequestContext.Authorizer
+	if az == nil || az.JWT == nil {
+		return ev
+	}
+	for _, p := range emulator.Founders().Persons {
+		if p.SSN != az.JWT.Claims["pid"] {
+			continue
+		}
+		tok, err := emulator.PersonToken(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev.Headers = cloneMap(ev.Headers)
+		ev.Headers["authorization"] = "Bearer " + tok
 	}
 	return ev
 }

@@ -144,7 +144,21 @@ func callerFrom(ev *events.APIGatewayV2HTTPRequest, cfg Config) (signing.Caller,
 	if v := claim(claims, cfg.NameClaim); utf8.ValidString(v) && len(v) <= 300 {
 		c.Name = v
 	}
+	c.Token = bearerToken(ev)
 	return c, nil
+}
+
+// bearerToken returns the caller's own token, which the authorizer verified:
+// Storage's sign endpoint is called with it, as the reference does.
+func bearerToken(ev *events.APIGatewayV2HTTPRequest) string {
+	for k, v := range ev.Headers {
+		if strings.EqualFold(k, "authorization") {
+			if tok, ok := strings.CutPrefix(v, "Bearer "); ok {
+				return strings.TrimSpace(tok)
+			}
+		}
+	}
+	return ""
 }
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)

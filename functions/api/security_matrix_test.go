@@ -17,6 +17,7 @@ import (
 
 	"github.com/signingflow/signing/internal/devstack/localjwt"
 	"github.com/signingflow/signing/internal/ident"
+	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/proof"
 	"github.com/signingflow/signing/internal/signing"
 	"github.com/signingflow/signing/internal/signingtest"
@@ -160,7 +161,13 @@ var otherInstance = signing.InstanceRef{Org: "ttd", App: "founders", PartyID: 50
 
 func newSecEnv(t *testing.T, sink *proof.Sink, config func(*signing.Config)) *secEnv {
 	t.Helper()
-	h := signingtest.New(t)
+	keys, err := jwtKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Storage's sign endpoint checks the caller's own token: the gateway's key.
+	h := signingtest.New(t, emulator.WithUserTokenKey(&keys[0].PublicKey, func() time.Time { return jwtNow }),
+		emulator.WithUserTokenKey(emulator.DevUserKey(), nil))
 	if config != nil {
 		config(&h.Cfg)
 	}

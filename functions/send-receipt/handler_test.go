@@ -60,7 +60,9 @@ func TestHandler_Handle_unavailable(t *testing.T) {
 		fault *emulator.Fault
 		want  string
 	}{
-		{name: "storage_unavailable", event: "send-receipt-kari", fault: &emulator.Fault{Operation: emulator.OpCreateData, Status: 503}, want: stepfn.ErrorTransient},
+		{name: "storage_unavailable", event: "send-receipt-kari", fault: &emulator.Fault{Operation: emulator.OpReadData, Status: 503}, want: stepfn.ErrorTransient},
+		{name: "register_unavailable", event: "send-receipt-kari", fault: &emulator.Fault{Operation: emulator.OpGetParty, Status: 503}, want: stepfn.ErrorTransient},
+		{name: "correspondence_unavailable", event: "send-receipt-kari", fault: &emulator.Fault{Operation: emulator.OpUploadAttachment, Status: 503}, want: stepfn.ErrorTransient},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/signingflow/signing/internal/dynamo"
 	"github.com/signingflow/signing/internal/dynamo/dynamotest"
+	"github.com/signingflow/signing/internal/platform/wire"
 )
 
 // Counter counts calls and bytes by operation. It is safe for concurrent use.
@@ -179,17 +180,19 @@ func (m *PlatformMeter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	op := platformOp(r.Method, r.URL.Path)
-	var sentTo string
+	var sentTo, key string
 	if op == "correspondence.send" && r.Body != nil {
 		b, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
 		if err == nil {
 			var in struct {
 				Correspondence struct {
-					SendersReference string `json:"sendersReference"`
+					SendersReference string            `json:"sendersReference"`
+					PropertyList     map[string]string `json:"propertyList"`
 				} `json:"correspondence"`
 			}
 			_ = json.Unmarshal(b, &in)
 			sentTo = in.Correspondence.SendersReference[strings.LastIndexByte(in.Correspondence.SendersReference, '/')+1:]
+			key = in.Correspondence.PropertyList[wire.PropertyIdempotencyKey]
 		}
 		r.Body = io.NopCloser(bytes.NewReader(b))
 		r.ContentLength = int64(len(b))
@@ -201,7 +204,7 @@ func (m *PlatformMeter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cw := &countingWriter{ResponseWriter: w}
 	p.ServeHTTP(cw, r)
 	m.Counts.add(op, 1, body.n, cw.n)
-	if key := r.Header.Get("Idempotency-Key"); sentTo != "" && key != "" && cw.status/100 == 2 {
+	if sentTo != "" && key != "" && cw.status/100 == 2 {
 		m.mu.Lock()
 		if m.sent[sentTo] == nil {
 			m.sent[sentTo] = map[string]bool{}
@@ -230,6 +233,10 @@ func platformOp(method, path string) string {
 		return false
 	}
 	switch {
+	case strings.HasPrefix(path, "/storage/") && has("sign"):
+		return "storage.sign"
+	case strings.HasPrefix(path, "/storage/") && has("dataelements"):
+		return "storage.listData"
 	case strings.HasPrefix(path, "/storage/") && has("applications"):
 		if has("texts") {
 			return "storage.getTexts"
@@ -246,14 +253,24 @@ func platformOp(method, path string) string {
 		return "access.revoke"
 	case strings.HasPrefix(path, "/accessmanagement/"):
 		return "access.delegate"
+	case strings.HasPrefix(path, "/correspondence/") && has("upload"):
+		return "correspondence.uploadAttachment"
+	case strings.HasPrefix(path, "/correspondence/") && has("attachment") && method == http.MethodPost:
+		return "correspondence.initializeAttachment"
+	case strings.HasPrefix(path, "/correspondence/") && has("attachment"):
+		return "correspondence.getAttachment"
+	case strings.HasPrefix(path, "/correspondence/") && method == http.MethodGet:
+		return "correspondence.find"
 	case strings.HasPrefix(path, "/correspondence/"):
 		return "correspondence.send"
 	case strings.HasPrefix(path, "/notifications/"):
 		return "notifications.order"
-	case strings.Contains(path, "signing-rights"):
-		return "register.canSignFor"
-	case strings.HasPrefix(path, "/register/"):
+	case strings.HasPrefix(path, "/authorization/"):
+		return "authorization.decide"
+	case strings.HasPrefix(path, "/register/") && has("lookup"):
 		return "register.lookup"
+	case strings.HasPrefix(path, "/register/"):
+		return "register.getParty"
 	}
 	return "other"
 }

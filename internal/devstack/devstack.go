@@ -324,7 +324,15 @@ func Up(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if opts.Fixture != nil {
 		fixture = *opts.Fixture
 	}
-	s.Emulator = emulator.New(fixture, opts.EmulatorOptions...)
+	// Storage's sign endpoint takes the user's own token: the local issuer's.
+	userKey, err := localjwt.LoadOrCreateKey(filepath.Join(opts.ModuleRoot, filepath.FromSlash(KeyFile)))
+	if err != nil {
+		_ = edgeLn.Close()
+		_ = apiLn.Close()
+		return nil, err
+	}
+	emuOpts := append([]emulator.Option{emulator.WithUserTokenKey(&userKey.PublicKey, nil)}, opts.EmulatorOptions...)
+	s.Emulator = emulator.New(fixture, emuOpts...)
 	if s.emuSrv, err = s.Emulator.Start(opts.EmulatorAddr); err != nil {
 		_ = edgeLn.Close()
 		_ = apiLn.Close()

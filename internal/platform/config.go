@@ -15,6 +15,11 @@ const (
 	DefaultTimeout       = 10 * time.Second
 	DefaultStreamTimeout = 5 * time.Minute
 	DefaultUserAgent     = "signingflow-signing/1 (+internal/platform)"
+	// DefaultAttachmentPolls and DefaultAttachmentPollInterval wait for an
+	// uploaded correspondence attachment to be published as app-lib does
+	// (60 reads a second apart).
+	DefaultAttachmentPolls        = 60
+	DefaultAttachmentPollInterval = time.Second
 )
 
 // Config configures the platform clients. Each client needs only its own URL.
@@ -31,6 +36,10 @@ type Config struct {
 	RegisterURL string
 	// AuthorizationURL is the platform host that serves /authorization/api/v1/….
 	AuthorizationURL string
+	// AttachmentPolls and AttachmentPollInterval bound the wait for an
+	// uploaded attachment to be published; zero means the defaults.
+	AttachmentPolls        int
+	AttachmentPollInterval time.Duration
 	// SubscriptionKey, when set, is sent as Ocp-Apim-Subscription-Key on
 	// every call, as app-lib does (Altinn/app-lib-dotnet
 	// src/Altinn.App.Core/Configuration/PlatformSettings.cs).

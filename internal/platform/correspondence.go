@@ -2,8 +2,13 @@ package platform
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"net/http"
+	"net/url"
 	"strings"
+	"time"
 
 	"github.com/signingflow/signing/internal/platform/wire"
 	"github.com/signingflow/signing/internal/signing"
@@ -11,7 +16,9 @@ import (
 
 // CorrespondenceClient sends inbox messages (correspondences).
 type CorrespondenceClient struct {
-	s *service
+	s            *service
+	polls        int
+	pollInterval time.Duration
 }
 
 var _ signing.Correspondence = (*CorrespondenceClient)(nil)
@@ -22,16 +29,47 @@ func NewCorrespondenceClient(c Config) (*CorrespondenceClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &CorrespondenceClient{s: s}, nil
+	out := &CorrespondenceClient{s: s, polls: c.AttachmentPolls, pollInterval: c.AttachmentPollInterval}
+	if out.polls <= 0 {
+		out.polls = DefaultAttachmentPolls
+	}
+	if out.pollInterval <= 0 {
+		out.pollInterval = DefaultAttachmentPollInterval
+	}
+	return out, nil
 }
 
-// Send sends m to its recipient and returns the correspondence ID. The
-// idempotency key is required: a repeat with the same key and message returns
-// the first ID; the same key with another message is a *PermanentError
-// matching signing.ErrConflict.
+// Send sends m to its recipient and returns the correspondence ID, as
+// app-lib sends it (Altinn/app-lib-dotnet
+// src/Altinn.App.Core/Features/Correspondence/CorrespondenceClient.cs): each
+// attachment is registered, uploaded and awaited until published, then the
+// correspondence references them. The idempotency key is required; it
+// becomes the correspondence's idempotentKey (a GUID derived from it), and
+// since the platform answers a reused key with 409 and not with the first
+// ID (Altinn/altinn-correspondence
+// src/Altinn.Correspondence.Application/InitializeCorrespondences/InitializeCorrespondencesHandler.cs),
+// Send first looks for a correspondence sent under that key (GET
+// correspondence?resourceId&role=Sender&idempotentKey) and returns its ID
+// without uploading or sending again; a 409 on sending is looked up the same
+// way. A crash between an upload and the send leaves an unreferenced
+// attachment, which the platform expires; never a second message.
 func (c *CorrespondenceClient) Send(ctx context.Context, m signing.Message) (string, error) {
 	const op = "send"
-	body, err := correspondenceBody(m)
+	req, err := correspondenceRequest(m)
+	if err != nil {
+		return "", c.s.invalidRequest(op, err)
+	}
+	if id, err := c.find(ctx, m.Resource, req.IdempotentKey); err != nil || id != "" {
+		return id, err
+	}
+	for _, a := range m.Attachments {
+		id, err := c.upload(ctx, m.Resource, a)
+		if err != nil {
+			return "", err
+		}
+		req.ExistingAttachments = append(req.ExistingAttachments, id)
+	}
+	body, err := marshal(req)
 	if err != nil {
 		return "", c.s.invalidRequest(op, err)
 	}
@@ -39,10 +77,15 @@ func (c *CorrespondenceClient) Send(ctx context.Context, m signing.Message) (str
 	err = c.s.doJSON(ctx, request{
 		op: op, method: http.MethodPost,
 		path:        []string{"correspondence", "api", "v1", "correspondence"},
-		header:      http.Header{"Idempotency-Key": {m.IdempotencyKey}},
 		body:        body,
 		contentType: "application/json",
 	}, &resp)
+	if errors.Is(err, signing.ErrConflict) {
+		// Sent under this key by a try that lost its answer.
+		if id, ferr := c.find(ctx, m.Resource, req.IdempotentKey); ferr == nil && id != "" {
+			return id, nil
+		}
+	}
 	if err != nil {
 		return "", err
 	}
@@ -52,8 +95,106 @@ func (c *CorrespondenceClient) Send(ctx context.Context, m signing.Message) (str
 	return strings.ToLower(resp.Correspondences[0].CorrespondenceID), nil
 }
 
-// correspondenceBody validates m and marshals the request body.
-func correspondenceBody(m signing.Message) ([]byte, error) {
+// find returns the ID of the correspondence sent under key, or "".
+func (c *CorrespondenceClient) find(ctx context.Context, resource, key string) (string, error) {
+	const op = "find"
+	var resp wire.CorrespondenceIDs
+	err := c.s.doJSON(ctx, request{
+		op: op, method: http.MethodGet,
+		path:  []string{"correspondence", "api", "v1", "correspondence"},
+		query: url.Values{"resourceId": {resource}, "role": {"Sender"}, "idempotentKey": {key}},
+	}, &resp)
+	if err != nil || len(resp.IDs) == 0 {
+		return "", err
+	}
+	if !guidPattern.MatchString(resp.IDs[0]) {
+		return "", c.s.invalidResponse(op, http.StatusOK, "the listed correspondence ID is not a GUID")
+	}
+	return strings.ToLower(resp.IDs[0]), nil
+}
+
+// upload registers an attachment, uploads its bytes and waits until the
+// platform has published it (scanned it), as app-lib does: at most
+// Config.AttachmentPolls reads, Config.AttachmentPollInterval apart.
+func (c *CorrespondenceClient) upload(ctx context.Context, resource string, a signing.Attachment) (string, error) {
+	init := wire.InitializeAttachment{
+		ResourceID: resource, FileName: a.Filename, DisplayName: a.Filename,
+		SendersReference: strings.ToLower(a.DataElementID),
+	}
+	body, err := marshal(init)
+	if err != nil {
+		return "", c.s.invalidRequest("initializeAttachment", err)
+	}
+	var id string
+	err = c.s.doJSON(ctx, request{
+		op: "initializeAttachment", method: http.MethodPost,
+		path: []string{"correspondence", "api", "v1", "attachment"},
+		body: body, contentType: "application/json",
+	}, &id)
+	if err != nil {
+		return "", err
+	}
+	if !guidPattern.MatchString(id) {
+		return "", c.s.invalidResponse("initializeAttachment", http.StatusOK, "the attachment ID is not a GUID")
+	}
+	id = strings.ToLower(id)
+	data := a.Body
+	if data == nil {
+		data = []byte{}
+	}
+	var ov wire.AttachmentOverview
+	err = c.s.doJSON(ctx, request{
+		op: "uploadAttachment", method: http.MethodPost,
+		path: []string{"correspondence", "api", "v1", "attachment", id, "upload"},
+		body: data, contentType: "application/octet-stream",
+	}, &ov)
+	for polls := 0; err == nil; polls++ {
+		switch ov.Status {
+		case wire.AttachmentPublished:
+			return id, nil
+		case wire.AttachmentFailed, wire.AttachmentPurged, wire.AttachmentExpired:
+			return "", &PermanentError{Service: c.s.name, Operation: "getAttachment", Status: http.StatusOK, Code: "Attachment" + ov.Status,
+				Detail: "the attachment was not published: " + clean(ov.StatusText, 200), Err: signing.ErrInvalid}
+		}
+		if polls >= c.polls {
+			return "", &TransientError{Service: c.s.name, Operation: "getAttachment", Status: http.StatusOK, Code: "AttachmentNotPublished",
+				Detail: "the attachment is still " + clean(ov.Status, 50), Err: signing.ErrTransient}
+		}
+		if !sleepCtx(ctx, c.pollInterval) {
+			return "", c.s.transportError(ctx, "getAttachment", ctx.Err())
+		}
+		err = c.s.doJSON(ctx, request{
+			op: "getAttachment", method: http.MethodGet,
+			path: []string{"correspondence", "api", "v1", "attachment", id},
+		}, &ov)
+	}
+	return "", err
+}
+
+// sleepCtx waits d unless ctx ends first; it reports whether it waited.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// IdempotentKey derives the GUID a message's idempotency key becomes.
+func IdempotentKey(key string) string {
+	sum := sha256.Sum256([]byte("correspondence-idempotent-key/v1\x00" + key))
+	b := sum[:16]
+	b[6] = b[6]&0x0f | 0x50 // version 5 layout: name-based
+	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// correspondenceRequest validates m and builds the request body.
+func correspondenceRequest(m signing.Message) (wire.InitializeCorrespondencesRequest, error) {
 	var errs signing.FieldErrors
 	if err := checkIdempotencyKey(m.IdempotencyKey); err != nil {
 		errs = append(errs, err.(*signing.FieldError))
@@ -61,8 +202,14 @@ func correspondenceBody(m signing.Message) ([]byte, error) {
 	if strings.TrimSpace(m.Resource) == "" {
 		errs.Add("resource", "must be set")
 	}
-	if !guidPattern.MatchString(m.RecipientUUID) {
-		errs.Add("recipientUuid", "must be a party UUID")
+	var recipient string
+	switch {
+	case m.Recipient.Validate() != nil:
+		errs.Add("recipient", "must be exactly one of a person and an organisation")
+	case !m.Recipient.Org.IsZero():
+		recipient = wire.RecipientOrgPrefix + m.Recipient.Org.String()
+	default:
+		recipient = wire.RecipientPersonPrefix + m.Recipient.Person.Digits()
 	}
 	if strings.TrimSpace(m.Title) == "" {
 		errs.Add("title", "must be set")
@@ -78,6 +225,7 @@ func correspondenceBody(m signing.Message) ([]byte, error) {
 		Correspondence: wire.Correspondence{
 			ResourceID:       m.Resource,
 			SendersReference: m.SendersReference,
+			PropertyList:     map[string]string{wire.PropertyIdempotencyKey: m.IdempotencyKey},
 			Content: wire.Content{
 				Language:       lang,
 				MessageTitle:   m.Title,
@@ -85,17 +233,17 @@ func correspondenceBody(m signing.Message) ([]byte, error) {
 				MessageBody:    m.Body,
 			},
 		},
-		Recipients: []string{wire.RecipientPartyUUIDPrefix + strings.ToLower(m.RecipientUUID)},
+		Recipients:          []string{recipient},
+		ExistingAttachments: []string{},
+		IdempotentKey:       IdempotentKey(m.IdempotencyKey),
 	}
 	for i, a := range m.Attachments {
 		if !guidPattern.MatchString(a.DataElementID) {
 			errs.Add("attachments["+itoa(i)+"].dataElementId", "must be a GUID")
-			continue
 		}
-		id := strings.ToLower(a.DataElementID)
-		req.Correspondence.Content.Attachments = append(req.Correspondence.Content.Attachments, wire.Attachment{
-			DataElementID: id, FileName: a.Filename, ContentType: a.ContentType, SendersReference: id,
-		})
+		if strings.TrimSpace(a.Filename) == "" || len(a.Filename) > 255 {
+			errs.Add("attachments["+itoa(i)+"].filename", "must be 1 to 255 characters")
+		}
 	}
 	if m.Notification != nil {
 		n, err := correspondenceNotification(*m.Notification, m.SendersReference)
@@ -105,9 +253,9 @@ func correspondenceBody(m signing.Message) ([]byte, error) {
 		req.Correspondence.Notification = n
 	}
 	if err := errs.Err(); err != nil {
-		return nil, err
+		return wire.InitializeCorrespondencesRequest{}, err
 	}
-	return marshal(req)
+	return req, nil
 }
 
 // correspondenceNotification maps a notification order to the

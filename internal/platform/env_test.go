@@ -103,6 +103,15 @@ func mustOrg(t *testing.T, s string) ident.OrgNumber {
 	return o
 }
 
+// mustID parses a fixture national ID.
+func mustID(s string) ident.NationalID {
+	id, err := ident.ParseNationalID(s, ident.AllowSynthetic())
+	if err != nil {
+		panic(err)
+	}
+	return id
+}
+
 func delegation(to string, actions ...string) signing.Delegation {
 	return signing.Delegation{Instance: foundersRef, TaskID: "SigningTask", FromPartyUUID: kariUUID, ToPartyUUID: to, Actions: actions}
 }
@@ -112,7 +121,7 @@ func message(key string) signing.Message {
 		IdempotencyKey:   key,
 		Resource:         "ttd-founders-correspondence",
 		SendersReference: foundersRef.InstanceID(),
-		RecipientUUID:    olaUUID,
+		Recipient:        signing.Recipient{Person: mustID(olaSSN)},
 		Language:         "nb",
 		Title:            "Stiftelsesdokumenter: Oppgave til signering",
 		Summary:          "Din signatur ventes for Stiftelsesdokumenter.",

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/signingflow/signing/internal/platform"
+	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/platform/wire"
 	"github.com/signingflow/signing/internal/signing"
 )
@@ -27,7 +28,10 @@ func TestCorrespondenceClient_Send(t *testing.T) {
 	}
 	receipt := message("receipt:" + instanceGUID + ":ola")
 	receipt.Title = "Stiftelsesdokumenter: Signeringen er bekreftet"
-	receipt.Attachments = []signing.Attachment{{DataElementID: pdfID, ContentType: "application/pdf"}, {DataElementID: modelID}}
+	receipt.Attachments = []signing.Attachment{
+		{DataElementID: pdfID, Filename: "Stiftelsesdokumenter.pdf", ContentType: "application/pdf", Body: pdf},
+		{DataElementID: modelID, Filename: "model.xml", ContentType: "application/xml", Body: []byte("<model/>")},
+	}
 
 	ctaID, err := e.c.Correspondence.Send(t.Context(), cta)
 	if err != nil {
@@ -47,9 +51,9 @@ func TestCorrespondenceClient_Send(t *testing.T) {
 		t.Fatalf("messages = %d, want 2", len(msgs))
 	}
 	got := msgs[0]
-	if got.ID != ctaID || got.Recipient != "urn:altinn:party:uuid:"+olaUUID || got.RecipientPartyUUID != olaUUID ||
+	if got.ID != ctaID || got.Recipient != "urn:altinn:person:identifier-no:"+mustID(olaSSN).Masked() || got.RecipientPartyUUID != olaUUID ||
 		got.ResourceID != cta.Resource || got.SendersReference != "50001/"+instanceGUID || got.Title != cta.Title ||
-		got.Body != cta.Body || got.Language != "nb" || got.IdempotencyKey != cta.IdempotencyKey {
+		got.Body != cta.Body || got.Language != "nb" || got.IdempotencyKey != cta.IdempotencyKey || got.IdempotentKey != platform.IdempotentKey(cta.IdempotencyKey) {
 		t.Errorf("message = %+v", got)
 	}
 	n := got.Notification
@@ -71,11 +75,11 @@ func TestCorrespondenceClient_Send(t *testing.T) {
 	if att[0].DataElementID != pdfID || att[0].FileName != "Stiftelsesdokumenter.pdf" || att[0].ContentType != "application/pdf" || !bytes.Equal(att[0].Bytes, pdf) {
 		t.Errorf("attachment[0] = %s %s %s %d bytes", att[0].DataElementID, att[0].FileName, att[0].ContentType, len(att[0].Bytes))
 	}
-	if att[1].FileName != "model.xml" || att[1].ContentType != "application/xml" || att[1].Size == 0 {
+	if att[1].FileName != "model.xml" || att[1].Size != int64(len("<model/>")) {
 		t.Errorf("attachment[1] = %s %s %d", att[1].FileName, att[1].ContentType, att[1].Size)
 	}
-	if h := e.header("/correspondence/api/v1/correspondence"); h.Get("Idempotency-Key") != receipt.IdempotencyKey {
-		t.Errorf("Idempotency-Key = %q, want %q", h.Get("Idempotency-Key"), receipt.IdempotencyKey)
+	if h := e.header("/correspondence/api/v1/correspondence"); h.Get("Idempotency-Key") != "" {
+		t.Errorf("Idempotency-Key = %q, want none: the platform keeps the key in the body", h.Get("Idempotency-Key"))
 	}
 }
 
@@ -136,12 +140,14 @@ func TestCorrespondenceClient_Send_errors(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	changed := message("k1")
-	changed.Title = "Another title"
-	unknownAttachment := message("k2")
-	unknownAttachment.Attachments = []signing.Attachment{{DataElementID: "00000000-0000-4000-8000-0000000000ff"}}
+	noFilename := message("k2")
+	noFilename.Attachments = []signing.Attachment{{DataElementID: "00000000-0000-4000-8000-0000000000ff", Body: []byte("x")}}
 	unknownRecipient := message("k3")
-	unknownRecipient.RecipientUUID = "00000000-0000-4000-8000-000000000000"
+	unknownRecipient.Recipient = signing.Recipient{Person: mustID("01819012365")}
+	noRecipient := message("k4")
+	noRecipient.Recipient = signing.Recipient{}
+	emptyAttachment := message("k5")
+	emptyAttachment.Attachments = []signing.Attachment{{DataElementID: pdfID, Filename: "empty.pdf"}}
 	noKey := message("")
 	tests := []struct {
 		name       string
@@ -149,9 +155,10 @@ func TestCorrespondenceClient_Send_errors(t *testing.T) {
 		want       error
 		wantStatus int
 	}{
-		{name: "same_key_other_message", m: changed, want: signing.ErrConflict, wantStatus: http.StatusConflict},
-		{name: "unknown_attachment", m: unknownAttachment, want: signing.ErrInvalid, wantStatus: http.StatusBadRequest},
-		{name: "unknown_recipient", m: unknownRecipient, want: signing.ErrInvalid, wantStatus: http.StatusBadRequest},
+		{name: "attachment_without_filename_not_sent", m: noFilename, want: signing.ErrInvalid, wantStatus: 0},
+		{name: "unknown_recipient", m: unknownRecipient, want: signing.ErrNotFound, wantStatus: http.StatusNotFound},
+		{name: "no_recipient_not_sent", m: noRecipient, want: signing.ErrInvalid, wantStatus: 0},
+		{name: "empty_attachment_refused", m: emptyAttachment, want: signing.ErrInvalid, wantStatus: http.StatusBadRequest},
 		{name: "no_idempotency_key_not_sent", m: noKey, want: signing.ErrInvalid, wantStatus: 0},
 	}
 	for _, tt := range tests {
@@ -243,5 +250,51 @@ func TestNotificationsClient_Order_invalid(t *testing.T) {
 	}
 	if got := e.emu.Notifications(); len(got) != 0 {
 		t.Errorf("notifications = %+v, want none", got)
+	}
+}
+
+// TestCorrespondenceClient_Send_afterLostAnswer sends, loses the answer (as
+// a crash between the platform's write and the step's state change would),
+// and sends again: the retry finds the first correspondence by its
+// idempotent key and neither uploads nor sends a second time.
+func TestCorrespondenceClient_Send_afterLostAnswer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	m := message("receipt:lost-answer")
+	m.Attachments = []signing.Attachment{{DataElementID: pdfID, Filename: "a.pdf", ContentType: "application/pdf", Body: []byte("%PDF-1.7")}}
+
+	first, err := e.c.Correspondence.Send(t.Context(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sends, uploads := e.emu.Calls(emulator.OpSend), e.emu.Calls(emulator.OpUploadAttachment)
+	again, err := e.c.Correspondence.Send(t.Context(), m)
+	if err != nil || again != first {
+		t.Fatalf("Send() again = %q, %v; want %q", again, err, first)
+	}
+	if e.emu.Calls(emulator.OpSend) != sends || e.emu.Calls(emulator.OpUploadAttachment) != uploads {
+		t.Errorf("the retry sent or uploaded again")
+	}
+	if n := len(e.emu.Messages()); n != 1 {
+		t.Errorf("messages = %d, want 1", n)
+	}
+	// The same key with another text is the same message: the key decides.
+	m.Title = "Another title"
+	if id, err := e.c.Correspondence.Send(t.Context(), m); err != nil || id != first {
+		t.Errorf("Send(changed) = %q, %v; want the first ID", id, err)
+	}
+}
+
+// TestCorrespondenceClient_Send_keyIsBodyField checks the key travels as the
+// body's idempotentKey GUID.
+func TestCorrespondenceClient_Send_keyIsBodyField(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if _, err := e.c.Correspondence.Send(t.Context(), message("k-body")); err != nil {
+		t.Fatal(err)
+	}
+	msgs := e.emu.Messages()
+	if len(msgs) != 1 || msgs[0].IdempotentKey != platform.IdempotentKey("k-body") {
+		t.Errorf("messages = %+v, want the key as the body's idempotentKey", msgs)
 	}
 }

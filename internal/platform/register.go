@@ -68,19 +68,40 @@ func (c *RegisterClient) lookup(ctx context.Context, op string, q wire.PartyLook
 }
 
 // GetParty reads a party by its ID: GET parties/{partyId}. With the service
-// owner's token Register answers any party (Altinn/altinn-register
-// src/apps/Altinn.Register/src/Altinn.Register/Controllers/PartiesController.cs).
-func (c *RegisterClient) GetParty(ctx context.Context, partyID int64) (wire.Party, error) {
+// owner's token Register answers any party, a person's with the national ID
+// (Altinn/altinn-register src/apps/Altinn.Register/src/Altinn.Register/Controllers/PartiesController.cs),
+// which the returned Party holds in Person and never serializes.
+func (c *RegisterClient) GetParty(ctx context.Context, partyID int64) (signing.Party, error) {
 	const op = "getParty"
 	if partyID <= 0 || partyID > 1<<31-1 {
-		return wire.Party{}, c.s.invalidRequest(op, fieldErrorf("partyId", "must be a positive 32-bit integer"))
+		return signing.Party{}, c.s.invalidRequest(op, fieldErrorf("partyId", "must be a positive 32-bit integer"))
 	}
 	var p wire.Party
 	err := c.s.doJSON(ctx, request{
 		op: op, method: http.MethodGet, platformToken: true,
 		path: []string{"register", "api", "v1", "parties", strconv.FormatInt(partyID, 10)},
 	}, &p)
-	return p, err
+	if err != nil {
+		return signing.Party{}, err
+	}
+	switch p.PartyTypeName {
+	case wire.PartyTypePerson:
+		out, err := c.party(op, p, signing.SigneePerson)
+		if err != nil {
+			return signing.Party{}, err
+		}
+		ssn := string(p.SSN)
+		if ssn == "" && p.Person != nil {
+			ssn = string(p.Person.SSN)
+		}
+		// Register is the authority: test environments' synthetic numbers count.
+		if out.Person, err = ident.ParseNationalID(ssn, ident.AllowSynthetic()); err != nil {
+			return signing.Party{}, c.s.invalidResponse(op, http.StatusOK, "the person party has no valid national ID")
+		}
+		return out, nil
+	default:
+		return c.party(op, p, signing.SigneeOrganisation)
+	}
 }
 
 // party converts a register party of the expected kind.

@@ -167,8 +167,14 @@ func (st *stream) Close() error {
 	return err
 }
 
-// CreateData creates an app-owned data element. With an idempotency key, a
-// repeated create returns the first element.
+// CreateData creates an app-owned data element. Storage takes no
+// idempotency key (Altinn/altinn-storage src/Storage/Controllers/DataController.cs),
+// so with el.IdempotencyKey set the client first lists the instance's data
+// elements and returns an earlier one of the same type, generated from the
+// same task, with the same filename: a retry after a lost answer (or a
+// crash before the caller recorded it) finds the first element instead of
+// writing a second. Callers give such elements a filename unique to what
+// they are.
 func (c *StorageClient) CreateData(ctx context.Context, ref signing.InstanceRef, el signing.NewDataElement) (signing.DataElement, error) {
 	const op = "createData"
 	var errs signing.FieldErrors
@@ -209,7 +215,9 @@ func (c *StorageClient) CreateData(ctx context.Context, ref signing.InstanceRef,
 		h.Set("Content-Disposition", disposition)
 	}
 	if el.IdempotencyKey != "" {
-		h.Set("Idempotency-Key", el.IdempotencyKey)
+		if found, ok, err := c.findData(ctx, ref, el); err != nil || ok {
+			return found, err
+		}
 	}
 	body := el.Body
 	if body == nil {
@@ -227,4 +235,75 @@ func (c *StorageClient) CreateData(ctx context.Context, ref signing.InstanceRef,
 		return signing.DataElement{}, c.s.invalidResponse(op, http.StatusCreated, "the created data element has no ID")
 	}
 	return dataElement(out), nil
+}
+
+// Sign has Storage sign data elements for the user whose token it is:
+// POST instances/{partyId}/{guid}/sign with the user's own token, as app-lib
+// does (Altinn/app-lib-dotnet src/Altinn.App.Core/Infrastructure/Clients/Storage/SignClient.cs).
+// Storage checks the user's sign right on the current task, computes the
+// digests, writes the signature document and answers 201 (Altinn/altinn-storage
+// src/Storage/Controllers/SignController.cs, src/Storage/Services/SigningService.cs).
+func (c *StorageClient) Sign(ctx context.Context, userToken string, ref signing.InstanceRef, in signing.StorageSign) error {
+	const op = "sign"
+	var errs signing.FieldErrors
+	if err := ref.Validate(); err != nil {
+		return c.s.invalidRequest(op, err)
+	}
+	if userToken == "" || strings.ContainsAny(userToken, "\r\n\t ") {
+		errs.Add("userToken", "must be the caller's token")
+	}
+	if !dataTypePattern.MatchString(in.SignatureDataType) {
+		errs.Add("signatureDataType", "must be a data type")
+	}
+	if in.TaskID != "" && !dataTypePattern.MatchString(in.TaskID) {
+		errs.Add("taskId", "must be a task ID")
+	}
+	if in.UserID == "" {
+		errs.Add("userId", "must be set")
+	}
+	if len(in.DataElementIDs) == 0 {
+		errs.Add("dataElementIds", "must name at least one data element")
+	}
+	req := wire.SignRequest{
+		SignatureDocumentDataType: in.SignatureDataType, GeneratedFromTask: in.TaskID,
+		Signee: wire.Signee{UserID: wire.NullStr(in.UserID), PersonNumber: wire.NullStr(in.Person.Digits()), OrganisationNumber: wire.NullStr(in.OrgNumber)},
+	}
+	for i, id := range in.DataElementIDs {
+		if !guidPattern.MatchString(id) {
+			errs.Add("dataElementIds["+itoa(i)+"]", "must be a GUID")
+		}
+		req.DataElementSignatures = append(req.DataElementSignatures, wire.DataElementSignature{DataElementID: strings.ToLower(id), Signed: true})
+	}
+	if err := errs.Err(); err != nil {
+		return c.s.invalidRequest(op, err)
+	}
+	body, err := marshal(req)
+	if err != nil {
+		return c.s.invalidRequest(op, err)
+	}
+	return c.s.doJSON(ctx, request{
+		op: op, method: http.MethodPost, bearer: userToken,
+		path: []string{"instances", strconv.FormatInt(ref.PartyID, 10), ref.InstanceGUID, "sign"},
+		body: body, contentType: "application/json",
+	}, nil)
+}
+
+// findData returns the instance's element of el's type, task and filename.
+func (c *StorageClient) findData(ctx context.Context, ref signing.InstanceRef, el signing.NewDataElement) (signing.DataElement, bool, error) {
+	var list struct {
+		DataElements []wire.DataElement `json:"dataElements"`
+	}
+	err := c.s.doJSON(ctx, request{
+		op: "listData", method: http.MethodGet,
+		path: []string{"instances", strconv.FormatInt(ref.PartyID, 10), ref.InstanceGUID, "dataelements"},
+	}, &list)
+	if err != nil {
+		return signing.DataElement{}, false, err
+	}
+	for _, d := range list.DataElements {
+		if d.DataType == el.DataType && d.GeneratedFromTask() == el.GeneratedFromTask && d.Filename == el.Filename && guidPattern.MatchString(d.ID) {
+			return dataElement(d), true, nil
+		}
+	}
+	return signing.DataElement{}, false, nil
 }

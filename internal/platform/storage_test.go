@@ -2,6 +2,9 @@ package platform_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -10,6 +13,8 @@ import (
 	"time"
 
 	"github.com/signingflow/signing/internal/platform"
+	"github.com/signingflow/signing/internal/platform/emulator"
+	"github.com/signingflow/signing/internal/platform/wire"
 	"github.com/signingflow/signing/internal/signing"
 )
 
@@ -191,7 +196,7 @@ func TestStorageClient_CreateData(t *testing.T) {
 	if first != want || first.ID == "" || first.Created.IsZero() {
 		t.Errorf("CreateData() = %+v, want %+v", first, want)
 	}
-	if got := e.header("/storage/api/v1/instances/50001/" + instanceGUID + "/data"); got.Get("Idempotency-Key") != el.IdempotencyKey ||
+	if got := e.header("/storage/api/v1/instances/50001/" + instanceGUID + "/data"); got.Get("Idempotency-Key") != "" ||
 		got.Get("Content-Disposition") != `attachment; filename=signing-step-pdf.pdf` || got.Get("Content-Type") != "application/pdf" {
 		t.Errorf("request headers = %v", got)
 	}
@@ -222,13 +227,13 @@ func TestStorageClient_CreateData(t *testing.T) {
 			t.Errorf("ReadData() = %q, %+v", b, got)
 		}
 	})
-	t.Run("same_key_other_body_conflicts", func(t *testing.T) {
+	t.Run("same_type_task_and_name_is_found", func(t *testing.T) {
+		// Storage dedupes nothing: the client finds the earlier element.
 		other := el
 		other.Body = []byte("%PDF-1.4 something else")
-		_, err := e.c.Storage.CreateData(t.Context(), foundersRef, other)
-		var pe *platform.PermanentError
-		if !errors.As(err, &pe) || pe.Status != http.StatusConflict || !errors.Is(err, signing.ErrConflict) {
-			t.Errorf("CreateData() error = %v, want 409 conflict", err)
+		got, err := e.c.Storage.CreateData(t.Context(), foundersRef, other)
+		if err != nil || got != first {
+			t.Errorf("CreateData() = %+v, %v; want the first element", got, err)
 		}
 	})
 	t.Run("recorded_once", func(t *testing.T) {
@@ -236,7 +241,7 @@ func TestStorageClient_CreateData(t *testing.T) {
 		for _, d := range e.emu.Data() {
 			if d.Source == "api" {
 				n++
-				if d.GeneratedFromTask != "SigningTask" || !bytes.Equal(d.Bytes, pdf) || d.IdempotencyKey != el.IdempotencyKey {
+				if d.GeneratedFromTask != "SigningTask" || !bytes.Equal(d.Bytes, pdf) {
 					t.Errorf("recorded %+v", d)
 				}
 			}
@@ -279,4 +284,69 @@ func TestStorageClient_CreateData_invalid(t *testing.T) {
 			t.Errorf("recorded %+v, want nothing created", d)
 		}
 	}
+}
+
+// TestStorageClient_Sign signs as Storage's sign endpoint does it: with the
+// user's own token, refused until the user may sign the current task, then
+// one signature document per signee, replaced when the same signee signs
+// again.
+func TestStorageClient_Sign(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var ola emulator.Person
+	for _, p := range emulator.Founders().Persons {
+		if p.SSN == olaSSN {
+			ola = p
+		}
+	}
+	token, err := emulator.PersonToken(ola)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := signing.StorageSign{SignatureDataType: "signatures", TaskID: "SigningTask", DataElementIDs: []string{modelID, pdfID},
+		UserID: "1002", Person: mustNationalID(t, olaSSN)}
+
+	err = e.c.Storage.Sign(t.Context(), token, foundersRef, in)
+	var pe *platform.PermanentError
+	if !errors.As(err, &pe) || pe.Status != http.StatusForbidden {
+		t.Fatalf("Sign() before the delegation error = %v, want 403", err)
+	}
+	if err := e.c.Access.Delegate(t.Context(), delegation(olaUUID, "read", "sign")); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := e.c.Storage.Sign(t.Context(), token, foundersRef, in); err != nil {
+			t.Fatalf("Sign() error = %v", err)
+		}
+	}
+	var docs []emulator.DataRecord
+	for _, d := range e.emu.Data() {
+		if d.DataType == "signatures" {
+			docs = append(docs, d)
+		}
+	}
+	if len(docs) != 1 || docs[0].Source != "sign" || docs[0].ContentType != "application/json" || docs[0].Filename != "signatures.json" {
+		t.Fatalf("signature documents = %+v, want one, replaced on the second signing", docs)
+	}
+	var doc wire.SignDocument
+	if err := json.Unmarshal(docs[0].Bytes, &doc); err != nil {
+		t.Fatal(err)
+	}
+	pdf := sha256.Sum256(mustRead(t, "emulator/fixtures/founders/ref-data-as-pdf.pdf"))
+	if doc.ID != docs[0].ID || string(doc.SigneeInfo.UserID) != "1002" || len(doc.DataElementSignatures) != 2 ||
+		doc.DataElementSignatures[1].SHA256Hash != hex.EncodeToString(pdf[:]) {
+		t.Errorf("sign document = %+v", doc)
+	}
+	if h := e.header("/storage/api/v1/instances/50001/" + instanceGUID + "/sign"); h.Get("Authorization") != "Bearer "+token {
+		t.Errorf("sign went without the user's own token")
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

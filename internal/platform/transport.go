@@ -37,6 +37,9 @@ type request struct {
 	contentType   string
 	accept        string
 	platformToken bool
+	// bearer, when set, is sent instead of Config.Tokens' token: the
+	// caller's own (Storage's sign endpoint).
+	bearer string
 	// noBearer leaves the Authorization header out, for the endpoints the
 	// reference calls without one (the decision point, access management).
 	noBearer bool
@@ -87,7 +90,9 @@ func (s *service) build(ctx context.Context, r request) (*http.Request, error) {
 		req.Header.Set("Ocp-Apim-Subscription-Key", s.subscriptionKey)
 	}
 
-	if !r.noBearer {
+	if r.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+r.bearer)
+	} else if !r.noBearer {
 		token, err := s.token(ctx, r.op, s.tokens)
 		if err != nil {
 			return nil, err

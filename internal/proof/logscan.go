@@ -45,6 +45,9 @@ func (s *Sink) Logger() *slog.Logger {
 	return slog.New(slog.NewJSONHandler(s, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
+// guids finds GUIDs, whose digits are no national IDs.
+var guids = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
+
 // elevenDigits finds runs of digits; a run of exactly eleven has the shape of a national ID.
 var elevenDigits = regexp.MustCompile(`\d+`)
 
@@ -60,7 +63,8 @@ func Leaks(text string, known ...string) []string {
 				seen[id] = true
 			}
 		}
-		for _, run := range elevenDigits.FindAllString(line, -1) {
+		// A GUID's last group may hold eleven digits and a letter: not an ID.
+		for _, run := range elevenDigits.FindAllString(guids.ReplaceAllString(line, "<guid>"), -1) {
 			if len(run) == 11 {
 				seen[run] = true
 			}

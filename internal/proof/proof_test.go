@@ -44,6 +44,8 @@ func TestLeaks(t *testing.T) {
 		{name: "any_eleven_digit_run", text: `{"x":"id=12345678901;"}`, want: []string{"line 1: 123456*****"}},
 		{name: "longer_runs_are_not_ids", text: "1234567890123 and 2026-03-03T10:00:00Z"},
 		{name: "known_inside_a_longer_run", text: "x0291904355899", want: []string{"line 1: 029190*****"}},
+		{name: "guid_with_eleven_digits", text: `"path":"/attachment/00000001-0000-4000-8000-00000000000a/upload"`},
+		{name: "known_inside_a_guid_still_found", text: "15838523428a-0000-4000-8000-000000000000", want: []string{"line 1: 158385*****"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,7 +2,6 @@ package signing
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -138,55 +137,9 @@ func waitSeconds(t Task, now time.Time, requested int) int {
 	return max(1, min(requested, left))
 }
 
-// SignDocument is the app-owned data element written for each signature,
-// in the shape of the platform's sign document. It carries the signer's
-// masked national ID and party, never the raw number.
-type SignDocument struct {
-	InstanceGUID string           `json:"instanceGuid"`
-	TaskID       string           `json:"taskId"`
-	SignedTime   time.Time        `json:"signedTime"`
-	SigneeInfo   SignDocumentInfo `json:"signeeInfo"`
-	// DataElementSignatures lists the signed elements with their SHA-256.
-	DataElementSignatures []SignDocumentElement `json:"dataElementSignatures"`
-}
-
-// SignDocumentInfo says who signed.
-type SignDocumentInfo struct {
-	UserID             string `json:"userId,omitempty"`
-	PartyID            int64  `json:"partyId,omitempty"`
-	PartyUUID          string `json:"partyUuid,omitempty"`
-	Name               string `json:"name,omitempty"`
-	MaskedPersonNumber string `json:"maskedPersonNumber"`
-	OrganisationNumber string `json:"organisationNumber,omitempty"`
-}
-
-// SignDocumentElement is one signed data element.
-type SignDocumentElement struct {
-	DataElementID string `json:"dataElementId"`
-	SHA256Hash    string `json:"sha256Hash"`
-	Signed        bool   `json:"signed"`
-}
-
-// signDocument builds the sign document of a signature.
-func signDocument(sig Signature) ([]byte, error) {
-	doc := SignDocument{
-		InstanceGUID: sig.Task.InstanceGUID,
-		TaskID:       sig.Task.TaskID,
-		SignedTime:   sig.SignedAt.UTC(),
-		SigneeInfo: SignDocumentInfo{
-			UserID: sig.Signer.UserID, PartyID: sig.Signer.PartyID, PartyUUID: sig.Signer.PartyUUID,
-			Name: sig.Signer.Name, MaskedPersonNumber: sig.Signer.MaskedID, OrganisationNumber: sig.OnBehalfOf,
-		},
-	}
-	for _, d := range sig.Digests {
-		doc.DataElementSignatures = append(doc.DataElementSignatures, SignDocumentElement{DataElementID: d.DataElementID, SHA256Hash: d.SHA256, Signed: true})
-	}
-	return json.MarshalIndent(doc, "", "  ")
-}
-
-// SendReceipt writes the signature's document to storage and sends the
-// signer a receipt with the signed documents attached. Both carry
-// idempotency keys, so a retried step writes and sends once.
+// SendReceipt sends the signer a receipt with the signed documents
+// attached (Storage wrote the signature document when the signee signed).
+// The message carries an idempotency key, so a retried step sends once.
 func (s *Service) SendReceipt(ctx context.Context, key TaskKey, sk SigneeKey) (Signee, error) {
 	task, err := s.Repo.GetTask(ctx, key)
 	if err != nil {
@@ -208,26 +161,13 @@ func (s *Service) sendReceipt(ctx context.Context, task Task, sk SigneeKey) erro
 	if err != nil {
 		return err
 	}
-	doc, err := signDocument(sig)
-	if err != nil {
-		return err
-	}
-	if _, err := s.Storage.CreateData(ctx, task.Instance, NewDataElement{
-		DataType:          task.Config.SignatureDataType,
-		ContentType:       "application/json",
-		Filename:          task.Config.SignatureDataType + ".json",
-		GeneratedFromTask: key.TaskID,
-		IdempotencyKey:    idempotencyKey("signature", task, string(sk)),
-		Body:              doc,
-	}); err != nil {
-		return fmt.Errorf("write sign document: %w", err)
-	}
 	resource, ok := task.Config.CorrespondenceResourceFor(s.Settings.Environment)
 	if !ok {
 		return Invalid("config.correspondenceResources", "no correspondence resource is configured for environment %q, so no receipt can be sent", s.Settings.Environment)
 	}
-	if sig.Signer.PartyUUID == "" {
-		return Invalid("signer.partyUuid", "the signer's party is unknown, so no receipt can be sent")
+	to, err := s.personRecipient(ctx, sig.Signer.PartyID)
+	if err != nil {
+		return fmt.Errorf("receipt recipient: %w", err)
 	}
 	var data []DataElement
 	if !described(sig.Digests) {
@@ -244,16 +184,20 @@ func (s *Service) sendReceipt(ctx context.Context, task Task, sk SigneeKey) erro
 		return err
 	}
 	msg := texts.Receipt(res, lang, vars)
+	files, err := s.withBodies(ctx, task.Instance, attachments(sig.Digests, data))
+	if err != nil {
+		return err
+	}
 	_, err = s.Correspondence.Send(ctx, Message{
 		IdempotencyKey:   idempotencyKey("receipt", task, string(sk)),
 		Resource:         resource,
 		SendersReference: task.Instance.InstanceID(),
-		RecipientUUID:    sig.Signer.PartyUUID,
+		Recipient:        to,
 		Language:         msg.Language,
 		Title:            msg.Title,
 		Summary:          msg.Summary,
 		Body:             msg.Body,
-		Attachments:      attachments(sig.Digests, data),
+		Attachments:      files,
 	})
 	if err != nil {
 		return fmt.Errorf("send receipt: %w", err)
@@ -385,9 +329,13 @@ func (s *Service) release(ctx context.Context, task Task, receipts bool) error {
 				}
 			case !sg.Status.HasSigned() && sg.Status != SigneeRevoked:
 				if sg.Status == SigneeNotified && haveResource {
+					to, err := s.recipientOf(gctx, sg)
+					if err != nil {
+						return fmt.Errorf("tell signee %s: %w", sg.Key, err)
+					}
 					if _, err := s.Correspondence.Send(gctx, Message{
 						IdempotencyKey: idempotencyKey("cancel", task, string(sg.Key)), Resource: resource,
-						SendersReference: task.Instance.InstanceID(), RecipientUUID: sg.PartyUUID,
+						SendersReference: task.Instance.InstanceID(), Recipient: to,
 						Language: cancelled.Language, Title: cancelled.Title, Summary: cancelled.Summary, Body: cancelled.Body,
 					}); err != nil {
 						return fmt.Errorf("tell signee %s: %w", sg.Key, err)

@@ -53,10 +53,12 @@ type Party struct {
 	// Name is the full name of a person or the name of an organisation.
 	Name string `json:"name"`
 	// LastName is a person's last name in the register.
-	LastName  string `json:"lastName,omitempty"`
-	OrgNumber string `json:"orgNumber,omitempty"`
-	Email     string `json:"email,omitempty"`
-	Mobile    string `json:"mobile,omitempty"`
+	LastName string `json:"lastName,omitempty"`
+	// Person is a person's national ID; it is never serialized.
+	Person    ident.NationalID `json:"-"`
+	OrgNumber string           `json:"orgNumber,omitempty"`
+	Email     string           `json:"email,omitempty"`
+	Mobile    string           `json:"mobile,omitempty"`
 }
 
 // Delegation grants (or revokes) actions on one instance task from the
@@ -70,11 +72,31 @@ type Delegation struct {
 	Actions []string
 }
 
-// Attachment is a data element attached to a message.
+// Attachment is a document attached to a message: its bytes travel with
+// it, since the platform takes attachments uploaded, not data element IDs.
 type Attachment struct {
+	// DataElementID is the data element the bytes come from; it is the
+	// attachment's senders reference.
 	DataElementID string
 	Filename      string
 	ContentType   string
+	Body          []byte
+}
+
+// Recipient is who gets a message: a person by national ID or an
+// organisation by number, as the platform addresses them. A person's
+// national ID is fetched just in time (Register) and never stored.
+type Recipient struct {
+	Person ident.NationalID
+	Org    ident.OrgNumber
+}
+
+// Validate reports a recipient that is neither or both.
+func (r Recipient) Validate() error {
+	if r.Person.IsZero() == r.Org.IsZero() {
+		return Invalid("recipient", "must be exactly one of a person and an organisation")
+	}
+	return nil
 }
 
 // Message is an inbox message (correspondence) to one party.
@@ -84,7 +106,7 @@ type Message struct {
 	Resource       string
 	// SendersReference ties the message to the instance, "partyId/instanceGuid".
 	SendersReference string
-	RecipientUUID    string
+	Recipient        Recipient
 	Language         string
 	Title            string
 	Summary          string
@@ -108,8 +130,28 @@ type NotificationOrder struct {
 	SMSBody       string             `json:"smsBody,omitempty"`
 }
 
+// StorageSign asks Storage to sign data elements for the calling user, who
+// becomes the signee of the signature document Storage writes.
+type StorageSign struct {
+	// SignatureDataType is the type of the signature document.
+	SignatureDataType string
+	// TaskID is the task the document is generated from.
+	TaskID string
+	// DataElementIDs are the elements signed; Storage computes their digests.
+	DataElementIDs []string
+	// UserID is the signer's platform user ID; Person the signer's national
+	// ID; OrgNumber the organisation signed for, if any.
+	UserID    string
+	Person    ident.NationalID
+	OrgNumber string
+}
+
 // Storage reads instances and their data and creates app-owned data elements.
 type Storage interface {
+	// Sign has Storage write the signature document, with the caller's own
+	// token, as the reference does: Storage checks that the user may sign
+	// the current task. Repeating it replaces the user's document.
+	Sign(ctx context.Context, userToken string, ref InstanceRef, in StorageSign) error
 	GetInstance(ctx context.Context, ref InstanceRef) (Instance, error)
 	// ReadData streams a data element; the caller closes the reader.
 	ReadData(ctx context.Context, ref InstanceRef, dataElementID string) (io.ReadCloser, DataElement, error)
@@ -140,6 +182,9 @@ type Register interface {
 	LookupPerson(ctx context.Context, id ident.NationalID) (Party, error)
 	// LookupOrganisation finds an organisation by number.
 	LookupOrganisation(ctx context.Context, org ident.OrgNumber) (Party, error)
+	// GetParty reads a party by ID; a person's carries the national ID,
+	// which a message to them needs and which is never kept.
+	GetParty(ctx context.Context, partyID int64) (Party, error)
 }
 
 // Authorization asks the platform's decision point.

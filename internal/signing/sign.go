@@ -21,6 +21,9 @@ type Caller struct {
 	PartyID   int64
 	PartyUUID string
 	Name      string
+	// Token is the caller's own token, which Storage's sign endpoint needs
+	// (the reference signs with the user's token); never logged or stored.
+	Token string `json:"-"`
 }
 
 // Validate reports a caller without an identity.
@@ -126,9 +129,25 @@ func (s *Service) Sign(ctx context.Context, in SignInput) (SignResult, error) {
 	if apply, _ := Plan(sg.Status, SigneeSigned); !apply || sg.DelegatedAt.IsZero() {
 		return SignResult{}, fmt.Errorf("signee %s is %s and may not sign (signing needs a delegation): %w", sg.Key, sg.Status, ErrForbidden)
 	}
+	if in.Caller.Token == "" || in.Caller.UserID == "" {
+		return SignResult{}, fmt.Errorf("signing needs the caller's own token with a user ID, as Storage's sign endpoint does: %w", ErrUnauthenticated)
+	}
 	digests, err := s.digests(ctx, task)
 	if err != nil {
 		return SignResult{}, err
+	}
+	// Storage first: the signature document exists before the signature
+	// counts, so a 200 never stands without it. A retry after a failed
+	// record signs in Storage again, which replaces the user's document.
+	ids := make([]string, len(digests))
+	for i, d := range digests {
+		ids[i] = d.DataElementID
+	}
+	if err := s.Storage.Sign(ctx, in.Caller.Token, task.Instance, StorageSign{
+		SignatureDataType: task.Config.SignatureDataType, TaskID: task.Key.TaskID, DataElementIDs: ids,
+		UserID: in.Caller.UserID, Person: in.Caller.Person, OrgNumber: org,
+	}); err != nil {
+		return SignResult{}, fmt.Errorf("sign in storage: %w", err)
 	}
 	name := in.Caller.Name
 	if name == "" && sg.Kind == SigneePerson {
@@ -150,7 +169,9 @@ func (s *Service) Sign(ctx context.Context, in SignInput) (SignResult, error) {
 		Digests:     digests,
 		RequestHash: requestHash,
 	}
-	if sig.Signer.PartyUUID == "" && sg.Kind == SigneePerson {
+	if sg.Kind == SigneePerson && (sig.Signer.PartyUUID == "" || sig.Signer.PartyUUID == sg.PartyUUID) {
+		// A person signs as the signee Register found: its party, which the
+		// receipt goes to, even when the token names none.
 		sig.Signer.PartyID, sig.Signer.PartyUUID = sg.PartyID, sg.PartyUUID
 	}
 	res, err := s.Repo.RecordSignature(ctx, sig)

@@ -354,6 +354,13 @@ func (s *Service) Notify(ctx context.Context, key TaskKey, sk SigneeKey) (Signee
 	if err != nil {
 		return sg, fmt.Errorf("notify %s/%s: %w", key, sk, err)
 	}
+	to, err := s.recipientOf(ctx, sg)
+	if permanent(err) {
+		return s.fail(ctx, key, sk, "notify", err)
+	}
+	if err != nil {
+		return sg, fmt.Errorf("notify %s/%s: %w", key, sk, err)
+	}
 	c := sg.Communication
 	vars.Args = c.TextArgs
 	cta := texts.CallToAction(res, lang, texts.CTAKeys{
@@ -364,7 +371,7 @@ func (s *Service) Notify(ctx context.Context, key TaskKey, sk SigneeKey) (Signee
 		IdempotencyKey:   idempotencyKey("cta", task, string(sk)),
 		Resource:         resource,
 		SendersReference: task.Instance.InstanceID(),
-		RecipientUUID:    sg.PartyUUID,
+		Recipient:        to,
 		Language:         cta.Language,
 		Title:            cta.Title,
 		Summary:          cta.Summary,

@@ -102,8 +102,9 @@ type Harness struct {
 	App *appconfig.App
 }
 
-// New returns a harness with a fresh repository and emulator.
-func New(t *testing.T) *Harness {
+// New returns a harness with a fresh repository and emulator, which takes
+// opts after its defaults.
+func New(t *testing.T, opts ...emulator.Option) *Harness {
 	t.Helper()
 	app, err := appconfig.Load(filepath.Join(ModuleRoot(t), "examples", "founders"))
 	if err != nil {
@@ -113,7 +114,7 @@ func New(t *testing.T) *Harness {
 	if !ok {
 		t.Fatal("example has no SigningTask")
 	}
-	emu := emulator.New(emulator.Founders(), emulator.WithSequentialIDs(1))
+	emu := emulator.New(emulator.Founders(), append([]emulator.Option{emulator.WithSequentialIDs(1)}, opts...)...)
 	srv := httptest.NewServer(emu.Handler())
 	t.Cleanup(srv.Close)
 	clients, err := platform.NewClients(emulator.Config(srv.URL))
@@ -241,6 +242,10 @@ func Caller(t *testing.T, ssn, partyUUID, name string) signing.Caller {
 	for _, p := range emulator.Founders().Persons {
 		if p.SSN == ssn {
 			c.UserID = strconv.FormatInt(p.UserID, 10)
+			c.PartyID = p.PartyID
+			if c.Token, err = emulator.PersonToken(p); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	return c

@@ -137,9 +137,10 @@ func TestFlow_reentryAfterReject(t *testing.T) {
 	if got := messagesOf(r, "receipt"); !sameCounts(got, wantReceipts) {
 		t.Errorf("receipts by recipient/attempt = %v, want %v", got, wantReceipts)
 	}
-	// Attempt 1's sign document stays in storage as its record.
-	if got := dataOfType(r, r.Input.Config.SignatureDataType); got != 4 {
-		t.Errorf("%d %s data elements, want 4 (1 of attempt 1, 3 of attempt 2)", got, r.Input.Config.SignatureDataType)
+	// Storage replaces Ola's document of attempt 1 when Ola signs attempt 2
+	// (the same signee): one document per signee and organisation.
+	if got := dataOfType(r, r.Input.Config.SignatureDataType); got != 3 {
+		t.Errorf("%d %s data elements, want 3 (Ola's of attempt 1 replaced by attempt 2's)", got, r.Input.Config.SignatureDataType)
 	}
 	if got := dataOfType(r, r.Input.Config.SigningPDFDataType); got != 1 {
 		t.Errorf("%d signing PDFs, want 1", got)

@@ -266,7 +266,8 @@ func (r *Run) Messages() []emulator.MessageRecord {
 func (r *Run) Data() []emulator.DataRecord {
 	var out []emulator.DataRecord
 	for _, d := range r.Stack.Emulator.Data() {
-		if strings.HasSuffix(d.InstanceID, r.Instance.InstanceGUID) && d.Source == "api" {
+		// Written by the service: through Storage's data API or its sign endpoint.
+		if strings.HasSuffix(d.InstanceID, r.Instance.InstanceGUID) && (d.Source == "api" || d.Source == "sign") {
 			out = append(out, d)
 		}
 	}

@@ -39,6 +39,8 @@ type options struct {
 	seed      uint32
 	// idp verifies platform access tokens (WithIDP, else devIDP).
 	idp *idp.IDP
+	// userKey verifies users' tokens (WithUserTokenKey, else the dev key).
+	userKeys []userKey
 }
 
 // WithClock makes the emulator read the time from now.
@@ -121,6 +123,10 @@ type state struct {
 	notifications []NotificationRecord
 	idempotency   map[string]idempotent
 	applications  map[string]Application // "org/app"
+	// corrAttachments are correspondence attachments by ID; corrByKey maps
+	// an idempotent key to the correspondence sent under it.
+	corrAttachments map[string]*corrAttachment
+	corrByKey       map[string]string
 }
 
 // party is a person or an organisation.
@@ -168,15 +174,17 @@ type idempotent struct {
 
 func newState(f Fixture) *state {
 	st := &state{
-		personsBySSN:  map[string]*Person{},
-		orgsByNumber:  map[string]*Organisation{},
-		partiesByUUID: map[string]party{},
-		partiesByID:   map[int64]party{},
-		roles:         map[string][]string{},
-		instances:     map[string]*instance{},
-		elements:      map[string]*element{},
-		idempotency:   map[string]idempotent{},
-		applications:  map[string]Application{},
+		personsBySSN:    map[string]*Person{},
+		orgsByNumber:    map[string]*Organisation{},
+		partiesByUUID:   map[string]party{},
+		partiesByID:     map[int64]party{},
+		roles:           map[string][]string{},
+		instances:       map[string]*instance{},
+		elements:        map[string]*element{},
+		idempotency:     map[string]idempotent{},
+		applications:    map[string]Application{},
+		corrAttachments: map[string]*corrAttachment{},
+		corrByKey:       map[string]string{},
 	}
 	for _, a := range f.Applications {
 		st.applications[a.Org+"/"+a.App] = a

@@ -115,7 +115,7 @@ const validDelegation = `{"from":{"type":"urn:altinn:party:uuid","value":"` + ka
 
 const validCorrespondence = `{"correspondence":{"resourceId":"ttd-founders-correspondence","sendersReference":"50001/` + instanceGUID + `",
  "content":{"language":"nb","messageTitle":"Title","messageSummary":"Summary","messageBody":"Body"}},
- "recipients":["urn:altinn:party:uuid:` + olaUUID + `"]}`
+ "recipients":["urn:altinn:person:identifier-no:` + olaSSN + `"]}`
 
 const validOrder = `{"notificationChannel":"Email","emailTemplate":{"subject":"S","body":"B"},"recipients":[{"emailAddress":"ola@example.com"}]}`
 
@@ -144,9 +144,18 @@ func TestHandler_badInput(t *testing.T) {
 		{name: "create_data_path_in_filename", method: "POST", path: instancePath + "/data?dataType=x", contentType: "application/pdf", body: "%PDF", headers: []string{"Content-Disposition", `attachment; filename="../x.pdf"`}, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "Content-Disposition"},
 		{name: "send_malformed_json", method: "POST", path: sendPath, contentType: "application/json", body: `{"correspondence":{`, wantStatus: 400, wantCode: wire.CodeInvalidJSON},
 		{name: "send_missing_fields", method: "POST", path: sendPath, contentType: "application/json", body: `{"correspondence":{"content":{"language":"de"}},"recipients":[]}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "correspondence.content.language"},
-		{name: "send_unknown_recipient", method: "POST", path: sendPath, contentType: "application/json", body: strings.Replace(validCorrespondence, olaUUID, "00000000-0000-4000-8000-000000000000", 1), wantStatus: 400, wantCode: wire.CodeValidation, wantField: "recipients[0]"},
-		{name: "send_national_id_recipient", method: "POST", path: sendPath, contentType: "application/json", body: strings.Replace(validCorrespondence, "urn:altinn:party:uuid:"+olaUUID, "urn:altinn:person:identifier-no:"+olaSSN, 1), wantStatus: 400, wantCode: wire.CodeValidation, wantField: "recipients[0]"},
-		{name: "send_unknown_attachment", method: "POST", path: sendPath, contentType: "application/json", body: strings.Replace(validCorrespondence, `"messageBody":"Body"`, `"messageBody":"Body","attachments":[{"dataElementId":"00000000-0000-4000-8000-0000000000ff"}]`, 1), wantStatus: 400, wantCode: wire.CodeValidation, wantField: "correspondence.content.attachments[0].dataElementId"},
+		{name: "send_unknown_recipient", method: "POST", path: sendPath, contentType: "application/json", body: strings.Replace(validCorrespondence, olaSSN, "01819012365", 1), wantStatus: 404, wantCode: "CORR-01029"},
+		{name: "send_party_uuid_recipient", method: "POST", path: sendPath, contentType: "application/json", body: strings.Replace(validCorrespondence, "urn:altinn:person:identifier-no:"+olaSSN, "urn:altinn:party:uuid:"+olaUUID, 1), wantStatus: 400, wantCode: wire.CodeValidation, wantField: "recipients[0]"},
+		{name: "send_bad_check_digits", method: "POST", path: sendPath, contentType: "application/json", body: strings.Replace(validCorrespondence, olaSSN, "02919043559", 1), wantStatus: 400, wantCode: wire.CodeValidation, wantField: "recipients[0]"},
+		{name: "send_bare_org_number", method: "POST", path: sendPath, contentType: "application/json", body: strings.Replace(validCorrespondence, "urn:altinn:person:identifier-no:"+olaSSN, "312847612", 1), wantStatus: 400, wantCode: wire.CodeValidation, wantField: "recipients[0]"},
+		{name: "send_duplicate_recipients", method: "POST", path: sendPath, contentType: "application/json", body: strings.Replace(validCorrespondence, `"urn:altinn:person:identifier-no:`+olaSSN+`"`, `"urn:altinn:person:identifier-no:`+olaSSN+`","`+olaSSN+`"`, 1), wantStatus: 400, wantCode: wire.CodeValidation, wantField: "recipients"},
+		{name: "send_key_with_two_recipients", method: "POST", path: sendPath, contentType: "application/json", body: strings.Replace(strings.Replace(validCorrespondence, `"urn:altinn:person:identifier-no:`+olaSSN+`"`, `"urn:altinn:person:identifier-no:`+olaSSN+`","urn:altinn:organization:identifier-no:312847612"`, 1), `"recipients"`, `"idempotentKey":"6f1d7a0e-1b2c-4d3e-8f4a-5b6c7d8e9f00","recipients"`, 1), wantStatus: 400, wantCode: "CORR-01047"},
+		{name: "send_unknown_attachment", method: "POST", path: sendPath, contentType: "application/json", body: strings.Replace(validCorrespondence, `"recipients"`, `"existingAttachments":["00000000-0000-4000-8000-0000000000ff"],"recipients"`, 1), wantStatus: 400, wantCode: "CORR-01007"},
+		{name: "send_key_not_a_guid", method: "POST", path: sendPath, contentType: "application/json", body: strings.Replace(validCorrespondence, `"recipients"`, `"idempotentKey":"k-1","recipients"`, 1), wantStatus: 400, wantCode: wire.CodeValidation, wantField: "idempotentKey"},
+		{name: "upload_unknown_attachment", method: "POST", path: "/correspondence/api/v1/attachment/00000000-0000-4000-8000-0000000000ff/upload", contentType: "application/octet-stream", body: "x", wantStatus: 404, wantCode: "CORR-02001"},
+		{name: "upload_not_octet_stream", method: "POST", path: "/correspondence/api/v1/attachment/00000000-0000-4000-8000-0000000000ff/upload", contentType: "application/pdf", body: "x", wantStatus: 415, wantCode: wire.CodeUnsupportedMedia},
+		{name: "initialize_attachment_without_file_name", method: "POST", path: "/correspondence/api/v1/attachment", contentType: "application/json", body: `{"resourceId":"r","sendersReference":"s"}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "fileName"},
+		{name: "find_without_resource", method: "GET", path: sendPath + "?role=Sender", wantStatus: 400, wantCode: wire.CodeValidation, wantField: "resourceId"},
 		{name: "send_multi_identifier_recipient", method: "POST", path: sendPath, contentType: "application/json", body: strings.Replace(validCorrespondence, `"messageBody":"Body"}`, `"messageBody":"Body"},"notification":{"notificationTemplate":"CustomMessage","notificationChannel":"EmailAndSms","emailSubject":"s","emailBody":"b","smsBody":"t","customRecipients":[{"emailAddress":"a@example.com","mobileNumber":"+4799999999"}],"overrideRegisteredContactInformation":true}`, 1), wantStatus: 400, wantCode: wire.CodeValidation, wantField: "correspondence.notification.customRecipients[0]"},
 		{name: "order_malformed_json", method: "POST", path: ordersPath, contentType: "application/json", body: `nope`, wantStatus: 400, wantCode: wire.CodeInvalidJSON},
 		{name: "order_without_recipients", method: "POST", path: ordersPath, contentType: "application/json", body: `{"notificationChannel":"Sms","smsTemplate":{"body":"x"},"recipients":[]}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "recipients"},
@@ -206,8 +215,6 @@ func TestHandler_idempotency(t *testing.T) {
 		changed    string
 		wantStatus int
 	}{
-		{name: "correspondence", path: sendPath, body: validCorrespondence, reformat: strings.ReplaceAll(validCorrespondence, "\n", "\n\n  "),
-			changed: strings.Replace(validCorrespondence, `"messageTitle":"Title"`, `"messageTitle":"Other"`, 1), wantStatus: 200},
 		{name: "notification_order", path: ordersPath, body: validOrder, reformat: " " + validOrder + "\n",
 			changed: strings.Replace(validOrder, `"B"`, `"C"`, 1), wantStatus: 202},
 	}
@@ -308,5 +315,42 @@ func TestHandler_decide(t *testing.T) {
 				t.Errorf("category = %+v, want the organisation number", resp.Response[0].Category)
 			}
 		})
+	}
+}
+
+// TestHandler_correspondenceKey plays the platform's idempotency: the key is
+// the body's idempotentKey, a reuse is 409 CORR-01034 without the first ID,
+// GET correspondence finds it by key, and an Idempotency-Key header changes
+// nothing (the platform has none: the same body twice is two messages).
+func TestHandler_correspondenceKey(t *testing.T) {
+	t.Parallel()
+	e, srv := start(t)
+	const key = "6f1d7a0e-1b2c-4d3e-8f4a-5b6c7d8e9f00"
+	keyed := strings.Replace(validCorrespondence, `"recipients"`, `"idempotentKey":"`+key+`","recipients"`, 1)
+
+	first := request(t, srv, "POST", sendPath, "application/json", keyed)
+	if first.status != 200 {
+		t.Fatalf("status = %d %s", first.status, first.body)
+	}
+	var sent wire.InitializeCorrespondencesResponse
+	if err := json.Unmarshal(first.body, &sent); err != nil || len(sent.Correspondences) != 1 {
+		t.Fatalf("body %s: %v", first.body, err)
+	}
+	again := request(t, srv, "POST", sendPath, "application/json", keyed)
+	if again.status != 409 || again.problem(t).Code != "CORR-01034" || bytes.Contains(again.body, []byte(sent.Correspondences[0].CorrespondenceID)) {
+		t.Errorf("reuse = %d %s, want 409 CORR-01034 without the first ID", again.status, again.body)
+	}
+	found := request(t, srv, "GET", sendPath+"?resourceId=ttd-founders-correspondence&role=Sender&idempotentKey="+key, "", "")
+	var ids wire.CorrespondenceIDs
+	if err := json.Unmarshal(found.body, &ids); err != nil || len(ids.IDs) != 1 || ids.IDs[0] != sent.Correspondences[0].CorrespondenceID {
+		t.Errorf("find = %d %s, want the first ID", found.status, found.body)
+	}
+	for range 2 {
+		if got := request(t, srv, "POST", sendPath, "application/json", validCorrespondence, "Idempotency-Key", "k-1"); got.status != 200 {
+			t.Fatalf("status = %d %s", got.status, got.body)
+		}
+	}
+	if n := len(e.Messages()); n != 3 {
+		t.Errorf("messages = %d, want 3: a header deduplicates nothing", n)
 	}
 }

@@ -22,24 +22,31 @@ import (
 // Operation names, used by fault injection and call counts. They match the
 // clients' error Service + "." + Operation.
 const (
-	OpGetInstance        = "storage.getInstance"
-	OpReadData           = "storage.readData"
-	OpCreateData         = "storage.createData"
-	OpGetApplication     = "storage.getApplication"
-	OpGetTexts           = "storage.getTexts"
-	OpDelegate           = "access.delegate"
-	OpRevoke             = "access.revoke"
-	OpSend               = "correspondence.send"
-	OpOrder              = "notifications.order"
-	OpLookupPerson       = "register.lookupPerson"
-	OpLookupOrganisation = "register.lookupOrganisation"
-	OpGetParty           = "register.getParty"
-	OpDecide             = "authorization.decide"
+	OpGetInstance          = "storage.getInstance"
+	OpReadData             = "storage.readData"
+	OpCreateData           = "storage.createData"
+	OpSign                 = "storage.sign"
+	OpListData             = "storage.listData"
+	OpGetApplication       = "storage.getApplication"
+	OpGetTexts             = "storage.getTexts"
+	OpDelegate             = "access.delegate"
+	OpRevoke               = "access.revoke"
+	OpSend                 = "correspondence.send"
+	OpFindCorrespondence   = "correspondence.find"
+	OpInitializeAttachment = "correspondence.initializeAttachment"
+	OpUploadAttachment     = "correspondence.uploadAttachment"
+	OpGetAttachment        = "correspondence.getAttachment"
+	OpOrder                = "notifications.order"
+	OpLookupPerson         = "register.lookupPerson"
+	OpLookupOrganisation   = "register.lookupOrganisation"
+	OpGetParty             = "register.getParty"
+	OpDecide               = "authorization.decide"
 )
 
 // Operations lists every operation name.
 var Operations = []string{
-	OpGetInstance, OpReadData, OpCreateData, OpGetApplication, OpGetTexts, OpDelegate, OpRevoke, OpSend, OpOrder,
+	OpGetInstance, OpReadData, OpCreateData, OpSign, OpListData, OpGetApplication, OpGetTexts, OpDelegate, OpRevoke, OpSend, OpOrder,
+	OpFindCorrespondence, OpInitializeAttachment, OpUploadAttachment, OpGetAttachment,
 	OpLookupPerson, OpLookupOrganisation, OpGetParty, OpDecide,
 }
 
@@ -304,6 +311,13 @@ func (e *Emulator) Handler() http.Handler {
 	e.route(mux, storage, map[string]endpoint{
 		http.MethodGet: {op: OpGetInstance, maxBody: maxJSONBody, handle: e.getInstance},
 	})
+	e.route(mux, storage+"/dataelements", map[string]endpoint{
+		http.MethodGet: {op: OpListData, maxBody: maxJSONBody, handle: e.listData},
+	})
+	e.route(mux, storage+"/sign", map[string]endpoint{
+		// The user's own token, checked by the handler.
+		http.MethodPost: {op: OpSign, maxBody: maxJSONBody, handle: e.sign, anonymous: true},
+	})
 	e.route(mux, storage+"/data", map[string]endpoint{
 		http.MethodPost: {op: OpCreateData, maxBody: maxDataBody, handle: e.createData},
 	})
@@ -325,6 +339,16 @@ func (e *Emulator) Handler() http.Handler {
 	})
 	e.route(mux, "/correspondence/api/v1/correspondence", map[string]endpoint{
 		http.MethodPost: {op: OpSend, maxBody: maxJSONBody, handle: e.sendCorrespondence},
+		http.MethodGet:  {op: OpFindCorrespondence, maxBody: maxJSONBody, handle: e.findCorrespondences},
+	})
+	e.route(mux, "/correspondence/api/v1/attachment", map[string]endpoint{
+		http.MethodPost: {op: OpInitializeAttachment, maxBody: maxJSONBody, handle: e.initializeAttachment},
+	})
+	e.route(mux, "/correspondence/api/v1/attachment/{attachmentId}/upload", map[string]endpoint{
+		http.MethodPost: {op: OpUploadAttachment, maxBody: maxDataBody, handle: e.uploadAttachment},
+	})
+	e.route(mux, "/correspondence/api/v1/attachment/{attachmentId}", map[string]endpoint{
+		http.MethodGet: {op: OpGetAttachment, maxBody: maxJSONBody, handle: e.getAttachment},
 	})
 	e.route(mux, "/notifications/api/v1/orders", map[string]endpoint{
 		http.MethodPost: {op: OpOrder, maxBody: maxJSONBody, handle: e.orderNotification},

@@ -21,7 +21,16 @@ func TestInspectionEndpoints(t *testing.T) {
 	if got := request(t, srv, "POST", delegatePath, "application/json", validDelegation); got.status != 200 {
 		t.Fatal(got.status)
 	}
-	if got := request(t, srv, "POST", sendPath, "application/json", strings.Replace(validCorrespondence, `"messageBody":"Body"`, `"messageBody":"Body","attachments":[{"dataElementId":"`+modelID+`"}]`, 1), "Idempotency-Key", "m"); got.status != 200 {
+	att := request(t, srv, "POST", "/correspondence/api/v1/attachment", "application/json",
+		`{"resourceId":"ttd-founders-correspondence","fileName":"model.xml","isEncrypted":false,"sendersReference":"`+modelID+`"}`)
+	var attID string
+	if err := json.Unmarshal(att.body, &attID); att.status != 200 || err != nil {
+		t.Fatal(att.status, string(att.body))
+	}
+	if got := request(t, srv, "POST", "/correspondence/api/v1/attachment/"+attID+"/upload", "application/octet-stream", "<model/>"); got.status != 200 {
+		t.Fatal(got.status, string(got.body))
+	}
+	if got := request(t, srv, "POST", sendPath, "application/json", strings.Replace(validCorrespondence, `"recipients"`, `"existingAttachments":["`+attID+`"],"recipients"`, 1)); got.status != 200 {
 		t.Fatal(got.status, string(got.body))
 	}
 	if got := request(t, srv, "POST", ordersPath, "application/json", validOrder, "Idempotency-Key", "o"); got.status != 202 {

@@ -4,12 +4,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"mime"
 	"net/http"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/signingflow/signing/internal/ident"
 	"github.com/signingflow/signing/internal/platform/wire"
 )
 
@@ -19,13 +22,13 @@ var (
 	channels      = []string{wire.ChannelEmail, wire.ChannelSMS, wire.ChannelEmailPreferred, wire.ChannelSMSPreferred, wire.ChannelEmailAndSMS}
 )
 
-// orgRecipientPrefix is the correspondence recipient form of an organisation number.
-const orgRecipientPrefix = "urn:altinn:organization:identifier-no:"
-
 // MessageRecord is one correspondence sent, with its attachments' bytes.
 type MessageRecord struct {
-	ID                 string                           `json:"correspondenceId"`
+	ID string `json:"correspondenceId"`
+	// IdempotencyKey is the sender's key from the propertyList
+	// (wire.PropertyIdempotencyKey); IdempotentKey the platform's GUID key.
 	IdempotencyKey     string                           `json:"idempotencyKey,omitempty"`
+	IdempotentKey      string                           `json:"idempotentKey,omitempty"`
 	ResourceID         string                           `json:"resourceId"`
 	SendersReference   string                           `json:"sendersReference"`
 	Recipient          string                           `json:"recipient"`
@@ -123,101 +126,158 @@ func (e *Emulator) resolve(r wire.NotificationRecipient, channel string) (wire.N
 	return r, r.EmailAddress != "" || r.MobileNumber != ""
 }
 
+// Correspondence (Altinn/altinn-correspondence at da785168, prefix
+// src/Altinn.Correspondence.API/ and src/Altinn.Correspondence.Application/):
+//
+//	POST correspondence             Controllers/CorrespondenceController.cs; body Models/InitializeCorrespondencesExt.cs;
+//	                                recipients ValidationAttributes/RecipientListAttribute.cs (URNs, 1–500, no
+//	                                duplicates); idempotentKey only with one recipient (400 1047), reused → 409 1034
+//	                                (InitializeCorrespondences/InitializeCorrespondencesHandler.cs); unknown recipient
+//	                                → 404 1029; existingAttachments unknown → 400 1007, not published → 400 1018;
+//	                                texts and notification rules Helpers/InitializeCorrespondenceHelper.cs
+//	GET  correspondence?resourceId&role&idempotentKey  GetCorespondences/GetCorrespondencesHandler.cs → {ids}
+//	POST attachment                 Controllers/AttachmentController.cs, Models/InitializeAttachmentExt.cs → "guid"
+//	POST attachment/{id}/upload     application/octet-stream only (415), empty → 400, twice → 400 2005
+//	GET  attachment/{id}            Models/AttachmentOverviewExt.cs; unknown → 404 2001
+//
+// The double publishes an upload at once ("Bypassed malware scan", as the
+// platform does when scanning is off). It does not dedupe an
+// Idempotency-Key header: the platform has none.
+
+// corrProblem answers an Altinn correspondence error: code "CORR-0xxxx".
+func corrProblem(status, code int, detail string) reply {
+	return problemReply(status, fmt.Sprintf("CORR-%05d", code), detail, nil)
+}
+
+// recipientParty resolves a recipient URN; the caller holds e.mu. ok is
+// false with a 400 or 404 reply.
+func (e *Emulator) recipientParty(field, rcpt string, fields fieldErrors) (party, string, bool) {
+	v := strings.ToLower(strings.TrimSpace(rcpt))
+	if org, isOrg := strings.CutPrefix(v, wire.RecipientOrgPrefix); isOrg || strings.HasPrefix(v, "0192:") {
+		if !isOrg {
+			org = strings.TrimPrefix(v, "0192:")
+		}
+		if _, err := ident.ParseOrgNumber(org); err != nil || len(org) != 9 {
+			fields.add(field, "must be an organisation number with valid check digit")
+			return party{}, "", false
+		}
+		o, ok := e.st.orgsByNumber[org]
+		return party{org: o}, wire.RecipientOrgPrefix + org, ok
+	}
+	ssn := strings.TrimPrefix(v, wire.RecipientPersonPrefix)
+	id, err := ident.ParseNationalID(ssn, ident.AllowSynthetic())
+	if err != nil {
+		fields.add(field, "must be %s<national ID> or %s<organisation number>", wire.RecipientPersonPrefix, wire.RecipientOrgPrefix)
+		return party{}, "", false
+	}
+	p, ok := e.st.personsBySSN[ssn]
+	return party{person: p}, wire.RecipientPersonPrefix + id.Masked(), ok
+}
+
 func (e *Emulator) sendCorrespondence(c *call) reply {
 	var req wire.InitializeCorrespondencesRequest
 	if rp, ok := decodeJSON(c, &req); !ok {
 		return rp
 	}
-	key := c.r.Header.Get("Idempotency-Key")
 	corr := req.Correspondence
 	fields := fieldErrors{}
-	if strings.TrimSpace(corr.ResourceID) == "" {
-		fields.add("correspondence.resourceId", "must be set")
+	if n := len(strings.TrimSpace(corr.ResourceID)); n == 0 || n > 255 {
+		fields.add("correspondence.resourceId", "must be 1 to 255 characters")
+	}
+	if n := len(strings.TrimSpace(corr.SendersReference)); n == 0 || n > 4096 {
+		fields.add("correspondence.sendersReference", "must be 1 to 4096 characters")
 	}
 	if !slices.Contains([]string{"nb", "nn", "en"}, corr.Content.Language) {
 		fields.add("correspondence.content.language", "must be nb, nn or en")
 	}
-	if strings.TrimSpace(corr.Content.MessageTitle) == "" {
-		fields.add("correspondence.content.messageTitle", "must be set")
+	if t := strings.TrimSpace(corr.Content.MessageTitle); t == "" || len(t) > 255 {
+		fields.add("correspondence.content.messageTitle", "must be 1 to 255 characters")
 	}
-	if strings.TrimSpace(corr.Content.MessageBody) == "" {
-		fields.add("correspondence.content.messageBody", "must be set")
+	if len(corr.Content.MessageSummary) > 255 {
+		fields.add("correspondence.content.messageSummary", "must be at most 255 characters")
 	}
-	if len(req.Recipients) == 0 {
-		fields.add("recipients", "must list at least one recipient")
+	if b := strings.TrimSpace(corr.Content.MessageBody); b == "" || len(b) > 30000 {
+		fields.add("correspondence.content.messageBody", "must be 1 to 30000 characters")
+	}
+	if n := len(req.Recipients); n == 0 || n > 500 {
+		fields.add("recipients", "must list 1 to 500 recipients")
+	}
+	if len(corr.PropertyList) > 10 {
+		fields.add("correspondence.propertyList", "can contain at most 10 properties")
+	}
+	for k, v := range corr.PropertyList {
+		if len(k) > 50 || len(v) > 300 {
+			fields.add("correspondence.propertyList", "keys are at most 50 and values at most 300 characters")
+		}
+	}
+	if req.IdempotentKey != "" && !guidPattern.MatchString(strings.ToLower(req.IdempotentKey)) {
+		fields.add("idempotentKey", "must be a GUID")
 	}
 	if n := corr.Notification; n != nil {
-		if n.NotificationTemplate != wire.TemplateCustomMessage && n.NotificationTemplate != wire.TemplateGenericAltinnMessage {
-			fields.add("correspondence.notification.notificationTemplate", "must be CustomMessage or GenericAltinnMessage")
-		}
-		if !slices.Contains(channels, n.NotificationChannel) {
-			fields.add("correspondence.notification.notificationChannel", "must be one of %v", channels)
-		} else if n.NotificationTemplate == wire.TemplateCustomMessage {
-			if usesEmail(n.NotificationChannel) && (n.EmailSubject == "" || n.EmailBody == "") {
-				fields.add("correspondence.notification.emailBody", "a custom email needs emailSubject and emailBody")
-			}
-			if usesSMS(n.NotificationChannel) && n.SMSBody == "" {
-				fields.add("correspondence.notification.smsBody", "a custom SMS needs smsBody")
-			}
-		}
-		for i, r := range n.CustomRecipients {
-			checkAddress(fields, fmt.Sprintf("correspondence.notification.customRecipients[%d]", i), r, false)
-		}
-		if n.OverrideRegisteredContactInformation && len(n.CustomRecipients) == 0 {
-			fields.add("correspondence.notification.customRecipients", "must be set to override the registered contact information")
-		}
+		checkCorrespondenceNotification(fields, n)
 	}
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var recipients []party
+	var urns []string
+	seen := map[string]bool{}
+	unknown := false
 	for i, rcpt := range req.Recipients {
-		field := fmt.Sprintf("recipients[%d]", i)
-		var p party
-		var ok bool
-		if v, isUUID := strings.CutPrefix(rcpt, wire.RecipientPartyUUIDPrefix); isUUID {
-			p, ok = e.st.partiesByUUID[strings.ToLower(v)]
-		} else if v, isOrg := strings.CutPrefix(rcpt, orgRecipientPrefix); isOrg {
-			if o, found := e.st.orgsByNumber[v]; found {
-				p, ok = party{org: o}, true
-			}
-		} else {
-			fields.add(field, "must be %s<uuid> or %s<number>", wire.RecipientPartyUUIDPrefix, orgRecipientPrefix)
+		p, urn, ok := e.recipientParty(fmt.Sprintf("recipients[%d]", i), rcpt, fields)
+		if urn == "" {
 			continue
 		}
+		if seen[urn] {
+			fields.add("recipients", "lists a recipient twice (1006)")
+		}
+		seen[urn] = true
 		if !ok {
-			fields.add(field, "no such party")
+			unknown = true
 			continue
 		}
 		recipients = append(recipients, p)
+		urns = append(urns, urn)
 	}
 	var attachments []AttachmentRecord
-	for i, a := range corr.Content.Attachments {
-		el, ok := e.st.elements[strings.ToLower(a.DataElementID)]
-		if !ok {
-			fields.add(fmt.Sprintf("correspondence.content.attachments[%d].dataElementId", i), "no such data element")
-			continue
+	for i, id := range req.ExistingAttachments {
+		a, ok := e.st.corrAttachments[strings.ToLower(id)]
+		switch {
+		case !ok:
+			return corrProblem(http.StatusBadRequest, 1007, fmt.Sprintf("existingAttachments[%d]: no such attachment", i))
+		case a.overview.Status != wire.AttachmentPublished:
+			return corrProblem(http.StatusBadRequest, 1018, fmt.Sprintf("existingAttachments[%d]: the attachment is not published", i))
 		}
-		attachments = append(attachments, attachmentOf(a, el))
+		attachments = append(attachments, a.record())
 	}
 	if len(fields) > 0 {
 		return invalid(fields)
 	}
-	hash := bodyHash(c, req)
-	if rp, ok := e.replay(c, key, hash); ok {
-		return rp
+	key := strings.ToLower(req.IdempotentKey)
+	if key != "" && len(req.Recipients) != 1 {
+		return corrProblem(http.StatusBadRequest, 1047, "an idempotent key is allowed with one recipient only")
+	}
+	if unknown {
+		return corrProblem(http.StatusNotFound, 1029, "a recipient could not be found")
+	}
+	if _, reused := e.st.corrByKey[key]; key != "" && reused {
+		return corrProblem(http.StatusConflict, 1034, "A correspondence with the same idempotent key already exists")
 	}
 
 	now := e.now()
 	resp := wire.InitializeCorrespondencesResponse{AttachmentIDs: []string{}}
+	for _, id := range req.ExistingAttachments {
+		resp.AttachmentIDs = append(resp.AttachmentIDs, strings.ToLower(id))
+	}
 	for i, p := range recipients {
 		msg := MessageRecord{
-			ID: e.newID(), IdempotencyKey: key, ResourceID: corr.ResourceID, SendersReference: corr.SendersReference,
-			Recipient: req.Recipients[i], RecipientPartyUUID: p.uuid(), Language: corr.Content.Language,
+			ID: e.newID(), IdempotencyKey: corr.PropertyList[wire.PropertyIdempotencyKey], IdempotentKey: key,
+			ResourceID: corr.ResourceID, SendersReference: corr.SendersReference,
+			Recipient: urns[i], RecipientPartyUUID: p.uuid(), Language: corr.Content.Language,
 			Title: corr.Content.MessageTitle, Summary: corr.Content.MessageSummary, Body: corr.Content.MessageBody,
 			Attachments: cloneAttachments(attachments), Notification: corr.Notification, SentAt: now,
 		}
-		details := wire.CorrespondenceDetails{CorrespondenceID: msg.ID, Status: "Initialized", Recipient: req.Recipients[i]}
+		details := wire.CorrespondenceDetails{CorrespondenceID: msg.ID, Status: "ReadyForPublish", Recipient: urns[i]}
 		if n := corr.Notification; n != nil {
 			rec := NotificationRecord{
 				OrderID: e.newID(), Source: "correspondence", CorrespondenceID: msg.ID, SendersReference: n.SendersReference,
@@ -225,56 +285,158 @@ func (e *Emulator) sendCorrespondence(c *call) reply {
 				EmailBody: n.EmailBody, SMSBody: n.SMSBody, SendReminder: n.SendReminder, OrderedAt: now,
 				Recipients: []wire.NotificationRecipient{},
 			}
-			status := "Success"
 			if n.OverrideRegisteredContactInformation {
 				rec.Recipients = append(rec.Recipients, n.CustomRecipients...)
 			} else if r, ok := e.resolve(wire.NotificationRecipient{PartyUUID: p.uuid()}, n.NotificationChannel); ok {
 				rec.Recipients = append(rec.Recipients, r)
-			} else {
-				status = "MissingContact"
 			}
 			e.st.notifications = append(e.st.notifications, rec)
 			msg.NotificationOrders = []string{rec.OrderID}
-			details.Notifications = []wire.NotificationDetails{{OrderID: rec.OrderID, Status: status}}
+		}
+		for _, id := range req.ExistingAttachments {
+			a := e.st.corrAttachments[strings.ToLower(id)]
+			a.overview.CorrespondenceIDs = append(a.overview.CorrespondenceIDs, msg.ID)
+		}
+		if key != "" {
+			e.st.corrByKey[key] = msg.ID
 		}
 		e.st.messages = append(e.st.messages, msg)
 		resp.Correspondences = append(resp.Correspondences, details)
 	}
-	rp := jsonReply(http.StatusOK, resp)
-	e.remember(c, key, hash, rp)
-	return rp
+	return jsonReply(http.StatusOK, resp)
 }
 
-// attachmentOf copies a data element into an attachment; the caller holds e.mu.
-func attachmentOf(a wire.Attachment, el *element) AttachmentRecord {
-	sum := sha256.Sum256(el.bytes)
-	out := AttachmentRecord{
-		DataElementID: el.meta.ID, FileName: a.FileName, ContentType: a.ContentType,
-		Size: int64(len(el.bytes)), SHA256: hex.EncodeToString(sum[:]), Bytes: append([]byte(nil), el.bytes...),
+// checkCorrespondenceNotification validates a notification block.
+func checkCorrespondenceNotification(fields fieldErrors, n *wire.CorrespondenceNotification) {
+	if n.NotificationTemplate != wire.TemplateCustomMessage && n.NotificationTemplate != wire.TemplateGenericAltinnMessage {
+		fields.add("correspondence.notification.notificationTemplate", "must be CustomMessage or GenericAltinnMessage")
 	}
-	if out.ContentType == "" {
-		out.ContentType = el.meta.ContentType
+	if !slices.Contains(channels, n.NotificationChannel) {
+		fields.add("correspondence.notification.notificationChannel", "must be one of %v", channels)
+	} else if n.NotificationTemplate == wire.TemplateCustomMessage {
+		if usesEmail(n.NotificationChannel) && (n.EmailSubject == "" || n.EmailBody == "") {
+			fields.add("correspondence.notification.emailBody", "a custom email needs emailSubject and emailBody")
+		}
+		if usesSMS(n.NotificationChannel) && n.SMSBody == "" {
+			fields.add("correspondence.notification.smsBody", "a custom SMS needs smsBody")
+		}
 	}
-	if out.FileName == "" {
-		out.FileName = el.meta.Filename
+	for i, r := range n.CustomRecipients {
+		checkAddress(fields, fmt.Sprintf("correspondence.notification.customRecipients[%d]", i), r, false)
 	}
-	if out.FileName == "" {
-		out.FileName = el.meta.DataType + extension(out.ContentType)
+	if n.OverrideRegisteredContactInformation && len(n.CustomRecipients) == 0 {
+		fields.add("correspondence.notification.customRecipients", "must be set to override the registered contact information")
 	}
-	return out
 }
 
-// extension is the file extension the reference gives a content type.
-func extension(contentType string) string {
-	switch strings.ToLower(strings.TrimSpace(strings.SplitN(contentType, ";", 2)[0])) {
-	case "application/xml", "text/xml":
-		return ".xml"
-	case "application/pdf":
-		return ".pdf"
-	case "application/json":
-		return ".json"
+// findCorrespondences answers GET correspondence: with idempotentKey, the
+// one correspondence sent under it (by key only), else by resource.
+func (e *Emulator) findCorrespondences(c *call) reply {
+	q := c.r.URL.Query()
+	fields := fieldErrors{}
+	if strings.TrimSpace(q.Get("resourceId")) == "" {
+		fields.add("resourceId", "is required")
 	}
-	return ""
+	if role := q.Get("role"); role != "" && !slices.Contains([]string{"Recipient", "Sender", "RecipientAndSender"}, role) {
+		fields.add("role", "must be Recipient, Sender or RecipientAndSender")
+	}
+	key := strings.ToLower(q.Get("idempotentKey"))
+	if key != "" && !guidPattern.MatchString(key) {
+		fields.add("idempotentKey", "must be a GUID")
+	}
+	if len(fields) > 0 {
+		return invalid(fields)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := wire.CorrespondenceIDs{IDs: []string{}}
+	if key != "" {
+		if id, ok := e.st.corrByKey[key]; ok {
+			out.IDs = append(out.IDs, id)
+		}
+		return jsonReply(http.StatusOK, out)
+	}
+	for _, m := range e.st.messages {
+		if m.ResourceID == q.Get("resourceId") {
+			out.IDs = append(out.IDs, m.ID)
+		}
+	}
+	return jsonReply(http.StatusOK, out)
+}
+
+// corrAttachment is an attachment registered with correspondence.
+type corrAttachment struct {
+	overview wire.AttachmentOverview
+	bytes    []byte
+}
+
+// record is the attachment as a recipient gets it.
+func (a *corrAttachment) record() AttachmentRecord {
+	sum := sha256.Sum256(a.bytes)
+	return AttachmentRecord{
+		DataElementID: a.overview.SendersReference, FileName: a.overview.FileName,
+		ContentType: mime.TypeByExtension(path.Ext(a.overview.FileName)),
+		Size:        int64(len(a.bytes)), SHA256: hex.EncodeToString(sum[:]), Bytes: append([]byte(nil), a.bytes...),
+	}
+}
+
+func (e *Emulator) initializeAttachment(c *call) reply {
+	var req wire.InitializeAttachment
+	if rp, ok := decodeJSON(c, &req); !ok {
+		return rp
+	}
+	fields := fieldErrors{}
+	if n := len(strings.TrimSpace(req.ResourceID)); n == 0 || n > 255 {
+		fields.add("resourceId", "must be 1 to 255 characters")
+	}
+	if n := len(strings.TrimSpace(req.FileName)); n == 0 || n > 255 {
+		fields.add("fileName", "must be 1 to 255 characters")
+	}
+	if n := len(strings.TrimSpace(req.SendersReference)); n == 0 || n > 4096 {
+		fields.add("sendersReference", "must be 1 to 4096 characters")
+	}
+	if len(fields) > 0 {
+		return invalid(fields)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a := &corrAttachment{overview: wire.AttachmentOverview{
+		InitializeAttachment: req, AttachmentID: e.newID(), Status: wire.AttachmentInitialized,
+		StatusText: "Initialized", StatusChanged: e.now(), CorrespondenceIDs: []string{},
+	}}
+	e.st.corrAttachments[a.overview.AttachmentID] = a
+	// Ok(id.ToString()) under [Produces("application/json")]: a JSON string.
+	return jsonReply(http.StatusOK, a.overview.AttachmentID)
+}
+
+func (e *Emulator) uploadAttachment(c *call) reply {
+	if mt, _, err := mime.ParseMediaType(c.r.Header.Get("Content-Type")); err != nil || mt != "application/octet-stream" {
+		return problemReply(http.StatusUnsupportedMediaType, wire.CodeUnsupportedMedia, "the body must be application/octet-stream", nil)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a, ok := e.st.corrAttachments[strings.ToLower(c.r.PathValue("attachmentId"))]
+	switch {
+	case !ok:
+		return corrProblem(http.StatusNotFound, 2001, "The requested attachment was not found")
+	case len(c.body) == 0:
+		return corrProblem(http.StatusBadRequest, 2004, "The file size is invalid")
+	case a.overview.Status != wire.AttachmentInitialized:
+		return corrProblem(http.StatusBadRequest, 2005, "File has already been or is being uploaded")
+	}
+	a.bytes = append([]byte(nil), c.body...)
+	a.overview.Status, a.overview.StatusText, a.overview.StatusChanged = wire.AttachmentPublished, "Bypassed malware scan", e.now()
+	return jsonReply(http.StatusOK, a.overview)
+}
+
+func (e *Emulator) getAttachment(c *call) reply {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a, ok := e.st.corrAttachments[strings.ToLower(c.r.PathValue("attachmentId"))]
+	if !ok {
+		return corrProblem(http.StatusNotFound, 2001, "The requested attachment was not found")
+	}
+	return jsonReply(http.StatusOK, a.overview)
 }
 
 func cloneAttachments(in []AttachmentRecord) []AttachmentRecord {

@@ -73,6 +73,24 @@ func (in *instance) wireOwner() wire.InstanceOwner {
 	return o
 }
 
+// listData answers GET …/dataelements: {dataElements: […]}
+// (Altinn/altinn-storage src/Storage/Controllers/DataController.cs).
+func (e *Emulator) listData(c *call) reply {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	in, rp, ok := e.findInstance(c.r)
+	if !ok {
+		return rp
+	}
+	out := struct {
+		DataElements []wire.DataElement `json:"dataElements"`
+	}{DataElements: []wire.DataElement{}}
+	for _, el := range in.data {
+		out.DataElements = append(out.DataElements, el.meta)
+	}
+	return jsonReply(http.StatusOK, out)
+}
+
 func (e *Emulator) getInstance(c *call) reply {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -149,7 +167,11 @@ func (e *Emulator) createData(c *call) reply {
 			req.Filename = params["filename"]
 		}
 	}
-	key := c.r.Header.Get("Idempotency-Key")
+	if len(c.body) == 0 {
+		// Storage refuses an empty body (Altinn/altinn-storage src/Storage/Controllers/DataController.cs).
+		fields.add("body", "must not be empty")
+	}
+	// Storage takes no idempotency key: a repeated POST is a second element.
 	sum := sha256.Sum256(c.body)
 	req.SHA256 = hex.EncodeToString(sum[:])
 
@@ -162,16 +184,14 @@ func (e *Emulator) createData(c *call) reply {
 	if len(fields) > 0 {
 		return invalid(fields)
 	}
-	hash := bodyHash(c, req)
-	if rp, ok := e.replay(c, key, hash); ok {
-		return rp
+	if _, declared := e.dataTypeTask(in, req.DataType); !declared {
+		return invalid(fieldErrors{"dataType": {"is not a data type of the application"}})
 	}
 	now := e.now()
 	el := &element{
-		instanceID:     in.id(),
-		bytes:          append([]byte(nil), c.body...),
-		source:         "api",
-		idempotencyKey: key,
+		instanceID: in.id(),
+		bytes:      append([]byte(nil), c.body...),
+		source:     "api",
 		meta: wire.DataElement{
 			ID: e.newID(), InstanceGUID: in.InstanceGUID, DataType: req.DataType, Filename: req.Filename,
 			ContentType: req.ContentType, Size: int64(len(c.body)), Created: now, LastChanged: now,
@@ -185,7 +205,6 @@ func (e *Emulator) createData(c *call) reply {
 	e.st.elements[el.meta.ID] = el
 	rp = jsonReply(http.StatusCreated, el.meta)
 	rp.header.Set("Location", c.r.URL.Path+"/"+el.meta.ID)
-	e.remember(c, key, hash, rp)
 	return rp
 }
 

@@ -2,8 +2,14 @@ package wire
 
 import "time"
 
-// RecipientPartyUUIDPrefix prefixes a party UUID to form a correspondence recipient.
-const RecipientPartyUUIDPrefix = "urn:altinn:party:uuid:"
+// Correspondence recipients (Altinn/altinn-correspondence
+// src/Altinn.Correspondence.API/ValidationAttributes/RecipientListAttribute.cs):
+// a national ID or an organisation number in URN form, as app-lib sends
+// them. Party UUIDs are refused.
+const (
+	RecipientPersonPrefix = "urn:altinn:person:identifier-no:"
+	RecipientOrgPrefix    = "urn:altinn:organization:identifier-no:"
+)
 
 // Notification templates of a correspondence notification.
 const (
@@ -20,39 +26,86 @@ const (
 	ChannelEmailAndSMS    = "EmailAndSms"
 )
 
-// InitializeCorrespondencesRequest sends one correspondence to its recipients.
+// InitializeCorrespondencesRequest sends one correspondence to its recipients
+// (Altinn/altinn-correspondence src/Altinn.Correspondence.API/Models/InitializeCorrespondencesExt.cs).
+// Recipients carry national IDs: never log the request.
 type InitializeCorrespondencesRequest struct {
 	Correspondence Correspondence `json:"correspondence"`
-	// Recipients are "urn:altinn:party:uuid:{uuid}" values.
+	// Recipients are URNs (RecipientPersonPrefix, RecipientOrgPrefix), 1 to 500.
 	Recipients []string `json:"recipients"`
+	// ExistingAttachments are IDs of attachments uploaded (and published) before.
+	ExistingAttachments []string `json:"existingAttachments"`
+	// IdempotentKey, a GUID, makes a repeat a 409; only with one recipient.
+	IdempotentKey string `json:"idempotentKey,omitempty"`
 }
 
-// Correspondence is the message itself.
+// Correspondence is the message itself (…/Models/BaseCorrespondenceExt.cs).
 type Correspondence struct {
 	ResourceID       string                      `json:"resourceId"`
 	SendersReference string                      `json:"sendersReference"`
 	Content          Content                     `json:"content"`
 	Notification     *CorrespondenceNotification `json:"notification,omitempty"`
 	DueDateTime      *time.Time                  `json:"dueDateTime,omitempty"`
+	// PropertyList is the sender's own metadata: at most 10 entries, keys
+	// up to 50 and values up to 300 characters (BaseCorrespondenceExt.cs,
+	// PropertyListAttribute).
+	PropertyList map[string]string `json:"propertyList,omitempty"`
 }
 
-// Content is the text and the attachments of a correspondence.
+// PropertyIdempotencyKey is the property that carries the sender's own
+// idempotency key of a message, so the sender (and a test) can tell its
+// messages apart; it holds no personal data.
+const PropertyIdempotencyKey = "idempotencyKey"
+
+// Content is the text of a correspondence
+// (…/Models/InitializeCorrespondenceContentExt.cs); attachments are
+// referenced through ExistingAttachments.
 type Content struct {
 	Language       string `json:"language"`
 	MessageTitle   string `json:"messageTitle"`
 	MessageSummary string `json:"messageSummary"`
 	MessageBody    string `json:"messageBody"`
-	// Attachments reference storage data elements by ID; the platform copies
-	// their bytes into the correspondence.
-	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
-// Attachment is a storage data element attached to a correspondence.
-type Attachment struct {
-	DataElementID    string `json:"dataElementId"`
-	FileName         string `json:"fileName,omitempty"`
-	ContentType      string `json:"contentType,omitempty"`
-	SendersReference string `json:"sendersReference,omitempty"`
+// InitializeAttachment registers an attachment before its bytes are
+// uploaded (…/Models/InitializeAttachmentExt.cs, BaseAttachmentExt.cs):
+// POST correspondence/api/v1/attachment answers the new ID as a JSON string.
+type InitializeAttachment struct {
+	ResourceID       string `json:"resourceId"`
+	FileName         string `json:"fileName"`
+	DisplayName      string `json:"displayName,omitempty"`
+	IsEncrypted      bool   `json:"isEncrypted"`
+	Checksum         string `json:"checksum,omitempty"`
+	SendersReference string `json:"sendersReference"`
+	ExpirationInDays *int   `json:"expirationInDays,omitempty"`
+}
+
+// Attachment statuses (…/Models/Enums/AttachmentStatus.cs).
+const (
+	AttachmentInitialized      = "Initialized"
+	AttachmentUploadProcessing = "UploadProcessing"
+	AttachmentPublished        = "Published"
+	AttachmentFailed           = "Failed"
+	AttachmentPurged           = "Purged"
+	AttachmentExpired          = "Expired"
+)
+
+// AttachmentOverview is GET correspondence/api/v1/attachment/{id} and the
+// answer to an upload (…/Models/AttachmentOverviewExt.cs).
+type AttachmentOverview struct {
+	InitializeAttachment
+	AttachmentID      string    `json:"attachmentId"`
+	Status            string    `json:"status"`
+	StatusText        string    `json:"statusText"`
+	StatusChanged     time.Time `json:"statusChanged"`
+	CorrespondenceIDs []string  `json:"correspondenceIds"`
+	DataType          string    `json:"dataType"`
+}
+
+// CorrespondenceIDs answers GET correspondence/api/v1/correspondence
+// (…/Application/GetCorespondences/GetCorrespondencesResponse.cs).
+type CorrespondenceIDs struct {
+	IDs []string `json:"ids"`
 }
 
 // CorrespondenceNotification asks the platform to notify the recipient of a
@@ -85,7 +138,7 @@ type CorrespondenceDetails struct {
 	CorrespondenceID string                `json:"correspondenceId"`
 	Status           string                `json:"status"`
 	Recipient        string                `json:"recipient"`
-	Notifications    []NotificationDetails `json:"notifications,omitempty"`
+	Notifications    []NotificationDetails `json:"notifications"`
 }
 
 // NotificationDetails is a notification order created with a correspondence.

@@ -106,3 +106,45 @@ type TextResourceEntry struct {
 	ID    string `json:"id"`
 	Value string `json:"value"`
 }
+
+// SignRequest is the body of POST instances/{partyId}/{guid}/sign
+// (Altinn/altinn-storage src/Storage.Interface/Models/SignRequest.cs,
+// Signee.cs). Signee carries a national ID: never log it.
+type SignRequest struct {
+	SignatureDocumentDataType string                 `json:"signatureDocumentDataType"`
+	GeneratedFromTask         string                 `json:"generatedFromTask,omitempty"`
+	DataElementSignatures     []DataElementSignature `json:"dataElementSignatures"`
+	Signee                    Signee                 `json:"signee"`
+}
+
+// DataElementSignature names one element to sign.
+type DataElementSignature struct {
+	DataElementID string `json:"dataElementId"`
+	Signed        bool   `json:"signed"`
+}
+
+// Signee is who signs: a user (with a person number, and the organisation
+// signed for) or a system user.
+type Signee struct {
+	UserID             NullStr `json:"userId"`
+	SystemUserID       NullStr `json:"systemUserId"`
+	PersonNumber       NullStr `json:"personNumber"`
+	OrganisationNumber NullStr `json:"organisationNumber"`
+}
+
+// SignDocument is the signature document Storage writes
+// (Altinn/altinn-storage src/Storage.Interface/Models/SignDocument.cs).
+type SignDocument struct {
+	ID                    string                `json:"id"`
+	InstanceGUID          string                `json:"instanceGuid"`
+	SignedTime            time.Time             `json:"signedTime"`
+	SigneeInfo            Signee                `json:"signeeInfo"`
+	DataElementSignatures []SignedElementDigest `json:"dataElementSignatures"`
+}
+
+// SignedElementDigest is one signed element with its SHA-256, lowercase hex.
+type SignedElementDigest struct {
+	DataElementID string `json:"dataElementId"`
+	SHA256Hash    string `json:"sha256Hash"`
+	Signed        bool   `json:"signed"`
+}

@@ -50,17 +50,17 @@ var wantBoundaries = []string{
 	"Start / storage.getInstance", "Start / storage.readData", "Start / register.lookupPerson",
 	"Start / register.lookupOrganisation", "Start / repo.CreateTask", "Start / repo.SetExecution",
 	"Delegate / access.delegate", "Delegate / repo.UpdateSignee",
-	"Notify / correspondence.send", "Notify / sqs.sendMessageBatch", "Notify / repo.UpdateSignee",
+	"Notify / register.getParty", "Notify / correspondence.send", "Notify / sqs.sendMessageBatch", "Notify / repo.UpdateSignee",
 	"Dispatch / notifications.order",
 	"Collect / repo.TakePending",
 	"Sign / storage.getInstance", "Sign / storage.readData", "Sign / authorization.decide",
-	"Sign / repo.RecordSignature", "Sign / workflow.resume",
-	"SendReceipt / storage.createData",
+	"Sign / storage.sign", "Sign / repo.RecordSignature", "Sign / workflow.resume",
+	"SendReceipt / register.getParty", "SendReceipt / storage.readData",
 	"SendReceipt / correspondence.send", "SendReceipt / repo.UpdateSignee",
 	"Complete / repo.Complete", "Complete / workflow.resume",
 	"Finalize / storage.getInstance", "Finalize / storage.readData", "Finalize / storage.createData", "Finalize / access.revoke",
 	"Reject / repo.Close", "Reject / workflow.fail",
-	"Finish / repo.Close", "Finish / access.revoke", "Finish / storage.createData",
+	"Finish / repo.Close", "Finish / access.revoke",
 	"Finish / correspondence.send", "Finish / repo.UpdateSignee",
 }
 
@@ -238,7 +238,7 @@ func TestRun_verify(t *testing.T) {
 			name: "second_call_to_action", flow: signFlow,
 			tamper: func(t *testing.T, r *run) {
 				msg := signing.Message{IdempotencyKey: "cta:" + task.InstanceGUID + ":SigningTask:again", Resource: "ttd-founders-correspondence-test",
-					SendersReference: signingtest.FoundersInstance.InstanceID(), RecipientUUID: signingtest.OlaUUID, Language: "nb", Title: "t", Summary: "s", Body: "b"}
+					SendersReference: signingtest.FoundersInstance.InstanceID(), Recipient: signing.Recipient{Person: signingtest.Ola(t).Person}, Language: "nb", Title: "t", Summary: "s", Body: "b"}
 				if _, err := r.clients.Correspondence.Send(ctx, msg); err != nil {
 					t.Fatal(err)
 				}

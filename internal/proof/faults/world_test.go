@@ -407,6 +407,10 @@ func (s storage) ReadData(ctx context.Context, ref signing.InstanceRef, id strin
 	return rc, el, err
 }
 
+func (s storage) Sign(ctx context.Context, token string, ref signing.InstanceRef, in signing.StorageSign) error {
+	return s.w.around(emulator.OpSign, false, func() error { return s.next.Sign(ctx, token, ref, in) })
+}
+
 func (s storage) CreateData(ctx context.Context, ref signing.InstanceRef, nd signing.NewDataElement) (out signing.DataElement, err error) {
 	err = s.w.around(emulator.OpCreateData, false, func() (e error) { out, e = s.next.CreateData(ctx, ref, nd); return e })
 	return out, err
@@ -461,6 +465,11 @@ func (r register) LookupPerson(ctx context.Context, id ident.NationalID) (p sign
 
 func (r register) LookupOrganisation(ctx context.Context, org ident.OrgNumber) (p signing.Party, err error) {
 	err = r.w.around(emulator.OpLookupOrganisation, false, func() (e error) { p, e = r.next.LookupOrganisation(ctx, org); return e })
+	return p, err
+}
+
+func (r register) GetParty(ctx context.Context, partyID int64) (p signing.Party, err error) {
+	err = r.w.around(emulator.OpGetParty, false, func() (e error) { p, e = r.next.GetParty(ctx, partyID); return e })
 	return p, err
 }
 
