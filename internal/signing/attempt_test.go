@@ -271,12 +271,8 @@ func TestService_newAttempt(t *testing.T) {
 			t.Errorf("call-to-action keys for %s = %q, want one of attempt 1 and one of attempt 2", who, keys)
 		}
 	}
-	orders := map[string]bool{}
-	for _, o := range h.Queue.Orders {
-		orders[o.IdempotencyKey] = true
-	}
-	if len(h.Queue.Orders) != 6 || len(orders) != 6 {
-		t.Errorf("notification orders = %d with %d distinct keys, want 6: 3 per attempt", len(h.Queue.Orders), len(orders))
+	if n := len(h.Emu.Notifications()); n != 6 {
+		t.Errorf("notification orders = %d, want 6: one per call-to-action, 3 per attempt", n)
 	}
 
 	// Ola's signature of attempt 1 does not count: Ola signs again.

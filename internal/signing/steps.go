@@ -367,6 +367,10 @@ func (s *Service) Notify(ctx context.Context, key TaskKey, sk SigneeKey) (Signee
 		InboxTitle: c.InboxTitleKey, InboxSummary: c.InboxSummaryKey, InboxBody: c.InboxBodyKey,
 		EmailSubject: c.EmailSubjectKey, EmailBody: c.EmailBodyKey, SMSBody: c.SMSBodyKey,
 	}, vars)
+	// Email and SMS ride on the message's notification block, as the
+	// reference sends them (Altinn/app-lib-dotnet
+	// src/Altinn.App.Core/Features/Signing/Helpers/SigningNotificationHelper.cs):
+	// one send, one idempotent key, and the platform orders them.
 	id, err := s.Correspondence.Send(ctx, Message{
 		IdempotencyKey:   idempotencyKey("cta", task, string(sk)),
 		Resource:         resource,
@@ -376,26 +380,21 @@ func (s *Service) Notify(ctx context.Context, key TaskKey, sk SigneeKey) (Signee
 		Title:            cta.Title,
 		Summary:          cta.Summary,
 		Body:             cta.Body,
+		Notification: &NotificationOrder{
+			SendersReference: task.Instance.InstanceID(),
+			Choice:           c.EffectiveChoice(),
+			EmailAddress:     c.Email,
+			EmailSubject:     cta.EmailSubject,
+			EmailBody:        cta.EmailBody,
+			MobileNumber:     c.Mobile,
+			SMSBody:          cta.SMSBody,
+		},
 	})
 	if permanent(err) {
 		return s.fail(ctx, key, sk, "notify", err)
 	}
 	if err != nil {
 		return sg, fmt.Errorf("notify %s/%s: send message: %w", key, sk, err)
-	}
-	order := NotificationOrder{
-		IdempotencyKey:   idempotencyKey("notify", task, string(sk)),
-		SendersReference: task.Instance.InstanceID(),
-		RecipientUUID:    sg.PartyUUID,
-		Choice:           c.EffectiveChoice(),
-		EmailAddress:     c.Email,
-		EmailSubject:     cta.EmailSubject,
-		EmailBody:        cta.EmailBody,
-		MobileNumber:     c.Mobile,
-		SMSBody:          cta.SMSBody,
-	}
-	if err := s.Queue.Enqueue(ctx, []NotificationOrder{order}); err != nil {
-		return sg, fmt.Errorf("notify %s/%s: queue notification: %w", key, sk, err)
 	}
 	return s.Repo.UpdateSignee(ctx, key, sk, Transition{To: SigneeNotified, At: s.Clock.Now(), CorrespondenceID: id})
 }

@@ -135,13 +135,16 @@ func TestService_DelegateAndNotify(t *testing.T) {
 			t.Errorf("message body lacks the instance link: %q", m.Body)
 		}
 	}
-	if len(h.Queue.Orders) != 3 {
-		t.Fatalf("queued notifications = %d, want 3", len(h.Queue.Orders))
-	}
-	for _, o := range h.Queue.Orders {
-		if o.EmailSubject == "" || o.SMSBody == "" || strings.Contains(o.SMSBody, "{0}") {
-			t.Errorf("order texts = %+v", o)
+	// Email and SMS ride on each call-to-action's notification block.
+	for _, m := range msgs {
+		n := m.Notification
+		if n == nil || n.SendersReference != foundersInstance.InstanceID() || n.EmailSubject == "" ||
+			strings.Contains(n.SMSBody, "{0}") || strings.Contains(n.EmailBody, "{0}") {
+			t.Errorf("notification block = %+v", n)
 		}
+	}
+	if len(h.Queue.Orders) != 0 {
+		t.Errorf("queued notifications = %d, want none: the platform orders them", len(h.Queue.Orders))
 	}
 	kari := h.SigneeByUUID(t, kariUUID)
 	if kari.Status != signing.SigneeNotified || kari.CorrespondenceID == "" || kari.DelegatedAt.IsZero() {

@@ -312,40 +312,6 @@ func timedOut(t *testing.T, r *scenario.Run, state string) bool {
 	return false
 }
 
-// TestFlow_killedAfterSideEffect kills the dispatcher's process after it
-// placed its notification orders, before its response: SQS redelivers the
-// batch and the retry places each order once more under the same
-// idempotency key, so each is placed exactly once. The kill hits a batch
-// holding this test's orders (the instance GUID), not another test's.
-func TestFlow_killedAfterSideEffect(t *testing.T) {
-	r := newRun(t)
-	fn := "DispatchNotificationsFunction"
-	before := killOnResponse(t, r, fn)
-	started(t, r)
-	err := scenario.Eventually(within(t, 30*time.Second), func() (bool, error) {
-		st, _ := r.Stack.Host.Stats(fn)
-		return st.Crashes > before.Crashes && st.Invocations > before.Invocations+1, nil
-	})
-	if err != nil {
-		t.Fatalf("the dispatcher was not killed and retried: %v", err)
-	}
-	settle()
-	orders := map[string]int{}
-	for _, n := range r.Stack.Emulator.Notifications() {
-		if n.Source == "orders" && strings.Contains(n.IdempotencyKey, r.Instance.InstanceGUID) {
-			orders[n.IdempotencyKey]++
-		}
-	}
-	if len(orders) == 0 {
-		t.Fatal("no notification orders were placed")
-	}
-	for key, n := range orders {
-		if n != 1 {
-			t.Errorf("order %s placed %d times, want 1", key, n)
-		}
-	}
-}
-
 // TestStart_duplicate starts the same task twice: one execution.
 func TestStart_duplicate(t *testing.T) {
 	r := newRun(t)

@@ -337,19 +337,22 @@ func (r *run) verify(f flow, outcome signing.Outcome, delegated int, err error) 
 		bad("messages of unexpected kinds: %v", byKind)
 	}
 
-	// Notification orders, placed by the dispatcher: one per signee.
+	// Notification orders, placed by the platform from each call-to-action's
+	// notification block: one per signee.
 	orders := map[string]int{}
-	for _, n := range r.emu.Notifications() {
-		if n.Source == "orders" {
-			orders[n.IdempotencyKey]++
+	notes := r.emu.Notifications()
+	for _, n := range notes {
+		orders[n.CorrespondenceID]++
+		if n.Source != "correspondence" {
+			bad("notification order %s not from a correspondence", n.OrderID)
 		}
 	}
-	if len(orders) != w.orders {
-		bad("notification orders = %d keys, want %d", len(orders), w.orders)
+	if len(notes) != w.orders {
+		bad("notification orders = %d, want %d", len(notes), w.orders)
 	}
-	for key, n := range orders {
-		if n != 1 || !strings.HasPrefix(key, "notify:") {
-			bad("notification order %q placed %d times", key, n)
+	for id, n := range orders {
+		if n != 1 {
+			bad("correspondence %s ordered %d notifications", id, n)
 		}
 	}
 	if left := len(r.sqs.pending()); left != 0 {

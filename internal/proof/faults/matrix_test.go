@@ -50,8 +50,7 @@ var wantBoundaries = []string{
 	"Start / storage.getInstance", "Start / storage.readData", "Start / register.lookupPerson",
 	"Start / register.lookupOrganisation", "Start / repo.CreateTask", "Start / repo.SetExecution",
 	"Delegate / access.delegate", "Delegate / repo.UpdateSignee",
-	"Notify / register.getParty", "Notify / correspondence.send", "Notify / sqs.sendMessageBatch", "Notify / repo.UpdateSignee",
-	"Dispatch / notifications.order",
+	"Notify / register.getParty", "Notify / correspondence.send", "Notify / repo.UpdateSignee",
 	"Collect / repo.TakePending",
 	"Sign / storage.getInstance", "Sign / storage.readData", "Sign / authorization.decide",
 	"Sign / storage.sign", "Sign / repo.RecordSignature", "Sign / workflow.resume",
@@ -254,7 +253,7 @@ func TestRun_verify(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
-			want: "notification orders = 4 keys, want 3",
+			want: "notification orders = 4, want 3",
 		},
 		{
 			name: "second_sign_document", flow: signFlow,
