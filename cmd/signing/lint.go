@@ -15,7 +15,11 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 	fset.SetOutput(stderr)
 	fset.Usage = func() {
 		fmt.Fprint(stderr, "usage: signing lint <app-dir>\n\n"+
-			"Checks the signing configuration of the app folder (the folder containing App/).\n"+
+			"Checks the signing configuration of the app folder (the folder containing App/): the signing\n"+
+			"tasks of process.bpmn, their data types, layout sets, texts and signee providers, and that\n"+
+			"policy.xml lets the app delegate read, sign and the providers' additional actions, a party\n"+
+			"read and sign, and the service owner read and write what the service reads and writes.\n"+
+			"Findings print as path:field: severity: message (line N).\n"+
 			"Exit status: 0 no errors (warnings allowed), 1 errors found, 2 folder unreadable or bad usage.\n")
 		fset.PrintDefaults()
 	}

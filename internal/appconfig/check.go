@@ -95,7 +95,7 @@ func (c *checker) signingTask(t SigningTask) {
 	}
 	c.distinctRoles(t)
 	c.correspondence(t)
-	c.delegation(t)
+	c.grants(t)
 }
 
 // providerAndStates enforces that signeeProviderId and signeeStatesDataTypeId go together.
@@ -245,40 +245,6 @@ func (c *checker) layoutSet(t SigningTask) {
 	if info, err := os.Stat(filepath.Join(c.a.Dir, filepath.FromSlash(rel))); err != nil || !info.IsDir() {
 		c.out.warnf(layoutSetsPath, s.Line, "sets["+s.ID+"]", "layout set %q for signing task %q has no folder %s", s.ID, t.ID, rel)
 	}
-}
-
-// delegation checks that policy.xml lets the app delegate read and sign to
-// runtime-delegated signees.
-func (c *checker) delegation(t SigningTask) {
-	if !t.Config.RuntimeDelegated() || c.a.Org == "" || c.a.Name == "" {
-		return
-	}
-	if c.a.policyMissing {
-		c.out.warnf(policyPath, 0, t.ID+".delegation",
-			"file is missing; cannot check that the app may delegate read and sign on task %q", t.ID)
-		return
-	}
-	if c.a.Policy == nil {
-		return // malformed; already reported
-	}
-	var missing []string
-	for _, action := range []string{"read", "sign"} {
-		if !c.a.CanDelegate(t.ID, action) {
-			missing = append(missing, action)
-		}
-	}
-	if len(missing) == 0 {
-		return
-	}
-	subject := "app_" + c.a.Org + "_" + c.a.Name
-	line, hint := 0, ""
-	if lines := c.a.Policy.subjectRuleLines(subject); len(lines) > 0 {
-		line = lines[0]
-		hint = fmt.Sprintf(" (the rule at line %d names the subject; check its org, app, task and actions)", line)
-	}
-	c.out.warnf(policyPath, line, t.ID+".delegation",
-		"no Permit rule with subject urn:altinn:resource:delegation = %q lets the app delegate %s on task %q of %s/%s; delegating to signees will fail%s",
-		subject, strings.Join(missing, " and "), t.ID, c.a.Org, c.a.Name, hint)
 }
 
 // acrossTasks checks references between signing tasks.

@@ -372,47 +372,6 @@ func TestApp_Check(t *testing.T) {
 			want: []wantFinding{{severity: Warning, path: sets, field: "sets[signing]", line: anyLine, message: "has no folder App/ui/signing"}},
 		},
 		{
-			name: "policy_without_delegation_rule",
-			mutate: func(t *testing.T, dir string) {
-				replace(t, dir, policy, "app_ttd_founders", "app_ttd_another-app")
-			},
-			want: []wantFinding{{
-				severity: Warning, path: policy, field: "SigningTask.delegation",
-				message: `no Permit rule with subject urn:altinn:resource:delegation = "app_ttd_founders" lets the app delegate read and sign on task "SigningTask"`,
-			}},
-		},
-		{
-			name: "policy_delegation_for_misspelt_task",
-			mutate: func(t *testing.T, dir string) {
-				// The seed's rule names task "SingingTask"; do the same in the delegation rule only.
-				p := filepath.Join(dir, filepath.FromSlash(policy))
-				data, err := os.ReadFile(p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				s := string(data)
-				rule := strings.Index(s, "app_ttd_founders")
-				task := strings.Index(s[rule:], ">SigningTask<")
-				if rule < 0 || task < 0 {
-					t.Fatal("delegation rule with task SigningTask not found")
-				}
-				s = s[:rule+task] + ">SingingTask<" + s[rule+task+len(">SigningTask<"):]
-				if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			},
-			want: []wantFinding{{severity: Warning, path: policy, field: "SigningTask.delegation", message: "delegate read and sign"}},
-		},
-		{
-			name: "policy_missing",
-			mutate: func(t *testing.T, dir string) {
-				if err := os.Remove(filepath.Join(dir, filepath.FromSlash(policy))); err != nil {
-					t.Fatal(err)
-				}
-			},
-			want: []wantFinding{{severity: Warning, path: policy, field: "SigningTask.delegation", message: "file is missing"}},
-		},
-		{
 			name: "policy_malformed_like_the_seed",
 			mutate: func(t *testing.T, dir string) {
 				replace(t, dir, policy, "  </xacml:Rule>\n  <xacml:ObligationExpressions>", "  <xacml:ObligationExpressions>")
