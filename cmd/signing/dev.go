@@ -143,7 +143,6 @@ func printEndpoints(w io.Writer, s *devstack.Stack) {
 	}
 	fmt.Fprintf(w, "  %-22s %s\n", "state machine", s.Def.Outputs["SigningStateMachineArn"])
 	fmt.Fprintf(w, "  %-22s %s\n", "table", s.Def.Outputs["SigningTableName"])
-	fmt.Fprintf(w, "  %-22s %s\n", "notifications queue", s.Def.Outputs["NotificationsQueueUrl"])
 	fmt.Fprintf(w, "\nAWS CLI: AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=%s aws stepfunctions list-state-machines\n",
 		s.EdgeURL, devstack.AccessKey, devstack.AccessKey, s.Def.Region)
 	fmt.Fprintf(w, "token:   go run ./cmd/signing dev token --pid <national id>\n")

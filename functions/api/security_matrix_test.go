@@ -258,7 +258,6 @@ type written struct {
 	Messages    int
 	Rights      int
 	Orders      int
-	Queued      int
 	// Calls counts the platform's writing operations, faulted ones included.
 	Calls map[string]int
 }
@@ -277,9 +276,9 @@ func (e *secEnv) written(t *testing.T) written {
 	w := written{
 		Founders: e.snapshot(t), Other: other, OtherSignee: list[0].Status,
 		Messages: len(e.h.Emu.Messages()), Rights: len(e.h.Emu.Delegations()), Orders: len(e.h.Emu.Notifications()),
-		Queued: len(e.h.Queue.Orders), Calls: map[string]int{},
+		Calls: map[string]int{},
 	}
-	for _, op := range []string{"storage.createData", "access.delegate", "access.revoke", "correspondence.send", "notifications.order"} {
+	for _, op := range []string{"storage.createData", "storage.sign", "access.delegate", "access.revoke", "correspondence.send"} {
 		w.Calls[op] = e.h.Emu.Calls(op)
 	}
 	return w

@@ -68,7 +68,7 @@ func TestHandler_Handle_unavailable(t *testing.T) {
 			if name, msg := stepfntest.ErrorName(t, err); name != tt.want {
 				t.Errorf("error name = %q, want %q (%s)", name, tt.want, msg)
 			}
-			if got := len(h.Emu.Messages()) + len(h.Queue.Orders); got != 0 {
+			if got := len(h.Emu.Messages()) + len(h.Emu.Notifications()); got != 0 {
 				t.Errorf("%d messages and orders, want none", got)
 			}
 		})

@@ -190,16 +190,14 @@ func (e *Env) costOf(a, b snapshot, apiTime time.Duration) TaskCost {
 			c.StatesAPI[op] = d
 		}
 	}
-	disp := c.Invocations[dispatcherLogicalID]
-	c.SQSRequests = c.SQS["SendMessage"] + c.SQS["SendMessageBatch"] + c.SQS["DeleteMessage"] + c.SQS["DeleteMessageBatch"] + disp
+	// Receives are billed by the polling of an event source mapping; the
+	// template has none now (the platform orders email/SMS itself).
+	c.SQSRequests = c.SQS["SendMessage"] + c.SQS["SendMessageBatch"] + c.SQS["DeleteMessage"] + c.SQS["DeleteMessageBatch"]
 	c.Platform = diffCounts(a.platform, b.platform)
 	c.DocumentBytes = c.Platform[opReadData].BytesOut
 	c.InstanceBytes = c.Platform[opGetInstance].BytesOut
 	return c
 }
-
-// dispatcherLogicalID is the queue's function.
-const dispatcherLogicalID = "DispatchNotificationsFunction"
 
 // directDynamo returns a client of DynamoDB Local itself (not counted).
 func (e *Env) directDynamo() *dynamodb.Client {

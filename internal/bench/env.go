@@ -108,8 +108,8 @@ func StartEnv(ctx context.Context, opts EnvOptions) (_ *Env, err error) {
 		Substitutions: subs,
 		Parameters: map[string]string{
 			"PlatformStorageUrl": pc.StorageURL, "PlatformAccessUrl": pc.AccessURL,
-			"PlatformCorrespondenceUrl": pc.CorrespondenceURL, "PlatformNotificationsUrl": pc.NotificationsURL,
-			"PlatformRegisterUrl": pc.RegisterURL,
+			"PlatformCorrespondenceUrl": pc.CorrespondenceURL,
+			"PlatformRegisterUrl":       pc.RegisterURL,
 		},
 		Progress: opts.Progress,
 	})

@@ -282,7 +282,6 @@ func LocalParameters(region, accountID, apiURL, emulatorURL string) map[string]s
 		"PlatformStorageUrl":        pc.StorageURL,
 		"PlatformAccessUrl":         pc.AccessURL,
 		"PlatformCorrespondenceUrl": pc.CorrespondenceURL,
-		"PlatformNotificationsUrl":  pc.NotificationsURL,
 		"PlatformRegisterUrl":       pc.RegisterURL,
 		"InstanceUrl":               strings.TrimRight(apiURL, "/") + "/{org}/{app}/instances/{partyId}/{instanceGuid}",
 		"AllowSyntheticIds":         "true",

@@ -197,7 +197,7 @@ func TestTemplate_declaresWhatIsNotEmulated(t *testing.T) {
 			alarms++
 		}
 	}
-	if queues == 0 || queuesSSE != queues {
+	if queuesSSE != queues {
 		t.Errorf("%d of %d queues declare SqsManagedSseEnabled, want all", queuesSSE, queues)
 	}
 	if functions == 0 || withPolicies != functions {

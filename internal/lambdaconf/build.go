@@ -13,14 +13,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go"
 
 	"github.com/signingflow/signing/internal/dynamo"
 	"github.com/signingflow/signing/internal/ident"
 	"github.com/signingflow/signing/internal/platform"
 	"github.com/signingflow/signing/internal/platformauth"
-	"github.com/signingflow/signing/internal/queue"
 	"github.com/signingflow/signing/internal/signees"
 	"github.com/signingflow/signing/internal/signing"
 	"github.com/signingflow/signing/internal/signingpdf"
@@ -38,7 +36,6 @@ type SecretsAPI interface {
 type AWS struct {
 	DynamoDB dynamo.API
 	SFN      workflow.API
-	SQS      queue.API
 	Secrets  SecretsAPI
 	// KMS signs the platform access token when PLATFORM_ACCESS_TOKEN_KMS_KEY_ID is set.
 	KMS platformauth.KMSSignAPI
@@ -49,7 +46,6 @@ func NewAWS(cfg aws.Config) AWS {
 	return AWS{
 		DynamoDB: dynamodb.NewFromConfig(cfg),
 		SFN:      sfn.NewFromConfig(cfg),
-		SQS:      sqs.NewFromConfig(cfg),
 		Secrets:  secretsmanager.NewFromConfig(cfg),
 		KMS:      kms.NewFromConfig(cfg),
 	}
@@ -103,7 +99,6 @@ func (c Config) Service(ctx context.Context, a AWS) (*signing.Service, error) {
 		Correspondence: clients.Correspondence,
 		Register:       clients.Register,
 		Authorization:  clients.Authorization,
-		Queue:          queue.New(a.SQS, c.QueueURL),
 		Workflow:       workflow.New(a.SFN, ""),
 		Apps:           platform.NewAppCatalog(clients.Storage, 0),
 		Identities:     hasher,
@@ -111,15 +106,6 @@ func (c Config) Service(ctx context.Context, a AWS) (*signing.Service, error) {
 		Clock:          clock,
 		Settings:       signing.Settings{Environment: c.Environment, InstanceURL: c.InstanceURL, Language: c.Language},
 	}, nil
-}
-
-// Notifications builds the dispatcher's platform client.
-func (c DispatchConfig) Notifications(a AWS) (*platform.NotificationsClient, error) {
-	n, err := platform.NewNotificationsClient(c.Platform.config(a.Secrets))
-	if err != nil {
-		return nil, fmt.Errorf("lambdaconf: %w", err)
-	}
-	return n, nil
 }
 
 // config is the platform client configuration.
@@ -130,7 +116,7 @@ func (p Platform) config(secrets SecretsAPI) platform.Config {
 	}
 	return platform.Config{
 		StorageURL: p.StorageURL, AccessURL: p.AccessURL, CorrespondenceURL: p.CorrespondenceURL,
-		NotificationsURL: p.NotificationsURL, RegisterURL: p.RegisterURL, AuthorizationURL: p.AuthorizationURL,
+		RegisterURL: p.RegisterURL, AuthorizationURL: p.AuthorizationURL,
 		Timeout: p.Timeout, Tokens: tokens,
 	}
 }

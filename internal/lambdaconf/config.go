@@ -2,8 +2,7 @@
 // from SCREAMING_SNAKE environment variables through a lookup function
 // (reporting every missing or malformed variable at once) and builds what
 // the function runs from that configuration and one aws.Config: the full
-// signing.Service (Load, Config.Service) or the notification dispatcher's
-// platform client (LoadDispatch, DispatchConfig.Notifications).
+// signing.Service (Load, Config.Service).
 //
 // The variables (Vars lists them with their meaning; template.yaml sets
 // them, and a test checks that every function gets exactly what its loader
@@ -25,7 +24,6 @@
 //	                              kms:Sign on it), or a PEM RSA private key file (local use)
 //	ENVIRONMENT                   selects the correspondence resource (tt02, production, …)
 //	INSTANCE_URL                  link template with {org} {app} {partyId} {instanceGuid}
-//	NOTIFICATIONS_QUEUE_URL       the SQS queue of email/SMS orders
 //	ALLOW_SYNTHETIC_IDS           accept synthetic test national IDs (test environments only)
 //	LANGUAGE, SIGNEE_PROVIDERS, PLATFORM_TIMEOUT  optional
 package lambdaconf
@@ -53,7 +51,6 @@ const (
 	EnvStorageURL             = "PLATFORM_STORAGE_URL"
 	EnvAccessURL              = "PLATFORM_ACCESS_URL"
 	EnvCorrespondenceURL      = "PLATFORM_CORRESPONDENCE_URL"
-	EnvNotificationsURL       = "PLATFORM_NOTIFICATIONS_URL"
 	EnvRegisterURL            = "PLATFORM_REGISTER_URL"
 	EnvAuthorizationURL       = "PLATFORM_AUTHORIZATION_URL"
 	EnvPlatformToken          = "PLATFORM_TOKEN"
@@ -61,7 +58,6 @@ const (
 	EnvPlatformTimeout        = "PLATFORM_TIMEOUT"
 	EnvEnvironment            = "ENVIRONMENT"
 	EnvInstanceURL            = "INSTANCE_URL"
-	EnvNotificationsQueueURL  = "NOTIFICATIONS_QUEUE_URL"
 	EnvAllowSyntheticIDs      = "ALLOW_SYNTHETIC_IDS"
 	EnvLanguage               = "LANGUAGE"
 	EnvSigneeProviders        = "SIGNEE_PROVIDERS"
@@ -92,8 +88,6 @@ func Vars(loader string) (vars []Var, ok bool) {
 	switch loader {
 	case "Load":
 		return serviceVars(), true
-	case "LoadDispatch":
-		return dispatchVars(), true
 	}
 	return nil, false
 }
@@ -125,7 +119,6 @@ func serviceVars() []Var {
 		{Name: EnvStorageURL, Required: true, Doc: "storage API base URL"},
 		{Name: EnvAccessURL, Required: true, Doc: "access management API base URL"},
 		{Name: EnvCorrespondenceURL, Required: true, Doc: "correspondence host"},
-		{Name: EnvNotificationsURL, Required: true, Doc: "notifications host"},
 		{Name: EnvRegisterURL, Required: true, Doc: "register host"},
 		{Name: EnvAuthorizationURL, Doc: "authorization (decision point) host; default: the register host, as Altinn serves both"},
 	}
@@ -134,15 +127,10 @@ func serviceVars() []Var {
 	return append(vs,
 		Var{Name: EnvEnvironment, Required: true, Doc: "hosting environment (selects the correspondence resource)"},
 		Var{Name: EnvInstanceURL, Required: true, Doc: "instance link template"},
-		Var{Name: EnvNotificationsQueueURL, Required: true, Doc: "SQS queue of notification orders"},
 		Var{Name: EnvAllowSyntheticIDs, Doc: "accept synthetic test national IDs (true/false, default false)"},
 		Var{Name: EnvLanguage, Doc: "language of messages: nb (default), nn or en"},
 		Var{Name: EnvSigneeProviders, Doc: `configured signee providers, JSON {"providers":[…]} (see signees.Spec)`},
 	)
-}
-
-func dispatchVars() []Var {
-	return append([]Var{{Name: EnvNotificationsURL, Required: true, Doc: "notifications host"}}, platformTokenVars()...)
 }
 
 // Platform is the platform part of the configuration.
@@ -150,7 +138,6 @@ type Platform struct {
 	StorageURL        string
 	AccessURL         string
 	CorrespondenceURL string
-	NotificationsURL  string
 	RegisterURL       string
 	AuthorizationURL  string
 	// Token, or TokenSecretARN, supplies the bearer token.
@@ -158,7 +145,6 @@ type Platform struct {
 	TokenSecretARN string
 	// AccessTokenOrg and AccessTokenApp name the app in the platform
 	// access token; AccessTokenKMSKeyID or AccessTokenKeyFile signs it.
-	// The dispatcher reads none of them.
 	AccessTokenOrg      string
 	AccessTokenApp      string
 	AccessTokenKMSKeyID string
@@ -176,16 +162,10 @@ type Config struct {
 	Platform         Platform
 	Environment      string
 	InstanceURL      string
-	QueueURL         string
 	AllowSynthetic   bool
 	Language         string
 	// Providers are the configured signee providers, beyond the built-in ones.
 	Providers []signees.Spec
-}
-
-// DispatchConfig is what the notification dispatcher reads.
-type DispatchConfig struct {
-	Platform Platform
 }
 
 // reader collects every problem while reading variables.
@@ -253,25 +233,22 @@ func (r *reader) arn(name, v string) {
 	}
 }
 
-func (r *reader) platform(all bool) Platform {
+func (r *reader) platform() Platform {
 	var p Platform
-	if all {
-		p.StorageURL = r.url(EnvStorageURL)
-		p.AccessURL = r.url(EnvAccessURL)
-		p.CorrespondenceURL = r.url(EnvCorrespondenceURL)
-		p.RegisterURL = r.url(EnvRegisterURL)
-		p.AuthorizationURL = p.RegisterURL
-		if r.get(EnvAuthorizationURL) != "" {
-			p.AuthorizationURL = r.url(EnvAuthorizationURL)
-		}
-		p.AccessTokenOrg = r.name(EnvPlatformAccessTokenOrg)
-		p.AccessTokenApp = r.name(EnvPlatformAccessTokenApp)
-		p.AccessTokenKMSKeyID, p.AccessTokenKeyFile = r.oneOf(EnvPlatformAccessTokenKMSKeyID, EnvPlatformAccessTokenKeyFile)
-		if strings.ContainsAny(p.AccessTokenKMSKeyID, " \t") {
-			r.fail(EnvPlatformAccessTokenKMSKeyID, "must be a KMS key ID, key ARN or alias")
-		}
+	p.StorageURL = r.url(EnvStorageURL)
+	p.AccessURL = r.url(EnvAccessURL)
+	p.CorrespondenceURL = r.url(EnvCorrespondenceURL)
+	p.RegisterURL = r.url(EnvRegisterURL)
+	p.AuthorizationURL = p.RegisterURL
+	if r.get(EnvAuthorizationURL) != "" {
+		p.AuthorizationURL = r.url(EnvAuthorizationURL)
 	}
-	p.NotificationsURL = r.url(EnvNotificationsURL)
+	p.AccessTokenOrg = r.name(EnvPlatformAccessTokenOrg)
+	p.AccessTokenApp = r.name(EnvPlatformAccessTokenApp)
+	p.AccessTokenKMSKeyID, p.AccessTokenKeyFile = r.oneOf(EnvPlatformAccessTokenKMSKeyID, EnvPlatformAccessTokenKeyFile)
+	if strings.ContainsAny(p.AccessTokenKMSKeyID, " \t") {
+		r.fail(EnvPlatformAccessTokenKMSKeyID, "must be a KMS key ID, key ARN or alias")
+	}
 	p.Token, p.TokenSecretARN = r.oneOf(EnvPlatformToken, EnvPlatformTokenSecretARN)
 	r.arn(EnvPlatformTokenSecretARN, p.TokenSecretARN)
 	if v := r.get(EnvPlatformTimeout); v != "" {
@@ -311,13 +288,12 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		}
 		c.HashKey = b
 	}
-	c.Platform = r.platform(true)
+	c.Platform = r.platform()
 	c.Environment = r.required(EnvEnvironment)
 	c.InstanceURL = r.required(EnvInstanceURL)
 	if c.InstanceURL != "" && !strings.Contains(c.InstanceURL, "{instanceGuid}") {
 		r.fail(EnvInstanceURL, "must contain the {instanceGuid} placeholder")
 	}
-	c.QueueURL = r.url(EnvNotificationsQueueURL)
 	if v := r.get(EnvAllowSyntheticIDs); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -339,11 +315,4 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		c.Providers = specs
 	}
 	return c, r.err("signing function configuration")
-}
-
-// LoadDispatch reads the notification dispatcher's configuration.
-func LoadDispatch(lookup func(string) (string, bool)) (DispatchConfig, error) {
-	r := &reader{lookup: lookup}
-	c := DispatchConfig{Platform: r.platform(false)}
-	return c, r.err("dispatcher configuration")
 }

@@ -25,7 +25,6 @@ func complete() map[string]string {
 		"PLATFORM_STORAGE_URL":           "http://127.0.0.1:5101/storage/api/v1",
 		"PLATFORM_ACCESS_URL":            "http://127.0.0.1:5101/accessmanagement/api/v1",
 		"PLATFORM_CORRESPONDENCE_URL":    "http://127.0.0.1:5101",
-		"PLATFORM_NOTIFICATIONS_URL":     "http://127.0.0.1:5101",
 		"PLATFORM_REGISTER_URL":          "http://127.0.0.1:5101",
 		"PLATFORM_TOKEN":                 "dev-token",
 		"PLATFORM_ACCESS_TOKEN_ORG":      "ttd",
@@ -33,7 +32,6 @@ func complete() map[string]string {
 		"PLATFORM_ACCESS_TOKEN_KEY_FILE": "/nonexistent/platform-access-token.pem",
 		"ENVIRONMENT":                    "local",
 		"INSTANCE_URL":                   "http://local/{org}/{app}/#/instance/{partyId}/{instanceGuid}",
-		"NOTIFICATIONS_QUEUE_URL":        "http://127.0.0.1:4566/000000000000/notifications",
 		"ALLOW_SYNTHETIC_IDS":            "true",
 	}
 }
@@ -54,8 +52,8 @@ func TestLoad(t *testing.T) {
 			wantErr: []string{"PLATFORM_ACCESS_TOKEN_ORG: must be set", "PLATFORM_ACCESS_TOKEN_APP: must be set", "PLATFORM_ACCESS_TOKEN_KMS_KEY_ID: must be set, or PLATFORM_ACCESS_TOKEN_KEY_FILE"}},
 		{name: "platform_access_token_both_keys", change: map[string]string{"PLATFORM_ACCESS_TOKEN_KMS_KEY_ID": "alias/x", "PLATFORM_ACCESS_TOKEN_ORG": "TTD", "PLATFORM_ACCESS_TOKEN_APP": "my app"},
 			wantErr: []string{"PLATFORM_ACCESS_TOKEN_KMS_KEY_ID: set either it or PLATFORM_ACCESS_TOKEN_KEY_FILE", "PLATFORM_ACCESS_TOKEN_ORG: must be a lowercase name", "PLATFORM_ACCESS_TOKEN_APP: must be a lowercase name"}},
-		{name: "everything_missing_at_once", change: map[string]string{"TABLE_NAME": "", "HASH_KEY": "", "PLATFORM_STORAGE_URL": "", "PLATFORM_TOKEN": "", "ENVIRONMENT": "", "NOTIFICATIONS_QUEUE_URL": ""},
-			wantErr: []string{"TABLE_NAME: must be set", "HASH_KEY: must be set, or HASH_KEY_SECRET_ARN", "PLATFORM_STORAGE_URL: must be set", "PLATFORM_TOKEN: must be set", "ENVIRONMENT: must be set", "NOTIFICATIONS_QUEUE_URL: must be set"}},
+		{name: "everything_missing_at_once", change: map[string]string{"TABLE_NAME": "", "HASH_KEY": "", "PLATFORM_STORAGE_URL": "", "PLATFORM_TOKEN": "", "ENVIRONMENT": ""},
+			wantErr: []string{"TABLE_NAME: must be set", "HASH_KEY: must be set, or HASH_KEY_SECRET_ARN", "PLATFORM_STORAGE_URL: must be set", "PLATFORM_TOKEN: must be set", "ENVIRONMENT: must be set"}},
 		{name: "malformed", change: map[string]string{"HASH_KEY": "short", "PLATFORM_ACCESS_URL": "ftp://x", "ALLOW_SYNTHETIC_IDS": "maybe", "LANGUAGE": "de",
 			"INSTANCE_URL": "http://local/", "PLATFORM_TIMEOUT": "forever", "SIGNEE_PROVIDERS": `{"providers":[{"id":""}]}`, "HASH_KEY_SECRET_ARN": "arn:aws:x"},
 			wantErr: []string{"HASH_KEY: set either it or HASH_KEY_SECRET_ARN", "PLATFORM_ACCESS_URL", "ALLOW_SYNTHETIC_IDS", "LANGUAGE", "INSTANCE_URL", "PLATFORM_TIMEOUT", "SIGNEE_PROVIDERS"}},
@@ -155,25 +153,11 @@ func TestConfig_Service(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Service() error = %v", err)
 	}
-	if svc.Repo == nil || svc.Signees == nil || svc.Queue == nil || svc.Workflow == nil || svc.Apps == nil || svc.Identities == nil || svc.PDF == nil || svc.Settings.Environment != "local" {
+	if svc.Repo == nil || svc.Signees == nil || svc.Workflow == nil || svc.Apps == nil || svc.Identities == nil || svc.PDF == nil || svc.Settings.Environment != "local" {
 		t.Errorf("Service() = %+v, want every port wired", svc)
 	}
 	if _, err := cfg.Service(context.Background(), lambdaconf.NewAWS(aws.Config{Region: "eu-north-1"}).WithSecrets(fakeSecrets{})); err == nil {
 		t.Error("Service() with an unreadable secret: error = nil")
-	}
-}
-
-func TestLoadDispatch(t *testing.T) {
-	t.Parallel()
-	cfg, err := lambdaconf.LoadDispatch(env(map[string]string{"PLATFORM_NOTIFICATIONS_URL": "http://127.0.0.1:5101", "PLATFORM_TOKEN": "t"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cfg.Notifications(lambdaconf.AWS{}); err != nil {
-		t.Errorf("Notifications() error = %v", err)
-	}
-	if _, err := lambdaconf.LoadDispatch(env(nil)); err == nil || !strings.Contains(err.Error(), "PLATFORM_NOTIFICATIONS_URL") {
-		t.Errorf("LoadDispatch(empty) error = %v", err)
 	}
 }
 

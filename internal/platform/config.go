@@ -30,8 +30,6 @@ type Config struct {
 	AccessURL string
 	// CorrespondenceURL is the platform host that serves /correspondence/api/v1/….
 	CorrespondenceURL string
-	// NotificationsURL is the platform host that serves /notifications/api/v1/….
-	NotificationsURL string
 	// RegisterURL is the platform host that serves /register/api/v1/….
 	RegisterURL string
 	// AuthorizationURL is the platform host that serves /authorization/api/v1/….
@@ -182,7 +180,6 @@ type Clients struct {
 	Storage        *StorageClient
 	Access         *AccessClient
 	Correspondence *CorrespondenceClient
-	Notifications  *NotificationsClient
 	Register       *RegisterClient
 	Authorization  *AuthorizationClient
 }
@@ -199,9 +196,6 @@ func NewClients(c Config) (Clients, error) {
 		errs = append(errs, err)
 	}
 	if out.Correspondence, err = NewCorrespondenceClient(c); err != nil {
-		errs = append(errs, err)
-	}
-	if out.Notifications, err = NewNotificationsClient(c); err != nil {
 		errs = append(errs, err)
 	}
 	if out.Register, err = NewRegisterClient(c); err != nil {

@@ -1,11 +1,13 @@
 // Package platform holds the HTTP clients for the platform services the
-// signing flow calls: storage, access management, correspondence,
-// notifications, register and authorization. Each client implements a port
-// of package signing (StorageClient → signing.Storage, AccessClient →
-// signing.AccessManagement, CorrespondenceClient → signing.Correspondence,
-// NotificationsClient → signing.Notifications, RegisterClient →
-// signing.Register, AuthorizationClient → signing.Authorization). Package platform/emulator serves the same APIs in memory
-// for tests and the local stack.
+// signing flow calls: storage, access management, correspondence, register
+// and authorization. Each client implements a port of package signing
+// (StorageClient → signing.Storage, AccessClient → signing.AccessManagement,
+// CorrespondenceClient → signing.Correspondence, RegisterClient →
+// signing.Register, AuthorizationClient → signing.Authorization). Email and
+// SMS ride on a correspondence's notification block, as the reference sends
+// them; the standalone notifications API is not used. Package
+// platform/emulator serves the same APIs in memory for tests and the local
+// stack. docs/platform.md lists every contract with its upstream source.
 //
 // # Endpoints
 //
@@ -14,21 +16,24 @@
 //
 //	storage         GET  {StorageURL}/instances/{partyId}/{instanceGuid}
 //	                GET  {StorageURL}/instances/{partyId}/{instanceGuid}/data/{dataGuid}
+//	                GET  {StorageURL}/instances/{partyId}/{instanceGuid}/dataelements   (an earlier element?)
 //	                POST {StorageURL}/instances/{partyId}/{instanceGuid}/data?dataType=…&generatedFromTask=…
-//	                     (body = the bytes; Content-Type; Content-Disposition filename; Idempotency-Key)
+//	                     (body = the bytes; Content-Type; Content-Disposition filename)
+//	                POST {StorageURL}/instances/{partyId}/{instanceGuid}/sign       (the signee's own token)
 //	                GET  {StorageURL}/applications/{org}/{app}               (metadata: title)
 //	                GET  {StorageURL}/applications/{org}/{app}/texts/{lang}  (text resources)
 //	access          POST {AccessURL}/app/delegations/resource/{resourceId}/instance/{instanceGuid}
 //	                POST {AccessURL}/app/delegationrevoke/resource/{resourceId}/instance/{instanceGuid}
 //	                     (PlatformAccessToken header only: no bearer token, no subscription key)
-//	correspondence  POST {CorrespondenceURL}/correspondence/api/v1/correspondence (Idempotency-Key)
-//	notifications   POST {NotificationsURL}/notifications/api/v1/orders (Idempotency-Key)
+//	correspondence  GET  {CorrespondenceURL}/correspondence/api/v1/correspondence?resourceId&role=Sender&idempotentKey
+//	                POST {CorrespondenceURL}/correspondence/api/v1/attachment, …/attachment/{id}/upload, GET …/attachment/{id}
+//	                POST {CorrespondenceURL}/correspondence/api/v1/correspondence  (idempotentKey in the body)
 //	register        POST {RegisterURL}/register/api/v1/parties/lookup   {ssn} or {orgNo} (PlatformAccessToken)
 //	                GET  {RegisterURL}/register/api/v1/parties/{partyId}  (PlatformAccessToken)
 //	authorization   POST {AuthorizationURL}/authorization/api/v1/decision (XACML JSON; no bearer token)
 //
 // In Altinn terms StorageURL is ".../storage/api/v1", AccessURL is
-// ".../accessmanagement/api/v1" and the other three are the platform host.
+// ".../accessmanagement/api/v1" and the others are the platform host.
 //
 // # Every call
 //

@@ -129,14 +129,6 @@ func message(key string) signing.Message {
 	}
 }
 
-func order(key string) signing.NotificationOrder {
-	return signing.NotificationOrder{
-		IdempotencyKey: key, SendersReference: foundersRef.InstanceID(), RecipientUUID: olaUUID,
-		Choice: signing.NotifyEmail, EmailAddress: "ola.testesen@example.com",
-		EmailSubject: "Signer stiftelsesdokumentene", EmailBody: "Din signatur ventes.",
-	}
-}
-
 // newRedirector serves a 307 to target for every request and returns its URL.
 func newRedirector(t *testing.T, target string) string {
 	t.Helper()

@@ -52,10 +52,6 @@ func operations(t *testing.T) []operation {
 			_, err := c.Correspondence.Send(ctx, message("send-1"))
 			return err
 		}},
-		{emulator.OpOrder, func(ctx context.Context, c platform.Clients) error {
-			_, err := c.Notifications.Order(ctx, order("order-1"))
-			return err
-		}},
 		{emulator.OpLookupPerson, func(ctx context.Context, c platform.Clients) error {
 			_, err := c.Register.LookupPerson(ctx, kari)
 			return err
@@ -285,8 +281,8 @@ func TestNewClients_config(t *testing.T) {
 		want []string
 	}{
 		{name: "empty", cfg: platform.Config{}, want: []string{"Config.StorageURL: must be set", "Config.RegisterURL: must be set", "Config.Tokens: must be set", "Config.PlatformTokens: must be set"}},
-		{name: "bad_urls", cfg: platform.Config{StorageURL: "ftp://x", AccessURL: "http://", CorrespondenceURL: "http://u:p@h", NotificationsURL: "http://h?x=1", RegisterURL: "h", Tokens: platform.StaticToken("t")},
-			want: []string{"StorageURL: must be an http or https URL", "AccessURL: must name a host", "CorrespondenceURL: must not carry credentials", "NotificationsURL: must not have a query", "RegisterURL: must be an http"}},
+		{name: "bad_urls", cfg: platform.Config{StorageURL: "ftp://x", AccessURL: "http://", CorrespondenceURL: "http://u:p@h", RegisterURL: "h", AuthorizationURL: "http://h?x=1", Tokens: platform.StaticToken("t")},
+			want: []string{"StorageURL: must be an http or https URL", "AccessURL: must name a host", "CorrespondenceURL: must not carry credentials", "AuthorizationURL: must not have a query", "RegisterURL: must be an http"}},
 		{name: "negative_timeout", cfg: func() platform.Config { c := emulator.Config("http://127.0.0.1:1"); c.Timeout = -1; return c }(), want: []string{"Config.Timeout: must not be negative"}},
 	}
 	for _, tt := range tests {

@@ -96,13 +96,13 @@ func TestCorrespondenceClient_Send_notificationMapping(t *testing.T) {
 	}{
 		{name: "default_generic_registered_contact", order: signing.NotificationOrder{EmailAddress: "x@example.com"},
 			wantTemplate: wire.TemplateGenericAltinnMessage, wantChannel: wire.ChannelEmail,
-			wantRecipients: []wire.NotificationRecipient{{PartyUUID: olaUUID, EmailAddress: "ola.testesen@example.com"}}},
+			wantRecipients: []wire.NotificationRecipient{{EmailAddress: "ola.testesen@example.com"}}},
 		{name: "email_only_drops_mobile", order: signing.NotificationOrder{Choice: signing.NotifyEmail, EmailAddress: "x@example.com", MobileNumber: "+4711111111", EmailSubject: "s", EmailBody: "b"},
 			wantTemplate: wire.TemplateCustomMessage, wantChannel: wire.ChannelEmail,
 			wantRecipients: []wire.NotificationRecipient{{EmailAddress: "x@example.com"}}},
 		{name: "sms_preferred_without_addresses", order: signing.NotificationOrder{Choice: signing.NotifySMSPreferred, EmailSubject: "s", EmailBody: "b", SMSBody: "t"},
 			wantTemplate: wire.TemplateCustomMessage, wantChannel: wire.ChannelSMSPreferred,
-			wantRecipients: []wire.NotificationRecipient{{PartyUUID: olaUUID, MobileNumber: "+4799999902"}}},
+			wantRecipients: []wire.NotificationRecipient{{MobileNumber: "+4799999902"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -174,82 +174,6 @@ func TestCorrespondenceClient_Send_errors(t *testing.T) {
 	}
 	if got := len(e.emu.Messages()); got != 1 {
 		t.Errorf("messages = %d, want 1", got)
-	}
-}
-
-func TestNotificationsClient_Order(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-
-	o := order("notify:" + instanceGUID + ":ola")
-	first, err := e.c.Notifications.Order(t.Context(), o)
-	if err != nil {
-		t.Fatalf("Order() error = %v", err)
-	}
-	again, err := e.c.Notifications.Order(t.Context(), o)
-	if err != nil || again != first {
-		t.Errorf("Order() again = %q, %v; want %q", again, err, first)
-	}
-
-	registered := order("notify:registered")
-	registered.Choice, registered.EmailAddress, registered.SMSBody = signing.NotifySMS, "", "Din signatur ventes."
-	sms, err := e.c.Notifications.Order(t.Context(), registered)
-	if err != nil {
-		t.Fatalf("Order(registered) error = %v", err)
-	}
-
-	changed := o
-	changed.EmailBody = "Another text"
-	_, err = e.c.Notifications.Order(t.Context(), changed)
-	if !errors.Is(err, signing.ErrConflict) {
-		t.Errorf("Order(same key, other body) error = %v, want conflict", err)
-	}
-
-	got := e.emu.Notifications()
-	if len(got) != 2 {
-		t.Fatalf("notifications = %+v, want 2", got)
-	}
-	if got[0].OrderID != first || got[0].Channel != wire.ChannelEmail || got[0].EmailSubject != o.EmailSubject ||
-		len(got[0].Recipients) != 1 || got[0].Recipients[0].EmailAddress != o.EmailAddress || got[0].IdempotencyKey != o.IdempotencyKey {
-		t.Errorf("notification[0] = %+v", got[0])
-	}
-	if got[1].OrderID != sms || got[1].Channel != wire.ChannelSMS || got[1].Recipients[0] != (wire.NotificationRecipient{PartyUUID: olaUUID, MobileNumber: "+4799999902"}) {
-		t.Errorf("notification[1] = %+v, want SMS to Ola's registered mobile", got[1])
-	}
-}
-
-func TestNotificationsClient_Order_invalid(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-
-	noText := order("a")
-	noText.EmailBody = ""
-	badAddress := order("b")
-	badAddress.EmailAddress = "not-an-address"
-	unknownParty := order("c")
-	unknownParty.EmailAddress, unknownParty.RecipientUUID = "", "00000000-0000-4000-8000-000000000000"
-	tests := []struct {
-		name       string
-		o          signing.NotificationOrder
-		wantStatus int
-	}{
-		{name: "email_without_body_not_sent", o: noText, wantStatus: 0},
-		{name: "bad_address", o: badAddress, wantStatus: http.StatusBadRequest},
-		{name: "unknown_party", o: unknownParty, wantStatus: http.StatusBadRequest},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-
-			_, err := e.c.Notifications.Order(t.Context(), tt.o)
-			var pe *platform.PermanentError
-			if !errors.As(err, &pe) || !errors.Is(err, signing.ErrInvalid) || pe.Status != tt.wantStatus {
-				t.Errorf("Order() error = %v, want *PermanentError %d matching ErrInvalid", err, tt.wantStatus)
-			}
-		})
-	}
-	if got := e.emu.Notifications(); len(got) != 0 {
-		t.Errorf("notifications = %+v, want none", got)
 	}
 }
 

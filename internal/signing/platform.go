@@ -116,18 +116,17 @@ type Message struct {
 	Notification *NotificationOrder
 }
 
-// NotificationOrder is an email and/or SMS order.
+// NotificationOrder is the email and/or SMS a message asks the platform to
+// send its recipient (the correspondence's notification block); addresses,
+// when set, override the registered ones.
 type NotificationOrder struct {
-	IdempotencyKey   string `json:"idempotencyKey"`
-	SendersReference string `json:"sendersReference"`
-	// RecipientUUID is the party to notify; addresses override the register's.
-	RecipientUUID string             `json:"recipientUuid"`
-	Choice        NotificationChoice `json:"choice,omitempty"`
-	EmailAddress  string             `json:"emailAddress,omitempty"`
-	EmailSubject  string             `json:"emailSubject,omitempty"`
-	EmailBody     string             `json:"emailBody,omitempty"`
-	MobileNumber  string             `json:"mobileNumber,omitempty"`
-	SMSBody       string             `json:"smsBody,omitempty"`
+	SendersReference string
+	Choice           NotificationChoice
+	EmailAddress     string
+	EmailSubject     string
+	EmailBody        string
+	MobileNumber     string
+	SMSBody          string
 }
 
 // StorageSign asks Storage to sign data elements for the calling user, who
@@ -167,11 +166,6 @@ type AccessManagement interface {
 // Correspondence sends inbox messages.
 type Correspondence interface {
 	Send(ctx context.Context, m Message) (id string, err error)
-}
-
-// Notifications orders emails and SMS.
-type Notifications interface {
-	Order(ctx context.Context, o NotificationOrder) (id string, err error)
 }
 
 // Register looks up parties. Its lookups need the platform's trust (the

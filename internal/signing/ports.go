@@ -142,12 +142,6 @@ type Workflow interface {
 	Fail(ctx context.Context, token, errorName, cause string) error
 }
 
-// NotificationQueue carries email/SMS orders to the dispatcher.
-type NotificationQueue interface {
-	// Enqueue puts the orders on the queue; each carries its own idempotency key.
-	Enqueue(ctx context.Context, orders []NotificationOrder) error
-}
-
 // Clock tells the time; tests inject a fixed one.
 type Clock interface {
 	Now() time.Time

@@ -72,7 +72,6 @@ type Service struct {
 	Correspondence Correspondence
 	Register       Register
 	Authorization  Authorization
-	Queue          NotificationQueue
 	Workflow       Workflow
 	Apps           Apps
 	Identities     Identities

@@ -143,9 +143,7 @@ func TestService_DelegateAndNotify(t *testing.T) {
 			t.Errorf("notification block = %+v", n)
 		}
 	}
-	if len(h.Queue.Orders) != 0 {
-		t.Errorf("queued notifications = %d, want none: the platform orders them", len(h.Queue.Orders))
-	}
+
 	kari := h.SigneeByUUID(t, kariUUID)
 	if kari.Status != signing.SigneeNotified || kari.CorrespondenceID == "" || kari.DelegatedAt.IsZero() {
 		t.Errorf("kari after notify = %+v", kari)
@@ -202,7 +200,7 @@ func TestService_Notify_noCorrespondenceResource(t *testing.T) {
 	if got.Status != signing.SigneeFailed || got.FailedStep != "notify" || !strings.Contains(got.FailedReason, "correspondence resource") {
 		t.Errorf("signee = %+v, want a recorded notify failure", got)
 	}
-	if len(h.Emu.Messages()) != 0 || len(h.Queue.Orders) != 0 {
+	if len(h.Emu.Messages()) != 0 || len(h.Emu.Notifications()) != 0 {
 		t.Error("something was sent without a correspondence resource")
 	}
 }

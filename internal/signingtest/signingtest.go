@@ -60,23 +60,6 @@ func (c *Clock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// Queue keeps what was enqueued.
-type Queue struct {
-	mu     sync.Mutex
-	Orders []signing.NotificationOrder
-	Err    error
-}
-
-func (q *Queue) Enqueue(_ context.Context, orders []signing.NotificationOrder) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.Err != nil {
-		return q.Err
-	}
-	q.Orders = append(q.Orders, orders...)
-	return nil
-}
-
 // ExampleApps serves the example app's texts and titles.
 func ExampleApps(app *appconfig.App) signing.Apps { return exampleApps{app: app} }
 
@@ -94,7 +77,6 @@ type Harness struct {
 	Emu  *emulator.Emulator
 	// EmuURL is the emulator's base URL.
 	EmuURL   string
-	Queue    *Queue
 	Workflow *Workflow
 	Clock    *Clock
 	// Cfg is the example's SigningTask configuration; tests may change it before Start.
@@ -131,7 +113,7 @@ func New(t *testing.T, opts ...emulator.Option) *Harness {
 	}
 	clock := NewClock()
 	repo := memrepo.New(clock)
-	h := &Harness{Repo: repo, Emu: emu, EmuURL: srv.URL, Queue: &Queue{}, Workflow: &Workflow{}, Clock: clock, Cfg: st.Config, App: app}
+	h := &Harness{Repo: repo, Emu: emu, EmuURL: srv.URL, Workflow: &Workflow{}, Clock: clock, Cfg: st.Config, App: app}
 	h.Svc = &signing.Service{
 		Repo:           repo,
 		Signees:        &signees.Source{Registry: reg, Storage: clients.Storage, Options: signees.Options{AllowSynthetic: true}},
@@ -140,7 +122,6 @@ func New(t *testing.T, opts ...emulator.Option) *Harness {
 		Correspondence: clients.Correspondence,
 		Register:       clients.Register,
 		Authorization:  clients.Authorization,
-		Queue:          h.Queue,
 		Workflow:       h.Workflow,
 		Apps:           exampleApps{app: app},
 		Identities:     hasher,

@@ -27,7 +27,7 @@ var (
 	repoReads  = []string{"GetTask", "GetSignee", "ListSignees", "GetSignature", "ListSignatures", "PendingFor", "Audit"}
 	repoWrites = []string{"CreateTask", "RestartTask", "SetExecution", "UpdateSignee", "RecordSignature",
 		"RegisterWait", "TakePending", "RegisterCompletionWait", "Complete", "Close"}
-	platformWrites = []string{emulator.OpCreateData, emulator.OpDelegate, emulator.OpRevoke, emulator.OpSend, emulator.OpOrder}
+	platformWrites = []string{emulator.OpCreateData, emulator.OpDelegate, emulator.OpRevoke, emulator.OpSend, emulator.OpSign}
 )
 
 // WriteWatch records the repository writes of a harness's service that
@@ -137,7 +137,6 @@ func (w *WriteWatch) state(t *testing.T) map[string]any {
 		"repository: signees":    fmt.Sprint(signees, signeesErr),
 		"repository: signatures": fmt.Sprint(sigs, sigsErr),
 		"repository: audit":      fmt.Sprint(audit, auditErr),
-		"queued orders":          slices.Clone(w.h.Queue.Orders),
 		"resumed executions":     slices.Clone(w.h.Workflow.Resumed),
 		"platform: delegations":  w.h.Emu.Delegations(),
 		"platform: messages":     w.h.Emu.Messages(),

@@ -76,10 +76,9 @@ func up(t *testing.T) *devstack.Stack {
 		t0 := time.Now()
 		stack, upErr = devstack.Up(ctx, devstack.Options{
 			ModuleRoot: root, EdgeAddr: "127.0.0.1:0", APIAddr: "127.0.0.1:0", EmulatorAddr: "127.0.0.1:0",
-			Fixture:         &fixture,
-			Substitutions:   map[string]string{"WaitTimeoutSeconds": "2", "RetryWaitSeconds": "1"},
-			QueueAttributes: map[string]string{"VisibilityTimeout": "1"},
-			Logs:            logs,
+			Fixture:       &fixture,
+			Substitutions: map[string]string{"WaitTimeoutSeconds": "2", "RetryWaitSeconds": "1"},
+			Logs:          logs,
 		})
 		if upErr == nil {
 			fmt.Fprintf(os.Stderr, "e2e: local stack up in %s (build %s)\n", time.Since(t0).Round(time.Millisecond), stack.Timings["build"].Round(time.Millisecond))

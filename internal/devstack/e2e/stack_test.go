@@ -8,16 +8,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/signingflow/signing/internal/devstack/scenario"
 )
 
 // TestStack_testOverrides pins the README's divergence of the tests' own
 // stack: the state machine waits WaitTimeoutSeconds=2, below the
-// parameter's MinValue, and the notifications queue's visibility timeout
-// is 1 s instead of the template's.
+// parameter's MinValue.
 func TestStack_testOverrides(t *testing.T) {
 	s := up(t)
 	r := scenario.New(s, fixture.Instances[0], example)
@@ -41,19 +38,5 @@ func TestStack_testOverrides(t *testing.T) {
 	param := s.Def.Parameters["WaitTimeoutSeconds"]
 	if n, _ := strconv.Atoi(param); n <= 2 {
 		t.Errorf("the WaitTimeoutSeconds parameter is %q; the override proves nothing", param)
-	}
-
-	q, ok := s.Def.Queue("NotificationsQueue")
-	if !ok {
-		t.Fatal("no NotificationsQueue")
-	}
-	attrs, err := sqs.NewFromConfig(s.AWSConfig()).GetQueueAttributes(within(t, 10*time.Second), &sqs.GetQueueAttributesInput{
-		QueueUrl: aws.String(q.URL), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameVisibilityTimeout},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := attrs.Attributes["VisibilityTimeout"]; got != "1" || q.Attributes["VisibilityTimeout"] == "1" {
-		t.Errorf("VisibilityTimeout = %s (template %s), want the override 1", got, q.Attributes["VisibilityTimeout"])
 	}
 }

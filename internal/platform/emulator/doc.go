@@ -19,7 +19,6 @@
 //	POST /accessmanagement/api/v1/app/delegations/resource/{resourceId}/instance/{instanceGuid}       (PlatformAccessToken only)
 //	POST /accessmanagement/api/v1/app/delegationrevoke/resource/{resourceId}/instance/{instanceGuid}  (PlatformAccessToken only)
 //	POST /correspondence/api/v1/correspondence
-//	POST /notifications/api/v1/orders
 //	POST /register/api/v1/parties/lookup        {ssn} xor {orgNo} → Party (PlatformAccessToken)
 //	GET  /register/api/v1/parties/{partyId}     Party, with ssn for a person (PlatformAccessToken)
 //	POST /authorization/api/v1/decision         XACML JSON, key roles only (no token)
@@ -59,7 +58,7 @@
 //
 //	GET    /_emulator/delegations    rights in force (Delegations)
 //	GET    /_emulator/messages       correspondences sent, attachments with bytes (Messages)
-//	GET    /_emulator/notifications  orders, direct and from correspondences (Notifications)
+//	GET    /_emulator/notifications  email/SMS orders placed from correspondences (Notifications)
 //	GET    /_emulator/data           data elements; ?bytes=true adds the bytes (Data)
 //	GET    /_emulator/calls          calls per operation (Calls)
 //	GET    /_emulator/faults         pending faults (Faults)

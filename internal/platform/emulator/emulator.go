@@ -121,7 +121,6 @@ type state struct {
 	delegations   []DelegationRecord
 	messages      []MessageRecord
 	notifications []NotificationRecord
-	idempotency   map[string]idempotent
 	applications  map[string]Application // "org/app"
 	// corrAttachments are correspondence attachments by ID; corrByKey maps
 	// an idempotent key to the correspondence sent under it.
@@ -159,17 +158,10 @@ type instance struct {
 func (in *instance) id() string { return strconv.FormatInt(in.PartyID, 10) + "/" + in.InstanceGUID }
 
 type element struct {
-	meta           wire.DataElement
-	instanceID     string
-	bytes          []byte
-	source         string
-	idempotencyKey string
-}
-
-// idempotent is a stored answer to a request with an idempotency key.
-type idempotent struct {
-	hash  [32]byte
-	reply reply
+	meta       wire.DataElement
+	instanceID string
+	bytes      []byte
+	source     string
 }
 
 func newState(f Fixture) *state {
@@ -181,7 +173,6 @@ func newState(f Fixture) *state {
 		roles:           map[string][]string{},
 		instances:       map[string]*instance{},
 		elements:        map[string]*element{},
-		idempotency:     map[string]idempotent{},
 		applications:    map[string]Application{},
 		corrAttachments: map[string]*corrAttachment{},
 		corrByKey:       map[string]string{},

@@ -25,7 +25,6 @@ const (
 	delegatePath = "/accessmanagement/api/v1/app/delegations/resource/app_ttd_founders/instance/" + instanceGUID
 	revokePath   = "/accessmanagement/api/v1/app/delegationrevoke/resource/app_ttd_founders/instance/" + instanceGUID
 	sendPath     = "/correspondence/api/v1/correspondence"
-	ordersPath   = "/notifications/api/v1/orders"
 	lookupPath   = "/register/api/v1/parties/lookup"
 	decisionPath = "/authorization/api/v1/decision"
 	// validDecision asks whether user 1001 (Kari) holds a key role in the holding company.
@@ -117,8 +116,6 @@ const validCorrespondence = `{"correspondence":{"resourceId":"ttd-founders-corre
  "content":{"language":"nb","messageTitle":"Title","messageSummary":"Summary","messageBody":"Body"}},
  "recipients":["urn:altinn:person:identifier-no:` + olaSSN + `"]}`
 
-const validOrder = `{"notificationChannel":"Email","emailTemplate":{"subject":"S","body":"B"},"recipients":[{"emailAddress":"ola@example.com"}]}`
-
 // TestHandler_badInput sends malformed and unknown input to every API and
 // checks the problem answer and that nothing changed.
 func TestHandler_badInput(t *testing.T) {
@@ -157,8 +154,7 @@ func TestHandler_badInput(t *testing.T) {
 		{name: "initialize_attachment_without_file_name", method: "POST", path: "/correspondence/api/v1/attachment", contentType: "application/json", body: `{"resourceId":"r","sendersReference":"s"}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "fileName"},
 		{name: "find_without_resource", method: "GET", path: sendPath + "?role=Sender", wantStatus: 400, wantCode: wire.CodeValidation, wantField: "resourceId"},
 		{name: "send_multi_identifier_recipient", method: "POST", path: sendPath, contentType: "application/json", body: strings.Replace(validCorrespondence, `"messageBody":"Body"}`, `"messageBody":"Body"},"notification":{"notificationTemplate":"CustomMessage","notificationChannel":"EmailAndSms","emailSubject":"s","emailBody":"b","smsBody":"t","customRecipients":[{"emailAddress":"a@example.com","mobileNumber":"+4799999999"}],"overrideRegisteredContactInformation":true}`, 1), wantStatus: 400, wantCode: wire.CodeValidation, wantField: "correspondence.notification.customRecipients[0]"},
-		{name: "order_malformed_json", method: "POST", path: ordersPath, contentType: "application/json", body: `nope`, wantStatus: 400, wantCode: wire.CodeInvalidJSON},
-		{name: "order_without_recipients", method: "POST", path: ordersPath, contentType: "application/json", body: `{"notificationChannel":"Sms","smsTemplate":{"body":"x"},"recipients":[]}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "recipients"},
+		{name: "notifications_orders_not_served", method: "POST", path: "/notifications/api/v1/orders", contentType: "application/json", body: `{}`, wantStatus: 404, wantCode: wire.CodeNotFound},
 		{name: "lookup_malformed_json", method: "POST", path: lookupPath, contentType: "application/json", body: `{"ssn":` + kariSSN, wantStatus: 400, wantCode: wire.CodeInvalidJSON},
 		{name: "lookup_ssn_as_number", method: "POST", path: lookupPath, contentType: "application/json", body: `{"ssn":` + kariSSN + `}`, wantStatus: 400, wantCode: wire.CodeInvalidJSON},
 		{name: "lookup_both_keys", method: "POST", path: lookupPath, contentType: "application/json", body: `{"ssn":"` + kariSSN + `","orgNo":"312847612"}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "/"},
@@ -173,7 +169,7 @@ func TestHandler_badInput(t *testing.T) {
 		{name: "no_token", method: "GET", path: instancePath, headers: []string{"Authorization", ""}, wantStatus: 401, wantCode: wire.CodeUnauthenticated},
 		{name: "unknown_route", method: "GET", path: "/storage/api/v1/nothing", wantStatus: 404, wantCode: wire.CodeNotFound},
 		{name: "wrong_method", method: "DELETE", path: instancePath, wantStatus: 405, wantCode: wire.CodeMethodNotAllowed},
-		{name: "json_too_large", method: "POST", path: ordersPath, contentType: "application/json", body: `{"x":"` + strings.Repeat("a", 1<<20) + `"}`, wantStatus: 413, wantCode: wire.CodeTooLarge},
+		{name: "json_too_large", method: "POST", path: sendPath, contentType: "application/json", body: `{"x":"` + strings.Repeat("a", 1<<20) + `"}`, wantStatus: 413, wantCode: wire.CodeTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -199,49 +195,6 @@ func TestHandler_badInput(t *testing.T) {
 			}
 			if after := snapshot(t, e); after != before {
 				t.Errorf("state changed:\nbefore %s\nafter  %s", before, after)
-			}
-		})
-	}
-}
-
-func TestHandler_idempotency(t *testing.T) {
-	t.Parallel()
-
-	tests := []struct {
-		name       string
-		path       string
-		body       string
-		reformat   string // the same request, formatted differently
-		changed    string
-		wantStatus int
-	}{
-		{name: "notification_order", path: ordersPath, body: validOrder, reformat: " " + validOrder + "\n",
-			changed: strings.Replace(validOrder, `"B"`, `"C"`, 1), wantStatus: 202},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			e, srv := start(t)
-
-			first := request(t, srv, "POST", tt.path, "application/json", tt.body, "Idempotency-Key", "k-1")
-			if first.status != tt.wantStatus {
-				t.Fatalf("status = %d, want %d (%s)", first.status, tt.wantStatus, first.body)
-			}
-			before := snapshot(t, e)
-			again := request(t, srv, "POST", tt.path, "application/json; charset=utf-8", tt.reformat, "Idempotency-Key", "k-1")
-			if again.status != first.status || !bytes.Equal(again.body, first.body) {
-				t.Errorf("repeat = %d %s, want %d %s", again.status, again.body, first.status, first.body)
-			}
-			conflict := request(t, srv, "POST", tt.path, "application/json", tt.changed, "Idempotency-Key", "k-1")
-			if conflict.status != http.StatusConflict || conflict.problem(t).Code != wire.CodeIdempotencyKeyReused {
-				t.Errorf("same key, other body = %d %s, want 409 %s", conflict.status, conflict.body, wire.CodeIdempotencyKeyReused)
-			}
-			if after := snapshot(t, e); after != before {
-				t.Errorf("state changed by a repeat or a conflict")
-			}
-			other := request(t, srv, "POST", tt.path, "application/json", tt.body, "Idempotency-Key", "k-2")
-			if other.status != tt.wantStatus || bytes.Equal(other.body, first.body) {
-				t.Errorf("another key = %d %s, want a new %d answer", other.status, other.body, tt.wantStatus)
 			}
 		})
 	}

@@ -3,7 +3,6 @@ package emulator
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,7 +35,6 @@ const (
 	OpInitializeAttachment = "correspondence.initializeAttachment"
 	OpUploadAttachment     = "correspondence.uploadAttachment"
 	OpGetAttachment        = "correspondence.getAttachment"
-	OpOrder                = "notifications.order"
 	OpLookupPerson         = "register.lookupPerson"
 	OpLookupOrganisation   = "register.lookupOrganisation"
 	OpGetParty             = "register.getParty"
@@ -45,7 +43,7 @@ const (
 
 // Operations lists every operation name.
 var Operations = []string{
-	OpGetInstance, OpReadData, OpCreateData, OpSign, OpListData, OpGetApplication, OpGetTexts, OpDelegate, OpRevoke, OpSend, OpOrder,
+	OpGetInstance, OpReadData, OpCreateData, OpSign, OpListData, OpGetApplication, OpGetTexts, OpDelegate, OpRevoke, OpSend,
 	OpFindCorrespondence, OpInitializeAttachment, OpUploadAttachment, OpGetAttachment,
 	OpLookupPerson, OpLookupOrganisation, OpGetParty, OpDecide,
 }
@@ -270,41 +268,10 @@ func jsonKind(goKind string) string {
 	return "number"
 }
 
-// bodyHash is the idempotency fingerprint of a decoded request: the
-// operation, the path and the re-encoded body, so formatting does not matter.
-func bodyHash(c *call, v any) [32]byte {
-	b, _ := json.Marshal(v)
-	return sha256.Sum256(append([]byte(c.op+"\x00"+c.r.URL.Path+"\x00"), b...))
-}
-
-// replay answers a request with an idempotency key seen before: the stored
-// reply for the same request, a 409 for a different one. The caller holds e.mu.
-func (e *Emulator) replay(c *call, key string, hash [32]byte) (reply, bool) {
-	if key == "" {
-		return reply{}, false
-	}
-	prev, ok := e.st.idempotency[c.op+"\x00"+key]
-	if !ok {
-		return reply{}, false
-	}
-	if prev.hash != hash {
-		return problemReply(http.StatusConflict, wire.CodeIdempotencyKeyReused,
-			"the idempotency key was used before with a different request", nil), true
-	}
-	return prev.reply, true
-}
-
-// remember stores the reply of a request with an idempotency key; the caller holds e.mu.
-func (e *Emulator) remember(c *call, key string, hash [32]byte, rp reply) {
-	if key != "" {
-		e.st.idempotency[c.op+"\x00"+key] = idempotent{hash: hash, reply: rp}
-	}
-}
-
 // Handler serves every service under one base URL:
 //
 //	/storage/api/v1/…, /accessmanagement/api/v1/…, /correspondence/api/v1/…,
-//	/notifications/api/v1/…, /register/api/v1/… and /_emulator/….
+//	/register/api/v1/…, /authorization/api/v1/… and /_emulator/….
 func (e *Emulator) Handler() http.Handler {
 	mux := http.NewServeMux()
 	const storage = "/storage/api/v1/instances/{partyId}/{instanceGuid}"
@@ -349,9 +316,6 @@ func (e *Emulator) Handler() http.Handler {
 	})
 	e.route(mux, "/correspondence/api/v1/attachment/{attachmentId}", map[string]endpoint{
 		http.MethodGet: {op: OpGetAttachment, maxBody: maxJSONBody, handle: e.getAttachment},
-	})
-	e.route(mux, "/notifications/api/v1/orders", map[string]endpoint{
-		http.MethodPost: {op: OpOrder, maxBody: maxJSONBody, handle: e.orderNotification},
 	})
 	e.route(mux, "/register/api/v1/parties/lookup", map[string]endpoint{
 		http.MethodPost: {op: OpLookupPerson, opOf: lookupOp, maxBody: maxJSONBody, handle: e.lookupParty, platformToken: true},

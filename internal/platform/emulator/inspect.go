@@ -94,7 +94,7 @@ func (el *element) record() DataRecord {
 		InstanceID: el.instanceID, ID: el.meta.ID, DataType: el.meta.DataType, ContentType: el.meta.ContentType,
 		Filename: el.meta.Filename, Size: el.meta.Size, SHA256: hex.EncodeToString(sum[:]),
 		GeneratedFromTask: el.meta.GeneratedFromTask(), Created: el.meta.Created, LastChanged: el.meta.LastChanged,
-		Source: el.source, IdempotencyKey: el.idempotencyKey, Bytes: append([]byte(nil), el.bytes...),
+		Source: el.source, Bytes: append([]byte(nil), el.bytes...),
 	}
 }
 

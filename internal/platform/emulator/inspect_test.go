@@ -30,11 +30,9 @@ func TestInspectionEndpoints(t *testing.T) {
 	if got := request(t, srv, "POST", "/correspondence/api/v1/attachment/"+attID+"/upload", "application/octet-stream", "<model/>"); got.status != 200 {
 		t.Fatal(got.status, string(got.body))
 	}
-	if got := request(t, srv, "POST", sendPath, "application/json", strings.Replace(validCorrespondence, `"recipients"`, `"existingAttachments":["`+attID+`"],"recipients"`, 1)); got.status != 200 {
+	if got := request(t, srv, "POST", sendPath, "application/json", strings.Replace(strings.Replace(validCorrespondence, `"recipients"`, `"existingAttachments":["`+attID+`"],"recipients"`, 1),
+		`"messageBody":"Body"}`, `"messageBody":"Body"},"notification":{"notificationTemplate":"GenericAltinnMessage","notificationChannel":"Email"}`, 1)); got.status != 200 {
 		t.Fatal(got.status, string(got.body))
-	}
-	if got := request(t, srv, "POST", ordersPath, "application/json", validOrder, "Idempotency-Key", "o"); got.status != 202 {
-		t.Fatal(got.status)
 	}
 
 	tests := []struct {
@@ -44,10 +42,10 @@ func TestInspectionEndpoints(t *testing.T) {
 	}{
 		{name: "delegations", path: "/_emulator/delegations", want: []string{`"action":"sign"`, `"toPartyUuid":"` + olaUUID + `"`, `"taskId":"SigningTask"`}},
 		{name: "messages_with_attachment_bytes", path: "/_emulator/messages", want: []string{`"title":"Title"`, `"dataElementId":"` + modelID + `"`, `"fileName":"model.xml"`, `"bytes":"`}},
-		{name: "notifications", path: "/_emulator/notifications", want: []string{`"source":"orders"`, `"emailAddress":"ola@example.com"`}},
+		{name: "notifications", path: "/_emulator/notifications", want: []string{`"source":"correspondence"`, `"channel":"Email"`}},
 		{name: "data_without_bytes", path: "/_emulator/data", want: []string{`"source":"fixture"`, `"sha256":"`}},
 		{name: "data_with_bytes", path: "/_emulator/data?bytes=true", want: []string{`"bytes":"`}},
-		{name: "calls", path: "/_emulator/calls", want: []string{`"access.delegate":1`, `"correspondence.send":1`, `"notifications.order":1`, `"storage.getInstance":0`}},
+		{name: "calls", path: "/_emulator/calls", want: []string{`"access.delegate":1`, `"correspondence.send":1`, `"correspondence.uploadAttachment":1`, `"storage.getInstance":0`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

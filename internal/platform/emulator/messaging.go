@@ -56,7 +56,7 @@ type AttachmentRecord struct {
 // NotificationRecord is one email/SMS order, placed directly or by a correspondence.
 type NotificationRecord struct {
 	OrderID string `json:"orderId"`
-	// Source is "orders" (the notifications API) or "correspondence".
+	// Source is "correspondence": the platform orders them from a message.
 	Source           string `json:"source"`
 	IdempotencyKey   string `json:"idempotencyKey,omitempty"`
 	CorrespondenceID string `json:"correspondenceId,omitempty"`
@@ -76,10 +76,10 @@ type NotificationRecord struct {
 func usesEmail(channel string) bool { return channel != wire.ChannelSMS }
 func usesSMS(channel string) bool   { return channel != wire.ChannelEmail }
 
-// checkAddress validates a recipient holding exactly one identifier.
-func checkAddress(fields fieldErrors, field string, r wire.NotificationRecipient, allowParty bool) {
+// checkAddress validates a custom recipient holding exactly one identifier.
+func checkAddress(fields fieldErrors, field string, r wire.NotificationRecipient) {
 	n := 0
-	for _, v := range []string{r.EmailAddress, r.MobileNumber, r.PartyUUID} {
+	for _, v := range []string{r.EmailAddress, r.MobileNumber} {
 		if v != "" {
 			n++
 		}
@@ -91,21 +91,14 @@ func checkAddress(fields fieldErrors, field string, r wire.NotificationRecipient
 		fields.add(field+".emailAddress", "must be an email address")
 	case r.MobileNumber != "" && !mobilePattern.MatchString(r.MobileNumber):
 		fields.add(field+".mobileNumber", "must be a mobile number such as +4799999999")
-	case r.PartyUUID != "" && (!allowParty || !guidPattern.MatchString(r.PartyUUID)):
-		fields.add(field+".partyUuid", "is not allowed here or is not a UUID")
 	}
 }
 
-// resolve fills the registered address of a party recipient for channel;
-// it reports false when the party has no address for it. The caller holds e.mu.
-func (e *Emulator) resolve(r wire.NotificationRecipient, channel string) (wire.NotificationRecipient, bool) {
-	if r.PartyUUID == "" {
-		return r, true
-	}
-	p, ok := e.st.partiesByUUID[r.PartyUUID]
-	if !ok {
-		return r, false
-	}
+// resolve returns the registered address of party p for channel, as the
+// platform looks it up (KRR for persons, ER for organisations); it reports
+// false when the party has none. The caller holds e.mu.
+func (e *Emulator) resolve(p party, channel string) (wire.NotificationRecipient, bool) {
+	var r wire.NotificationRecipient
 	email, mobile := p.contact()
 	switch channel {
 	case wire.ChannelEmail:
@@ -287,7 +280,7 @@ func (e *Emulator) sendCorrespondence(c *call) reply {
 			}
 			if n.OverrideRegisteredContactInformation {
 				rec.Recipients = append(rec.Recipients, n.CustomRecipients...)
-			} else if r, ok := e.resolve(wire.NotificationRecipient{PartyUUID: p.uuid()}, n.NotificationChannel); ok {
+			} else if r, ok := e.resolve(p, n.NotificationChannel); ok {
 				rec.Recipients = append(rec.Recipients, r)
 			}
 			e.st.notifications = append(e.st.notifications, rec)
@@ -322,7 +315,7 @@ func checkCorrespondenceNotification(fields fieldErrors, n *wire.CorrespondenceN
 		}
 	}
 	for i, r := range n.CustomRecipients {
-		checkAddress(fields, fmt.Sprintf("correspondence.notification.customRecipients[%d]", i), r, false)
+		checkAddress(fields, fmt.Sprintf("correspondence.notification.customRecipients[%d]", i), r)
 	}
 	if n.OverrideRegisteredContactInformation && len(n.CustomRecipients) == 0 {
 		fields.add("correspondence.notification.customRecipients", "must be set to override the registered contact information")
@@ -446,75 +439,4 @@ func cloneAttachments(in []AttachmentRecord) []AttachmentRecord {
 		out[i] = a
 	}
 	return out
-}
-
-func (e *Emulator) orderNotification(c *call) reply {
-	var req wire.NotificationOrderRequest
-	if rp, ok := decodeJSON(c, &req); !ok {
-		return rp
-	}
-	key := c.r.Header.Get("Idempotency-Key")
-	fields := fieldErrors{}
-	if !slices.Contains(channels, req.NotificationChannel) {
-		fields.add("notificationChannel", "must be one of %v", channels)
-	}
-	if usesEmail(req.NotificationChannel) && (req.EmailTemplate == nil || req.EmailTemplate.Subject == "" || req.EmailTemplate.Body == "") {
-		fields.add("emailTemplate", "must have a subject and a body for channel %s", req.NotificationChannel)
-	}
-	if usesSMS(req.NotificationChannel) && (req.SMSTemplate == nil || req.SMSTemplate.Body == "") {
-		fields.add("smsTemplate", "must have a body for channel %s", req.NotificationChannel)
-	}
-	if len(req.Recipients) == 0 {
-		fields.add("recipients", "must list at least one recipient")
-	}
-	for i, r := range req.Recipients {
-		checkAddress(fields, fmt.Sprintf("recipients[%d]", i), r, true)
-	}
-
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for i, r := range req.Recipients {
-		if r.PartyUUID != "" {
-			if _, ok := e.st.partiesByUUID[strings.ToLower(r.PartyUUID)]; !ok {
-				fields.add(fmt.Sprintf("recipients[%d].partyUuid", i), "no such party")
-			}
-		}
-	}
-	if len(fields) > 0 {
-		return invalid(fields)
-	}
-	hash := bodyHash(c, req)
-	if rp, ok := e.replay(c, key, hash); ok {
-		return rp
-	}
-	rec := NotificationRecord{
-		OrderID: e.newID(), Source: "orders", IdempotencyKey: key, SendersReference: req.SendersReference,
-		Channel: req.NotificationChannel, OrderedAt: e.now(), Recipients: []wire.NotificationRecipient{},
-	}
-	if t := req.EmailTemplate; t != nil && usesEmail(req.NotificationChannel) {
-		rec.EmailSubject, rec.EmailBody = t.Subject, t.Body
-	}
-	if t := req.SMSTemplate; t != nil && usesSMS(req.NotificationChannel) {
-		rec.SMSBody = t.Body
-	}
-	resolved := 0
-	for _, r := range req.Recipients {
-		r.PartyUUID = strings.ToLower(r.PartyUUID)
-		out, ok := e.resolve(r, req.NotificationChannel)
-		if ok {
-			resolved++
-		}
-		rec.Recipients = append(rec.Recipients, out)
-	}
-	status := "Success"
-	switch {
-	case resolved == 0:
-		status = "Failed"
-	case resolved < len(req.Recipients):
-		status = "PartialSuccess"
-	}
-	e.st.notifications = append(e.st.notifications, rec)
-	rp := jsonReply(http.StatusAccepted, wire.NotificationOrderResponse{OrderID: rec.OrderID, RecipientLookup: &wire.RecipientLookup{Status: status}})
-	e.remember(c, key, hash, rp)
-	return rp
 }

@@ -22,7 +22,6 @@ func Config(baseURL string) platform.Config {
 		StorageURL:        b + "/storage/api/v1",
 		AccessURL:         b + "/accessmanagement/api/v1",
 		CorrespondenceURL: b,
-		NotificationsURL:  b,
 		RegisterURL:       b,
 		AuthorizationURL:  b,
 		Tokens:            platform.StaticToken(DevToken),

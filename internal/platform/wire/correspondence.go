@@ -147,3 +147,12 @@ type NotificationDetails struct {
 	IsReminder bool   `json:"isReminder"`
 	Status     string `json:"status"`
 }
+
+// NotificationRecipient is one custom recipient of a correspondence's
+// notification, named by exactly one identifier (Altinn/altinn-correspondence
+// src/Altinn.Correspondence.API/Models/InitializeCorrespondenceNotificationExt.cs,
+// customRecipients).
+type NotificationRecipient struct {
+	EmailAddress string `json:"emailAddress,omitempty"`
+	MobileNumber string `json:"mobileNumber,omitempty"`
+}

@@ -9,26 +9,26 @@
 //
 // Boundaries (the matrix's rows) are "Step / call": every platform call the
 // step makes (register lookups, storage reads and creates, access delegate
-// and revoke, correspondence send, notification orders), every SQS send,
-// every Step Functions callback and every repository write (create task, set
+// and revoke, correspondence send with its email/SMS notification, Storage's
+// sign), every Step Functions callback and every repository write (create task, set
 // execution, update signee, record signature, take pending, close,
 // complete). A calibration run of each flow finds them, so a new call in a
 // step becomes a new row without editing the test.
 //
 // Faults (the columns), at up to three positions each:
 //
-//	position            platform call / SQS / callback            repository write
+//	position            platform call / callback                  repository write
 //	before the effect   the call does not take effect              the write does not happen
 //	after the effect    it took effect, the caller sees an error   the write happened, the caller sees an error
 //	after the state     it took effect, and the process dies right  (the write is the state write:
 //	write               after the step's next repository write      "after the effect" covers it)
 //
 //	transient  platform: the emulator answers 503, or 429 with Retry-After
-//	           (before); a 503 after the effect. SQS: an InternalError.
+//	           (before); a 503 after the effect.
 //	           Repository: InternalServerError (wraps signing.ErrTransient).
 //	timeout    platform: the emulator sleeps past the client's timeout
 //	           (before: the emulator processes nothing); after the effect, a
-//	           client timeout. Repository and SQS: context.DeadlineExceeded.
+//	           client timeout. Repository: context.DeadlineExceeded.
 //	crash      the step's process dies at that point: from then on nothing
 //	           it does reaches the world (every call fails without effect)
 //	           and its result is lost. A panic would model it too, but a

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/signingflow/signing/internal/queue"
 	"github.com/signingflow/signing/internal/signing"
 	"github.com/signingflow/signing/internal/signingtest"
 	"github.com/signingflow/signing/internal/stepfn"
@@ -143,9 +142,6 @@ func (r *run) drive(ctx context.Context, f flow) (outcome signing.Outcome, deleg
 			return "", 0, err
 		}
 	}
-	if err := r.step(ctx, "Dispatch", r.dispatch); err != nil {
-		return "", 0, err
-	}
 	delegated = len(r.emu.Delegations())
 	if _, err := r.collect(ctx); err != nil {
 		return "", delegated, err
@@ -224,25 +220,6 @@ func (r *run) collect(ctx context.Context) (got signing.Collected, err error) {
 		return err
 	})
 	return got, err
-}
-
-// dispatch is dispatch-notifications over the queue: each message decoded
-// and ordered under its idempotency key, then acknowledged; a failure
-// leaves the message for redelivery.
-func (r *run) dispatch(ctx context.Context) error {
-	for _, body := range r.sqs.pending() {
-		order, err := queue.Decode(body)
-		if err != nil {
-			return fmt.Errorf("poison message: %w", err)
-		}
-		if _, err := r.orders.Order(ctx, order); err != nil {
-			return err
-		}
-		if err := r.sqs.ack(body); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // want is what a flow leaves behind.
@@ -354,9 +331,6 @@ func (r *run) verify(f flow, outcome signing.Outcome, delegated int, err error) 
 		if n != 1 {
 			bad("correspondence %s ordered %d notifications", id, n)
 		}
-	}
-	if left := len(r.sqs.pending()); left != 0 {
-		bad("%d messages left on the queue", left)
 	}
 
 	// Data written through storage: one sign document per signature

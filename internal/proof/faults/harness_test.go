@@ -11,7 +11,6 @@ import (
 	"github.com/signingflow/signing/internal/ident"
 	"github.com/signingflow/signing/internal/platform"
 	"github.com/signingflow/signing/internal/platform/emulator"
-	"github.com/signingflow/signing/internal/queue"
 	"github.com/signingflow/signing/internal/signees"
 	"github.com/signingflow/signing/internal/signing"
 	"github.com/signingflow/signing/internal/signing/memrepo"
@@ -37,14 +36,12 @@ func founders(t testing.TB) (*appconfig.App, error) {
 // fault: the real service on the in-memory repository and the platform
 // emulator over HTTP, every effect through the world.
 type run struct {
-	t      *testing.T
-	w      *world
-	svc    *signing.Service
-	mem    *memrepo.Repo
-	emu    *emulator.Emulator
-	sqs    *sqsQueue
-	wf     *workflow
-	orders signing.Notifications
+	t   *testing.T
+	w   *world
+	svc *signing.Service
+	mem *memrepo.Repo
+	emu *emulator.Emulator
+	wf  *workflow
 	// clients reach the emulator around the world, for tests that tamper with it.
 	clients platform.Clients
 	// clock moves on by a second each time a step starts, as time passes between retries.
@@ -89,12 +86,10 @@ func newRun(t *testing.T, plan *fault) *run {
 	clk := signingtest.NewClock()
 	mem := memrepo.New(clk)
 	mem.Err = w.takeRepoErr
-	sq := &sqsQueue{w: w}
 	wf := &workflow{w: w}
 	st2 := storage{w: w, next: clients.Storage}
 	r := &run{
-		t: t, w: w, mem: mem, emu: emu, sqs: sq, wf: wf, clock: clk, cfg: st.Config, log: log, clients: clients,
-		orders: notifications{w: w, next: clients.Notifications},
+		t: t, w: w, mem: mem, emu: emu, wf: wf, clock: clk, cfg: st.Config, log: log, clients: clients,
 	}
 	r.svc = &signing.Service{
 		Repo:           repo{w: w, next: mem},
@@ -104,7 +99,6 @@ func newRun(t *testing.T, plan *fault) *run {
 		Correspondence: correspondence{w: w, next: clients.Correspondence},
 		Register:       register{w: w, next: clients.Register},
 		Authorization:  authorization{w: w, next: clients.Authorization},
-		Queue:          queue.New(sq, "https://sqs.eu-north-1.amazonaws.com/123456789012/notifications"),
 		Workflow:       wf,
 		Apps:           signingtest.ExampleApps(app),
 		Identities:     hasher,

@@ -107,7 +107,7 @@ func sharedPrefix(f flow, step string, nth int) bool {
 		return false
 	}
 	switch step {
-	case "Start", "Delegate", "Notify", "Dispatch":
+	case "Start", "Delegate", "Notify":
 		return true
 	case "Collect", "Sign":
 		return nth == 1
@@ -247,9 +247,11 @@ func TestRun_verify(t *testing.T) {
 		{
 			name: "second_notification_order", flow: rejectFlow,
 			tamper: func(t *testing.T, r *run) {
-				o := signing.NotificationOrder{IdempotencyKey: "notify:again", SendersReference: "x", RecipientUUID: signingtest.OlaUUID,
-					Choice: signing.NotifyEmail, EmailAddress: "ola@example.no", EmailSubject: "s", EmailBody: "b"}
-				if _, err := r.clients.Notifications.Order(ctx, o); err != nil {
+				msg := signing.Message{IdempotencyKey: "notice:" + task.InstanceGUID, Resource: "ttd-founders-correspondence-test",
+					SendersReference: signingtest.FoundersInstance.InstanceID(), Recipient: signing.Recipient{Person: signingtest.Ola(t).Person},
+					Language: "nb", Title: "t", Summary: "s", Body: "b",
+					Notification: &signing.NotificationOrder{Choice: signing.NotifyEmail, EmailAddress: "ola@example.no", EmailSubject: "s", EmailBody: "b"}}
+				if _, err := r.clients.Correspondence.Send(ctx, msg); err != nil {
 					t.Fatal(err)
 				}
 			},
@@ -274,13 +276,6 @@ func TestRun_verify(t *testing.T) {
 				}
 			},
 			want: "rights in force at the end = 1, want 0 (all revoked)",
-		},
-		{
-			name: "order_left_on_the_queue", flow: rejectFlow,
-			tamper: func(t *testing.T, r *run) {
-				r.sqs.bodies = append(r.sqs.bodies, `{"idempotencyKey":"notify:x","recipientUuid":"u"}`)
-			},
-			want: "1 messages left on the queue",
 		},
 	}
 	for _, tt := range tests {

@@ -9,13 +9,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-
 	"github.com/signingflow/signing/internal/ident"
 	"github.com/signingflow/signing/internal/platform"
 	"github.com/signingflow/signing/internal/platform/emulator"
-	"github.com/signingflow/signing/internal/queue"
 	"github.com/signingflow/signing/internal/signing"
 	"github.com/signingflow/signing/internal/signing/memrepo"
 )
@@ -46,14 +42,12 @@ type class string
 
 const (
 	classPlatform class = "platform"
-	classSQS      class = "sqs"
 	classWorkflow class = "workflow"
 	classRepo     class = "repo"
 )
 
 // Boundaries that are not emulator operations.
 const (
-	opSQSSend        = "sqs.sendMessageBatch"
 	opResume         = "workflow.resume"
 	opFail           = "workflow.fail"
 	repoPrefix       = "repo."
@@ -78,8 +72,6 @@ var reads = map[string]bool{
 // classOf returns the class of a boundary.
 func classOf(op string) class {
 	switch {
-	case op == opSQSSend:
-		return classSQS
 	case op == opResume || op == opFail:
 		return classWorkflow
 	case len(op) > len(repoPrefix) && op[:len(repoPrefix)] == repoPrefix:
@@ -256,11 +248,6 @@ func injected(boundary string, k kind) error {
 			te.Status, te.Detail = 503, "the answer was lost after the call took effect"
 		}
 		return te
-	case classSQS:
-		if k == timeout {
-			return fmt.Errorf("operation error SQS: SendMessageBatch: %w", context.DeadlineExceeded)
-		}
-		return errors.New("operation error SQS: SendMessageBatch: https response error StatusCode: 500, api error InternalError")
 	case classWorkflow:
 		if k == timeout {
 			return fmt.Errorf("workflow: %s: %w", boundary, context.DeadlineExceeded)
@@ -363,20 +350,6 @@ func (w *world) die() {
 	w.dead = true
 }
 
-// dieBeforeAnswer is alive for a step without a state write of its own: a
-// pending death strikes now, before the invocation answers.
-func (w *world) dieBeforeAnswer() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.dieAtWrite {
-		w.dieAtWrite, w.dead = false, true
-	}
-	if w.dead {
-		return errDied
-	}
-	return nil
-}
-
 // alive fails a call without effect once the process died.
 func (w *world) alive() error {
 	w.mu.Lock()
@@ -441,17 +414,6 @@ func (c correspondence) Send(ctx context.Context, m signing.Message) (id string,
 	return id, err
 }
 
-// notifications is signing.Notifications through the world.
-type notifications struct {
-	w    *world
-	next signing.Notifications
-}
-
-func (n notifications) Order(ctx context.Context, o signing.NotificationOrder) (id string, err error) {
-	err = n.w.around(emulator.OpOrder, false, func() (e error) { id, e = n.next.Order(ctx, o); return e })
-	return id, err
-}
-
 // register is signing.Register through the world.
 type register struct {
 	w    *world
@@ -482,60 +444,6 @@ type authorization struct {
 func (a authorization) KeyRoleOrganisations(ctx context.Context, userID string, orgs []ident.OrgNumber) (out []ident.OrgNumber, err error) {
 	err = a.w.around(emulator.OpDecide, false, func() (e error) { out, e = a.next.KeyRoleOrganisations(ctx, userID, orgs); return e })
 	return out, err
-}
-
-// sqsQueue is the notifications queue: the SQS API under the real queue
-// adapter, at least once (a send that failed after it took effect leaves
-// its messages), with the dispatcher's acknowledgement.
-type sqsQueue struct {
-	w  *world
-	mu sync.Mutex
-	// bodies are the messages not yet acknowledged, oldest first.
-	bodies []string
-	sent   int
-}
-
-var _ queue.API = (*sqsQueue)(nil)
-
-func (q *sqsQueue) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
-	err := q.w.around(opSQSSend, false, func() error {
-		q.mu.Lock()
-		defer q.mu.Unlock()
-		for _, e := range in.Entries {
-			q.bodies = append(q.bodies, aws.ToString(e.MessageBody))
-			q.sent++
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sqs.SendMessageBatchOutput{}, nil
-}
-
-// pending returns the unacknowledged messages.
-func (q *sqsQueue) pending() []string {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return slices.Clone(q.bodies)
-}
-
-// ack deletes the first message with body, as the event source mapping does
-// for a record the function did not report as failed; it is the
-// dispatcher's state write.
-//
-// The function itself writes nothing: a process that dies after placing the
-// order dies before its answer, so the message is not deleted and comes again.
-func (q *sqsQueue) ack(body string) error {
-	if err := q.w.dieBeforeAnswer(); err != nil {
-		return err
-	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if i := slices.Index(q.bodies, body); i >= 0 {
-		q.bodies = slices.Delete(q.bodies, i, i+1)
-	}
-	return nil
 }
 
 // workflow is signing.Workflow: Step Functions callbacks through the world.
