@@ -80,7 +80,7 @@
 //	  "organisations": [{"partyId", "partyUuid", "orgNumber", "name", "unitType", "email", "mobile"}],
 //	  "roles": [{"personSsn", "orgNumber", "roles": ["DAGL"]}],
 //	  "instances": [{"org", "app", "instanceOwnerPartyId", "instanceGuid",
-//	                 "currentTask", "created", "lastChanged",
+//	                 "currentTask", "currentTaskType", "created", "lastChanged",
 //	                 "data": [{"id", "dataType", "contentType", "filename", "generatedFromTask", "created", "lastChanged",
 //	                           "text" | "base64" | "file"}]}],
 //	  "applications": [{"org", "app", "metadata": "file", "policy": "file", "texts": {"nb": "file", …}}]

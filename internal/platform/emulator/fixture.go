@@ -100,10 +100,12 @@ type Instance struct {
 	PartyID      int64  `json:"instanceOwnerPartyId"`
 	InstanceGUID string `json:"instanceGuid"`
 	// CurrentTask is the process's current task; empty means ended.
-	CurrentTask string        `json:"currentTask,omitempty"`
-	Created     time.Time     `json:"created"`
-	LastChanged time.Time     `json:"lastChanged"`
-	Data        []DataElement `json:"data"`
+	CurrentTask string `json:"currentTask,omitempty"`
+	// CurrentTaskType is the current task's altinnTaskType, e.g. "signing".
+	CurrentTaskType string        `json:"currentTaskType,omitempty"`
+	Created         time.Time     `json:"created"`
+	LastChanged     time.Time     `json:"lastChanged"`
+	Data            []DataElement `json:"data"`
 }
 
 // DataElement is a data element with its bytes. In JSON the bytes come from

@@ -99,6 +99,19 @@ func problemReply(status int, code, detail string, fields map[string][]string) r
 	return reply{status: status, header: http.Header{"Content-Type": {wire.ProblemContentType}}, body: append(b, '\n')}
 }
 
+// altinnProblem is an Altinn ProblemDetails 5.x body (Altinn/altinn-authorization-utils
+// src/Altinn.Authorization.ProblemDetails/src/ProblemDetails/AltinnProblemDetails.cs,
+// AltinnValidationProblemDetails.cs): type urn:altinn:error:{code}, the
+// descriptor's title, code, statusDescription and, for a validation
+// problem (code STD-00000), validationErrors.
+func altinnProblem(status int, code, title string, verrs []wire.ValidationError) reply {
+	b, _ := json.Marshal(wire.Problem{
+		Type: "urn:altinn:error:" + code, Title: title, Status: status, Code: code,
+		StatusDescription: http.StatusText(status), ValidationErrors: verrs,
+	})
+	return reply{status: status, header: http.Header{"Content-Type": {wire.ProblemContentType}}, body: append(b, '\n')}
+}
+
 // invalid is a 400 ValidationFailed problem listing field errors.
 func invalid(fields map[string][]string) reply {
 	names := make([]string, 0, len(fields))

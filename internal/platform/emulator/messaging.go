@@ -3,6 +3,7 @@ package emulator
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"mime"
 	"net/http"
@@ -139,7 +140,13 @@ func (e *Emulator) resolve(p party, channel string) (wire.NotificationRecipient,
 
 // corrProblem answers an Altinn correspondence error: code "CORR-0xxxx".
 func corrProblem(status, code int, detail string) reply {
-	return problemReply(status, fmt.Sprintf("CORR-%05d", code), detail, nil)
+	// Altinn/altinn-correspondence src/Altinn.Correspondence.API/Helpers/ProblemDetailsHelper.cs:
+	// the code, and the number as the errorCode extension.
+	b, _ := json.Marshal(wire.Problem{
+		Type: "https://tools.ietf.org/html/rfc9110", Title: http.StatusText(status), Status: status, Detail: detail,
+		Code: fmt.Sprintf("CORR-%05d", code), StatusDescription: http.StatusText(status), ErrorCode: code,
+	})
+	return reply{status: status, header: http.Header{"Content-Type": {wire.ProblemContentType}}, body: append(b, '\n')}
 }
 
 // recipientParty resolves a recipient URN; the caller holds e.mu. ok is
@@ -164,7 +171,18 @@ func (e *Emulator) recipientParty(field, rcpt string, fields fieldErrors) (party
 		return party{}, "", false
 	}
 	p, ok := e.st.personsBySSN[ssn]
-	return party{person: p}, wire.RecipientPersonPrefix + id.Masked(), ok
+	return party{person: p}, wire.RecipientPersonPrefix + id.Digits(), ok
+}
+
+// maskedURN is a recipient URN as the inspection shows it: a national ID
+// masked.
+func maskedURN(urn string) string {
+	if ssn, ok := strings.CutPrefix(urn, wire.RecipientPersonPrefix); ok {
+		if id, err := ident.ParseNationalID(ssn, ident.AllowSynthetic()); err == nil {
+			return wire.RecipientPersonPrefix + id.Masked()
+		}
+	}
+	return urn
 }
 
 func (e *Emulator) sendCorrespondence(c *call) reply {
@@ -266,7 +284,7 @@ func (e *Emulator) sendCorrespondence(c *call) reply {
 		msg := MessageRecord{
 			ID: e.newID(), IdempotencyKey: corr.PropertyList[wire.PropertyIdempotencyKey], IdempotentKey: key,
 			ResourceID: corr.ResourceID, SendersReference: corr.SendersReference,
-			Recipient: urns[i], RecipientPartyUUID: p.uuid(), Language: corr.Content.Language,
+			Recipient: maskedURN(urns[i]), RecipientPartyUUID: p.uuid(), Language: corr.Content.Language,
 			Title: corr.Content.MessageTitle, Summary: corr.Content.MessageSummary, Body: corr.Content.MessageBody,
 			Attachments: cloneAttachments(attachments), Notification: corr.Notification, SentAt: now,
 		}

@@ -41,22 +41,28 @@ func (e *Emulator) lookupParty(c *call) reply {
 	if rp, ok := decodeJSON(c, &req); !ok {
 		return rp
 	}
-	fields := fieldErrors{}
-	if (req.SSN == "") == (req.OrgNo == "") {
-		fields.add("/", "set exactly one of ssn and orgNo")
+	// Altinn.Register/Operations/Validation/LookupV1PartyRequestValidator.cs,
+	// codes and titles in Altinn.Register.Core/Errors/ValidationErrors.cs.
+	var verrs []wire.ValidationError
+	both := []string{"/ssn", "/orgNo"}
+	switch {
+	case req.SSN == "" && req.OrgNo == "":
+		verrs = append(verrs, wire.ValidationError{Code: "STD.VLD-00000", Title: "The field is required.", Detail: "Either ssn or orgNo is required.", Paths: both})
+	case req.SSN != "" && req.OrgNo != "":
+		verrs = append(verrs, wire.ValidationError{Code: "REG.VLD-00008", Title: "Values are mutually exclusive", Detail: "Only one of ssn and orgNo is allowed.", Paths: both})
 	}
 	if req.SSN != "" {
 		if _, err := ident.ParseNationalID(req.SSN, ident.AllowSynthetic()); err != nil {
-			fields.add("/ssn", "must be 11 digits with valid check digits")
+			verrs = append(verrs, wire.ValidationError{Code: "REG.VLD-00007", Title: "Invalid person number", Paths: []string{"/ssn"}})
 		}
 	}
 	if req.OrgNo != "" {
 		if _, err := ident.ParseOrgNumber(req.OrgNo); err != nil {
-			fields.add("/orgNo", "must be 9 digits with a valid check digit")
+			verrs = append(verrs, wire.ValidationError{Code: "REG.VLD-00006", Title: "Invalid organization number", Paths: []string{"/orgNo"}})
 		}
 	}
-	if len(fields) > 0 {
-		return invalid(fields)
+	if len(verrs) > 0 {
+		return altinnProblem(http.StatusBadRequest, "STD-00000", "One or more validation errors occurred.", verrs)
 	}
 
 	e.mu.Lock()
@@ -64,13 +70,13 @@ func (e *Emulator) lookupParty(c *call) reply {
 	if req.OrgNo != "" {
 		o, ok := e.st.orgsByNumber[req.OrgNo]
 		if !ok {
-			return problemReply(http.StatusNotFound, wire.CodePartyNotFound, "Party not found", nil)
+			return partyNotFound()
 		}
 		return jsonReply(http.StatusOK, orgParty(o))
 	}
 	p, ok := e.st.personsBySSN[req.SSN]
 	if !ok {
-		return problemReply(http.StatusNotFound, wire.CodePartyNotFound, "Party not found", nil)
+		return partyNotFound()
 	}
 	return jsonReply(http.StatusOK, personParty(p))
 }
@@ -85,12 +91,20 @@ func (e *Emulator) getParty(c *call) reply {
 	p, ok := e.st.partiesByID[id]
 	switch {
 	case !ok:
-		return problemReply(http.StatusNotFound, wire.CodePartyNotFound, "Party not found", nil)
+		return partyNotFound()
 	case p.person != nil:
 		return jsonReply(http.StatusOK, personParty(p.person))
 	default:
 		return jsonReply(http.StatusOK, orgParty(p.org))
 	}
+}
+
+// partyNotFound is Register's REG-00007 (Altinn.Register.Core/Errors/Problems.cs).
+// Register adds the looked-up number as an extension (personIdentifier or
+// organizationIdentifier); the emulator leaves it out so that no problem
+// it answers holds a national ID.
+func partyNotFound() reply {
+	return altinnProblem(http.StatusNotFound, "REG-00007", "Party not found", nil)
 }
 
 // personParty is Register's view of a person: it carries the national ID.

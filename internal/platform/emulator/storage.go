@@ -48,7 +48,7 @@ func (in *instance) wire() wire.Instance {
 	started := in.Created.UTC()
 	out.Process = &wire.ProcessState{Started: &started}
 	if in.CurrentTask != "" {
-		out.Process.CurrentTask = &wire.ProcessElement{ElementID: in.CurrentTask, Flow: 2}
+		out.Process.CurrentTask = &wire.ProcessElement{ElementID: in.CurrentTask, AltinnTaskType: in.CurrentTaskType, Flow: 2}
 	} else {
 		ended := in.LastChanged.UTC()
 		out.Process.Ended = &ended

@@ -16,6 +16,10 @@ type Problem struct {
 	Code             string              `json:"code,omitempty"`
 	Errors           map[string][]string `json:"errors,omitempty"`
 	ValidationErrors []ValidationError   `json:"validationErrors,omitempty"`
+	// StatusDescription is the reason phrase Altinn's ProblemDetails 5.x
+	// adds; ErrorCode the number Correspondence adds (CORR-01034 → 1034).
+	StatusDescription string `json:"statusDescription,omitempty"`
+	ErrorCode         int    `json:"errorCode,omitempty"`
 }
 
 // ValidationError is one entry of an Altinn validation problem: a code
@@ -43,7 +47,7 @@ const (
 	CodeDataElementNotFound = "DataElementNotFound"
 	CodeApplicationNotFound = "ApplicationNotFound"
 	CodeTextsNotFound       = "TextsNotFound"
-	CodePartyNotFound       = "PartyNotFound"
+	CodePartyNotFound       = "REG-00007"
 	CodeLastNameMismatch    = "LastNameMismatch"
 	CodeInjectedFault       = "InjectedFault"
 )
