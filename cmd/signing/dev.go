@@ -20,14 +20,19 @@ import (
 	"github.com/signingflow/signing/internal/devstack/proc"
 	"github.com/signingflow/signing/internal/devstack/scenario"
 	"github.com/signingflow/signing/internal/platform/emulator"
+	"github.com/signingflow/signing/internal/platformauth"
 )
 
-const devUsage = `usage: signing dev <up|token|demo> [flags]
+const devUsage = `usage: signing dev <up|token|demo|jwk> [flags]
 
   up     start the local stack (DynamoDB Local, moto, the edge, the function
-         host, the HTTP API, the platform emulator) and run until interrupted
+         host, the HTTP API, the platform emulator) and run until interrupted;
+         with -platform-url, -maskinporten-url and -maskinporten-client-id it
+         runs against a real Altinn environment (TT02) instead of the emulator
   token  print a token the local HTTP API accepts: signing dev token --pid <national id> [--name …]
   demo   bring the stack up, run the seed's main flow and print each step
+  jwk    print the public JWK to register for the Maskinporten client: of the
+         running stack's KMS key, or of -key-file
 
 The README's "Local stack" section says what runs where and how to use the
 AWS CLI against it.
@@ -52,6 +57,8 @@ func dev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return devToken(args[1:], stdout, stderr)
 	case "demo":
 		return devDemo(ctx, args[1:], stdout, stderr)
+	case "jwk":
+		return devJWK(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, devUsage)
 		return 0
@@ -88,15 +95,80 @@ func (f *stackFlags) options(stderr io.Writer) devstack.Options {
 	return opts
 }
 
+// realFlags are the flags of `dev up` that point the stack at a real
+// Altinn environment.
+type realFlags struct {
+	platformURL, maskinportenURL, clientID, keyFile, accessTokenKeyFile, environment string
+	exchangeTest                                                                     bool
+}
+
+func (f *realFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.platformURL, "platform-url", "", "run against this Altinn platform `URL` (e.g. https://platform.tt02.altinn.no)\ninstead of the emulator, which is then not started")
+	fs.StringVar(&f.maskinportenURL, "maskinporten-url", "", "Maskinporten's base `URL` for -platform-url (e.g. https://test.maskinporten.no)")
+	fs.StringVar(&f.clientID, "maskinporten-client-id", "", "the Maskinporten client `ID` for -platform-url")
+	fs.StringVar(&f.keyFile, "maskinporten-key-file", "", "PEM RSA private key `file` registered for the client (default: a KMS key\nthe stack makes at every start, whose JWK it prints)")
+	fs.StringVar(&f.accessTokenKeyFile, "platform-access-token-key-file", "", "PEM RSA private key `file` Altinn knows for the app's org, to sign the\nplatform access token (default: the stack's KMS key, which Altinn does not know)")
+	fs.BoolVar(&f.exchangeTest, "altinn-exchange-test", false, "exchange for Testdepartementet (ttd) tokens (exchange/maskinporten?test=true)")
+	fs.StringVar(&f.environment, "environment", devstack.DefaultRealEnvironment, "the template's `Environment` against -platform-url (selects the correspondence resource)")
+}
+
+// platform returns the real platform the flags name, nil for none, or why
+// the flags do not name one.
+func (f *realFlags) platform(fs *flag.FlagSet) (*devstack.RealPlatform, error) {
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if f.platformURL == "" {
+		for _, name := range []string{"maskinporten-url", "maskinporten-client-id", "maskinporten-key-file", "platform-access-token-key-file", "altinn-exchange-test", "environment"} {
+			if set[name] {
+				return nil, fmt.Errorf("-%s needs -platform-url", name)
+			}
+		}
+		return nil, nil
+	}
+	p := &devstack.RealPlatform{
+		URL: f.platformURL, MaskinportenURL: f.maskinportenURL, ClientID: f.clientID,
+		KeyFile: f.keyFile, PlatformAccessTokenKeyFile: f.accessTokenKeyFile,
+		ExchangeTest: f.exchangeTest, Environment: f.environment,
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// upKey is the context key of a stand-in for devstack.Up (tests check the
+// options `dev up` builds without starting anything).
+type upKey struct{}
+
+// startStack is devstack.Up, or the stand-in ctx carries.
+func startStack(ctx context.Context, opts devstack.Options) (*devstack.Stack, error) {
+	if up, ok := ctx.Value(upKey{}).(func(context.Context, devstack.Options) (*devstack.Stack, error)); ok {
+		return up(ctx, opts)
+	}
+	return devstack.Up(ctx, opts)
+}
+
 func devUp(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("dev up", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var sf stackFlags
 	sf.register(fs, devstack.Options{EdgeAddr: devstack.DefaultEdgeAddr, APIAddr: devstack.DefaultAPIAddr, EmulatorAddr: devstack.DefaultEmulatorAddr})
+	var rf realFlags
+	rf.register(fs)
 	if code, ok := parseCommand(fs, args, 0); !ok {
 		return code
 	}
+	rp, err := rf.platform(fs)
+	if err != nil {
+		fmt.Fprintf(stderr, "signing dev up: %v\n", err)
+		return 2
+	}
 	opts := sf.options(stderr)
+	opts.Platform = rp
+	if rp != nil {
+		fmt.Fprintf(stdout, "running against %s (Maskinporten %s, client %s); the platform emulator is not started\n",
+			rp.URL, rp.MaskinportenURL, rp.ClientID)
+	}
 	root, err := devstack.FindModuleRoot("")
 	if err != nil {
 		fmt.Fprintf(stderr, "signing dev up: %v\n", err)
@@ -108,12 +180,15 @@ func devUp(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// Function output is worth seeing while developing.
 		opts.Logs = stderr
 	}
-	s, err := devstack.Up(ctx, opts)
+	s, err := startStack(ctx, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "signing dev up: %v\n", err)
 		return 1
 	}
 	printEndpoints(stdout, s)
+	if rp != nil {
+		printRealPlatform(stdout, rp, s.MaskinportenJWK)
+	}
 	if f, ok := ctx.Value(stackUpKey{}).(func(*devstack.Stack)); ok {
 		f(s)
 	}
@@ -146,6 +221,57 @@ func printEndpoints(w io.Writer, s *devstack.Stack) {
 	fmt.Fprintf(w, "\nAWS CLI: AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=%s aws stepfunctions list-state-machines\n",
 		s.EdgeURL, devstack.AccessKey, devstack.AccessKey, s.Def.Region)
 	fmt.Fprintf(w, "token:   go run ./cmd/signing dev token --pid <national id>\n")
+}
+
+// printRealPlatform says what running against a real environment needs:
+// the JWK to register for the client when the stack's KMS key signs.
+func printRealPlatform(w io.Writer, p *devstack.RealPlatform, jwk []byte) {
+	fmt.Fprintf(w, "\nplatform: %s (the platform emulator is not started)\n", p.URL)
+	if p.KeyFile == "" {
+		fmt.Fprintf(w, "Maskinporten: register this public key (JWK) for client %s before the first platform call;\n"+
+			"the stack makes a new key at every start (-maskinporten-key-file keeps one):\n%s\n", p.ClientID, jwk)
+	} else {
+		fmt.Fprintf(w, "Maskinporten: the grant is signed with %s (signing dev jwk -key-file prints its JWK)\n", p.KeyFile)
+	}
+	if p.PlatformAccessTokenKeyFile == "" {
+		fmt.Fprintln(w, "platform access token: signed with the stack's KMS key, which Altinn does not know: Register and\n"+
+			"Access Management will refuse it (-platform-access-token-key-file names the org's key)")
+	}
+}
+
+// devJWK prints the public JWK of the Maskinporten key: of a PEM key file
+// (kid: its RFC 7638 thumbprint, as the functions name it), or of the key
+// the running local stack made (kid: its KMS key ID).
+func devJWK(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("dev jwk", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	keyFile := fs.String("key-file", "", "PEM RSA private key `file` (default: the running stack's Maskinporten key)")
+	edgeURL := fs.String("edge", "http://"+devstack.DefaultEdgeAddr, "`URL` of the running stack's AWS endpoint (the edge)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "usage: signing dev jwk [-key-file file | -edge URL]\n\n"+
+			"Prints the public JWK to register for the Maskinporten client (README:\n"+
+			"\"Run against Altinn's test environment (TT02)\").\n\n")
+		fs.PrintDefaults()
+	}
+	if code, ok := parseCommand(fs, args, 0); !ok {
+		return code
+	}
+	var jwk []byte
+	var err error
+	if *keyFile != "" {
+		var signer *platformauth.PEMSigner
+		if signer, err = platformauth.LoadPEMSigner(*keyFile, ""); err == nil {
+			jwk, err = devstack.JWK(signer.Public(), signer.KeyID())
+		}
+	} else {
+		jwk, err = devstack.MaskinportenKeyJWK(ctx, devstack.EdgeConfig(*edgeURL, devstack.DefaultRegion), devstack.DefaultStackName)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "signing dev jwk: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s\n", jwk)
+	return 0
 }
 
 func devToken(args []string, stdout, stderr io.Writer) int {

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signingflow/signing/internal/lambdaconf"
+	"github.com/signingflow/signing/internal/platform"
 	"github.com/signingflow/signing/internal/platformauth"
 )
 
@@ -142,6 +144,7 @@ func TestServeEmulator_badUsage(t *testing.T) {
 		{name: "missing_fixture", args: []string{"-fixture", "/nonexistent/fixture.json"}, want: 2},
 		{name: "non_loopback_address", args: []string{"-addr", "192.0.2.1:0"}, want: 1},
 		{name: "platform_key_not_pem", args: []string{"-platform-key", "emulator_test.go"}, want: 2},
+		{name: "maskinporten_key_not_pem", args: []string{"-maskinporten-key", "emulator_test.go"}, want: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -151,5 +154,51 @@ func TestServeEmulator_badUsage(t *testing.T) {
 				t.Errorf("serveEmulator(%v) = %d, want %d; stderr: %s", tt.args, got, tt.want, stderr.String())
 			}
 		})
+	}
+}
+
+// TestServeEmulator_maskinportenKey: with -maskinporten-key a function's
+// Maskinporten client (MASKINPORTEN_KEY_FILE, MASKINPORTEN_URL and
+// PLATFORM_URL the emulator's URL) gets an Altinn token the APIs accept,
+// and a request without one is refused.
+func TestServeEmulator_maskinportenKey(t *testing.T) {
+	t.Parallel()
+	keyFile := filepath.Join(t.TempDir(), "maskinporten.pem")
+	url, _ := startEmulator(t, "-maskinporten-key", keyFile, "-maskinporten-client", "my-client")
+	signer, err := platformauth.LoadPEMSigner(keyFile, "")
+	if err != nil {
+		t.Fatalf("the emulator did not create a usable key file: %v", err)
+	}
+	mp, err := platformauth.NewMaskinporten(platformauth.MaskinportenConfig{
+		ClientID: "my-client", Issuer: url + "/", TokenURL: url + "/token", AuthenticationURL: platform.AuthenticationURL(url),
+		Scopes: lambdaconf.ServiceScopes, Signer: signer,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := mp.Token(t.Context())
+	if err != nil {
+		t.Fatalf("Token() error = %v", err)
+	}
+	const path = "/storage/api/v1/instances/50001/1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d"
+	for _, tt := range []struct {
+		auth string
+		want int
+	}{{"Bearer " + tok, 200}, {"", 401}} {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.auth != "" {
+			req.Header.Set("Authorization", tt.auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("GET instance with token %v = %d, want %d", tt.auth != "", resp.StatusCode, tt.want)
+		}
 	}
 }

@@ -25,7 +25,6 @@ import (
 	"github.com/signingflow/signing/internal/devstack/sqsmap"
 	"github.com/signingflow/signing/internal/httpserve"
 	"github.com/signingflow/signing/internal/lambdaconf"
-	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/signing"
 	"github.com/signingflow/signing/internal/workflow"
 )
@@ -93,7 +92,6 @@ func StartEnv(ctx context.Context, opts EnvOptions) (_ *Env, err error) {
 	}
 	platSrv := httpserve.Serve(ln, e.Platform)
 	e.servers = append(e.servers, platSrv)
-	pc := emulator.Config(platSrv.URL)
 	if e.BuildDir, err = os.MkdirTemp("", "bench-build-"); err != nil {
 		return nil, err
 	}
@@ -106,12 +104,8 @@ func StartEnv(ctx context.Context, opts EnvOptions) (_ *Env, err error) {
 		ModuleRoot: opts.ModuleRoot, EdgeAddr: "127.0.0.1:0", APIAddr: "127.0.0.1:0", EmulatorAddr: "127.0.0.1:0",
 		Fixture: &w.Fixture, BuildDir: e.BuildDir, MaxProcesses: opts.MaxProcesses, Logs: opts.Logs,
 		Substitutions: subs,
-		Parameters: map[string]string{
-			"PlatformStorageUrl": pc.StorageURL, "PlatformAccessUrl": pc.AccessURL,
-			"PlatformCorrespondenceUrl": pc.CorrespondenceURL,
-			"PlatformRegisterUrl":       pc.RegisterURL,
-		},
-		Progress: opts.Progress,
+		Parameters:    map[string]string{devstack.PlatformURLParameter: platSrv.URL},
+		Progress:      opts.Progress,
 	})
 	if err != nil {
 		return nil, err

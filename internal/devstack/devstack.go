@@ -10,7 +10,8 @@
 //	  lambda Invoke →      the function host: bootstrap processes speaking the Runtime API
 //	  everything else →    moto (Step Functions executor, SQS, Secrets Manager, KMS), MOTO_PORT = the edge
 //	HTTP API        :3000  the template's HttpApi routes as payload 2.0 events, JWT authorizer
-//	platform        :5101  the platform emulator (storage, access, correspondence, notifications, register)
+//	platform        :5101  the platform emulator (storage, access, correspondence, notifications, register,
+//	                       authorization) and its identity double (Maskinporten, Altinn's exchange)
 //	SQS mappings           the template's SQS event sources, polling through the edge
 //
 // Up creates every resource from template.yaml (table, queues with
@@ -18,7 +19,16 @@
 // KMS keys the parameters name) and gives the template's parameters local
 // values (LocalParameters). The functions sign their platform access token
 // with the KMS key in moto, whose public half the emulator trusts for the
-// token's org: a request without a token from that key is refused.
+// token's org: a request without a token from that key is refused. Their
+// bearer comes from Maskinporten as deployed: they sign the grant with
+// another KMS key in moto, registered with the emulator's IDP as the
+// client's, post it to the IDP's /token on the emulator's host and exchange
+// the answer at its /authentication/api/v1/exchange/maskinporten.
+//
+// With Options.Platform the stack runs against a real Altinn environment
+// (TT02) instead: the emulator is not started, the functions call the
+// platform and Maskinporten named there, with the stack's KMS key
+// (Stack.MaskinportenJWK is what to register for the client) or a key file.
 package devstack
 
 import (
@@ -102,8 +112,12 @@ type Options struct {
 	// QueueAttributes override attributes of every queue (e.g.
 	// VisibilityTimeout, to see redrive within a test).
 	QueueAttributes map[string]string
-	// FunctionEnv is added to every function's environment, over the template's.
+	// FunctionEnv is added to every function's environment, over the
+	// template's; an empty value removes the variable.
 	FunctionEnv map[string]string
+	// Platform, when set, runs the stack against a real Altinn environment
+	// instead of the emulator, which is then not started.
+	Platform *RealPlatform
 	// Fixture seeds the platform emulator; default emulator.Founders().
 	Fixture *emulator.Fixture
 	// EmulatorOptions are passed to emulator.New.
@@ -127,9 +141,15 @@ type Stack struct {
 	opts Options
 	// Def is the template as resolved for this stack.
 	Def *stackdef.Stack
-	// EdgeURL, APIURL and EmulatorURL are the base URLs.
+	// EdgeURL, APIURL and EmulatorURL are the base URLs (EmulatorURL is
+	// empty with Options.Platform).
 	EdgeURL, APIURL, EmulatorURL string
-	// Edge, Host and Emulator give tests their fault injection and inspection.
+	// MaskinportenJWK is the public JWK of the KMS key that signs the
+	// functions' Maskinporten grants, with the kid they name: what to
+	// register for the client when running against a real environment.
+	MaskinportenJWK []byte
+	// Edge, Host and Emulator give tests their fault injection and
+	// inspection; Emulator is nil with Options.Platform.
 	Edge     *edge.Edge
 	Host     *funchost.Host
 	Emulator *emulator.Emulator
@@ -255,7 +275,7 @@ func SecretARN(region, accountID, param string) string {
 }
 
 // secretValue returns the value of a secret parameter's local secret: a
-// fresh 32-byte hash key, the emulator's platform token. A secret
+// fresh 32-byte hash key. A secret
 // parameter without one is an error, so a template that gains one fails
 // Up (and TestSecretParameters_projectTemplate) instead of running without it.
 func secretValue(param string) (string, error) {
@@ -264,25 +284,24 @@ func secretValue(param string) (string, error) {
 		var b [32]byte
 		_, _ = rand.Read(b[:])
 		return hex.EncodeToString(b[:]), nil
-	case "PlatformTokenSecretArn":
-		return emulator.DevToken, nil
 	}
 	return "", fmt.Errorf("devstack: parameter %s holds a secret ARN, but the local stack has no value for its secret (add one to secretValue)", param)
 }
 
 // LocalParameters returns the local value of every template parameter the
 // local stack knows, but the secret and KMS key ARNs (Up adds those from
-// the template: SecretParameters, KMSKeyParameters): the platform URLs
-// point at the emulator, the JWT issuer and audience at the local issuer,
-// synthetic test IDs are allowed.
+// the template: SecretParameters, KMSKeyParameters): the platform URL and
+// Maskinporten point at the emulator (which serves both), the client is
+// LocalMaskinportenClientID, the JWT issuer and audience are the local
+// issuer's, synthetic test IDs are allowed. RealPlatform's parameters
+// replace the platform's.
 func LocalParameters(region, accountID, apiURL, emulatorURL string) map[string]string {
-	pc := emulator.Config(emulatorURL)
+	emulatorURL = strings.TrimRight(emulatorURL, "/")
 	return map[string]string{
-		"Environment":               "local",
-		"PlatformStorageUrl":        pc.StorageURL,
-		"PlatformAccessUrl":         pc.AccessURL,
-		"PlatformCorrespondenceUrl": pc.CorrespondenceURL,
-		"PlatformRegisterUrl":       pc.RegisterURL,
+		EnvironmentParameter:        "local",
+		PlatformURLParameter:        emulatorURL,
+		MaskinportenURLParameter:    emulatorURL,
+		MaskinportenClientParameter: LocalMaskinportenClientID,
 		"InstanceUrl":               strings.TrimRight(apiURL, "/") + "/{org}/{app}/instances/{partyId}/{instanceGuid}",
 		"AllowSyntheticIds":         "true",
 		// The functions' platform access token names the bundled example's
@@ -297,6 +316,10 @@ func LocalParameters(region, accountID, apiURL, emulatorURL string) map[string]s
 // Up starts the stack. On error everything started so far is stopped.
 func Up(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	funcEnv, err := opts.functionEnv()
+	if err != nil {
 		return nil, err
 	}
 	s := &Stack{opts: opts, Timings: map[string]time.Duration{}}
@@ -319,54 +342,20 @@ func Up(ctx context.Context, opts Options) (_ *Stack, err error) {
 		_ = edgeLn.Close()
 		return nil, err
 	}
-	fixture := emulator.Founders()
-	if opts.Fixture != nil {
-		fixture = *opts.Fixture
+	if opts.Platform == nil {
+		if err := s.startEmulator(); err != nil {
+			_ = edgeLn.Close()
+			_ = apiLn.Close()
+			return nil, err
+		}
 	}
-	// Storage's sign endpoint takes the user's own token: the local issuer's.
-	userKey, err := localjwt.LoadOrCreateKey(filepath.Join(opts.ModuleRoot, filepath.FromSlash(KeyFile)))
-	if err != nil {
-		_ = edgeLn.Close()
-		_ = apiLn.Close()
-		return nil, err
-	}
-	emuOpts := append([]emulator.Option{emulator.WithUserTokenKey(&userKey.PublicKey, nil)}, opts.EmulatorOptions...)
-	s.Emulator = emulator.New(fixture, emuOpts...)
-	if s.emuSrv, err = s.Emulator.Start(opts.EmulatorAddr); err != nil {
-		_ = edgeLn.Close()
-		_ = apiLn.Close()
-		return nil, err
-	}
-	s.EmulatorURL = s.emuSrv.URL
 	s.Edge, _ = edge.New(edge.Options{Logger: opts.Logger})
 	s.edgeSrv = httpserve.Serve(edgeLn, s.Edge)
 	s.EdgeURL = s.edgeSrv.URL
 	s.APIURL = "http://" + apiLn.Addr().String()
-	s.cfg = aws.Config{
-		Region:       opts.Region,
-		Credentials:  credentials.NewStaticCredentialsProvider(AccessKey, AccessKey, ""),
-		BaseEndpoint: aws.String(s.EdgeURL),
-	}
+	s.cfg = EdgeConfig(s.EdgeURL, opts.Region)
 
-	params := LocalParameters(opts.Region, opts.AccountID, s.APIURL, s.EmulatorURL)
-	for k := range params {
-		if _, ok := tpl.Parameters[k]; !ok {
-			delete(params, k)
-		}
-	}
-	s.secrets = SecretParameters(tpl)
-	for _, p := range s.secrets {
-		params[p] = SecretARN(opts.Region, opts.AccountID, p)
-	}
-	// A KMS key's ARN exists once moto has made the key (createKeys); until
-	// then a placeholder lets the template resolve.
-	s.keys = KMSKeyParameters(tpl)
-	for _, p := range s.keys {
-		params[p] = pendingKeyARN(opts.Region, opts.AccountID, p)
-	}
-	for k, v := range opts.Parameters {
-		params[k] = v
-	}
+	params := s.parameters(tpl)
 	resolve := func() (*stackdef.Stack, error) {
 		return stackdef.Resolve(tpl, stackdef.Options{
 			ModuleRoot: opts.ModuleRoot, StackName: opts.StackName, Region: opts.Region, AccountID: opts.AccountID,
@@ -464,7 +453,7 @@ func Up(ctx context.Context, opts Options) (_ *Stack, err error) {
 		},
 	})
 	for _, f := range s.Def.Functions {
-		if err := s.Host.Add(hostFunction(f, bootstraps[f.LogicalID], opts.FunctionEnv)); err != nil {
+		if err := s.Host.Add(hostFunction(f, bootstraps[f.LogicalID], funcEnv)); err != nil {
 			_ = apiLn.Close()
 			return nil, err
 		}
@@ -496,16 +485,73 @@ func Up(ctx context.Context, opts Options) (_ *Stack, err error) {
 	return s, nil
 }
 
+// parameters are the template's parameter values for this stack:
+// LocalParameters (with RealPlatform's over them) for those the template
+// has, its secrets' local ARNs, placeholders for its KMS keys until moto
+// has made them (createKeys), and Options.Parameters over everything. It
+// notes the secret and key parameters for createResources and createKeys.
+func (s *Stack) parameters(tpl *samtemplate.Template) map[string]string {
+	opts := s.opts
+	params := LocalParameters(opts.Region, opts.AccountID, s.APIURL, s.EmulatorURL)
+	if opts.Platform != nil {
+		for k, v := range opts.Platform.parameters() {
+			params[k] = v
+		}
+	}
+	for k := range params {
+		if _, ok := tpl.Parameters[k]; !ok {
+			delete(params, k)
+		}
+	}
+	s.secrets = SecretParameters(tpl)
+	for _, p := range s.secrets {
+		params[p] = SecretARN(opts.Region, opts.AccountID, p)
+	}
+	s.keys = KMSKeyParameters(tpl)
+	for _, p := range s.keys {
+		params[p] = pendingKeyARN(opts.Region, opts.AccountID, p)
+	}
+	for k, v := range opts.Parameters {
+		params[k] = v
+	}
+	return params
+}
+
+// functionEnv is what Up adds over every function's template environment:
+// RealPlatform's key files (after checking the real platform's settings),
+// then FunctionEnv.
+func (o Options) functionEnv() (map[string]string, error) {
+	env := map[string]string{}
+	if o.Platform != nil {
+		if err := o.Platform.Validate(); err != nil {
+			return nil, err
+		}
+		var err error
+		if env, err = o.Platform.functionEnv(); err != nil {
+			return nil, err
+		}
+	}
+	for k, v := range o.FunctionEnv {
+		env[k] = v
+	}
+	return env, nil
+}
+
 // hostFunction is the function host's definition of a template function:
-// its environment with extra over it, and its LoggingConfig as Lambda
-// passes it (AWS_LAMBDA_LOG_FORMAT, AWS_LAMBDA_LOG_LEVEL).
+// its environment with extra over it (an empty value removes a variable),
+// and its LoggingConfig as Lambda passes it (AWS_LAMBDA_LOG_FORMAT,
+// AWS_LAMBDA_LOG_LEVEL).
 func hostFunction(f stackdef.Function, bootstrap string, extra map[string]string) funchost.Function {
 	env := map[string]string{}
 	for k, v := range f.Env {
 		env[k] = v
 	}
 	for k, v := range extra {
-		env[k] = v
+		if v == "" {
+			delete(env, k)
+		} else {
+			env[k] = v
+		}
 	}
 	fn := funchost.Function{
 		Name: f.Name, Aliases: []string{f.LogicalID}, ARN: f.ARN, Bootstrap: bootstrap,
@@ -627,12 +673,26 @@ func (s *Stack) httpAPI() (*httpapi.API, error) {
 // AWSConfig returns a configuration for clients of the edge.
 func (s *Stack) AWSConfig() aws.Config { return s.cfg.Copy() }
 
+// EdgeConfig is a configuration for clients of a local stack's edge at
+// edgeURL (AccessKey credentials), e.g. of a stack another process runs.
+func EdgeConfig(edgeURL, region string) aws.Config {
+	return aws.Config{
+		Region:       region,
+		Credentials:  credentials.NewStaticCredentialsProvider(AccessKey, AccessKey, ""),
+		BaseEndpoint: aws.String(edgeURL),
+	}
+}
+
 // Endpoints lists what runs where, for `signing dev up` to print.
 func (s *Stack) Endpoints() [][2]string {
 	out := [][2]string{
 		{"AWS endpoint (edge)", s.EdgeURL},
 		{"HTTP API", s.APIURL},
-		{"platform emulator", s.EmulatorURL},
+	}
+	if p := s.opts.Platform; p != nil {
+		out = append(out, [2]string{"platform (real)", p.URL}, [2]string{"Maskinporten (real)", p.MaskinportenURL})
+	} else {
+		out = append(out, [2]string{"platform emulator", s.EmulatorURL})
 	}
 	if s.ddb != nil {
 		out = append(out, [2]string{"DynamoDB Local", s.ddb.Endpoint()})

@@ -34,7 +34,7 @@ func TestSecretParameters_projectTemplate(t *testing.T) {
 	t.Parallel()
 	tpl := projectTemplate(t)
 	secrets := SecretParameters(tpl)
-	for _, want := range []string{"HashKeySecretArn", "PlatformTokenSecretArn"} {
+	for _, want := range []string{"HashKeySecretArn"} {
 		if !strings.Contains(strings.Join(secrets, " "), want) {
 			t.Errorf("SecretParameters() = %v, want it to hold %s", secrets, want)
 		}
@@ -72,8 +72,8 @@ func TestKMSKeyParameters_projectTemplate(t *testing.T) {
 	t.Parallel()
 	tpl := projectTemplate(t)
 	keys := KMSKeyParameters(tpl)
-	if !reflect.DeepEqual(keys, []string{PlatformAccessTokenKeyParameter}) {
-		t.Errorf("KMSKeyParameters() = %v, want [%s]", keys, PlatformAccessTokenKeyParameter)
+	if want := []string{MaskinportenKeyParameter, PlatformAccessTokenKeyParameter}; !reflect.DeepEqual(keys, want) {
+		t.Errorf("KMSKeyParameters() = %v, want %v", keys, want)
 	}
 	for _, p := range keys {
 		if _, err := keyUse(p); err != nil {

@@ -35,15 +35,22 @@ func Listen(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
-// Serve serves h on ln until Shutdown.
-func Serve(ln net.Listener, h http.Handler) *Server {
+// URL is the base URL Serve gives ln, e.g. "http://127.0.0.1:4566", known
+// before serving (the local stack builds the emulator's IDP for it).
+func URL(ln net.Listener) string {
 	addr := ln.Addr().(*net.TCPAddr)
 	host := addr.IP.String()
 	if addr.IP.IsUnspecified() {
 		host = "127.0.0.1"
 	}
+	return "http://" + net.JoinHostPort(host, fmt.Sprint(addr.Port))
+}
+
+// Serve serves h on ln until Shutdown.
+func Serve(ln net.Listener, h http.Handler) *Server {
+	addr := ln.Addr().(*net.TCPAddr)
 	s := &Server{
-		URL:  "http://" + net.JoinHostPort(host, fmt.Sprint(addr.Port)),
+		URL:  URL(ln),
 		Port: addr.Port,
 		srv:  &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second},
 		done: make(chan error, 1),

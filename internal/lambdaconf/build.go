@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -37,7 +35,8 @@ type AWS struct {
 	DynamoDB dynamo.API
 	SFN      workflow.API
 	Secrets  SecretsAPI
-	// KMS signs the platform access token when PLATFORM_ACCESS_TOKEN_KMS_KEY_ID is set.
+	// KMS signs the Maskinporten grant and the platform access token when
+	// MASKINPORTEN_KMS_KEY_ID and PLATFORM_ACCESS_TOKEN_KMS_KEY_ID name keys.
 	KMS platformauth.KMSSignAPI
 }
 
@@ -70,7 +69,10 @@ func (c Config) Service(ctx context.Context, a AWS) (*signing.Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lambdaconf: hash key: %w", err)
 	}
-	pc := c.Platform.config(a.Secrets)
+	pc, err := c.Platform.config(a.KMS)
+	if err != nil {
+		return nil, err
+	}
 	if pc.PlatformTokens, err = c.Platform.accessTokens(a.KMS); err != nil {
 		return nil, err
 	}
@@ -108,17 +110,44 @@ func (c Config) Service(ctx context.Context, a AWS) (*signing.Service, error) {
 	}, nil
 }
 
-// config is the platform client configuration.
-func (p Platform) config(secrets SecretsAPI) platform.Config {
-	var tokens platform.TokenSource = platform.StaticToken(p.Token)
-	if p.TokenSecretARN != "" {
-		tokens = &SecretToken{API: secrets, ARN: p.TokenSecretARN}
+// config is the platform client configuration: every base from URL, the
+// bearer from Maskinporten.
+func (p Platform) config(kmsAPI platformauth.KMSSignAPI) (platform.Config, error) {
+	tokens, err := p.Maskinporten.tokens(p.URL, kmsAPI)
+	if err != nil {
+		return platform.Config{}, err
 	}
-	return platform.Config{
-		StorageURL: p.StorageURL, AccessURL: p.AccessURL, CorrespondenceURL: p.CorrespondenceURL,
-		RegisterURL: p.RegisterURL, AuthorizationURL: p.AuthorizationURL,
-		Timeout: p.Timeout, Tokens: tokens,
+	return platform.Config{Timeout: p.Timeout, Tokens: tokens}.WithPlatformURL(p.URL), nil
+}
+
+// tokens is the service owner's bearer token source: a JWT-bearer grant
+// signed in KMS (kms:Sign on a digest) or with the key file, exchanged at
+// the platform's authentication API for an Altinn token, which is kept
+// until 30 s before it expires. Nothing is signed or fetched until the
+// first platform call that sends the bearer.
+func (m Maskinporten) tokens(platformURL string, kmsAPI platformauth.KMSSignAPI) (platform.TokenSource, error) {
+	var signer platformauth.Signer
+	var err error
+	if m.KMSKeyID != "" {
+		if kmsAPI == nil {
+			return nil, fmt.Errorf("lambdaconf: %s: no KMS client", EnvMaskinportenKMSKeyID)
+		}
+		if signer, err = platformauth.NewKMSSigner(kmsAPI, m.KMSKeyID, KMSKeyID(m.KMSKeyID)); err != nil {
+			return nil, fmt.Errorf("lambdaconf: %s: %w", EnvMaskinportenKMSKeyID, err)
+		}
+	} else if signer, err = platformauth.LoadPEMSigner(m.KeyFile, ""); err != nil {
+		return nil, fmt.Errorf("lambdaconf: %s: %w", EnvMaskinportenKeyFile, err)
 	}
+	base := strings.TrimRight(m.URL, "/")
+	mp, err := platformauth.NewMaskinporten(platformauth.MaskinportenConfig{
+		ClientID: m.ClientID, Issuer: base + "/", TokenURL: base + "/token",
+		AuthenticationURL: platform.AuthenticationURL(platformURL),
+		Scopes:            m.Scopes, Signer: signer, Test: m.Test,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lambdaconf: maskinporten: %w", err)
+	}
+	return mp, nil
 }
 
 // accessTokens is the platform access token source: RS256 JWTs naming
@@ -132,7 +161,7 @@ func (p Platform) accessTokens(kmsAPI platformauth.KMSSignAPI) (platform.TokenSo
 		if kmsAPI == nil {
 			return nil, fmt.Errorf("lambdaconf: %s: no KMS client", EnvPlatformAccessTokenKMSKeyID)
 		}
-		if signer, err = platformauth.NewKMSSigner(kmsAPI, p.AccessTokenKMSKeyID, kmsKeyID(p.AccessTokenKMSKeyID)); err != nil {
+		if signer, err = platformauth.NewKMSSigner(kmsAPI, p.AccessTokenKMSKeyID, KMSKeyID(p.AccessTokenKMSKeyID)); err != nil {
 			return nil, fmt.Errorf("lambdaconf: %s: %w", EnvPlatformAccessTokenKMSKeyID, err)
 		}
 	} else if signer, err = platformauth.LoadPEMSigner(p.AccessTokenKeyFile, ""); err != nil {
@@ -147,12 +176,14 @@ func (p Platform) accessTokens(kmsAPI platformauth.KMSSignAPI) (platform.TokenSo
 	return tokens, nil
 }
 
-// kmsKeyID is the key ID in a KMS key ARN (arn:…:key/<id>), or keyID as
-// given (a key ID or an alias). It is the kid of the platform access
-// tokens signed in KMS: the receiver finds the key by iss, not kid
+// KMSKeyID is the key ID in a KMS key ARN (arn:…:key/<id>), or keyID as
+// given (a key ID or an alias). It is the kid of the JWTs signed in KMS.
+// Maskinporten finds the client's key by this kid, so the key is
+// registered under it (`signing dev jwk` prints the JWK with it); the
+// platform access token's receiver finds the key by iss, not kid
 // (Altinn/altinn-accesstoken src/Altinn.Common.AccessToken/AccessTokenHandler.cs),
-// so the kid only tells a reader which key signed.
-func kmsKeyID(keyID string) string {
+// so there the kid only tells a reader which key signed.
+func KMSKeyID(keyID string) string {
 	if strings.HasPrefix(keyID, "arn:") {
 		if _, id, ok := strings.Cut(keyID, ":key/"); ok {
 			return id
@@ -186,43 +217,6 @@ func secret(ctx context.Context, api SecretsAPI, arn string) (string, error) {
 	if v == "" {
 		return "", errors.New("the secret has no string value")
 	}
-	return v, nil
-}
-
-// SecretTokenTTL is how long SecretToken keeps a token before reading the secret again.
-const SecretTokenTTL = 5 * time.Minute
-
-// SecretToken is a platform.TokenSource that reads the token from a Secrets
-// Manager secret and keeps it for SecretTokenTTL, so a rotated token is
-// picked up without a deploy. Whatever refreshes the token (e.g. a
-// Maskinporten rotation Lambda) writes the secret.
-type SecretToken struct {
-	API SecretsAPI
-	ARN string
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
-
-	mu      sync.Mutex
-	token   string
-	expires time.Time
-}
-
-// Token returns the cached token, reading the secret when it is stale.
-func (s *SecretToken) Token(ctx context.Context) (string, error) {
-	now := time.Now
-	if s.Now != nil {
-		now = s.Now
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.token != "" && now().Before(s.expires) {
-		return s.token, nil
-	}
-	v, err := secret(ctx, s.API, s.ARN)
-	if err != nil {
-		return "", fmt.Errorf("lambdaconf: platform token: %w", err)
-	}
-	s.token, s.expires = v, now().Add(SecretTokenTTL)
 	return v, nil
 }
 

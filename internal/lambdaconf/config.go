@@ -11,10 +11,21 @@
 //	TABLE_NAME                    the DynamoDB table (SigningTable)
 //	HASH_KEY | HASH_KEY_SECRET_ARN  the keyed-hash key (hex or base64, ≥ 32 bytes), or the
 //	                              Secrets Manager secret that holds it (the deployed way)
-//	PLATFORM_STORAGE_URL …        the platform services' base URLs (see package platform);
-//	                              PLATFORM_AUTHORIZATION_URL defaults to the register host
-//	PLATFORM_TOKEN | PLATFORM_TOKEN_SECRET_ARN  the platform bearer token, or the secret that
-//	                              holds it (re-read every five minutes, so rotation needs no deploy)
+//	PLATFORM_URL                  the Altinn platform host that serves every platform API
+//	                              (https://platform.tt02.altinn.no): storage, register, authorization,
+//	                              access management, correspondence and authentication bases derive
+//	                              from it (platform.Config.WithPlatformURL)
+//	MASKINPORTEN_URL, MASKINPORTEN_CLIENT_ID, MASKINPORTEN_SCOPES  the service owner's bearer
+//	                              token: a JWT-bearer grant for the client, posted to
+//	                              {MASKINPORTEN_URL}/token with aud {MASKINPORTEN_URL}/, exchanged at
+//	                              {PLATFORM_URL}/authentication/api/v1/exchange/maskinporten for an
+//	                              Altinn token, kept until 30 s before it expires (platformauth.Maskinporten)
+//	MASKINPORTEN_KMS_KEY_ID | MASKINPORTEN_KEY_FILE  what signs the grant (RS256): the client's RSA
+//	                              KMS key (the deployed way; kms:Sign on it; the grant's kid is the
+//	                              key's ID, KMSKeyID) or a PEM RSA private key file (a developer's run
+//	                              against a real environment; kid = the key's RFC 7638 thumbprint)
+//	ALTINN_EXCHANGE_TEST          true asks the exchange for a Testdepartementet (ttd) token
+//	                              (?test=true, test environments only); default false
 //	PLATFORM_ACCESS_TOKEN_ORG, PLATFORM_ACCESS_TOKEN_APP  the org code (iss) and app name
 //	                              (urn:altinn:app) of the platform access token, the
 //	                              PlatformAccessToken header register and access management require
@@ -26,6 +37,40 @@
 //	INSTANCE_URL                  link template with {org} {app} {partyId} {instanceGuid}
 //	ALLOW_SYNTHETIC_IDS           accept synthetic test national IDs (test environments only)
 //	LANGUAGE, SIGNEE_PROVIDERS, PLATFORM_TIMEOUT  optional
+//
+// There is no static bearer token: the deployed functions and the local
+// stack alike get theirs from Maskinporten (the local stack from the
+// emulator's identity double), so one code path is tested.
+//
+// # Scopes
+//
+// MASKINPORTEN_SCOPES names what the functions' calls need (ServiceScopes):
+//
+//   - Storage (instances, data elements, texts): an Altinn token of the
+//     service owner (urn:altinn:org). Storage checks no scope on instance
+//     routes; the app policy's [ORG] rule decides through the PDP
+//     (upstream facts §5, Altinn/altinn-storage
+//     src/Storage/Controllers/InstancesController.cs). app-lib asks for
+//     altinn:serviceowner/instances.read and …/instances.write
+//     (Altinn/app-lib-dotnet src/Altinn.App.Core/Features/AuthenticationMethod.cs),
+//     and so do we.
+//   - Correspondence (attachments, send, find by key): an Altinn token with
+//     altinn:correspondence.write; a raw Maskinporten token would also
+//     need altinn:serviceowner (Altinn/altinn-correspondence
+//     src/Altinn.Correspondence.API/Auth/DependencyInjection.cs; upstream
+//     facts §4c). We send the exchanged token; altinn:serviceowner is
+//     requested all the same, as a service owner's client has it.
+//   - Register (parties/lookup, GET parties/{partyId}): no scope. The
+//     platform access token satisfies InternalOrPlatformAccess (the
+//     alternative is the admin scope altinn:register/partylookup.admin,
+//     which a service owner does not get); GET parties/{partyId} also needs
+//     an authenticated caller, which the org token is, and an org caller may
+//     read any party (Altinn/altinn-register
+//     src/apps/Altinn.Register/src/Altinn.Register/Controllers/PartiesController.cs;
+//     upstream facts §1b, §1c).
+//   - Authorization's decision point and Access Management: no bearer at
+//     all (the decision point has no [Authorize]; AM takes the platform
+//     access token alone; sheet §3, §4).
 package lambdaconf
 
 import (
@@ -45,23 +90,42 @@ import (
 
 // Environment variable names.
 const (
-	EnvTableName              = "TABLE_NAME"
-	EnvHashKey                = "HASH_KEY"
-	EnvHashKeySecretARN       = "HASH_KEY_SECRET_ARN"
-	EnvStorageURL             = "PLATFORM_STORAGE_URL"
-	EnvAccessURL              = "PLATFORM_ACCESS_URL"
-	EnvCorrespondenceURL      = "PLATFORM_CORRESPONDENCE_URL"
-	EnvRegisterURL            = "PLATFORM_REGISTER_URL"
-	EnvAuthorizationURL       = "PLATFORM_AUTHORIZATION_URL"
-	EnvPlatformToken          = "PLATFORM_TOKEN"
-	EnvPlatformTokenSecretARN = "PLATFORM_TOKEN_SECRET_ARN"
-	EnvPlatformTimeout        = "PLATFORM_TIMEOUT"
-	EnvEnvironment            = "ENVIRONMENT"
-	EnvInstanceURL            = "INSTANCE_URL"
-	EnvAllowSyntheticIDs      = "ALLOW_SYNTHETIC_IDS"
-	EnvLanguage               = "LANGUAGE"
-	EnvSigneeProviders        = "SIGNEE_PROVIDERS"
+	EnvTableName         = "TABLE_NAME"
+	EnvHashKey           = "HASH_KEY"
+	EnvHashKeySecretARN  = "HASH_KEY_SECRET_ARN"
+	EnvPlatformURL       = "PLATFORM_URL"
+	EnvPlatformTimeout   = "PLATFORM_TIMEOUT"
+	EnvEnvironment       = "ENVIRONMENT"
+	EnvInstanceURL       = "INSTANCE_URL"
+	EnvAllowSyntheticIDs = "ALLOW_SYNTHETIC_IDS"
+	EnvLanguage          = "LANGUAGE"
+	EnvSigneeProviders   = "SIGNEE_PROVIDERS"
 )
+
+// Environment variables of the service owner's bearer token (package
+// platformauth, Maskinporten): the client, its scopes and what signs its
+// grant.
+const (
+	EnvMaskinportenURL      = "MASKINPORTEN_URL"
+	EnvMaskinportenClientID = "MASKINPORTEN_CLIENT_ID"
+	EnvMaskinportenScopes   = "MASKINPORTEN_SCOPES"
+	EnvMaskinportenKMSKeyID = "MASKINPORTEN_KMS_KEY_ID"
+	EnvMaskinportenKeyFile  = "MASKINPORTEN_KEY_FILE"
+	EnvAltinnExchangeTest   = "ALTINN_EXCHANGE_TEST"
+)
+
+// Scopes of the service owner's Maskinporten client (the package doc's
+// "Scopes" says which call needs which).
+const (
+	ScopeInstancesRead       = "altinn:serviceowner/instances.read"
+	ScopeInstancesWrite      = "altinn:serviceowner/instances.write"
+	ScopeCorrespondenceWrite = "altinn:correspondence.write"
+	ScopeServiceOwner        = "altinn:serviceowner"
+)
+
+// ServiceScopes are the scopes the signing functions need; template.yaml's
+// MaskinportenScopes defaults to them.
+var ServiceScopes = []string{ScopeInstancesRead, ScopeInstancesWrite, ScopeCorrespondenceWrite, ScopeServiceOwner}
 
 // Environment variables of the platform access token (package
 // platformauth): the app it names and what signs it.
@@ -82,8 +146,8 @@ type Var struct {
 	Doc      string
 }
 
-// Vars returns the variables of a loader by its name ("Load" or
-// "LoadDispatch"), in a stable order; ok is false for an unknown loader.
+// Vars returns the variables of a loader by its name ("Load"), in a
+// stable order; ok is false for an unknown loader.
 func Vars(loader string) (vars []Var, ok bool) {
 	switch loader {
 	case "Load":
@@ -92,10 +156,17 @@ func Vars(loader string) (vars []Var, ok bool) {
 	return nil, false
 }
 
-func platformTokenVars() []Var {
+func platformVars() []Var {
 	return []Var{
-		{Name: EnvPlatformToken, Required: true, OneOf: "token", Doc: "platform bearer token (local use)"},
-		{Name: EnvPlatformTokenSecretARN, Required: true, OneOf: "token", Doc: "Secrets Manager secret holding the platform token"},
+		{Name: EnvPlatformURL, Required: true, Doc: "Altinn platform host serving every platform API, e.g. https://platform.tt02.altinn.no"},
+		{Name: EnvMaskinportenURL, Required: true, Doc: "Maskinporten base: issuer {url}/, token endpoint {url}/token, e.g. https://test.maskinporten.no"},
+		{Name: EnvMaskinportenClientID, Required: true, Doc: "Maskinporten client ID (the grant's iss)"},
+		{Name: EnvMaskinportenScopes, Required: true, Doc: "space-separated scopes the grant asks for (see the package doc)"},
+		{Name: EnvMaskinportenKMSKeyID, Required: true, OneOf: "maskinporten-key",
+			Doc: "KMS key (key ARN or ID; RSA, SIGN_VERIFY) registered for the client, which signs the grant"},
+		{Name: EnvMaskinportenKeyFile, Required: true, OneOf: "maskinporten-key",
+			Doc: "PEM RSA private key file registered for the client (a developer's run against a real environment)"},
+		{Name: EnvAltinnExchangeTest, Doc: "true: exchange for a Testdepartementet (ttd) token (test environments only; default false)"},
 		{Name: EnvPlatformTimeout, Doc: "timeout of one platform call, a Go duration (default 10s)"},
 	}
 }
@@ -116,13 +187,8 @@ func serviceVars() []Var {
 		{Name: EnvTableName, Required: true, Doc: "DynamoDB table"},
 		{Name: EnvHashKey, Required: true, OneOf: "hash", Doc: "keyed-hash key, hex or base64 (local use)"},
 		{Name: EnvHashKeySecretARN, Required: true, OneOf: "hash", Doc: "Secrets Manager secret holding the keyed-hash key"},
-		{Name: EnvStorageURL, Required: true, Doc: "storage API base URL"},
-		{Name: EnvAccessURL, Required: true, Doc: "access management API base URL"},
-		{Name: EnvCorrespondenceURL, Required: true, Doc: "correspondence host"},
-		{Name: EnvRegisterURL, Required: true, Doc: "register host"},
-		{Name: EnvAuthorizationURL, Doc: "authorization (decision point) host; default: the register host, as Altinn serves both"},
 	}
-	vs = append(vs, platformTokenVars()...)
+	vs = append(vs, platformVars()...)
 	vs = append(vs, platformAccessTokenVars()...)
 	return append(vs,
 		Var{Name: EnvEnvironment, Required: true, Doc: "hosting environment (selects the correspondence resource)"},
@@ -135,14 +201,10 @@ func serviceVars() []Var {
 
 // Platform is the platform part of the configuration.
 type Platform struct {
-	StorageURL        string
-	AccessURL         string
-	CorrespondenceURL string
-	RegisterURL       string
-	AuthorizationURL  string
-	// Token, or TokenSecretARN, supplies the bearer token.
-	Token          string
-	TokenSecretARN string
+	// URL is the platform host; every service's base derives from it.
+	URL string
+	// Maskinporten supplies the bearer token.
+	Maskinporten Maskinporten
 	// AccessTokenOrg and AccessTokenApp name the app in the platform
 	// access token; AccessTokenKMSKeyID or AccessTokenKeyFile signs it.
 	AccessTokenOrg      string
@@ -151,6 +213,23 @@ type Platform struct {
 	AccessTokenKeyFile  string
 	// Timeout bounds one call; 0 means the platform default.
 	Timeout time.Duration
+}
+
+// Maskinporten is the service owner's Maskinporten client.
+type Maskinporten struct {
+	// URL is Maskinporten's base: the issuer (the grant's aud) is URL +
+	// "/", the token endpoint URL + "/token", as test.maskinporten.no and
+	// maskinporten.no name them (docs.digdir.no
+	// docs/Maskinporten/maskinporten_func_wellknown and
+	// maskinporten_protocol_token; inferred for any other base).
+	URL      string
+	ClientID string
+	Scopes   []string
+	// KMSKeyID, or KeyFile, signs the grant.
+	KMSKeyID string
+	KeyFile  string
+	// Test asks the exchange for a Testdepartementet token.
+	Test bool
 }
 
 // Config is what the signing functions read from their environment.
@@ -233,24 +312,55 @@ func (r *reader) arn(name, v string) {
 	}
 }
 
+// scopePattern is one OAuth scope (RFC 6749 §3.3 scope-token, printable
+// ASCII without space, quote or backslash).
+var scopePattern = regexp.MustCompile(`^[!#-\[\]-~]+$`)
+
+// maskinporten reads the Maskinporten client.
+func (r *reader) maskinporten() Maskinporten {
+	var m Maskinporten
+	m.URL = r.url(EnvMaskinportenURL)
+	if u, err := url.Parse(m.URL); err == nil && m.URL != "" && (strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "") {
+		r.fail(EnvMaskinportenURL, "must be Maskinporten's base URL, without path or query")
+	}
+	m.ClientID = r.required(EnvMaskinportenClientID)
+	if strings.ContainsAny(m.ClientID, " \t") {
+		r.fail(EnvMaskinportenClientID, "must not contain spaces")
+	}
+	m.Scopes = strings.Fields(r.required(EnvMaskinportenScopes))
+	for _, s := range m.Scopes {
+		if !scopePattern.MatchString(s) {
+			r.fail(EnvMaskinportenScopes, "must be OAuth scopes separated by spaces")
+			break
+		}
+	}
+	m.KMSKeyID, m.KeyFile = r.oneOf(EnvMaskinportenKMSKeyID, EnvMaskinportenKeyFile)
+	if strings.ContainsAny(m.KMSKeyID, " \t") {
+		r.fail(EnvMaskinportenKMSKeyID, "must be a KMS key ID or key ARN")
+	}
+	if v := r.get(EnvAltinnExchangeTest); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			r.fail(EnvAltinnExchangeTest, "must be true or false")
+		}
+		m.Test = b
+	}
+	return m
+}
+
 func (r *reader) platform() Platform {
 	var p Platform
-	p.StorageURL = r.url(EnvStorageURL)
-	p.AccessURL = r.url(EnvAccessURL)
-	p.CorrespondenceURL = r.url(EnvCorrespondenceURL)
-	p.RegisterURL = r.url(EnvRegisterURL)
-	p.AuthorizationURL = p.RegisterURL
-	if r.get(EnvAuthorizationURL) != "" {
-		p.AuthorizationURL = r.url(EnvAuthorizationURL)
+	p.URL = r.url(EnvPlatformURL)
+	if u, err := url.Parse(p.URL); err == nil && p.URL != "" && (u.RawQuery != "" || u.Fragment != "" || u.User != nil) {
+		r.fail(EnvPlatformURL, "must not have a query, fragment or credentials")
 	}
+	p.Maskinporten = r.maskinporten()
 	p.AccessTokenOrg = r.name(EnvPlatformAccessTokenOrg)
 	p.AccessTokenApp = r.name(EnvPlatformAccessTokenApp)
 	p.AccessTokenKMSKeyID, p.AccessTokenKeyFile = r.oneOf(EnvPlatformAccessTokenKMSKeyID, EnvPlatformAccessTokenKeyFile)
 	if strings.ContainsAny(p.AccessTokenKMSKeyID, " \t") {
 		r.fail(EnvPlatformAccessTokenKMSKeyID, "must be a KMS key ID, key ARN or alias")
 	}
-	p.Token, p.TokenSecretARN = r.oneOf(EnvPlatformToken, EnvPlatformTokenSecretARN)
-	r.arn(EnvPlatformTokenSecretARN, p.TokenSecretARN)
 	if v := r.get(EnvPlatformTimeout); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 || d > 5*time.Minute {

@@ -73,7 +73,8 @@ func TestConfig_Service_platformAccessToken(t *testing.T) {
 			t.Cleanup(srv.Close)
 
 			vars := complete()
-			vars["PLATFORM_ACCESS_URL"] = emulator.Config(srv.URL).AccessURL
+			vars["PLATFORM_URL"] = srv.URL
+			vars["MASKINPORTEN_KEY_FILE"] = keyFile
 			vars["PLATFORM_ACCESS_TOKEN_ORG"] = "digdir"
 			vars["PLATFORM_ACCESS_TOKEN_APP"] = "signing"
 			for k, v := range tt.vars {
@@ -117,6 +118,7 @@ func TestConfig_Service_platformAccessTokenKeyFile(t *testing.T) {
 	}
 	for _, file := range []string{filepath.Join(t.TempDir(), "missing.pem"), notPEM} {
 		vars := complete()
+		vars["MASKINPORTEN_KEY_FILE"] = writeKey(t, newKey(t))
 		vars["PLATFORM_ACCESS_TOKEN_KEY_FILE"] = file
 		cfg, err := lambdaconf.Load(env(vars))
 		if err != nil {

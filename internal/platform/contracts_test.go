@@ -199,8 +199,12 @@ func newContractVars(t *testing.T) *contractVars {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ownerToken, err := emulator.DevServiceOwnerTokens().Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	v := &contractVars{m: map[string]string{
-		"service-owner-token":   emulator.DevToken,
+		"service-owner-token":   ownerToken,
 		"platform-access-token": platformToken,
 		"subscription-key":      contractSubscriptionKey,
 		"idempotency-key":       contractMessageKey,

@@ -231,7 +231,7 @@ func TestClients_callerCancelled(t *testing.T) {
 
 func TestClients_tokens(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, emulator.WithToken("right-token"))
+	e := newEnv(t)
 
 	tests := []struct {
 		name          string
@@ -239,7 +239,7 @@ func TestClients_tokens(t *testing.T) {
 		want          error
 		wantTransient bool
 	}{
-		{name: "accepted", tokens: platform.StaticToken("right-token")},
+		{name: "accepted", tokens: emulator.DevServiceOwnerTokens()},
 		{name: "rejected_401", tokens: platform.StaticToken("wrong-token"), want: signing.ErrUnauthenticated},
 		{name: "empty_token_not_sent", tokens: platform.StaticToken(""), want: signing.ErrUnauthenticated},
 		{name: "source_fails", tokens: platform.TokenFunc(func(context.Context) (string, error) { return "", errors.New("no key") }), want: signing.ErrUnauthenticated},
@@ -337,7 +337,11 @@ func TestErrors_neverContainNationalID(t *testing.T) {
 		_, err = e.c.Register.GetParty(t.Context(), 50002)
 		collect(err)
 	}
-	e.fault(t, emulator.Fault{Operation: emulator.OpLookupPerson, Status: 502, Count: 1, Body: "upstream said: " + kariSSN + " Authorization: Bearer " + emulator.DevToken})
+	token, err := e.cfg.Tokens.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fault(t, emulator.Fault{Operation: emulator.OpLookupPerson, Status: 502, Count: 1, Body: "upstream said: " + kariSSN + " Authorization: Bearer " + token})
 	_, err = e.c.Register.LookupPerson(t.Context(), kari)
 	collect(err)
 	cfg := e.cfg
@@ -354,7 +358,7 @@ func TestErrors_neverContainNationalID(t *testing.T) {
 				t.Errorf("error %q contains a national ID", msg)
 			}
 		}
-		if strings.Contains(msg, emulator.DevToken) {
+		if strings.Contains(msg, token) {
 			t.Errorf("error %q contains the token", msg)
 		}
 	}

@@ -41,7 +41,11 @@ func TestStorageClient_GetInstance(t *testing.T) {
 	if pdf != want || pdf.Size == 0 {
 		t.Errorf("Data[1] = %+v, want %+v", pdf, want)
 	}
-	if h := e.header("/storage/api/v1/instances/50001/" + instanceGUID); h.Get("Authorization") != "Bearer emulator-dev-token" || h.Get("User-Agent") != platform.DefaultUserAgent {
+	bearer, err := e.cfg.Tokens.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := e.header("/storage/api/v1/instances/50001/" + instanceGUID); h.Get("Authorization") != "Bearer "+bearer || h.Get("User-Agent") != platform.DefaultUserAgent {
 		t.Errorf("headers = %v, want bearer token and user agent", h)
 	}
 }

@@ -271,6 +271,9 @@ func TestResolve_projectTemplate(t *testing.T) {
 			if strings.HasSuffix(name, "KmsKeyArn") {
 				params[name] = "arn:aws:kms:eu-north-1:123456789012:key/" + name
 			}
+			if strings.HasSuffix(name, "Url") {
+				params[name] = "https://" + strings.ToLower(name) + ".invalid"
+			}
 		}
 	}
 	st, err := stackdef.Resolve(tpl, stackdef.Options{ModuleRoot: root, Parameters: params})

@@ -71,7 +71,7 @@ func TestAccess_platformToken(t *testing.T) {
 		c["exp"] = time.Now().Add(-11 * time.Second).Unix()
 	}))
 	otherIssuer := signToken(t, emulator.DevPlatformKey(), appClaims(func(c jwt.MapClaims) { c["iss"] = "acme" }))
-	const none, bearer = "", "Bearer user-token"
+	none, bearer := "", ownerBearer(t)
 
 	tests := []struct {
 		name       string

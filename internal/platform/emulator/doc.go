@@ -22,16 +22,26 @@
 //	POST /register/api/v1/parties/lookup        {ssn} xor {orgNo} → Party (PlatformAccessToken)
 //	GET  /register/api/v1/parties/{partyId}     Party, with ssn for a person (PlatformAccessToken)
 //	POST /authorization/api/v1/decision         XACML JSON, key roles only (no token)
+//	GET  /.well-known/oauth-authorization-server, GET /jwk, POST /token   the IDP's Maskinporten
+//	GET  /authentication/api/v1/exchange/maskinporten                    the IDP's exchange (Altinn token)
 //
-// The APIs require "Authorization: Bearer <token>" (any non-empty token,
-// or exactly WithToken's), but access management, which needs only the
-// PlatformAccessToken header, and the decision point. Register and access
-// management verify that header for real: exactly one RS256 JWT signed by
-// the key registered for its iss with the emulator's IDP (WithIDP, IDP;
-// by default DevPlatformKey for DevPlatformOrg, which Config's
-// DevPlatformTokens use), within its lifetime give or take 10 s, on the
-// emulator's clock. A token that fails is 401 with an empty body, or 403
-// when a bearer user is authenticated (access.go, platformtoken.go).
+// Tokens are verified for real by the emulator's IDP (WithIDP, IDP; package
+// idp). The service owner's "Authorization: Bearer <token>" must be an
+// Altinn token the IDP issued (its exchange, or DevServiceOwnerTokens for
+// an emulator built without WithIDP), within its lifetime with no clock
+// skew, carrying what each service asks (bearer.go authorize, citing each
+// rule): Storage an org token, Correspondence the scope
+// altinn:correspondence.write, Register a platform access token (or its
+// admin scope) and for GET
+// parties/{partyId} an org token. Access management needs only the
+// PlatformAccessToken header; the decision point and GET applications
+// need no token; Storage's sign endpoint takes the user's own token
+// (sign.go). The PlatformAccessToken header must be exactly one RS256 JWT
+// signed by the key registered for its iss with the IDP (by default
+// DevPlatformKey for DevPlatformOrg, which Config's DevPlatformTokens use),
+// within its lifetime give or take 10 s, on the emulator's clock. A token
+// that fails gets ASP.NET's empty 401, or 403 when a valid bearer came
+// (bearer.go, access.go, platformtoken.go).
 // Errors are RFC 9457 problems (application/problem+json) with a
 // "code" (see wire.Code*) and, for 400, an "errors" map by field; details
 // never echo input values. A request that fails validation changes nothing.

@@ -34,10 +34,10 @@ type Option func(*options)
 type options struct {
 	now       func() time.Time
 	logger    *slog.Logger
-	token     string
 	sequenced bool
 	seed      uint32
-	// idp verifies platform access tokens (WithIDP, else devIDP).
+	// idp verifies platform access tokens and service owners' bearer
+	// tokens (WithIDP, else devIDP).
 	idp *idp.IDP
 	// userKey verifies users' tokens (WithUserTokenKey, else the dev key).
 	userKeys []userKey
@@ -49,10 +49,6 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 // WithLogger logs one line per request (method, path, operation, status,
 // duration); never a body, a national ID or a token. The default logs nothing.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
-
-// WithToken makes the APIs accept only this bearer token; by default any
-// non-empty bearer token is accepted.
-func WithToken(token string) Option { return func(o *options) { o.token = token } }
 
 // WithSequentialIDs makes every new ID deterministic:
 // "{seed:08x}-0000-4000-8000-{n:012x}" for n = 1, 2, ….

@@ -72,7 +72,7 @@ func request(t *testing.T, srv *httptest.Server, method, path, contentType, body
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer test")
+	req.Header.Set("Authorization", ownerBearer(t))
 	req.Header.Set("PlatformAccessToken", platformToken(t))
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -166,7 +166,6 @@ func TestHandler_badInput(t *testing.T) {
 		{name: "get_party_not_a_number", method: "GET", path: "/register/api/v1/parties/x", wantStatus: 400, wantCode: wire.CodeValidation},
 		{name: "decide_without_references", method: "POST", path: decisionPath, contentType: "application/json", body: `{"request":{"accessSubject":[],"action":[],"resource":[]}}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "request.multiRequests"},
 		{name: "decide_unknown_category", method: "POST", path: decisionPath, contentType: "application/json", body: `{"request":{"accessSubject":[],"action":[],"resource":[],"multiRequests":{"requestReference":[{"referenceId":["s1"]}]}}}`, wantStatus: 400, wantCode: wire.CodeValidation, wantField: "request.multiRequests.requestReference[0]"},
-		{name: "no_token", method: "GET", path: instancePath, headers: []string{"Authorization", ""}, wantStatus: 401, wantCode: wire.CodeUnauthenticated},
 		{name: "unknown_route", method: "GET", path: "/storage/api/v1/nothing", wantStatus: 404, wantCode: wire.CodeNotFound},
 		{name: "wrong_method", method: "DELETE", path: instancePath, wantStatus: 405, wantCode: wire.CodeMethodNotAllowed},
 		{name: "json_too_large", method: "POST", path: sendPath, contentType: "application/json", body: `{"x":"` + strings.Repeat("a", 1<<20) + `"}`, wantStatus: 413, wantCode: wire.CodeTooLarge},

@@ -28,7 +28,7 @@ func FuzzHandler_JSONBodies(f *testing.F) {
 		path := paths[int(which)%len(paths)]
 		req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, path, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer fuzz")
+		req.Header.Set("Authorization", ownerBearer(t))
 		req.Header.Set("PlatformAccessToken", platformToken(t))
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)

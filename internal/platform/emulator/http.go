@@ -147,10 +147,12 @@ type endpoint struct {
 	maxBody int64
 	handle  func(c *call) reply
 	// platformToken requires a PlatformAccessToken the emulator's IDP
-	// verifies (platformAccess).
+	// verifies (platformAccess; Register also takes a scope instead:
+	// authorize).
 	platformToken bool
 	// anonymous endpoints need no bearer token (a valid one still makes
-	// the caller an authenticated user).
+	// the caller an authenticated user); the others need what authorize
+	// says their service asks of it.
 	anonymous bool
 }
 
@@ -200,32 +202,12 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, ep endpoint) {
 			return
 		}
 	}
-	rp, user := e.authenticate(r)
-	if !user && !ep.anonymous {
+	c := &call{r: r, op: op, body: body}
+	if rp, ok := e.authorize(r, ep, c); !ok {
 		rp.write(w)
 		return
 	}
-	c := &call{r: r, op: op, body: body}
-	if ep.platformToken {
-		if c.platform, rp, user = e.platformAccess(r, user); !user {
-			rp.write(w)
-			return
-		}
-	}
 	ep.handle(c).write(w)
-}
-
-// authenticate checks the bearer token.
-func (e *Emulator) authenticate(r *http.Request) (reply, bool) {
-	auth := r.Header.Get("Authorization")
-	token, ok := strings.CutPrefix(auth, "Bearer ")
-	if !ok || strings.TrimSpace(token) == "" {
-		return problemReply(http.StatusUnauthorized, wire.CodeUnauthenticated, "a bearer token is required", nil), false
-	}
-	if e.opts.token != "" && token != e.opts.token {
-		return problemReply(http.StatusUnauthorized, wire.CodeUnauthenticated, "the bearer token is not accepted", nil), false
-	}
-	return reply{}, true
 }
 
 // decodeJSON checks the media type and decodes c.body into v. Error
@@ -284,7 +266,8 @@ func jsonKind(goKind string) string {
 // Handler serves every service under one base URL:
 //
 //	/storage/api/v1/…, /accessmanagement/api/v1/…, /correspondence/api/v1/…,
-//	/register/api/v1/…, /authorization/api/v1/… and /_emulator/….
+//	/register/api/v1/…, /authorization/api/v1/…, the IDP's Maskinporten and
+//	/authentication/api/v1/… (identity) and /_emulator/….
 func (e *Emulator) Handler() http.Handler {
 	mux := http.NewServeMux()
 	const storage = "/storage/api/v1/instances/{partyId}/{instanceGuid}"
@@ -305,7 +288,8 @@ func (e *Emulator) Handler() http.Handler {
 		http.MethodGet: {op: OpReadData, maxBody: maxJSONBody, handle: e.readData},
 	})
 	e.route(mux, "/storage/api/v1/applications/{org}/{app}", map[string]endpoint{
-		http.MethodGet: {op: OpGetApplication, maxBody: maxJSONBody, handle: e.getApplication},
+		// Anonymous upstream (sheet §1.2).
+		http.MethodGet: {op: OpGetApplication, maxBody: maxJSONBody, handle: e.getApplication, anonymous: true},
 	})
 	e.route(mux, "/storage/api/v1/applications/{org}/{app}/texts/{language}", map[string]endpoint{
 		http.MethodGet: {op: OpGetTexts, maxBody: maxJSONBody, handle: e.getTexts},
@@ -340,6 +324,7 @@ func (e *Emulator) Handler() http.Handler {
 		http.MethodPost: {op: OpDecide, maxBody: maxJSONBody, handle: e.decide, anonymous: true},
 	})
 	e.inspection(mux)
+	e.identity(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		problemReply(http.StatusNotFound, wire.CodeNotFound, "no such endpoint", nil).write(w)
 	})

@@ -54,8 +54,8 @@ var (
 func DevPlatformKey() *rsa.PrivateKey { return devKey(0) }
 
 // devKey returns one of the process's generated keys: 0 signs the dev
-// platform access tokens, 1 the tokens of the built-in IDP, which the
-// emulator never asks for.
+// platform access tokens, 1 the tokens of the built-in IDP (the Altinn
+// tokens of DevServiceOwnerTokens).
 func devKey(i int) *rsa.PrivateKey {
 	keys, err := devKeys()
 	if err != nil {
@@ -69,21 +69,32 @@ func devKey(i int) *rsa.PrivateKey {
 // until 5 s before it expires.
 func DevPlatformTokens() platform.TokenSource { return devTokens() }
 
-// WithIDP makes the emulator verify the PlatformAccessToken header of the
-// register and access management routes with p
-// (idp.IDP.VerifyPlatformAccessToken): only tokens of the issuers
-// registered with p.RegisterPlatformIssuer pass. Without it the emulator
-// builds its own IDP that trusts DevPlatformKey for DevPlatformOrg; more
-// issuers can be registered with it through IDP.
+// WithIDP makes the emulator verify tokens with p: the PlatformAccessToken
+// header of the register and access management routes
+// (idp.IDP.VerifyPlatformAccessToken: only tokens of the issuers
+// registered with p.RegisterPlatformIssuer pass) and the service owner's
+// bearer (idp.IDP.VerifyAltinnToken: only Altinn tokens p issued pass), and
+// serve p's Maskinporten and exchange routes (identity). Without it the
+// emulator builds its own IDP that trusts DevPlatformKey for
+// DevPlatformOrg and DevServiceOwnerTokens; more issuers can be
+// registered with it through IDP.
 func WithIDP(p *idp.IDP) Option { return func(o *options) { o.idp = p } }
 
-// IDP returns the identity double that verifies platform access tokens.
+// IDP returns the identity double that issues and verifies the tokens the
+// emulator accepts.
 func (e *Emulator) IDP() *idp.IDP { return e.opts.idp }
 
-// devIDP is the IDP of an emulator built without WithIDP, on the emulator's clock.
+// devIDPBaseURL is the placeholder URL of the IDP of an emulator built
+// without WithIDP; its Maskinporten has no client, and Config's bearer
+// tokens come from DevServiceOwnerTokens instead.
+const devIDPBaseURL = "http://platform-emulator.invalid"
+
+// devIDP is the IDP of an emulator built without WithIDP, on the
+// emulator's clock: it trusts DevPlatformKey for DevPlatformOrg and
+// verifies DevServiceOwnerTokens.
 func devIDP(now func() time.Time) *idp.IDP {
 	p, err := idp.New(idp.Options{
-		BaseURL: "http://platform-emulator.invalid", Now: now,
+		BaseURL: devIDPBaseURL, Now: now,
 		MaskinportenKey: devKey(1), AltinnKey: devKey(1),
 	})
 	if err != nil {

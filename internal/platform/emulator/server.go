@@ -3,30 +3,22 @@ package emulator
 import (
 	"fmt"
 	"net"
-	"strings"
 
 	"github.com/signingflow/signing/internal/httpserve"
 	"github.com/signingflow/signing/internal/platform"
 )
 
-// DevToken is the bearer token Config uses; the emulator accepts any
-// non-empty token unless WithToken says otherwise.
-const DevToken = "emulator-dev-token"
-
-// Config returns a client configuration for an emulator at baseURL: the
-// bearer token DevToken and the platform access tokens of
-// DevPlatformTokens, which an emulator built without WithIDP accepts.
+// Config returns a client configuration for an emulator at baseURL, which
+// serves every service as Altinn's platform host does
+// (platform.Config.WithPlatformURL): the service owner's bearer tokens of
+// DevServiceOwnerTokens and the platform access tokens of
+// DevPlatformTokens, both of which an emulator built without WithIDP
+// accepts.
 func Config(baseURL string) platform.Config {
-	b := strings.TrimRight(baseURL, "/")
 	return platform.Config{
-		StorageURL:        b + "/storage/api/v1",
-		AccessURL:         b + "/accessmanagement/api/v1",
-		CorrespondenceURL: b,
-		RegisterURL:       b,
-		AuthorizationURL:  b,
-		Tokens:            platform.StaticToken(DevToken),
-		PlatformTokens:    DevPlatformTokens(),
-	}
+		Tokens:         DevServiceOwnerTokens(),
+		PlatformTokens: DevPlatformTokens(),
+	}.WithPlatformURL(baseURL)
 }
 
 // Server is an emulator listening on a loopback address: its URL (e.g.
@@ -36,6 +28,16 @@ type Server struct{ *httpserve.Server }
 // Start serves the emulator on addr, which must be a loopback address such
 // as "127.0.0.1:5101" or "localhost:0" (empty means "127.0.0.1:0").
 func (e *Emulator) Start(addr string) (*Server, error) {
+	ln, err := Listen(addr)
+	if err != nil {
+		return nil, err
+	}
+	return e.Serve(ln), nil
+}
+
+// Listen binds addr as Start does, without serving: a caller that builds
+// the emulator's IDP for its URL (httpserve.URL) binds first, then Serve.
+func Listen(addr string) (net.Listener, error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
@@ -50,7 +52,13 @@ func (e *Emulator) Start(addr string) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("emulator: %w", err)
 	}
-	return &Server{httpserve.Serve(ln, e.Handler())}, nil
+	return ln, nil
+}
+
+// Serve serves the emulator on ln, bound by the caller (Listen): the local
+// stack binds first, to build the IDP for the URL it will serve (WithIDP).
+func (e *Emulator) Serve(ln net.Listener) *Server {
+	return &Server{httpserve.Serve(ln, e.Handler())}
 }
 
 // Config returns a client configuration for this server.
