@@ -1,9 +1,10 @@
 // Package emulator serves the platform APIs that package platform calls
-// (storage, access management, correspondence, notifications, register) from
+// (storage, access management, correspondence, register, authorization) from
 // memory, for Go tests (New(f).Handler() with httptest) and for the local
 // stack (Start on a loopback address). It records what it was asked to do,
 // so tests and the demo can inspect delegations in force, messages sent
-// (with their attachments' bytes) and notifications ordered, and it can
+// (with their attachments' bytes) and the email/SMS the platform would
+// order from them, and it can
 // inject faults and latency.
 //
 // # Routes
@@ -42,14 +43,17 @@
 // within its lifetime give or take 10 s, on the emulator's clock. A token
 // that fails gets ASP.NET's empty 401, or 403 when a valid bearer came
 // (bearer.go, access.go, platformtoken.go).
-// Errors are RFC 9457 problems (application/problem+json) with a
-// "code" (see wire.Code*) and, for 400, an "errors" map by field; details
-// never echo input values. A request that fails validation changes nothing.
+// Errors are RFC 9457 problems (application/problem+json) in each service's
+// upstream shape where the contract examples pin it (Register's REG-/STD-
+// codes with validationErrors, Correspondence's CORR- codes with errorCode,
+// access management's AM.VLD codes), else with an emulator "code" (see
+// wire.Code*) and an "errors" map by field; problems never echo a national
+// ID. A request that fails validation changes nothing.
 //
-// Idempotency: storage create, correspondence and notification requests with
-// an Idempotency-Key header are answered once; a repeat with the same key and
-// the same request gets the first answer (same IDs) and records nothing; the
-// same key with a different request gets 409 IdempotencyKeyReused.
+// Idempotency is the platform's: no write dedupes by an Idempotency-Key
+// header. A correspondence's idempotentKey is refused on reuse (409
+// CORR-01034) and found by GET correspondence; Storage's sign replaces the
+// signee's earlier document; a repeated data POST is a second element.
 // Delegating a right in force and revoking one not in force are 200 no-ops.
 // Access management answers as it does upstream (access.go cites each
 // rule): ASP.NET validation problems, Altinn validation problems with
