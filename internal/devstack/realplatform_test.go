@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,7 +32,8 @@ func TestUp_realPlatform(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
 	defer cancel()
-	var logs bytes.Buffer
+	// Every process's output is copied here from its own goroutine.
+	var logs lockedBuffer
 	s, err := Up(ctx, Options{
 		ModuleRoot: root, EdgeAddr: "127.0.0.1:0", APIAddr: "127.0.0.1:0", EmulatorAddr: "127.0.0.1:0",
 		BuildDir: t.TempDir(), MaxProcesses: 1, Logs: &logs,
@@ -78,4 +80,22 @@ func TestUp_realPlatform(t *testing.T) {
 	if err != nil || res.FunctionError != "" || !bytes.Contains(res.Payload, []byte(`"statusCode":200`)) {
 		t.Fatalf("Invoke(ApiFunction) = %v %s\n%s", err, res.Payload, logs.String())
 	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writers.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
