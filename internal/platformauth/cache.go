@@ -24,6 +24,23 @@ type tokenCache struct {
 	until time.Time
 }
 
+// newTokenCache returns a cache for op that refreshes with fetch, each
+// refresh bounded by timeout (0: defaultTimeout).
+func newTokenCache(op string, now func() time.Time, timeout time.Duration, fetch func(context.Context) (string, time.Time, error)) tokenCache {
+	if timeout == 0 {
+		timeout = defaultTimeout
+	}
+	return tokenCache{op: op, now: now, timeout: timeout, fetch: fetch}
+}
+
+// orNow returns now, or time.Now when it is nil.
+func orNow(now func() time.Time) func() time.Time {
+	if now == nil {
+		return time.Now
+	}
+	return now
+}
+
 // cached returns the token if it may still be used.
 func (c *tokenCache) cached() (string, bool) {
 	c.mu.Lock()

@@ -91,14 +91,8 @@ func NewMaskinporten(cfg MaskinportenConfig) (*Maskinporten, error) {
 	if m.http == nil {
 		m.http = defaultHTTPClient()
 	}
-	if m.now == nil {
-		m.now = time.Now
-	}
-	timeout := cfg.Timeout
-	if timeout == 0 {
-		timeout = defaultTimeout
-	}
-	m.cache = tokenCache{op: opMaskinporten, now: m.now, timeout: timeout, fetch: m.fetch}
+	m.now = orNow(m.now)
+	m.cache = newTokenCache(opMaskinporten, m.now, cfg.Timeout, m.fetch)
 	return m, nil
 }
 

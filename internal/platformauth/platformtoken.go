@@ -63,15 +63,8 @@ func NewPlatformAccessToken(cfg PlatformAccessTokenConfig) (*PlatformAccessToken
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	p := &PlatformAccessToken{cfg: cfg, now: cfg.Now}
-	if p.now == nil {
-		p.now = time.Now
-	}
-	timeout := cfg.Timeout
-	if timeout == 0 {
-		timeout = defaultTimeout
-	}
-	p.cache = tokenCache{op: opPlatform, now: p.now, timeout: timeout, fetch: p.fetch}
+	p := &PlatformAccessToken{cfg: cfg, now: orNow(cfg.Now)}
+	p.cache = newTokenCache(opPlatform, p.now, cfg.Timeout, p.fetch)
 	return p, nil
 }
 

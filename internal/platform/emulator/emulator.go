@@ -118,6 +118,11 @@ type state struct {
 	messages      []MessageRecord
 	notifications []NotificationRecord
 	applications  map[string]Application // "org/app"
+	// personsByUserID finds a person by platform user ID; dataTypes maps
+	// "org/app" to its data types (lower-cased ID → the task each is bound
+	// to), parsed once from the metadata.
+	personsByUserID map[int64]*Person
+	dataTypes       map[string]map[string]string
 	// corrAttachments are correspondence attachments by ID; corrByKey maps
 	// an idempotent key to the correspondence sent under it.
 	corrAttachments map[string]*corrAttachment
@@ -170,15 +175,19 @@ func newState(f Fixture) *state {
 		instances:       map[string]*instance{},
 		elements:        map[string]*element{},
 		applications:    map[string]Application{},
+		personsByUserID: map[int64]*Person{},
+		dataTypes:       map[string]map[string]string{},
 		corrAttachments: map[string]*corrAttachment{},
 		corrByKey:       map[string]string{},
 	}
 	for _, a := range f.Applications {
 		st.applications[a.Org+"/"+a.App] = a
+		st.dataTypes[a.Org+"/"+a.App] = dataTypesOf(a.MetadataBytes)
 	}
 	for i := range f.Persons {
 		p := f.Persons[i]
 		st.personsBySSN[p.SSN] = &p
+		st.personsByUserID[p.UserID] = &p
 		st.partiesByUUID[p.PartyUUID] = party{person: &p}
 		st.partiesByID[p.PartyID] = party{person: &p}
 	}

@@ -208,14 +208,13 @@ func (e *Emulator) holdsKeyRole(userID, org string) bool {
 	if err != nil {
 		return false
 	}
-	for ssn, p := range e.st.personsBySSN {
-		if p.UserID != uid {
-			continue
-		}
-		for _, role := range e.st.roles[ssn+"/"+org] {
-			if slices.Contains(SigningRoles, role) {
-				return true
-			}
+	p, ok := e.st.personsByUserID[uid]
+	if !ok {
+		return false
+	}
+	for _, role := range e.st.roles[p.SSN+"/"+org] {
+		if slices.Contains(SigningRoles, role) {
+			return true
 		}
 	}
 	return false

@@ -123,23 +123,25 @@ func (e *Emulator) maySign(u user, in *instance) bool {
 // dataTypeTask reports whether the app declares dataType and the task it is
 // bound to; the caller holds e.mu.
 func (e *Emulator) dataTypeTask(in *instance, dataType string) (taskID string, declared bool) {
-	app, ok := e.st.applications[in.Org+"/"+in.App]
-	if !ok {
-		return "", false
-	}
+	taskID, declared = e.st.dataTypes[in.Org+"/"+in.App][strings.ToLower(dataType)]
+	return taskID, declared
+}
+
+// dataTypesOf reads an application metadata's data types: lower-cased ID →
+// the task each is bound to ("" for none). Unreadable metadata declares none.
+func dataTypesOf(metadata []byte) map[string]string {
 	var meta struct {
 		DataTypes []struct {
 			ID     string `json:"id"`
 			TaskID string `json:"taskId"`
 		} `json:"dataTypes"`
 	}
-	if json.Unmarshal(app.MetadataBytes, &meta) != nil {
-		return "", false
+	out := map[string]string{}
+	if json.Unmarshal(metadata, &meta) != nil {
+		return out
 	}
 	for _, dt := range meta.DataTypes {
-		if strings.EqualFold(dt.ID, dataType) {
-			return dt.TaskID, true
-		}
+		out[strings.ToLower(dt.ID)] = dt.TaskID
 	}
-	return "", false
+	return out
 }
