@@ -21,6 +21,7 @@ var eventStatus = map[string]int{
 	"api-signing-state":       http.StatusOK,
 	"api-data-elements":       http.StatusOK,
 	"api-organizations":       http.StatusOK,
+	"api-validate":            http.StatusOK,
 	"api-signing-requests":    http.StatusOK,
 	"api-sign-no-token":       http.StatusUnauthorized,
 	"api-sign-malformed-body": http.StatusBadRequest,

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -26,6 +27,9 @@ type Service interface {
 	DocumentsToSign(ctx context.Context, in signing.ReadInput) ([]signing.DataElement, error)
 	Organisations(ctx context.Context, in signing.ReadInput) ([]signing.AuthorizedOrganisation, error)
 	PendingRequests(ctx context.Context, caller signing.Caller, page signing.Page) ([]signing.SigningRequest, string, error)
+	CurrentTask(ctx context.Context, ref signing.InstanceRef) (signing.TaskKey, signing.Instance, error)
+	ReadInstance(ctx context.Context, ref signing.InstanceRef) (signing.Instance, error)
+	MissingSignatures(ctx context.Context, in signing.ReadInput) (bool, error)
 }
 
 var _ Service = (*signing.Service)(nil)
@@ -39,6 +43,8 @@ type Handler struct {
 	cfg    Config
 	log    *slog.Logger
 	router router
+	// startWait is how long a request waits for a task being started.
+	startWait time.Duration
 }
 
 // NewHandler returns a handler over svc; a nil logger logs to slog.Default().
@@ -46,7 +52,7 @@ func NewHandler(svc Service, cfg Config, logger *slog.Logger) *Handler {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Handler{svc: svc, cfg: cfg, log: logger, router: newRouter()}
+	return &Handler{svc: svc, cfg: cfg, log: logger, router: newRouter(), startWait: defaultStartWait}
 }
 
 // Handle answers one API Gateway request.
@@ -77,7 +83,12 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 	r.log = r.log.With("route", rt.method+" "+rt.pattern)
 	status, body, err := h.serve(ctx, r)
 	if err != nil {
-		return h.problem(r, path, problemFor(err, pageFields)), nil
+		p := problemFor(err, pageFields)
+		for i := range p.ValidationIssues {
+			// The issues speak the caller's language, as the reference's validator.
+			p.ValidationIssues[i] = missingSignaturesIssue(r.query.Get("language"))
+		}
+		return h.problem(r, path, p), nil
 	}
 	resp = jsonResponse(status, "application/json", body)
 	if r.replayed {
@@ -103,12 +114,47 @@ func (h *Handler) serve(ctx context.Context, r *request) (int, any, error) {
 		return 0, nil, err
 	}
 	if strings.HasPrefix(r.route.pattern, instancePrefix) {
-		if err := h.resolveInstance(r); err != nil {
+		if err := h.resolveInstance(ctx, r); err != nil {
 			return 0, nil, err
 		}
 		r.log = r.log.With("instance_guid", r.task.InstanceGUID, "task_id", r.task.TaskID)
 	}
-	return r.route.handle(h, ctx, r)
+	return h.handleWaitingForStart(ctx, r)
+}
+
+// defaultStartWait bounds how long a request waits for a signing task that
+// Storage shows as the current task but whose workflow has not recorded its
+// start yet.
+const defaultStartWait = 5 * time.Second
+
+// handleWaitingForStart runs the route's handler. The reference starts a
+// signing task while the process enters it, so the app frontend's first
+// calls find it; here the workflow starts it a moment later, and the
+// frontend does not retry a failed query. A request without taskId whose
+// current task is not found yet is therefore run again, with backoff,
+// until h.startWait has passed, then answered 503 with Retry-After. A
+// handler that finds no task has written nothing, so running it again is
+// safe.
+func (h *Handler) handleWaitingForStart(ctx context.Context, r *request) (int, any, error) {
+	deadline := time.Now().Add(h.startWait)
+	delay := 100 * time.Millisecond
+	for {
+		status, body, err := r.route.handle(h, ctx, r)
+		if r.current == nil || !errors.Is(err, signing.ErrNotFound) {
+			return status, body, err
+		}
+		if time.Now().Add(delay).After(deadline) {
+			p := newProblem(ProblemUnavailable, "The signing task is starting; try again shortly.")
+			p.retryAfter, p.cause = defaultRetryAfter, err
+			return 0, nil, problemError{p}
+		}
+		select {
+		case <-ctx.Done():
+			return 0, nil, ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, time.Second)
+	}
 }
 
 // requestLine returns the method and the path below the stage.
@@ -269,14 +315,6 @@ func summarizeSignature(sig signing.Signature) *signatureSummary {
 	return out
 }
 
-// processNextResponse is the answer of PUT …/process/next.
-type processNextResponse struct {
-	// Action is what was done: "sign", "reject" or "complete".
-	Action    string            `json:"action"`
-	Task      taskSummary       `json:"task"`
-	Signature *signatureSummary `json:"signature,omitempty"`
-}
-
 // The request bodies.
 
 // actionRequest is the reference's UserActionRequest.
@@ -375,13 +413,13 @@ func (h *Handler) processNext(ctx context.Context, r *request) (int, any, error)
 		if err != nil {
 			return 0, nil, err
 		}
-		return http.StatusOK, processNextResponse{Action: actionSign, Task: taskSummary{TaskID: r.task.TaskID, Status: signing.TaskCollecting}, Signature: sig}, nil
+		return h.processState(ctx, r, actionSign, taskSummary{TaskID: r.task.TaskID, Status: signing.TaskCollecting}, sig)
 	case actionReject:
 		task, err := h.reject(ctx, r)
 		if err != nil {
 			return 0, nil, err
 		}
-		return http.StatusOK, processNextResponse{Action: actionReject, Task: task}, nil
+		return h.processState(ctx, r, actionReject, task, nil)
 	}
 	res, err := h.svc.Complete(ctx, signing.CompleteInput{Task: r.task, Caller: r.caller, Instance: &r.instance})
 	if err != nil {
@@ -391,7 +429,7 @@ func (h *Handler) processNext(ctx context.Context, r *request) (int, any, error)
 		// The task is completed; the workflow's wait times out and finds it so.
 		r.log.WarnContext(ctx, "task completed, workflow not woken", "error", res.WakeErr.Error())
 	}
-	return http.StatusOK, processNextResponse{Action: "complete", Task: taskSummary{TaskID: r.task.TaskID, Status: signing.TaskCompleted}}, nil
+	return h.processState(ctx, r, "complete", taskSummary{TaskID: r.task.TaskID, Status: signing.TaskCompleted}, nil)
 }
 
 // IdempotencyKeyHeader names the header that makes a sign request safe to
@@ -457,7 +495,7 @@ func (h *Handler) signingState(ctx context.Context, r *request) (int, any, error
 
 // dataElementsResponse is the reference's SigningDataElementsResponse.
 type dataElementsResponse struct {
-	DataElements []signing.DataElement `json:"dataElements"`
+	DataElements []signingDataElement `json:"dataElements"`
 }
 
 // dataElements serves GET …/signing/data-elements.
@@ -466,10 +504,7 @@ func (h *Handler) dataElements(ctx context.Context, r *request) (int, any, error
 	if err != nil {
 		return 0, nil, err
 	}
-	if els == nil {
-		els = []signing.DataElement{}
-	}
-	return http.StatusOK, dataElementsResponse{DataElements: els}, nil
+	return http.StatusOK, dataElementsResponse{DataElements: signingDataElements(r, els)}, nil
 }
 
 // organizationsResponse is the reference's SigningAuthorizedOrganizationsResponse.
@@ -477,8 +512,12 @@ type organizationsResponse struct {
 	Organizations []signing.AuthorizedOrganisation `json:"organizations"`
 }
 
-// organizations serves GET …/signing/organizations.
+// organizations serves GET …/signing/organizations: 401 for a caller who
+// is not a platform user, as the reference (SigningController.cs).
 func (h *Handler) organizations(ctx context.Context, r *request) (int, any, error) {
+	if r.caller.UserID == "" {
+		return 0, nil, fail(ProblemUnauthenticated, "Only a platform user (a token with a user ID) may sign for organisations.")
+	}
 	orgs, err := h.svc.Organisations(ctx, r.readInput())
 	if err != nil {
 		return 0, nil, err
@@ -490,7 +529,7 @@ func (h *Handler) organizations(ctx context.Context, r *request) (int, any, erro
 }
 
 func (r *request) readInput() signing.ReadInput {
-	return signing.ReadInput{Task: r.task, Caller: r.caller, Instance: &r.instance}
+	return signing.ReadInput{Task: r.task, Caller: r.caller, Instance: &r.instance, Current: r.current}
 }
 
 // Paging of GET /signing-requests.

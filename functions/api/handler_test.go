@@ -489,6 +489,13 @@ func TestHandler_Handle_problems(t *testing.T) {
 			}
 		}
 	}
+	moveProcess := func(task, taskType string) func(t *testing.T, e *env) {
+		return func(t *testing.T, e *env) {
+			if !e.h.Emu.SetCurrentTask(signingtest.FoundersInstance.PartyID, signingtest.FoundersInstance.InstanceGUID, task, taskType) {
+				t.Fatal("SetCurrentTask() = false")
+			}
+		}
+	}
 	repoErr := func(err error) func(t *testing.T, e *env) {
 		return func(t *testing.T, e *env) { e.h.Repo.Err = func(string) error { return err } }
 	}
@@ -548,14 +555,15 @@ func TestHandler_Handle_problems(t *testing.T) {
 			}
 		}, event: ev("api-sign"), wantType: ProblemTaskClosed},
 		{name: "reject_after_reject", setup: closeAs(signing.TaskRejected), event: ev("api-reject"), wantType: ProblemTaskRejected},
-		{name: "complete_before_everyone_signed", setup: signAs(signingtest.Ola, ""), event: ev("api-process-next"), wantType: ProblemConflict},
+		{name: "complete_before_everyone_signed", setup: signAs(signingtest.Ola, ""), event: ev("api-process-next"), wantType: ProblemMissingSignatures},
 		{name: "process_next_sign_after_reject", setup: closeAs(signing.TaskRejected), event: ev("api-process-next", person("ola"), body(`{"action":"sign"}`)), wantType: ProblemTaskRejected},
 		// 400: path and query
 		{name: "bad_guid", event: ev("api-sign-bad-guid"), wantType: ProblemInvalidRequest, wantField: "instanceGuid"},
 		{name: "bad_party_id", event: ev("api-sign", path("/ttd/founders/instances/abc/1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d/actions")), wantType: ProblemInvalidRequest, wantField: "instanceOwnerPartyId"},
 		{name: "bad_org", event: ev("api-signing-state", path("/TTD/founders/instances/50001/1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d/signing")), wantType: ProblemInvalidRequest, wantField: "org"},
 		{name: "bad_app_encoding", event: ev("api-signing-state", path("/ttd/found%20ers/instances/50001/1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d/signing")), wantType: ProblemInvalidRequest, wantField: "app"},
-		{name: "no_task_id", event: ev("api-sign", query("language=nb")), wantType: ProblemInvalidRequest, wantField: "taskId"},
+		{name: "no_task_id_current_task_not_signing", setup: moveProcess("Task_1", "data"), event: ev("api-sign", query("language=nb")), wantType: ProblemNotSigningTask},
+		{name: "no_task_id_process_ended", setup: moveProcess("", ""), event: ev("api-signing-state", query("language=nb")), wantType: ProblemNotSigningTask},
 		{name: "bad_task_id", event: ev("api-data-elements", query("taskId=1-not-a-task")), wantType: ProblemInvalidRequest, wantField: "taskId"},
 		{name: "task_id_twice", event: ev("api-signing-state", query("taskId=SigningTask&taskId=Other")), wantType: ProblemInvalidRequest, wantField: "taskId"},
 		{name: "bad_language", event: ev("api-organizations", query("taskId=SigningTask&language=n%20b")), wantType: ProblemInvalidRequest, wantField: "language"},

@@ -42,6 +42,11 @@ var (
 	ProblemUnsupportedMediaType = ProblemType{"unsupported-media-type", "The request body must be JSON", http.StatusUnsupportedMediaType}
 	ProblemInternal             = ProblemType{"internal", "Internal error", http.StatusInternalServerError}
 	ProblemUnavailable          = ProblemType{"service-unavailable", "Temporarily unavailable", http.StatusServiceUnavailable}
+	// ProblemNotSigningTask and ProblemMissingSignatures carry the reference's
+	// titles (Altinn/app-lib-dotnet src/Altinn.App.Api/Controllers/SigningController.cs,
+	// ProcessController.cs), which the app frontend may show.
+	ProblemNotSigningTask    = ProblemType{"not-signing-task", "Not a signing task", http.StatusBadRequest}
+	ProblemMissingSignatures = ProblemType{"missing-signatures", "Validation failed for task", http.StatusConflict}
 )
 
 // ProblemTypes lists every problem type, for documentation and tests.
@@ -49,7 +54,7 @@ var ProblemTypes = []ProblemType{
 	ProblemInvalidRequest, ProblemMalformedJSON, ProblemUnauthenticated, ProblemForbidden,
 	ProblemNotFound, ProblemMethodNotAllowed, ProblemConflict, ProblemTaskClosed,
 	ProblemTaskRejected, ProblemTaskExpired, ProblemPayloadTooLarge, ProblemUnsupportedMediaType,
-	ProblemInternal, ProblemUnavailable,
+	ProblemInternal, ProblemUnavailable, ProblemNotSigningTask, ProblemMissingSignatures,
 }
 
 // Problem is an RFC 9457 problem details object.
@@ -62,6 +67,10 @@ type Problem struct {
 	Instance string `json:"instance,omitempty"`
 	// Errors names each invalid field with what is wrong with it.
 	Errors map[string]string `json:"errors,omitempty"`
+	// ValidationIssues are the reasons a completion was refused, as the
+	// reference's process/next answers 409 (ProcessController.cs); the app
+	// frontend shows them (src/features/instance/useProcessNext.tsx).
+	ValidationIssues []validationIssue `json:"validationIssues,omitempty"`
 
 	// retryAfter, when set, is sent as the Retry-After header.
 	retryAfter time.Duration
@@ -122,6 +131,11 @@ func problemFor(err error, renames map[string]string) *Problem {
 		p = newProblem(ProblemTaskExpired, "The signing task's deadline has passed; it takes no more signatures.")
 	case errors.Is(err, signing.ErrTaskClosed):
 		p = newProblem(ProblemTaskClosed, "The signing task is closed; it takes no more signatures.")
+	case errors.Is(err, signing.ErrNotSigningTask):
+		p = newProblem(ProblemNotSigningTask, "This endpoint is only callable while the current task is a signing task, or when taskId query param is set to a signing task's ID.")
+	case errors.Is(err, signing.ErrMissingSignatures):
+		p = newProblem(ProblemMissingSignatures, "1 validation errors found for the signing task: not every signee has signed.")
+		p.ValidationIssues = []validationIssue{missingSignaturesIssue("")}
 	case errors.Is(err, signing.ErrConflict):
 		p = newProblem(ProblemConflict, "The signing task's state does not allow this now, e.g. the signature is already recorded or not every signee has signed.")
 	case errors.Is(err, signing.ErrTransient), errors.Is(err, context.DeadlineExceeded):

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -35,7 +36,10 @@ type request struct {
 	// instance and task are set for routes under an instance.
 	instance signing.InstanceRef
 	task     signing.TaskKey
-	log      *slog.Logger
+	// current is the instance as Storage gave it, when the task was found
+	// from its process (no taskId); nil otherwise.
+	current *signing.Instance
+	log     *slog.Logger
 	// problemType and problemCause describe a failed request for its log line.
 	problemType  string
 	problemCause error
@@ -171,24 +175,29 @@ func claim(claims map[string]string, name string) string {
 	return strings.TrimSpace(claims[name])
 }
 
-// resolveInstance parses the instance path parameters and the task ID.
-func (h *Handler) resolveInstance(r *request) error {
+// resolveInstance parses the instance path parameters and finds the task:
+// the taskId query parameter, or else, as the reference does when the app
+// frontend sends none, the current task of the instance's process in
+// Storage (400 "Not a signing task" when that is not a signing task).
+func (h *Handler) resolveInstance(ctx context.Context, r *request) error {
 	ref, err := signing.ParseInstanceRef(r.params["org"], r.params["app"], r.params["instanceOwnerPartyId"], r.params["instanceGuid"])
 	if err != nil {
 		return err
 	}
-	taskID := r.query.Get("taskId")
-	if taskID == "" {
-		taskID = h.cfg.DefaultTaskID
+	r.instance = ref
+	if taskID := r.query.Get("taskId"); taskID != "" {
+		key := signing.TaskKey{InstanceGUID: ref.InstanceGUID, TaskID: taskID}
+		if err := key.Validate(); err != nil {
+			return err
+		}
+		r.task = key
+		return nil
 	}
-	if taskID == "" {
-		return invalid("taskId", "is required: name the signing task, e.g. taskId=SigningTask")
-	}
-	key := signing.TaskKey{InstanceGUID: ref.InstanceGUID, TaskID: taskID}
-	if err := key.Validate(); err != nil {
+	key, inst, err := h.svc.CurrentTask(ctx, ref)
+	if err != nil {
 		return err
 	}
-	r.instance, r.task = ref, key
+	r.task, r.current = key, &inst
 	return nil
 }
 

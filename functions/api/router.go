@@ -29,6 +29,7 @@ func routeTable() []route {
 		{method: "GET", pattern: instancePrefix + "/signing", handle: (*Handler).signingState},
 		{method: "GET", pattern: instancePrefix + "/signing/data-elements", handle: (*Handler).dataElements},
 		{method: "GET", pattern: instancePrefix + "/signing/organizations", handle: (*Handler).organizations},
+		{method: "GET", pattern: instancePrefix + "/validate", handle: (*Handler).validate},
 		{method: "GET", pattern: "/signing-requests", handle: (*Handler).signingRequests},
 	}
 }

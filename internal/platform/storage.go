@@ -74,8 +74,20 @@ func (c *StorageClient) GetInstance(ctx context.Context, ref signing.InstanceRef
 		}
 		out.OwnerPerson = id
 	}
-	if in.Process != nil && in.Process.CurrentTask != nil && in.Process.Ended == nil {
-		out.CurrentTask = in.Process.CurrentTask.ElementID
+	if p := in.Process; p != nil {
+		out.Process = &signing.Process{Started: p.Started, StartEvent: p.StartEvent, Ended: p.Ended, EndEvent: p.EndEvent}
+		if t := p.CurrentTask; t != nil {
+			out.Process.CurrentTask = &signing.ProcessTask{
+				Flow: t.Flow, Started: t.Started, ElementID: t.ElementID, Name: t.Name,
+				AltinnTaskType: t.AltinnTaskType, Ended: t.Ended, FlowType: t.FlowType,
+			}
+			if p.Ended == nil {
+				out.CurrentTask = t.ElementID
+				if t.AltinnTaskType != nil {
+					out.CurrentTaskType = *t.AltinnTaskType
+				}
+			}
+		}
 	}
 	for _, d := range in.Data {
 		out.Data = append(out.Data, dataElement(d))
@@ -85,12 +97,17 @@ func (c *StorageClient) GetInstance(ctx context.Context, ref signing.InstanceRef
 
 // dataElement converts a wire data element.
 func dataElement(d wire.DataElement) signing.DataElement {
+	tags := d.Tags
+	if tags == nil {
+		tags = []string{}
+	}
 	return signing.DataElement{
 		ID:                strings.ToLower(d.ID),
 		DataType:          d.DataType,
 		ContentType:       d.ContentType,
 		Filename:          d.Filename,
 		Size:              d.Size,
+		Tags:              tags,
 		Created:           d.Created,
 		LastChanged:       d.LastChanged,
 		GeneratedFromTask: d.GeneratedFromTask(),

@@ -26,6 +26,17 @@ var (
 // ErrTaskClosed means the task no longer collects signatures (completed, rejected, expired or failed).
 var ErrTaskClosed = fmt.Errorf("%w: task is closed", ErrConflict)
 
+// ErrNotSigningTask means the instance's current task (or none, when its
+// process has ended) is not a signing task, as the reference's signing
+// routes answer 400 "Not a signing task" (Altinn/app-lib-dotnet
+// src/Altinn.App.Api/Controllers/SigningController.cs).
+var ErrNotSigningTask = errors.New("not a signing task")
+
+// ErrMissingSignatures means the task cannot be completed: not every signee
+// has signed. It is the reference's MissingSignatures validation issue
+// (src/Altinn.App.Core/Features/Validation/Default/SigningTaskValidator.cs).
+var ErrMissingSignatures = fmt.Errorf("%w: required signatures are missing", ErrConflict)
+
 // FieldError is an input error that names the offending field.
 type FieldError struct {
 	// Field is the path of the field, e.g. "signees[2].nationalId".

@@ -17,17 +17,48 @@ type Instance struct {
 	// OwnerOrgNumber is set when an organisation owns the instance.
 	OwnerOrgNumber string `json:"ownerOrgNumber,omitempty"`
 	// CurrentTask is the process's current task ID, empty when ended.
-	CurrentTask string        `json:"currentTask,omitempty"`
-	Data        []DataElement `json:"data"`
+	CurrentTask string `json:"currentTask,omitempty"`
+	// CurrentTaskType is the current task's Altinn task type, "signing" for a signing task.
+	CurrentTaskType string `json:"currentTaskType,omitempty"`
+	// Process is the process state as Storage has it; nil when Storage sent none.
+	Process *Process      `json:"process,omitempty"`
+	Data    []DataElement `json:"data"`
+}
+
+// AltinnTaskTypeSigning is the Altinn task type of a signing task.
+const AltinnTaskTypeSigning = "signing"
+
+// Process is an instance's process state, in Storage's shape
+// (Altinn/altinn-storage src/Storage.Interface/Models/ProcessState.cs,
+// ProcessElementInfo.cs); its JSON is Storage's, nulls included.
+type Process struct {
+	Started     *time.Time   `json:"started"`
+	StartEvent  *string      `json:"startEvent"`
+	CurrentTask *ProcessTask `json:"currentTask"`
+	Ended       *time.Time   `json:"ended"`
+	EndEvent    *string      `json:"endEvent"`
+}
+
+// ProcessTask is the task a process is in.
+type ProcessTask struct {
+	Flow           *int       `json:"flow"`
+	Started        *time.Time `json:"started"`
+	ElementID      string     `json:"elementId"`
+	Name           *string    `json:"name"`
+	AltinnTaskType *string    `json:"altinnTaskType"`
+	Ended          *time.Time `json:"ended"`
+	FlowType       *string    `json:"flowType"`
 }
 
 // DataElement describes one data element of an instance.
 type DataElement struct {
-	ID          string    `json:"id"`
-	DataType    string    `json:"dataType"`
-	ContentType string    `json:"contentType"`
-	Filename    string    `json:"filename,omitempty"`
-	Size        int64     `json:"size"`
+	ID          string `json:"id"`
+	DataType    string `json:"dataType"`
+	ContentType string `json:"contentType"`
+	Filename    string `json:"filename,omitempty"`
+	Size        int64  `json:"size"`
+	// Tags are the element's tags in Storage; never nil when read from Storage.
+	Tags        []string  `json:"tags"`
 	Created     time.Time `json:"created"`
 	LastChanged time.Time `json:"lastChanged"`
 	// GeneratedFromTask is set for elements the app generated in a task.

@@ -15,10 +15,45 @@ type ReadInput struct {
 	Task     TaskKey
 	Caller   Caller
 	Instance *InstanceRef
+	// Current is the instance as Storage gave it for this request, if it was
+	// read already (CurrentTask); reads that need it use it instead of
+	// asking again.
+	Current *Instance
+}
+
+// CurrentTask reads the instance from Storage and returns it with the key of
+// its current task, as the reference's signing routes do when the frontend
+// sends no taskId: ErrNotSigningTask when the process has ended or its
+// current task is not a signing task.
+func (s *Service) CurrentTask(ctx context.Context, ref InstanceRef) (TaskKey, Instance, error) {
+	if err := ref.Validate(); err != nil {
+		return TaskKey{}, Instance{}, err
+	}
+	inst, err := s.Storage.GetInstance(ctx, ref)
+	if err != nil {
+		return TaskKey{}, Instance{}, err
+	}
+	if inst.CurrentTask == "" || inst.CurrentTaskType != AltinnTaskTypeSigning {
+		return TaskKey{}, Instance{}, fmt.Errorf("instance %s: %w", ref.InstanceGUID, ErrNotSigningTask)
+	}
+	key := TaskKey{InstanceGUID: ref.InstanceGUID, TaskID: inst.CurrentTask}
+	if err := key.Validate(); err != nil {
+		return TaskKey{}, Instance{}, fmt.Errorf("instance %s: the current task's ID: %w", ref.InstanceGUID, err)
+	}
+	return key, inst, nil
 }
 
 // SigneeState is one signee as the signing-state endpoint shows it: the
 // reference's SigneeState fields, plus this product's status and key.
+//
+// DelegationSuccessful is false only when the delegation failed for good.
+// The reference delegates while the process enters the task, so its false
+// means failed; the app frontend shows a failed delegation as soon as an
+// unsigned signee reports false (app-frontend-react
+// src/layout/SigningActions/SigningActionsComponent.tsx, SigneeList/SigneeStateTag.tsx).
+// Here delegation runs after the task starts: a signee whose delegation is
+// still under way is waiting, as the frontend shows a true, and Status says
+// "resolved" until it is done.
 type SigneeState struct {
 	// Name is the person's name: the signee's, or for an organisation the
 	// person who signed for it; nil for an organisation not yet signed for.
@@ -126,7 +161,7 @@ func (s *Service) State(ctx context.Context, in ReadInput) ([]SigneeState, error
 	out := make([]SigneeState, 0, len(all))
 	for _, sg := range all {
 		st := SigneeState{
-			DelegationSuccessful: !sg.DelegatedAt.IsZero(),
+			DelegationSuccessful: !sg.DelegatedAt.IsZero() || sg.FailedStep != "delegate",
 			NotificationStatus:   "NotSent",
 			PartyID:              sg.PartyID,
 			Status:               sg.Status,
@@ -146,7 +181,8 @@ func (s *Service) State(ctx context.Context, in ReadInput) ([]SigneeState, error
 			st.Name = &name
 		}
 		if sig, ok := bySignee[sg.Key]; ok {
-			at := sig.SignedAt
+			// The frontend accepts only UTC with Z (zod's datetime()).
+			at := sig.SignedAt.UTC()
 			st.SignedTime = &at
 			if sg.Kind == SigneeOrganisation && sig.Signer.Name != "" {
 				signer := sig.Signer.Name
@@ -165,8 +201,10 @@ func (s *Service) DocumentsToSign(ctx context.Context, in ReadInput) ([]DataElem
 	if err != nil {
 		return nil, err
 	}
-	inst, err := s.Storage.GetInstance(ctx, task.Instance)
-	if err != nil {
+	var inst Instance
+	if in.Current != nil {
+		inst = *in.Current
+	} else if inst, err = s.Storage.GetInstance(ctx, task.Instance); err != nil {
 		return nil, err
 	}
 	var out []DataElement
@@ -184,6 +222,27 @@ func (s *Service) DocumentsToSign(ctx context.Context, in ReadInput) ([]DataElem
 		out = []DataElement{}
 	}
 	return out, nil
+}
+
+// ReadInstance returns the instance as Storage has it now. It checks no
+// access: callers use it after an operation that did.
+func (s *Service) ReadInstance(ctx context.Context, ref InstanceRef) (Instance, error) {
+	if err := ref.Validate(); err != nil {
+		return Instance{}, err
+	}
+	return s.Storage.GetInstance(ctx, ref)
+}
+
+// MissingSignatures reports whether the task still lacks signatures, so its
+// completion would be refused: the reference's MissingSignatures
+// validation (src/Altinn.App.Core/Features/Validation/Default/SigningTaskValidator.cs),
+// for anyone who may read the task. A closed task lacks none.
+func (s *Service) MissingSignatures(ctx context.Context, in ReadInput) (bool, error) {
+	task, _, _, err := s.authorize(ctx, in)
+	if err != nil {
+		return false, err
+	}
+	return task.Status.Open() && errors.Is(task.CanComplete(), ErrMissingSignatures), nil
 }
 
 // AuthorizedOrganisation is an organisation signee the caller may sign for.

@@ -168,7 +168,7 @@ func (t Task) CanComplete() error {
 		return fmt.Errorf("task %s is %s: %w", t.Key, t.Status, ErrTaskClosed)
 	}
 	if !t.Counts.AllSigned() && t.Counts.Total > 0 {
-		return fmt.Errorf("task %s: %d of %d signees have signed: %w", t.Key, t.Counts.Signed, t.Counts.Total, ErrConflict)
+		return fmt.Errorf("task %s: %d of %d signees have signed: %w", t.Key, t.Counts.Signed, t.Counts.Total, ErrMissingSignatures)
 	}
 	return nil
 }

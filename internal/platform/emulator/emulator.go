@@ -212,7 +212,8 @@ func newState(f Fixture) *state {
 				source:     "fixture",
 				meta: wire.DataElement{
 					ID: d.ID, InstanceGUID: fi.InstanceGUID, DataType: d.DataType, Filename: d.Filename,
-					ContentType: d.ContentType, Size: int64(len(d.Bytes)), Created: d.Created.UTC(), LastChanged: d.LastChanged.UTC(),
+					ContentType: d.ContentType, Size: int64(len(d.Bytes)), Tags: append([]string{}, d.Tags...),
+					Created: d.Created.UTC(), LastChanged: d.LastChanged.UTC(),
 				},
 			}
 			if d.GeneratedFromTask != "" {

@@ -112,16 +112,18 @@ type Instance struct {
 // exactly one of "text" (UTF-8), "base64" or "file" (a path relative to the
 // fixture file); in Go set Bytes.
 type DataElement struct {
-	ID                string    `json:"id"`
-	DataType          string    `json:"dataType"`
-	ContentType       string    `json:"contentType"`
-	Filename          string    `json:"filename,omitempty"`
-	GeneratedFromTask string    `json:"generatedFromTask,omitempty"`
-	Created           time.Time `json:"created"`
-	LastChanged       time.Time `json:"lastChanged"`
-	Text              string    `json:"text,omitempty"`
-	Base64            []byte    `json:"base64,omitempty"`
-	File              string    `json:"file,omitempty"`
+	ID                string `json:"id"`
+	DataType          string `json:"dataType"`
+	ContentType       string `json:"contentType"`
+	Filename          string `json:"filename,omitempty"`
+	GeneratedFromTask string `json:"generatedFromTask,omitempty"`
+	// Tags are the element's tags (Storage's default is none).
+	Tags        []string  `json:"tags,omitempty"`
+	Created     time.Time `json:"created"`
+	LastChanged time.Time `json:"lastChanged"`
+	Text        string    `json:"text,omitempty"`
+	Base64      []byte    `json:"base64,omitempty"`
+	File        string    `json:"file,omitempty"`
 	// Bytes is the content, filled from Text, Base64 or File by ParseFixture.
 	Bytes []byte `json:"-"`
 }

@@ -109,16 +109,20 @@ func (e *Emulator) Instance(partyID int64, instanceGUID string) (wire.Instance, 
 	return in.wire(), true
 }
 
-// SetCurrentTask moves an instance's process to task ("" ends it), as the
-// process engine would.
-func (e *Emulator) SetCurrentTask(partyID int64, instanceGUID, task string) bool {
+// SetCurrentTask moves an instance's process to task of the Altinn task
+// type taskType, e.g. "data" or "signing" (task "" ends it), as the process
+// engine would.
+func (e *Emulator) SetCurrentTask(partyID int64, instanceGUID, task, taskType string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	in, ok := e.st.instances[strings.ToLower(instanceGUID)]
 	if !ok || in.PartyID != partyID {
 		return false
 	}
-	in.CurrentTask = task
+	in.CurrentTask, in.CurrentTaskType = task, taskType
+	if task == "" {
+		in.CurrentTaskType = ""
+	}
 	in.LastChanged = e.now()
 	return true
 }

@@ -189,7 +189,7 @@ func TestSetCurrentTask(t *testing.T) {
 	t.Parallel()
 	e := emulator.New(emulator.Founders())
 
-	if !e.SetCurrentTask(50001, instanceGUID, "") {
+	if !e.SetCurrentTask(50001, instanceGUID, "", "") {
 		t.Fatal("SetCurrentTask() = false")
 	}
 	in, _ := e.Instance(50001, instanceGUID)
@@ -197,7 +197,7 @@ func TestSetCurrentTask(t *testing.T) {
 		b, _ := json.Marshal(in.Process)
 		t.Errorf("process = %s, want ended", b)
 	}
-	if e.SetCurrentTask(50002, instanceGUID, "x") {
+	if e.SetCurrentTask(50002, instanceGUID, "x", "data") {
 		t.Error("SetCurrentTask(wrong owner) = true")
 	}
 }

@@ -76,7 +76,7 @@ func (e *Emulator) sign(c *call) reply {
 		meta: wire.DataElement{
 			ID: doc.ID, InstanceGUID: in.InstanceGUID, DataType: req.SignatureDocumentDataType,
 			Filename: req.SignatureDocumentDataType + ".json", ContentType: "application/json",
-			Size: int64(len(body)), Locked: true, Created: now, LastChanged: now,
+			Size: int64(len(body)), Locked: true, Tags: []string{}, Created: now, LastChanged: now,
 			References: []wire.Reference{{Value: in.CurrentTask, Relation: wire.RelationGeneratedFrom, ValueType: wire.ValueTypeTask}},
 		},
 	}

@@ -46,12 +46,18 @@ func (in *instance) wire() wire.Instance {
 		Data:          make([]wire.DataElement, 0, len(in.data)),
 	}
 	started := in.Created.UTC()
-	out.Process = &wire.ProcessState{Started: &started}
+	// The fixture's process: a start event, a data task (flow 1), then the
+	// current task (flow 2) or the end.
+	out.Process = &wire.ProcessState{Started: &started, StartEvent: new("StartEvent_1")}
 	if in.CurrentTask != "" {
-		out.Process.CurrentTask = &wire.ProcessElement{ElementID: in.CurrentTask, AltinnTaskType: in.CurrentTaskType, Flow: 2}
+		out.Process.CurrentTask = &wire.ProcessElement{
+			Flow: new(2), Started: &started, ElementID: in.CurrentTask, Name: new(in.CurrentTask),
+			AltinnTaskType: new(in.CurrentTaskType), FlowType: new("CompleteCurrentMoveToNext"),
+		}
 	} else {
 		ended := in.LastChanged.UTC()
 		out.Process.Ended = &ended
+		out.Process.EndEvent = new("EndEvent_1")
 	}
 	for _, el := range in.data {
 		out.Data = append(out.Data, el.meta)
@@ -194,7 +200,7 @@ func (e *Emulator) createData(c *call) reply {
 		source:     "api",
 		meta: wire.DataElement{
 			ID: e.newID(), InstanceGUID: in.InstanceGUID, DataType: req.DataType, Filename: req.Filename,
-			ContentType: req.ContentType, Size: int64(len(c.body)), Created: now, LastChanged: now,
+			ContentType: req.ContentType, Size: int64(len(c.body)), Tags: []string{}, Created: now, LastChanged: now,
 		},
 	}
 	if req.GeneratedFromTask != "" {

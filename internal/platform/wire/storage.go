@@ -31,19 +31,33 @@ type InstanceOwner struct {
 	ExternalIdentifier NullStr `json:"externalIdentifier"`
 }
 
-// ProcessState is the process part of an instance.
+// ProcessState is the process part of an instance (Altinn/altinn-storage
+// src/Storage.Interface/Models/ProcessState.cs): nulls are written.
 type ProcessState struct {
-	Started     *time.Time      `json:"started,omitempty"`
-	CurrentTask *ProcessElement `json:"currentTask,omitempty"`
-	Ended       *time.Time      `json:"ended,omitempty"`
+	Started     *time.Time      `json:"started"`
+	StartEvent  *string         `json:"startEvent"`
+	CurrentTask *ProcessElement `json:"currentTask"`
+	Ended       *time.Time      `json:"ended"`
+	EndEvent    *string         `json:"endEvent"`
 }
 
-// ProcessElement is the task a process is in.
+// ProcessElement is the task a process is in (Altinn/altinn-storage
+// src/Storage.Interface/Models/ProcessElementInfo.cs).
 type ProcessElement struct {
-	ElementID      string `json:"elementId"`
-	Name           string `json:"name,omitempty"`
-	AltinnTaskType string `json:"altinnTaskType,omitempty"`
-	Flow           int    `json:"flow,omitempty"`
+	Flow           *int       `json:"flow"`
+	Started        *time.Time `json:"started"`
+	ElementID      string     `json:"elementId"`
+	Name           *string    `json:"name"`
+	AltinnTaskType *string    `json:"altinnTaskType"`
+	Ended          *time.Time `json:"ended"`
+	Validated      *Validated `json:"validated"`
+	FlowType       *string    `json:"flowType"`
+}
+
+// Validated is a task's last validation (ValidationStatus.cs).
+type Validated struct {
+	Timestamp       *time.Time `json:"timestamp"`
+	CanCompleteTask bool       `json:"canCompleteTask"`
 }
 
 // DataElement describes one data element of an instance.
@@ -56,8 +70,10 @@ type DataElement struct {
 	Size         int64       `json:"size"`
 	Locked       bool        `json:"locked"`
 	References   []Reference `json:"references,omitempty"`
-	Created      time.Time   `json:"created"`
-	LastChanged  time.Time   `json:"lastChanged"`
+	// Tags default to [] in Storage (src/Storage.Interface/Models/DataElement.cs).
+	Tags        []string  `json:"tags"`
+	Created     time.Time `json:"created"`
+	LastChanged time.Time `json:"lastChanged"`
 }
 
 // Reference relates a data element to something else, such as the task it
