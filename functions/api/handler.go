@@ -140,7 +140,7 @@ func (h *Handler) handleWaitingForStart(ctx context.Context, r *request) (int, a
 	delay := 100 * time.Millisecond
 	for {
 		status, body, err := r.route.handle(h, ctx, r)
-		if r.current == nil || !errors.Is(err, signing.ErrNotFound) {
+		if r.current == nil || !errors.Is(err, signing.ErrNoTask) {
 			return status, body, err
 		}
 		if time.Now().Add(delay).After(deadline) {

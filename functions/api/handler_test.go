@@ -514,6 +514,8 @@ func TestHandler_Handle_problems(t *testing.T) {
 		// 401
 		{name: "no_token", event: ev("api-sign-no-token"), wantType: ProblemUnauthenticated},
 		{name: "no_national_id_claim", event: ev("api-sign", claims(map[string]string{"pid": ""})), wantType: ProblemUnauthenticated},
+		// The reference answers organisations 401 for a caller who is not a platform user.
+		{name: "organizations_without_user_id", event: ev("api-organizations", claims(map[string]string{"urn:altinn:userid": ""})), wantType: ProblemUnauthenticated},
 		{name: "national_id_with_bad_control_digits", event: ev("api-sign", claims(map[string]string{"pid": "15838523429"})), wantType: ProblemUnauthenticated},
 		{name: "synthetic_id_where_not_allowed", config: func(c *Config) { c.AllowSyntheticIDs = false }, event: ev("api-sign"), wantType: ProblemUnauthenticated},
 		{name: "national_id_claims_disagree", event: ev("api-sign", claims(map[string]string{"urn:altinn:ssn": kariID})), wantType: ProblemUnauthenticated},

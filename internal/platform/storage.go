@@ -57,6 +57,12 @@ func (c *StorageClient) GetInstance(ctx context.Context, ref signing.InstanceRef
 	if err != nil {
 		return signing.Instance{}, err
 	}
+	if in.InstanceOwner.PartyID != "" && in.InstanceOwner.PartyID != strconv.FormatInt(ref.PartyID, 10) {
+		// Storage does not compare the route's party with the owner
+		// (InstancesController.cs); a path naming another party finds nothing here.
+		return signing.Instance{}, &PermanentError{Service: c.s.name, Operation: op, Status: http.StatusOK, Code: "OwnerMismatch",
+			Detail: "the instance belongs to another party", Err: signing.ErrNotFound}
+	}
 	if in.AppID != "" && in.AppID != ref.AppID() {
 		return signing.Instance{}, &PermanentError{Service: c.s.name, Operation: op, Status: http.StatusOK, Code: "AppMismatch",
 			Detail: "the instance belongs to another app", Err: signing.ErrNotFound}

@@ -32,6 +32,10 @@ var ErrTaskClosed = fmt.Errorf("%w: task is closed", ErrConflict)
 // src/Altinn.App.Api/Controllers/SigningController.cs).
 var ErrNotSigningTask = errors.New("not a signing task")
 
+// ErrNoTask means the signing task has no record (yet): it was never
+// started, or its start is still under way.
+var ErrNoTask = fmt.Errorf("%w: no such signing task", ErrNotFound)
+
 // ErrMissingSignatures means the task cannot be completed: not every signee
 // has signed. It is the reference's MissingSignatures validation issue
 // (src/Altinn.App.Core/Features/Validation/Default/SigningTaskValidator.cs).

@@ -197,6 +197,9 @@ func (s *Service) taskFor(ctx context.Context, key TaskKey, instance *InstanceRe
 		return Task{}, err
 	}
 	task, err := s.Repo.GetTask(ctx, key)
+	if errors.Is(err, ErrNotFound) {
+		return Task{}, fmt.Errorf("task %s: %w", key, ErrNoTask)
+	}
 	if err != nil {
 		return Task{}, err
 	}
