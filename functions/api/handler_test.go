@@ -589,6 +589,11 @@ func TestHandler_Handle_problems(t *testing.T) {
 		{name: "null_body", event: ev("api-sign", body(`null`)), wantType: ProblemInvalidRequest, wantField: "action"},
 		{name: "unknown_action", event: ev("api-sign", body(`{"action":"approve"}`)), wantType: ProblemInvalidRequest, wantField: "action"},
 		{name: "action_not_a_string", event: ev("api-sign", body(`{"action":5}`)), wantType: ProblemInvalidRequest, wantField: "action"},
+		// encoding/json keeps the last of two names: "reject" then "sign" would sign.
+		{name: "action_given_twice", event: ev("api-sign", body(`{"action":"reject","action":"sign"}`)), wantType: ProblemInvalidRequest, wantField: "action"},
+		{name: "metadata_key_given_twice", event: ev("api-sign", body(`{"action":"sign","metadata":{"a":"1","a":"2"}}`)), wantType: ProblemInvalidRequest, wantField: "metadata.a"},
+		{name: "process_next_action_given_twice", event: ev("api-process-next", body(`{"action":null,"action":"reject"}`)), wantType: ProblemInvalidRequest, wantField: "action"},
+		{name: "on_behalf_of_as_a_number", event: ev("api-sign", body(`{"action":"sign","onBehalfOf":312847612}`)), wantType: ProblemInvalidRequest, wantField: "onBehalfOf"},
 		{name: "unknown_field", event: ev("api-sign", body(`{"action":"sign","signee":"x"}`)), wantType: ProblemInvalidRequest, wantField: "signee"},
 		{name: "metadata_not_strings", event: ev("api-sign", body(`{"action":"sign","metadata":{"a":1}}`)), wantType: ProblemInvalidRequest, wantField: "metadata"},
 		{name: "bad_on_behalf_of", event: ev("api-sign", body(`{"action":"sign","onBehalfOf":"12345"}`)), wantType: ProblemInvalidRequest, wantField: "onBehalfOf"},

@@ -20,6 +20,7 @@ import (
 
 	"github.com/signingflow/signing/internal/ident"
 	"github.com/signingflow/signing/internal/signing"
+	"github.com/signingflow/signing/internal/strictjson"
 )
 
 // MaxBodyBytes is the largest request body accepted (after base64 decoding).
@@ -227,6 +228,13 @@ func decodeBody(r *request, dst any) (present bool, err error) {
 	}
 	if !utf8.Valid(raw) {
 		return false, fail(ProblemMalformedJSON, "The request body is not UTF-8.")
+	}
+	if err := strictjson.Check(raw); err != nil {
+		var se *strictjson.Error
+		if errors.As(err, &se) && se.Path != "" {
+			return false, invalid(se.Path, se.Message)
+		}
+		return false, fail(ProblemMalformedJSON, "The request body is not valid JSON: "+err.Error()+".")
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/signingflow/signing/internal/signing"
+	"github.com/signingflow/signing/internal/strictjson"
 )
 
 // TaskEvent is the input of a step that works on the whole task.
@@ -113,6 +114,14 @@ func prefixed(prefix string, err error) error {
 // data and type mismatches are signing.ErrInvalid errors that name the field
 // and never quote the input.
 func Decode(payload []byte, v any) error {
+	// encoding/json would take bytes that are not UTF-8 and a name given twice.
+	if err := strictjson.Check(payload); err != nil {
+		var se *strictjson.Error
+		if errors.As(err, &se) && se.Path != "" {
+			return signing.Invalid(se.Path, "%s", se.Message)
+		}
+		return signing.Invalid("event", "%s", err.Error())
+	}
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -87,4 +87,16 @@ func TestSigneeEvent_Validate(t *testing.T) {
 			t.Errorf("Decode(%q) error = %v, want ErrInvalid", bad, err)
 		}
 	}
+	// A name given twice, or bytes that are not UTF-8: refused, naming where.
+	for bad, field := range map[string]string{
+		`{"task":{"instanceGuid":"a","instanceGuid":"b","taskId":"T"},"signee":"p-1"}`: "task.instanceGuid",
+		`{"signee":"p-1","signee":"p-2"}`:                                              "signee",
+		"{\"signee\":\"p-\xff\"}":                                                      "event",
+	} {
+		err := stepfn.Decode([]byte(bad), &ev)
+		var fe *signing.FieldError
+		if !errors.As(err, &fe) || fe.Field != field {
+			t.Errorf("Decode(%q) error = %v, want a field error naming %s", bad, err, field)
+		}
+	}
 }
