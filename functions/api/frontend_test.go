@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -139,7 +140,7 @@ func TestFrontend_pendingDelegation(t *testing.T) {
 	t.Parallel()
 	h := signingtest.New(t)
 	started := h.Start(t)
-	handler := NewHandler(h.Svc, testConfig(), nil)
+	handler := NewHandler(h.Svc, testConfig(), slog.New(slog.DiscardHandler))
 	states := func() []struct {
 		DelegationSuccessful bool   `json:"delegationSuccessful"`
 		Status               string `json:"status"`
@@ -209,7 +210,7 @@ func TestFrontend_waitsForTheStart(t *testing.T) {
 	t.Run("started_meanwhile", func(t *testing.T) {
 		t.Parallel()
 		h := signingtest.New(t)
-		handler := NewHandler(h.Svc, testConfig(), nil)
+		handler := NewHandler(h.Svc, testConfig(), slog.New(slog.DiscardHandler))
 		startErr := make(chan error, 1)
 		go func() {
 			time.Sleep(300 * time.Millisecond)
@@ -231,7 +232,7 @@ func TestFrontend_waitsForTheStart(t *testing.T) {
 	t.Run("not_started", func(t *testing.T) {
 		t.Parallel()
 		h := signingtest.New(t)
-		handler := NewHandler(h.Svc, testConfig(), nil)
+		handler := NewHandler(h.Svc, testConfig(), slog.New(slog.DiscardHandler))
 		handler.startWait = 400 * time.Millisecond
 		resp, err := handler.Handle(context.Background(), frontendCall(t, "api-signing-state", "kari", "", ""))
 		if err != nil {
@@ -244,7 +245,7 @@ func TestFrontend_waitsForTheStart(t *testing.T) {
 	t.Run("taskId_given_is_not_waited_for", func(t *testing.T) {
 		t.Parallel()
 		h := signingtest.New(t)
-		handler := NewHandler(h.Svc, testConfig(), nil)
+		handler := NewHandler(h.Svc, testConfig(), slog.New(slog.DiscardHandler))
 		resp, err := handler.Handle(context.Background(), frontendCall(t, "api-signing-state", "kari", "taskId=SigningTask", ""))
 		if err != nil {
 			t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"github.com/signingflow/signing/internal/lambdaconf"
 	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/signing"
 	"github.com/signingflow/signing/internal/signingtest"
@@ -81,7 +81,8 @@ func newEnvWith(t *testing.T, cfg Config) *env {
 	h := signingtest.New(t)
 	h.Ready(t)
 	logs := &syncBuffer{}
-	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	// The production logger (lambdaconf.NewLogger), so the log scans see what CloudWatch would.
+	logger := lambdaconf.NewLogger(logs)
 	e := &env{h: h, handler: NewHandler(h.Svc, cfg, logger), logs: logs}
 	t.Cleanup(func() { checkNoSecrets(t, "log", logs.String()) })
 	return e

@@ -7,12 +7,15 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/signingflow/signing/internal/redact"
 )
 
 // NewLogger returns a JSON logger on w that adds the Lambda request ID of
-// the context to every record logged with one (slog.InfoContext and kin).
+// the context to every record logged with one (slog.InfoContext and kin)
+// and masks national-ID-shaped digit runs in every record (redact.Handler).
 func NewLogger(w io.Writer) *slog.Logger {
-	return slog.New(requestIDHandler{slog.NewJSONHandler(w, nil)})
+	return slog.New(requestIDHandler{redact.Handler{Next: slog.NewJSONHandler(w, nil)}})
 }
 
 // requestIDHandler adds "requestId" from the Lambda context.

@@ -27,11 +27,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda/messages"
 
+	"github.com/signingflow/signing/internal/redact"
 	"github.com/signingflow/signing/internal/signing"
 )
 
@@ -88,15 +87,9 @@ func Name(err error) string {
 // maxMessage bounds the message Step Functions records as the error's cause.
 const maxMessage = 2000
 
-// digits matches a run of digits; a run of exactly eleven has the shape of a national ID.
-var digits = regexp.MustCompile(`\d+`)
-
-// guidPattern matches a GUID that is not part of a longer hex or digit run.
-var guidPattern = regexp.MustCompile(`\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b`)
-
 // Error returns err as the Lambda runtime's error value with a stable name,
 // or nil for nil. The message is err's text, cut to 2,000 bytes, with any
-// run of exactly eleven digits masked (the domain never puts a national ID in an
+// run of eleven or more digits masked (the domain never puts a national ID in an
 // error; this is the second line of defence).
 func Error(err error) error {
 	if err == nil {
@@ -105,28 +98,10 @@ func Error(err error) error {
 	return messages.InvokeResponse_Error{Type: Name(err), Message: Redact(err.Error())}
 }
 
-// Redact masks every run of exactly eleven digits in s (the shape of a
-// national ID) outside GUIDs, and cuts s to 2,000 bytes. A GUID's last
-// group may hold eleven digits (…-00000000005b); masking them would only
-// hide which instance failed.
+// Redact masks every run of eleven or more digits in s (what may hold a
+// national ID) outside GUIDs (redact.Digits), and cuts s to 2,000 bytes.
 func Redact(s string) string {
-	mask := func(part string) string {
-		return digits.ReplaceAllStringFunc(part, func(run string) string {
-			if len(run) == 11 {
-				return "***********"
-			}
-			return run
-		})
-	}
-	var b strings.Builder
-	last := 0
-	for _, loc := range guidPattern.FindAllStringIndex(s, -1) {
-		b.WriteString(mask(s[last:loc[0]]))
-		b.WriteString(s[loc[0]:loc[1]])
-		last = loc[1]
-	}
-	b.WriteString(mask(s[last:]))
-	s = b.String()
+	s = redact.Digits(s)
 	if len(s) > maxMessage {
 		s = s[:maxMessage]
 	}
