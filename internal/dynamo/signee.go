@@ -294,7 +294,7 @@ func signatureRefused(reasons []types.CancellationReason) error {
 		if err := unmarshal(old, &prev); err != nil {
 			return err
 		}
-		return fmt.Errorf("task is %s: %w", prev.Status, signing.ErrTaskClosed)
+		return signing.ClosedError(signing.TaskStatus(prev.Status))
 	}
 	if old, failed := conditionFailed(reasons, 1); failed {
 		if len(old) == 0 {

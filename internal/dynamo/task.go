@@ -297,7 +297,7 @@ func waitRefused(old map[string]types.AttributeValue) error {
 		return err
 	}
 	if prev.Status != string(signing.TaskCollecting) {
-		return fmt.Errorf("task is %s: %w", prev.Status, signing.ErrTaskClosed)
+		return signing.ClosedError(signing.TaskStatus(prev.Status))
 	}
 	return fmt.Errorf("%d signatures pending: %w", prev.Pending, signing.ErrConflict)
 }
@@ -457,7 +457,7 @@ func (s *Store) Close(ctx context.Context, k signing.TaskKey, status signing.Tas
 			return signing.CloseResult{Task: it.task(), Already: true}, nil
 		}
 		if it.Status != string(signing.TaskCollecting) {
-			return signing.CloseResult{}, wrap(op, k, fmt.Errorf("task is %s: %w", it.Status, signing.ErrTaskClosed))
+			return signing.CloseResult{}, wrap(op, k, signing.ClosedError(signing.TaskStatus(it.Status)))
 		}
 		err = s.finish(ctx, it, status, at, actor, reason)
 		if errors.Is(err, errTaskChanged) && attempt < s.retries {

@@ -19,13 +19,21 @@ var (
 
 // closedError returns the error for a task that is no longer collecting.
 func closedError(t Task) error {
-	switch t.Status {
+	return fmt.Errorf("task %s: %w", t.Key, ClosedError(t.Status))
+}
+
+// ClosedError is the error for a task found in status, which is not
+// collecting: ErrRejected, ErrExpired, or ErrTaskClosed. Whether the
+// service saw the status before its write or the repository's condition
+// refused the write, the caller gets the same error for the same state.
+func ClosedError(status TaskStatus) error {
+	switch status {
 	case TaskRejected:
-		return fmt.Errorf("task %s: %w", t.Key, ErrRejected)
+		return ErrRejected
 	case TaskExpired:
-		return fmt.Errorf("task %s: %w", t.Key, ErrExpired)
+		return ErrExpired
 	}
-	return fmt.Errorf("task %s is %s: %w", t.Key, t.Status, ErrTaskClosed)
+	return fmt.Errorf("task is %s: %w", status, ErrTaskClosed)
 }
 
 // Identities computes the keyed hashes that stand in for raw identities;

@@ -414,7 +414,7 @@ func (r *Repo) RecordSignature(_ context.Context, sig signing.Signature) (signin
 		return signing.RecordResult{}, wrap("record signature", subject, fmt.Errorf("task: %w", signing.ErrNotFound))
 	}
 	if !ts.task.Status.Open() {
-		return signing.RecordResult{}, wrap("record signature", subject, fmt.Errorf("task is %s: %w", ts.task.Status, signing.ErrTaskClosed))
+		return signing.RecordResult{}, wrap("record signature", subject, signing.ClosedError(ts.task.Status))
 	}
 	s, ok := ts.signees[sig.SigneeKey]
 	if !ok {
@@ -463,7 +463,7 @@ func (r *Repo) RegisterWait(_ context.Context, k signing.TaskKey, token string) 
 		return wrap("register wait", k, err)
 	}
 	if !ts.task.Status.Open() {
-		return wrap("register wait", k, fmt.Errorf("task is %s: %w", ts.task.Status, signing.ErrTaskClosed))
+		return wrap("register wait", k, signing.ClosedError(ts.task.Status))
 	}
 	if ts.task.Counts.Pending != 0 {
 		return wrap("register wait", k, fmt.Errorf("%d signatures pending: %w", ts.task.Counts.Pending, signing.ErrConflict))
@@ -516,7 +516,7 @@ func (r *Repo) RegisterCompletionWait(_ context.Context, k signing.TaskKey, toke
 		return wrap("register completion wait", k, err)
 	}
 	if !ts.task.Status.Open() {
-		return wrap("register completion wait", k, fmt.Errorf("task is %s: %w", ts.task.Status, signing.ErrTaskClosed))
+		return wrap("register completion wait", k, signing.ClosedError(ts.task.Status))
 	}
 	ts.completionToken = token
 	ts.task.Version++
@@ -584,7 +584,7 @@ func (r *Repo) Close(_ context.Context, k signing.TaskKey, status signing.TaskSt
 		return signing.CloseResult{Task: cloneTask(ts.task), Already: true}, nil
 	}
 	if !ts.task.Status.Open() {
-		return signing.CloseResult{}, wrap("close task", k, fmt.Errorf("task is %s: %w", ts.task.Status, signing.ErrTaskClosed))
+		return signing.CloseResult{}, wrap("close task", k, signing.ClosedError(ts.task.Status))
 	}
 	if at.IsZero() {
 		at = r.now()
