@@ -165,7 +165,7 @@ func (s TaskStatus) Closable() bool { return s.Restartable() }
 // CanComplete reports whether the task may move to completed now.
 func (t Task) CanComplete() error {
 	if !t.Status.Open() {
-		return fmt.Errorf("task %s is %s: %w", t.Key, t.Status, ErrTaskClosed)
+		return closedError(t)
 	}
 	if !t.Counts.AllSigned() && t.Counts.Total > 0 {
 		return fmt.Errorf("task %s: %d of %d signees have signed: %w", t.Key, t.Counts.Signed, t.Counts.Total, ErrMissingSignatures)
