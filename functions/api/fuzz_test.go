@@ -36,6 +36,11 @@ func FuzzHandler(f *testing.F) {
 	f.Add("POST", "/ttd/founders/instances/9223372036854775808/1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d/actions", "", "application/json; charset=UTF-8", `{"action":"sign","metadata":{"k":null},"ignoredValidators":["x"]}`, uint8(1))
 	f.Add("POST", "/ttd/founders/instances/50001/1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d/actions", "taskId=SigningTask", "application/json", "{\"action\":\"sign\",\"buttonId\":\"\\ud800\"}", uint8(0))
 
+	// Byte-level: names given twice, bytes that are not UTF-8, a number where a string belongs.
+	f.Add("POST", "/ttd/founders/instances/50001/1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d/actions", "", "application/json", `{"action":"reject","action":"sign"}`, uint8(0))
+	f.Add("PUT", "/ttd/founders/instances/50001/1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d/process/next", "language=nb", "application/json", `{"action":"sign","metadata":{"a":"1","a":"2"}}`, uint8(1))
+	f.Add("POST", "/ttd/founders/instances/50001/1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d/actions", "", "application/json", "{\"action\":\"sign\xff\"}", uint8(0))
+	f.Add("POST", "/ttd/founders/instances/50001/1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d/actions", "", "application/json", `{"action":"sign","onBehalfOf":312847612}`, uint8(1))
 	people := []string{"ola", "kari", "stranger", ""}
 	f.Fuzz(func(t *testing.T, method, path, query, contentType, body string, who uint8) {
 		e := newEnv(t)

@@ -21,7 +21,9 @@ import (
 func TestHandler_racedOperationsNameTheState(t *testing.T) {
 	t.Parallel()
 	call := func(event, who, body string) func(t *testing.T) events.APIGatewayV2HTTPRequest {
-		return func(t *testing.T) events.APIGatewayV2HTTPRequest { return frontendCall(t, event, who, "language=nb", body) }
+		return func(t *testing.T) events.APIGatewayV2HTTPRequest {
+			return frontendCall(t, event, who, "language=nb", body)
+		}
 	}
 	pairs := []struct {
 		name string

@@ -563,6 +563,13 @@ func securityCases() []secCase {
 		{name: "latin1_charset", body: `{"action":"sign"}`, header: "application/json; charset=iso-8859-1", want: ProblemUnsupportedMediaType},
 		{name: "unknown_field", body: `{"action":"sign","signedBy":"someone"}`, want: ProblemInvalidRequest},
 		{name: "action_not_a_string", body: `{"action":1}`, want: ProblemInvalidRequest},
+		// Byte-level: encoding/json would keep the last of two names, and
+		// replace bytes that are not UTF-8; both are refused before decoding.
+		{name: "action_given_twice", body: `{"action":"reject","action":"sign"}`, want: ProblemInvalidRequest},
+		{name: "member_given_twice_nested", body: `{"action":"sign","metadata":{"k":"1","k":"2"}}`, want: ProblemInvalidRequest},
+		{name: "not_utf8_in_a_name", body: "{\"act\xffion\":\"sign\"}", want: ProblemMalformedJSON},
+		{name: "utf8_bom", body: "\xef\xbb\xbf{\"action\":\"sign\"}", want: ProblemMalformedJSON},
+		{name: "org_number_as_a_number", body: `{"action":"sign","onBehalfOf":312847612}`, want: ProblemInvalidRequest},
 	}
 	for _, col := range []struct {
 		name string

@@ -40,6 +40,11 @@ var Generic = []string{
 	`{"task":{"instanceGuid":"1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d","taskId":"SigningTask"},"status":"completed","signee":"o-fb5ee1e33696ac1cf43caad5"}`,
 	`{"input":{"version":1,"instance":{"org":"ttd","app":"founders","instanceOwnerPartyId":50001,"instanceGuid":"1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d"},"taskId":"SigningTask","config":{"dataTypesToSign":["ref-data-as-pdf"],"signatureDataType":"signatures","signeeProviderId":"founders","signeeStatesDataTypeId":"signeeState"},"deadline":"tomorrow"},"executionArn":"arn:x"}`,
 	strings.Repeat(`{"task":`, 200) + `null` + strings.Repeat(`}`, 200),
+	// Byte-level: a name given twice (encoding/json would keep the last), bytes that are not UTF-8.
+	`{"task":{"instanceGuid":"1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d","taskId":"SigningTask","taskId":"Other"},"signee":"p-775735aa3661a2e57beb46a4"}`,
+	`{"signee":"p-775735aa3661a2e57beb46a4","signee":"o-fb5ee1e33696ac1cf43caad5","task":{"instanceGuid":"1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d","taskId":"SigningTask"}}`,
+	"{\"task\":{\"instanceGuid\":\"1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d\",\"taskId\":\"Signing\xffTask\"}}",
+	"\xef\xbb\xbf{}",
 }
 
 // Seeds adds events/<prefix>*.json for each prefix, and Generic, to f.
