@@ -85,11 +85,13 @@ func DevUserToken(claims map[string]any) (string, error) {
 }
 
 // PersonToken mints a development token with the claims of Altinn's user
-// tokens for a fixture person.
+// tokens for a fixture person, typed as Altinn writes them: the user ID a
+// string, the party ID and authentication level numbers
+// (Altinn/altinn-authentication src/Authentication/Controllers/AuthenticationController.cs).
 func PersonToken(p Person) (string, error) {
 	return DevUserToken(map[string]any{
-		ClaimUserID: strconv.FormatInt(p.UserID, 10), ClaimPartyID: strconv.FormatInt(p.PartyID, 10),
-		ClaimPartyUUID: p.PartyUUID, ClaimAuthLevel: "3", ClaimPID: p.SSN,
+		ClaimUserID: strconv.FormatInt(p.UserID, 10), ClaimPartyID: p.PartyID,
+		ClaimPartyUUID: p.PartyUUID, ClaimAuthLevel: 3, ClaimPID: p.SSN,
 	})
 }
 
