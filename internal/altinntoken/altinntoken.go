@@ -154,9 +154,11 @@ func New(ctx context.Context, o Options) (*Verifier, error) {
 		}
 		store, err = jwkset.NewHTTPClient(jwkset.HTTPClientOptions{
 			HTTPURLs: map[string]jwkset.Storage{o.JWKSURL: remote},
-			// Never make a request wait for the limiter: a refresh that is
-			// not due yet fails at once and the token is refused.
-			RateLimitWaitMax:  time.Millisecond,
+			// This bounds the wait for the limiter and the fetch together:
+			// a refresh that is not due within it fails at once (the
+			// limiter does not wait past a deadline) and the token is
+			// refused.
+			RateLimitWaitMax:  DefaultHTTPTimeout,
 			RefreshUnknownKID: rate.NewLimiter(rate.Every(o.RefreshUnknownKIDEvery), 1),
 		})
 		if err != nil {
