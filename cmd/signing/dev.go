@@ -69,21 +69,22 @@ func dev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // stackFlags are the flags of the commands that start the stack.
 type stackFlags struct {
-	edge, api, emulator string
-	wait                int
-	verbose             bool
+	edge, api, emulator, issuer string
+	wait                        int
+	verbose                     bool
 }
 
 func (f *stackFlags) register(fs *flag.FlagSet, defaults devstack.Options) {
 	fs.StringVar(&f.edge, "edge", defaults.EdgeAddr, "`address` of the AWS endpoint (the edge)")
 	fs.StringVar(&f.api, "api", defaults.APIAddr, "`address` of the HTTP API")
 	fs.StringVar(&f.emulator, "platform", defaults.EmulatorAddr, "`address` of the platform emulator")
+	fs.StringVar(&f.issuer, "issuer", defaults.IssuerAddr, "`address` where the local token issuer serves its key set")
 	fs.IntVar(&f.wait, "wait-timeout", 0, "override the state machine's WaitTimeoutSeconds (`seconds`; 0 keeps the template's)")
 	fs.BoolVar(&f.verbose, "v", false, "print every child's output and the stack's own log")
 }
 
 func (f *stackFlags) options(stderr io.Writer) devstack.Options {
-	opts := devstack.Options{EdgeAddr: f.edge, APIAddr: f.api, EmulatorAddr: f.emulator}
+	opts := devstack.Options{EdgeAddr: f.edge, APIAddr: f.api, EmulatorAddr: f.emulator, IssuerAddr: f.issuer}
 	if f.wait > 0 {
 		opts.Substitutions = map[string]string{"WaitTimeoutSeconds": strconv.Itoa(f.wait)}
 	}
@@ -152,7 +153,7 @@ func devUp(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("dev up", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var sf stackFlags
-	sf.register(fs, devstack.Options{EdgeAddr: devstack.DefaultEdgeAddr, APIAddr: devstack.DefaultAPIAddr, EmulatorAddr: devstack.DefaultEmulatorAddr})
+	sf.register(fs, devstack.Options{EdgeAddr: devstack.DefaultEdgeAddr, APIAddr: devstack.DefaultAPIAddr, EmulatorAddr: devstack.DefaultEmulatorAddr, IssuerAddr: devstack.DefaultIssuerAddr})
 	var rf realFlags
 	rf.register(fs)
 	if code, ok := parseCommand(fs, args, 0); !ok {
@@ -311,17 +312,16 @@ func localToken(root, pid, name string, ttl time.Duration) (string, error) {
 	claims := map[string]any{"pid": pid, "scope": "openid altinn:instances.read altinn:instances.write"}
 	for _, p := range emulator.Founders().Persons {
 		if p.SSN == pid {
-			claims["urn:altinn:userid"] = strconv.FormatInt(p.UserID, 10)
-			claims["urn:altinn:authlevel"] = "3"
-			claims["urn:altinn:partyid"] = strconv.FormatInt(p.PartyID, 10)
-			claims["urn:altinn:party:uuid"] = p.PartyUUID
+			for k, v := range scenario.AltinnUserClaims(p.UserID, p.PartyID, p.PartyUUID, p.SSN) {
+				claims[k] = v
+			}
 			claims["name"] = p.Name()
 		}
 	}
 	if name != "" {
 		claims["name"] = name
 	}
-	iss := &localjwt.Issuer{Key: key, Issuer: devstack.Issuer, Audience: []string{devstack.Audience}}
+	iss := &localjwt.Issuer{Key: key, Issuer: devstack.Issuer}
 	return iss.Token(claims, ttl)
 }
 
@@ -329,7 +329,7 @@ func devDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("dev demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var sf stackFlags
-	sf.register(fs, devstack.Options{EdgeAddr: "127.0.0.1:0", APIAddr: "127.0.0.1:0", EmulatorAddr: "127.0.0.1:0"})
+	sf.register(fs, devstack.Options{EdgeAddr: "127.0.0.1:0", APIAddr: "127.0.0.1:0", EmulatorAddr: "127.0.0.1:0", IssuerAddr: "127.0.0.1:0"})
 	if code, ok := parseCommand(fs, args, 0); !ok {
 		return code
 	}

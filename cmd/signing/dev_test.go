@@ -3,13 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rsa"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/signingflow/signing/internal/altinntoken"
 	"github.com/signingflow/signing/internal/devstack"
 	"github.com/signingflow/signing/internal/devstack/devtest"
 	"github.com/signingflow/signing/internal/devstack/funchost"
@@ -60,16 +61,27 @@ func TestDevToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := &localjwt.Verifier{Keys: map[string]*rsa.PublicKey{localjwt.KeyID(&key.PublicKey): &key.PublicKey}, Issuer: devstack.Issuer, Audience: []string{devstack.Audience}}
-	claims, err := v.Verify(strings.TrimSpace(stdout.String()))
+	// The API's own verifier, over the key set the local stack serves.
+	srv := httptest.NewServer(localjwt.NewServer(devstack.Issuer, key))
+	defer srv.Close()
+	v, err := altinntoken.New(context.Background(), altinntoken.Options{Issuer: devstack.Issuer, JWKSURL: srv.URL + localjwt.JWKSPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims, err := v.Verify(context.Background(), strings.TrimSpace(stdout.String()))
 	if err != nil {
 		t.Fatalf("the printed token does not verify: %v", err)
 	}
-	want := map[string]string{"name": "Ola Johan Testesen", "urn:altinn:partyid": "50002", "urn:altinn:party:uuid": "0b6c1f2e-3d4a-4b5c-8d6e-000000050002"}
+	// The claims of Altinn's user tokens.
+	want := map[string]string{"name": "Ola Johan Testesen", "pid": "02919043558", "urn:altinn:userid": "1002", "urn:altinn:partyid": "50002",
+		"urn:altinn:party:uuid": "0b6c1f2e-3d4a-4b5c-8d6e-000000050002", "urn:altinn:authlevel": "3"}
 	for k, w := range want {
-		if got, _ := claims[k].(string); got != w {
+		if got := altinntoken.ClaimText(claims, k); got != w {
 			t.Errorf("claim %s = %q, want %q", k, got, w)
 		}
+	}
+	if _, ok := claims["aud"]; ok {
+		t.Errorf("aud = %v, want none, as Altinn's tokens", claims["aud"])
 	}
 	if strings.Contains(stderr.String(), "02919043558") {
 		t.Error("stderr shows the national ID")

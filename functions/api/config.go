@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -10,9 +11,32 @@ import (
 )
 
 // Config is the API function's own configuration, read from environment
-// variables. Every variable is optional; the defaults suit ID-porten and
-// Altinn tokens.
+// variables. JWT_ISSUER and JWKS_URL are required; the other variables are
+// optional, and their defaults suit Altinn's tokens.
 type Config struct {
+	// Issuer is the iss of the tokens the API accepts (JWT_ISSUER), e.g.
+	// https://platform.altinn.no/authentication/api/v1/openid/.
+	Issuer string
+	// JWKSURL is where the issuer publishes its keys (JWKS_URL), e.g.
+	// {Issuer}.well-known/openid-configuration/jwks.
+	JWKSURL string
+	// Audience, when set, must be among a token's aud (JWT_AUDIENCE);
+	// empty (the default) refuses tokens that name any audience, as
+	// Altinn's name none (internal/altinntoken).
+	Audience string
+	// AllowedOrigins are the browser origins whose state-changing requests
+	// with the runtime cookie are accepted (CORS_ALLOWED_ORIGINS,
+	// comma-separated, e.g. https://ttd.apps.altinn.no); the HTTP API
+	// answers CORS for the same list.
+	AllowedOrigins []string
+	// MinAuthLevel is the least urn:altinn:authlevel a token must carry
+	// (MINIMUM_AUTHENTICATION_LEVEL, 0–4; default 0): the app policy's
+	// urn:altinn:minimum-authenticationlevel obligation.
+	MinAuthLevel int
+	// Verifier checks tokens; main builds it from Issuer, JWKSURL and
+	// Audience. Not read from the environment.
+	Verifier TokenVerifier
+
 	// NationalIDClaims are the JWT claims that may carry the caller's national
 	// ID, in order of preference (NATIONAL_ID_CLAIMS, comma-separated;
 	// default "pid,urn:altinn:ssn"). When several are present they must agree.
@@ -46,6 +70,11 @@ const (
 	envNameClaim         = "NAME_CLAIM"
 	envAllowSyntheticIDs = "ALLOW_SYNTHETIC_IDS"
 	envDefaultTaskID     = "DEFAULT_TASK_ID"
+	envIssuer            = "JWT_ISSUER"
+	envJWKSURL           = "JWKS_URL"
+	envAudience          = "JWT_AUDIENCE"
+	envAllowedOrigins    = "CORS_ALLOWED_ORIGINS"
+	envMinAuthLevel      = "MINIMUM_AUTHENTICATION_LEVEL"
 )
 
 // DefaultConfig returns the configuration with every default.
@@ -94,6 +123,36 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 	}
 	if v, ok := lookup(envDefaultTaskID); ok {
 		cfg.DefaultTaskID = strings.TrimSpace(v)
+	}
+	for name, dst := range map[string]*string{envIssuer: &cfg.Issuer, envJWKSURL: &cfg.JWKSURL, envAudience: &cfg.Audience} {
+		if v, ok := lookup(name); ok {
+			*dst = strings.TrimSpace(v)
+		}
+	}
+	if cfg.Issuer == "" {
+		errs = append(errs, fmt.Errorf("%s: is required (the tokens' issuer)", envIssuer))
+	}
+	if u, err := url.Parse(cfg.JWKSURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("%s: is required, an absolute http(s) URL (the issuer's key set)", envJWKSURL))
+	}
+	if v, ok := lookup(envAllowedOrigins); ok {
+		for o := range strings.SplitSeq(v, ",") {
+			if o = strings.TrimSpace(o); o == "" {
+				continue
+			}
+			if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
+				errs = append(errs, fmt.Errorf("%s: %q is not an origin such as https://ttd.apps.altinn.no", envAllowedOrigins, o))
+				continue
+			}
+			cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
+		}
+	}
+	if v, ok := lookup(envMinAuthLevel); ok && strings.TrimSpace(v) != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 || n > 4 {
+			errs = append(errs, fmt.Errorf("%s: must be an authentication level from 0 to 4", envMinAuthLevel))
+		}
+		cfg.MinAuthLevel = n
 	}
 	if err := cfg.Validate(); err != nil {
 		errs = append(errs, err)

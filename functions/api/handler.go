@@ -35,9 +35,9 @@ type Service interface {
 var _ Service = (*signing.Service)(nil)
 
 // Handler serves the signing HTTP API behind API Gateway (HTTP API, payload
-// format 2.0, JWT authorizer). Every answer is JSON with Cache-Control:
-// no-store; every failure is an RFC 9457 problem (see ProblemTypes). It
-// never returns an error to the Lambda runtime.
+// format 2.0; it verifies the caller's token itself, auth.go). Every answer
+// is JSON with Cache-Control: no-store; every failure is an RFC 9457
+// problem (see ProblemTypes). It never returns an error to the Lambda runtime.
 type Handler struct {
 	svc    Service
 	cfg    Config
@@ -81,6 +81,9 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 	}
 	r.route, r.params = rt, params
 	r.log = r.log.With("route", rt.method+" "+rt.pattern)
+	if err := h.authenticate(ctx, r, method); err != nil {
+		return h.problem(r, path, problemFor(err, nil)), nil
+	}
 	status, body, err := h.serve(ctx, r)
 	if err != nil {
 		p := problemFor(err, pageFields)
@@ -91,6 +94,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 		return h.problem(r, path, p), nil
 	}
 	resp = jsonResponse(status, "application/json", body)
+	issueXSRF(r, method, &resp)
 	if r.replayed {
 		resp.Headers["Idempotent-Replayed"] = "true"
 	}
@@ -102,7 +106,7 @@ var pageFields = map[string]string{"page.limit": "limit", "page.token": "next"}
 
 // serve parses what every route needs, then runs the route's handler.
 func (h *Handler) serve(ctx context.Context, r *request) (int, any, error) {
-	caller, err := callerFrom(r.ev, h.cfg)
+	caller, err := callerFrom(r, h.cfg)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -523,7 +523,7 @@ func TestHandler_Handle_problems(t *testing.T) {
 		{name: "malformed_party_id_claim", event: ev("api-sign", claims(map[string]string{"urn:altinn:partyid": "-1"})), wantType: ProblemUnauthenticated},
 		{name: "malformed_user_id_claim", event: ev("api-sign", claims(map[string]string{"urn:altinn:userid": "abc"})), wantType: ProblemUnauthenticated},
 		{name: "signing_requests_without_token", event: ev("api-signing-requests", func(e events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPRequest {
-			e.RequestContext.Authorizer = nil
+			e = withoutToken(e)
 			return e
 		}), wantType: ProblemUnauthenticated},
 		// 403

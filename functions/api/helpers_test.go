@@ -3,15 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/getkin/kin-openapi/openapi3"
@@ -19,6 +23,8 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"github.com/signingflow/signing/internal/altinntoken"
+	"github.com/signingflow/signing/internal/devstack/localjwt"
 	"github.com/signingflow/signing/internal/lambdaconf"
 	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/signing"
@@ -34,7 +40,7 @@ const (
 )
 
 // secrets must never appear in a log line or (raw) in a response.
-var secrets = []string{kariID, olaID, strangerID, "Bearer ", "eyJhbGciOi"}
+var secrets = []string{kariID, olaID, strangerID, "Bearer ", "eyJhbGciOi", "AltinnStudioRuntime="}
 
 // syncBuffer is a bytes.Buffer safe for concurrent writes.
 type syncBuffer struct {
@@ -62,11 +68,88 @@ type env struct {
 	logs    *syncBuffer
 }
 
-// testConfig is the configuration the tests run with: defaults plus synthetic IDs.
+// testIssuerURL is the test issuer's iss, an Altinn-shaped issuer URL.
+const testIssuerURL = "https://platform.signing-test.example/authentication/api/v1/openid/"
+
+// testIssuerFixture is the tests' token issuer: its key, its key set served
+// over HTTP in Altinn's shape (localjwt.Server), and one verifier of it.
+type testIssuerFixture struct {
+	key      *rsa.PrivateKey
+	jwksURL  string
+	verifier *altinntoken.Verifier
+}
+
+var testIssuer = sync.OnceValues(func() (*testIssuerFixture, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	// Left running for the test binary's life, as the verifier that reads it.
+	srv := httptest.NewServer(localjwt.NewServer(testIssuerURL, key))
+	f := &testIssuerFixture{key: key, jwksURL: srv.URL + localjwt.JWKSPath}
+	f.verifier, err = altinntoken.New(context.Background(), altinntoken.Options{Issuer: testIssuerURL, JWKSURL: f.jwksURL})
+	return f, err
+})
+
+func mustTestIssuer() *testIssuerFixture {
+	f, err := testIssuer()
+	if err != nil {
+		panic("test issuer: " + err.Error())
+	}
+	return f
+}
+
+// testConfig is the configuration the tests run with: defaults, synthetic
+// IDs, and the test issuer.
 func testConfig() Config {
 	cfg := DefaultConfig()
 	cfg.AllowSyntheticIDs = true
+	f := mustTestIssuer()
+	cfg.Issuer, cfg.JWKSURL, cfg.Verifier = testIssuerURL, f.jwksURL, f.verifier
 	return cfg
+}
+
+// registeredClaims are the claims the test issuer sets itself; a sample
+// event's values for them are dropped.
+var registeredClaims = map[string]bool{"iss": true, "aud": true, "exp": true, "iat": true, "nbf": true, "jti": true}
+
+// mintToken signs a token of the test issuer, valid for an hour, with the
+// given claims.
+func mintToken(claims map[string]string) string {
+	all := map[string]any{}
+	for k, v := range claims {
+		if !registeredClaims[k] {
+			all[k] = v
+		}
+	}
+	iss := &localjwt.Issuer{Key: mustTestIssuer().key, Issuer: testIssuerURL}
+	tok, err := iss.Token(all, time.Hour)
+	if err != nil {
+		panic("mint: " + err.Error())
+	}
+	return tok
+}
+
+// withToken puts a bearer token with the event's claims in its
+// Authorization header. The events keep the claims the token carries
+// under requestContext.authorizer.jwt, which the handler no longer reads:
+// it verifies the token itself.
+func withToken(ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPRequest {
+	az := ev.RequestContext.Authorizer
+	if az == nil || az.JWT == nil {
+		return ev
+	}
+	ev.Headers = cloneMap(ev.Headers)
+	ev.Headers["authorization"] = "Bearer " + mintToken(az.JWT.Claims)
+	return ev
+}
+
+// withoutToken removes the event's token and claims.
+func withoutToken(ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPRequest {
+	ev.RequestContext.Authorizer = nil
+	ev.Headers = cloneMap(ev.Headers)
+	delete(ev.Headers, "authorization")
+	return ev
 }
 
 // newEnv returns a ready env. Its cleanup fails the test if the handler
@@ -78,7 +161,9 @@ func newEnv(t *testing.T) *env {
 
 func newEnvWith(t *testing.T, cfg Config) *env {
 	t.Helper()
-	h := signingtest.New(t)
+	// Storage's sign endpoint takes the caller's own token: the test
+	// issuer's, or the development key's of the harness's own signatures.
+	h := signingtest.New(t, emulator.WithUserTokenKey(&mustTestIssuer().key.PublicKey, time.Now), emulator.WithUserTokenKey(emulator.DevUserKey(), nil))
 	h.Ready(t)
 	logs := &syncBuffer{}
 	// The production logger (lambdaconf.NewLogger), so the log scans see what CloudWatch would.
@@ -111,31 +196,7 @@ func loadEvent(t testing.TB, name string) events.APIGatewayV2HTTPRequest {
 	if err := dec.Decode(&ev); err != nil {
 		t.Fatalf("events/%s.json: %v", name, err)
 	}
-	return withPersonToken(t, ev)
-}
-
-// withPersonToken puts a token the emulator's Storage accepts in place of
-// the event's sample Authorization header, for the fixture person its
-// claims name: API Gateway passes the verified token on, and the handler
-// signs in Storage with it.
-func withPersonToken(t testing.TB, ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPRequest {
-	t.Helper()
-	az := ev.RequestContext.Authorizer
-	if az == nil || az.JWT == nil {
-		return ev
-	}
-	for _, p := range emulator.Founders().Persons {
-		if p.SSN != az.JWT.Claims["pid"] {
-			continue
-		}
-		tok, err := emulator.PersonToken(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ev.Headers = cloneMap(ev.Headers)
-		ev.Headers["authorization"] = "Bearer " + tok
-	}
-	return ev
+	return withToken(ev)
 }
 
 // do sends ev through the handler, checks the headers every answer carries,
@@ -293,7 +354,7 @@ func withClaims(ev events.APIGatewayV2HTTPRequest, changes map[string]string) ev
 		}
 	}
 	ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{JWT: &jwt}
-	return ev
+	return withToken(ev)
 }
 
 // as returns ev with the claims of one of the fixture's people.

@@ -47,6 +47,13 @@ var (
 	// ProcessController.cs), which the app frontend may show.
 	ProblemNotSigningTask    = ProblemType{"not-signing-task", "Not a signing task", http.StatusBadRequest}
 	ProblemMissingSignatures = ProblemType{"missing-signatures", "Validation failed for task", http.StatusConflict}
+	// ProblemXSRF is app-lib's antiforgery refusal (400: AntiforgeryValidationFailedResult,
+	// Altinn/app-lib-dotnet src/Altinn.App.Api/Infrastructure/Filters/ValidateAntiforgeryTokenIfAuthCookieAuthorizationFilter.cs).
+	ProblemXSRF             = ProblemType{"xsrf-token-invalid", "The XSRF token is missing or does not match", http.StatusBadRequest}
+	ProblemOriginNotAllowed = ProblemType{"origin-not-allowed", "The request's origin is not allowed", http.StatusForbidden}
+	// ProblemAuthLevelTooLow is the PEP's refusal of a login weaker than the
+	// policy's urn:altinn:minimum-authenticationlevel obligation (403).
+	ProblemAuthLevelTooLow = ProblemType{"authentication-level-too-low", "The login's authentication level is too low", http.StatusForbidden}
 )
 
 // ProblemTypes lists every problem type, for documentation and tests.
@@ -55,6 +62,7 @@ var ProblemTypes = []ProblemType{
 	ProblemNotFound, ProblemMethodNotAllowed, ProblemConflict, ProblemTaskClosed,
 	ProblemTaskRejected, ProblemTaskExpired, ProblemPayloadTooLarge, ProblemUnsupportedMediaType,
 	ProblemInternal, ProblemUnavailable, ProblemNotSigningTask, ProblemMissingSignatures,
+	ProblemXSRF, ProblemOriginNotAllowed, ProblemAuthLevelTooLow,
 }
 
 // Problem is an RFC 9457 problem details object.

@@ -34,6 +34,8 @@ type request struct {
 	params map[string]string
 	query  url.Values
 	caller signing.Caller
+	// auth is what authentication established (authenticate).
+	auth authn
 	// instance and task are set for routes under an instance.
 	instance signing.InstanceRef
 	task     signing.TaskKey
@@ -96,14 +98,13 @@ func checkLanguage(q url.Values) error {
 	return nil
 }
 
-// callerFrom builds the caller from the JWT claims API Gateway's authorizer
-// passes on. Only the claims named in cfg are read.
-func callerFrom(ev *events.APIGatewayV2HTTPRequest, cfg Config) (signing.Caller, error) {
-	az := ev.RequestContext.Authorizer
-	if az == nil || az.JWT == nil || len(az.JWT.Claims) == 0 {
+// callerFrom builds the caller from the claims of the token authenticate
+// verified. Only the claims named in cfg are read.
+func callerFrom(r *request, cfg Config) (signing.Caller, error) {
+	claims := r.auth.claims
+	if len(claims) == 0 {
 		return signing.Caller{}, fail(ProblemUnauthenticated, "The request carries no verified token claims.")
 	}
-	claims := az.JWT.Claims
 	var opts []ident.ParseOption
 	if cfg.AllowSyntheticIDs {
 		opts = append(opts, ident.AllowSynthetic())
@@ -149,17 +150,19 @@ func callerFrom(ev *events.APIGatewayV2HTTPRequest, cfg Config) (signing.Caller,
 	if v := claim(claims, cfg.NameClaim); utf8.ValidString(v) && len(v) <= 300 {
 		c.Name = v
 	}
-	c.Token = bearerToken(ev)
+	// Storage's sign endpoint is called with the caller's own token, as the
+	// reference does; it is the one authenticate verified.
+	c.Token = r.auth.token
 	return c, nil
 }
 
-// bearerToken returns the caller's own token, which the authorizer verified:
-// Storage's sign endpoint is called with it, as the reference does.
+// bearerToken returns the token of an Authorization: Bearer header (the
+// scheme in any case, as Altinn's JwtCookieHandler reads it).
 func bearerToken(ev *events.APIGatewayV2HTTPRequest) string {
 	for k, v := range ev.Headers {
 		if strings.EqualFold(k, "authorization") {
-			if tok, ok := strings.CutPrefix(v, "Bearer "); ok {
-				return strings.TrimSpace(tok)
+			if len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
+				return strings.TrimSpace(v[7:])
 			}
 		}
 	}

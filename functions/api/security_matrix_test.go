@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/signingflow/signing/internal/altinntoken"
 	"github.com/signingflow/signing/internal/devstack/localjwt"
 	"github.com/signingflow/signing/internal/ident"
 	"github.com/signingflow/signing/internal/platform/emulator"
@@ -31,26 +34,36 @@ import (
 //
 // Each request goes the way API Gateway takes it: the route must exist
 // (template.yaml routes exactly the handler's routes, TestTemplate_routesEqualHandlerRoutes),
-// else 404; then the JWT authorizer checks the token (internal/devstack/localjwt
-// verifies as API Gateway does: signature by kid, iss, aud, exp, nbf), else
-// 401; then the handler gets the claims. The writes to routes the API does
-// not have also go straight to the handler, which must refuse them too.
+// else 404; then the handler verifies the token itself (internal/altinntoken
+// against the issuer's key set served over HTTP: signature by kid, iss, no
+// aud, exp, nbf; a key rotated out of the set), from the Authorization
+// header or Altinn's runtime cookie, and with the cookie checks the XSRF
+// token and the origin of state-changing requests; it checks the login's
+// authentication level against the app's minimum. The writes to routes the
+// API does not have also go straight to the handler, which must refuse them
+// too.
 //
 // Every log line of the run is scanned for national IDs. With
 // PROOF_REPORT_DIR set, the matrix is written to security-matrix.txt there.
 
-// The JWT authorizer's settings, as template.yaml's JwtIssuer and JwtAudience.
+// The matrix's issuer, as template.yaml's JwtIssuer; its tokens name no
+// audience, as Altinn's.
+const jwtIssuer = "https://platform.signing.example/authentication/api/v1/openid/"
+
+// The matrix's app settings: the founders policy's minimum authentication
+// level, and the frontend's origin (the sample events' Origin).
 const (
-	jwtIssuer   = "https://login.signing.example/"
-	jwtAudience = "signing-api"
+	matrixMinAuthLevel = 2
+	frontendOrigin     = "https://ttd.apps.signing.example"
 )
 
 // jwtNow is the time of every token check.
 var jwtNow = time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
 
-// jwtKeys are the issuer's key and a key nobody trusts, made once.
-var jwtKeys = sync.OnceValues(func() ([2]*rsa.PrivateKey, error) {
-	var out [2]*rsa.PrivateKey
+// jwtKeys are the issuer's current key, a key nobody trusts, and the
+// issuer's previous key, rotated out of its key set; made once.
+var jwtKeys = sync.OnceValues(func() ([3]*rsa.PrivateKey, error) {
+	var out [3]*rsa.PrivateKey
 	for i := range out {
 		k, err := rsa.GenerateKey(rand.Reader, 2048)
 		if err != nil {
@@ -84,11 +97,13 @@ const (
 	wrongIssuerToken
 	wrongAudienceToken
 	otherKeyToken
-	tamperedToken // a valid token whose pid was changed afterwards
-	noPersonToken // a valid token without a national ID, e.g. a client's own
+	tamperedToken   // a valid token whose pid was changed afterwards
+	noPersonToken   // a valid token without a national ID, e.g. a client's own
+	rotatedOutToken // signed by the issuer's previous key, dropped from its key set
+	weakLoginToken  // a valid token from a login below the app's minimum level
 )
 
-// mint returns the Authorization header value for who, or "" for none.
+// mint returns a token for who, or "" for none.
 func mint(t *testing.T, who string, kind tokenKind) string {
 	t.Helper()
 	keys, err := jwtKeys()
@@ -96,9 +111,10 @@ func mint(t *testing.T, who string, kind tokenKind) string {
 		t.Fatal(err)
 	}
 	p := personas[who]
+	partyID, _ := strconv.Atoi(p.partyID)
 	claims := map[string]any{
-		"pid": p.id, "urn:altinn:party:uuid": p.uuid, "urn:altinn:partyid": p.partyID, "urn:altinn:userid": p.userID,
-		"name": p.name, "sub": "synthetic-" + who, "client_id": "signing-frontend", "acr": "idporten-loa-high",
+		"pid": p.id, "urn:altinn:party:uuid": p.uuid, "urn:altinn:partyid": partyID, "urn:altinn:userid": p.userID,
+		"urn:altinn:authlevel": 3, "name": p.name, "acr": "idporten-loa-high",
 	}
 	key, ttl := keys[0], time.Hour
 	switch kind {
@@ -115,12 +131,16 @@ func mint(t *testing.T, who string, kind tokenKind) string {
 		claims["aud"] = "another-api"
 	case otherKeyToken:
 		key = keys[1]
+	case rotatedOutToken:
+		key = keys[2]
+	case weakLoginToken:
+		claims["urn:altinn:authlevel"] = 1
 	case noPersonToken:
 		for _, c := range []string{"pid", "urn:altinn:party:uuid", "urn:altinn:partyid", "urn:altinn:userid", "name"} {
 			delete(claims, c)
 		}
 	}
-	iss := &localjwt.Issuer{Key: key, Issuer: jwtIssuer, Audience: []string{jwtAudience}, Now: func() time.Time { return jwtNow }}
+	iss := &localjwt.Issuer{Key: key, Issuer: jwtIssuer, Now: func() time.Time { return jwtNow }}
 	tok, err := iss.Token(claims, ttl)
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +159,7 @@ func mint(t *testing.T, who string, kind tokenKind) string {
 		parts[1] = base64.RawURLEncoding.EncodeToString(payload)
 		tok = strings.Join(parts, ".")
 	}
-	return "Bearer " + tok
+	return tok
 }
 
 // gatewayAnswer is what API Gateway answers itself: its status and message.
@@ -149,10 +169,41 @@ type gatewayAnswer struct {
 }
 
 // secEnv is a ready founders task, a second instance whose only signee is
-// the stranger, and the handler behind a model of API Gateway.
+// the stranger, and the handler behind a model of API Gateway, verifying
+// tokens against its own key set server, which has rotated from the
+// previous key to the current one.
 type secEnv struct {
 	*env
 	other signing.TaskKey
+}
+
+// rotatedVerifier returns a verifier of the matrix's issuer that has seen
+// the rotation: its key set server published the previous key when the
+// verifier started, then only the current one, and a token by the current
+// key made the verifier fetch the set again.
+func rotatedVerifier(t *testing.T) TokenVerifier {
+	t.Helper()
+	keys, err := jwtKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := localjwt.NewServer(jwtIssuer, keys[2])
+	srv := httptest.NewServer(set)
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	v, err := altinntoken.New(ctx, altinntoken.Options{Issuer: jwtIssuer, JWKSURL: srv.URL + localjwt.JWKSPath, Now: func() time.Time { return jwtNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(ctx, mint(t, "ola", rotatedOutToken)); err != nil {
+		t.Fatalf("the previous key before the rotation: %v", err)
+	}
+	set.SetKeys(keys[0])
+	if _, err := v.Verify(ctx, mint(t, "ola", validToken)); err != nil {
+		t.Fatalf("the current key after the rotation: %v", err)
+	}
+	return v
 }
 
 // otherInstance is an instance of the same app owned by someone else; its
@@ -165,14 +216,17 @@ func newSecEnv(t *testing.T, sink *proof.Sink, config func(*signing.Config)) *se
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Storage's sign endpoint checks the caller's own token: the gateway's key.
+	// Storage's sign endpoint checks the caller's own token: the issuer's key.
 	h := signingtest.New(t, emulator.WithUserTokenKey(&keys[0].PublicKey, func() time.Time { return jwtNow }),
 		emulator.WithUserTokenKey(emulator.DevUserKey(), nil))
 	if config != nil {
 		config(&h.Cfg)
 	}
 	h.Ready(t)
-	e := &secEnv{env: &env{h: h, handler: NewHandler(h.Svc, testConfig(), sink.Logger().With("case", t.Name()))}}
+	cfg := testConfig()
+	cfg.Issuer, cfg.Verifier = jwtIssuer, rotatedVerifier(t)
+	cfg.MinAuthLevel, cfg.AllowedOrigins = matrixMinAuthLevel, []string{frontendOrigin}
+	e := &secEnv{env: &env{h: h, handler: NewHandler(h.Svc, cfg, sink.Logger().With("case", t.Name()))}}
 	e.other = signing.TaskKey{InstanceGUID: otherInstance.InstanceGUID, TaskID: "SigningTask"}
 	ctx := context.Background()
 	task, err := signing.NewTask(otherInstance, e.other.TaskID, h.Cfg, 1, time.Time{}, h.Clock.Now())
@@ -205,34 +259,68 @@ func newSecEnv(t *testing.T, sink *proof.Sink, config func(*signing.Config)) *se
 	return e
 }
 
-// serve sends ev the way API Gateway does: route, then token, then the
-// handler. It returns the handler's answer, or API Gateway's own.
-func (e *secEnv) serve(t *testing.T, ev events.APIGatewayV2HTTPRequest, auth string) (events.APIGatewayV2HTTPResponse, *gatewayAnswer) {
+// credential is how a request carries its token.
+type credential int
+
+const (
+	// viaBearer: Authorization: Bearer.
+	viaBearer credential = iota
+	// viaCookie: Altinn's runtime cookie, with the session's XSRF token in
+	// the XSRF-TOKEN cookie and the X-XSRF-TOKEN header, from the frontend's origin.
+	viaCookie
+	// viaCookieNoXSRF: the runtime cookie, no XSRF token at all.
+	viaCookieNoXSRF
+	// viaCookieXSRFMismatch: the header differs from the XSRF-TOKEN cookie.
+	viaCookieXSRFMismatch
+	// viaCookieXSRFOtherSession: header and cookie agree, but are another
+	// session's token (another login of the same person).
+	viaCookieXSRFOtherSession
+	// viaCookieForeignOrigin: the cookie and a valid XSRF token, sent from an
+	// origin the API does not allow.
+	viaCookieForeignOrigin
+)
+
+// withCredential puts token into ev as c says.
+func withCredential(t *testing.T, ev events.APIGatewayV2HTTPRequest, token string, c credential, who string) events.APIGatewayV2HTTPRequest {
+	t.Helper()
+	ev.Headers = cloneMap(ev.Headers)
+	delete(ev.Headers, "authorization")
+	ev.Cookies = nil
+	if token == "" {
+		return ev
+	}
+	if c == viaBearer {
+		ev.Headers["authorization"] = "Bearer " + token
+		return ev
+	}
+	ev.Headers["origin"] = frontendOrigin
+	ev.Cookies = []string{RuntimeCookie + "=" + token}
+	xsrf := xsrfToken(token)
+	switch c {
+	case viaCookieNoXSRF:
+		return ev
+	case viaCookieXSRFMismatch:
+		ev.Cookies = append(ev.Cookies, XSRFCookie+"="+xsrf)
+		ev.Headers[strings.ToLower(XSRFHeader)] = xsrfToken(token + "x")
+		return ev
+	case viaCookieXSRFOtherSession:
+		xsrf = xsrfToken(mint(t, who, validToken))
+	case viaCookieForeignOrigin:
+		ev.Headers["origin"] = "https://evil.example"
+	}
+	ev.Cookies = append(ev.Cookies, XSRFCookie+"="+xsrf)
+	ev.Headers[strings.ToLower(XSRFHeader)] = xsrf
+	return ev
+}
+
+// serve sends ev the way API Gateway does: a route must match (else its
+// 404), then the handler verifies. It returns the handler's answer, or API
+// Gateway's own.
+func (e *secEnv) serve(t *testing.T, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, *gatewayAnswer) {
 	t.Helper()
 	method, path := requestLine(&ev)
 	if rt, _, _ := e.handler.router.match(method, path); rt == nil {
 		return events.APIGatewayV2HTTPResponse{}, &gatewayAnswer{http.StatusNotFound, "Not Found"}
-	}
-	keys, err := jwtKeys()
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := &localjwt.Verifier{
-		Keys:   map[string]*rsa.PublicKey{localjwt.KeyID(&keys[0].PublicKey): &keys[0].PublicKey},
-		Issuer: jwtIssuer, Audience: []string{jwtAudience}, Now: func() time.Time { return jwtNow },
-	}
-	raw, ok := strings.CutPrefix(auth, "Bearer ")
-	if !ok || raw == "" {
-		return events.APIGatewayV2HTTPResponse{}, &gatewayAnswer{http.StatusUnauthorized, "Unauthorized"}
-	}
-	claims, err := v.Verify(raw)
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, &gatewayAnswer{http.StatusUnauthorized, "Unauthorized"}
-	}
-	ev.Headers = cloneMap(ev.Headers)
-	ev.Headers["authorization"] = auth
-	ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-		JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: localjwt.ClaimStrings(claims), Scopes: localjwt.Scopes(claims)},
 	}
 	return e.direct(t, ev), nil
 }
@@ -340,7 +428,8 @@ const (
 
 // securityRows are the matrix's rows in the order.
 var securityRows = []string{
-	rowNoToken, rowExpired, rowNotYet, rowIssuer, rowAudience, rowOtherKey, rowTampered, rowNoPerson,
+	rowNoToken, rowExpired, rowNotYet, rowIssuer, rowAudience, rowOtherKey, rowRotatedOut, rowTampered, rowNoPerson,
+	rowCookieAudience, rowCookieNoXSRF, rowXSRFMismatch, rowXSRFOtherSession, rowForeignOrigin, rowWeakLogin,
 	rowOtherInstance, rowAfterReject, rowAfterComplete, rowNoRole, rowSecondSign, rowSubmitter,
 	rowTamperInstance, rowTamperParty, rowTamperApp, rowOversized, rowMalformed, rowAppOwned,
 }
@@ -382,11 +471,12 @@ type secCase struct {
 	setup          func(t *testing.T, e *secEnv)
 	who            string
 	token          tokenKind
+	cred           credential
 	// prefix is the instance path; change alters the request further.
 	prefix string
 	op     apiOp
 	change func(ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPRequest
-	// direct sends the request straight to the handler too, with the caller's claims.
+	// direct sends the request straight to the handler too, with a valid token.
 	direct bool
 	// want is the handler's problem; wantGateway, API Gateway's own answer.
 	want        ProblemType
@@ -395,26 +485,33 @@ type secCase struct {
 
 // The matrix's rows, in the order.
 const (
-	rowNoToken        = "no token"
-	rowExpired        = "expired token"
-	rowNotYet         = "token not valid yet"
-	rowIssuer         = "wrong issuer"
-	rowAudience       = "wrong audience"
-	rowOtherKey       = "signed by another key"
-	rowTampered       = "tampered token (pid changed)"
-	rowNoPerson       = "token without a person"
-	rowOtherInstance  = "signee of another instance"
-	rowAfterReject    = "delegated signee after reject"
-	rowAfterComplete  = "delegated signee after completion"
-	rowNoRole         = "no role for the organisation"
-	rowSecondSign     = "second signature, same person"
-	rowSubmitter      = "submitter without the right"
-	rowTamperInstance = "tampered instance id"
-	rowTamperParty    = "tampered party id"
-	rowTamperApp      = "tampered org or app"
-	rowOversized      = "oversized body"
-	rowMalformed      = "malformed body"
-	rowAppOwned       = "app-owned data types via the API"
+	rowNoToken          = "no token"
+	rowExpired          = "expired token"
+	rowNotYet           = "token not valid yet"
+	rowIssuer           = "wrong issuer"
+	rowAudience         = "wrong audience"
+	rowOtherKey         = "signed by another key"
+	rowRotatedOut       = "signed by a rotated-out key"
+	rowCookieAudience   = "cookie for another audience"
+	rowCookieNoXSRF     = "cookie without XSRF token"
+	rowXSRFMismatch     = "cookie, XSRF header and cookie differ"
+	rowXSRFOtherSession = "cookie, XSRF token of another session"
+	rowForeignOrigin    = "cookie from a disallowed origin"
+	rowWeakLogin        = "login below the app's authentication level"
+	rowTampered         = "tampered token (pid changed)"
+	rowNoPerson         = "token without a person"
+	rowOtherInstance    = "signee of another instance"
+	rowAfterReject      = "delegated signee after reject"
+	rowAfterComplete    = "delegated signee after completion"
+	rowNoRole           = "no role for the organisation"
+	rowSecondSign       = "second signature, same person"
+	rowSubmitter        = "submitter without the right"
+	rowTamperInstance   = "tampered instance id"
+	rowTamperParty      = "tampered party id"
+	rowTamperApp        = "tampered org or app"
+	rowOversized        = "oversized body"
+	rowMalformed        = "malformed body"
+	rowAppOwned         = "app-owned data types via the API"
 )
 
 const (
@@ -425,10 +522,7 @@ const (
 	colWrite    = "write"
 )
 
-var (
-	unauthorized = &gatewayAnswer{http.StatusUnauthorized, "Unauthorized"}
-	noRoute      = &gatewayAnswer{http.StatusNotFound, "Not Found"}
-)
+var noRoute = &gatewayAnswer{http.StatusNotFound, "Not Found"}
 
 // setups used by several rows.
 func rejectedByKari(t *testing.T, e *secEnv) {
@@ -473,19 +567,43 @@ func securityCases() []secCase {
 			add(c)
 		}
 	}
-	// Tokens: API Gateway's authorizer answers 401, the handler never runs.
+	// Tokens: the handler answers 401 before anything else, by bearer and
+	// by cookie alike (a cookie for another audience is the audience row by
+	// cookie); a login below the app's level is 403.
 	for _, tk := range []struct {
 		row  string
 		kind tokenKind
+		cred credential
+		want ProblemType
 	}{
-		{rowNoToken, noToken}, {rowExpired, expiredToken}, {rowNotYet, notYetValidToken}, {rowIssuer, wrongIssuerToken},
-		{rowAudience, wrongAudienceToken}, {rowOtherKey, otherKeyToken}, {rowTampered, tamperedToken},
+		{rowNoToken, noToken, viaBearer, ProblemUnauthenticated}, {rowExpired, expiredToken, viaBearer, ProblemUnauthenticated},
+		{rowNotYet, notYetValidToken, viaBearer, ProblemUnauthenticated}, {rowIssuer, wrongIssuerToken, viaBearer, ProblemUnauthenticated},
+		{rowAudience, wrongAudienceToken, viaBearer, ProblemUnauthenticated}, {rowOtherKey, otherKeyToken, viaBearer, ProblemUnauthenticated},
+		{rowRotatedOut, rotatedOutToken, viaBearer, ProblemUnauthenticated}, {rowTampered, tamperedToken, viaBearer, ProblemUnauthenticated},
+		{rowCookieAudience, wrongAudienceToken, viaCookie, ProblemUnauthenticated}, {rowWeakLogin, weakLoginToken, viaBearer, ProblemAuthLevelTooLow},
 	} {
-		c := secCase{token: tk.kind, wantGateway: unauthorized}
+		c := secCase{token: tk.kind, cred: tk.cred, want: tk.want}
 		each(tk.row, colSign, signOps, c)
 		each(tk.row, colReject, rejectOps, c)
-		each(tk.row, colComplete, completeOps, secCase{token: tk.kind, who: "kari", setup: allSigned, wantGateway: unauthorized})
+		each(tk.row, colComplete, completeOps, secCase{token: tk.kind, cred: tk.cred, who: "kari", setup: allSigned, want: tk.want})
 		each(tk.row, colRead, append(readOps, requestsOps...), c)
+	}
+	// The weak login by cookie, too.
+	each(rowWeakLogin, colSign, signOps, secCase{token: weakLoginToken, cred: viaCookie, want: ProblemAuthLevelTooLow})
+	// The runtime cookie without a valid XSRF token, or from another origin:
+	// every state-changing operation is refused (400, 403).
+	for _, ck := range []struct {
+		row  string
+		cred credential
+		want ProblemType
+	}{
+		{rowCookieNoXSRF, viaCookieNoXSRF, ProblemXSRF}, {rowXSRFMismatch, viaCookieXSRFMismatch, ProblemXSRF},
+		{rowXSRFOtherSession, viaCookieXSRFOtherSession, ProblemXSRF}, {rowForeignOrigin, viaCookieForeignOrigin, ProblemOriginNotAllowed},
+	} {
+		each(ck.row, colSign, signOps, secCase{cred: ck.cred, want: ck.want})
+		each(ck.row, colSign, signForCompanyOps, secCase{cred: ck.cred, who: "kari", want: ck.want})
+		each(ck.row, colReject, rejectOps, secCase{cred: ck.cred, who: "kari", want: ck.want})
+		each(ck.row, colComplete, completeOps, secCase{cred: ck.cred, who: "kari", setup: allSigned, want: ck.want})
 	}
 	// A valid token that names no person: the handler answers 401.
 	each(rowNoPerson, colSign, signOps, secCase{token: noPersonToken, want: ProblemUnauthenticated})
@@ -621,6 +739,11 @@ func securityCases() []secCase {
 			add(secCase{row: rowAppOwned, col: colWrite, name: name + "_" + o.name, token: tk, op: o, wantGateway: noRoute})
 		}
 	}
+	// Straight to the handler without a token, a write route it lacks is
+	// 404 or 405, as with one: the routes are public (api/openapi.yaml).
+	for _, o := range writeOps[:3] {
+		add(secCase{row: rowNoToken, col: colWrite, name: "handler_" + o.name, token: noToken, op: o, wantGateway: noRoute, direct: true})
+	}
 	return cases
 }
 
@@ -658,22 +781,29 @@ func TestSecurityMatrix(t *testing.T) {
 	m := proof.NewMatrix("Security matrix: requests refused with the documented status and problem type, leaving nothing written (pass/total).\n"+
 		"Rows: threats. Columns: the operations tried (sign and reject on POST …/actions and PUT …/process/next, complete on\n"+
 		"PUT …/process/next, reads on GET …/signing[/data-elements|/organizations] and /signing-requests, writes on routes\n"+
-		"the API does not have, through API Gateway and straight to the handler). Token rows: localjwt verification.",
+		"the API does not have, through API Gateway and straight to the handler). Tokens by Authorization: Bearer unless the row\n"+
+		"says cookie (Altinn's runtime cookie with the session's XSRF token from the frontend's origin, but for what the row changes).",
 		colSign, colReject, colComplete, colRead, colWrite)
 	for _, r := range securityRows {
 		m.Row(r)
 	}
-	t.Run("control_valid_token_signs", func(t *testing.T) {
-		t.Parallel()
-		e := newSecEnv(t, &sink, nil)
-		resp, gw := e.serve(t, securityEvent(t, foundersPath, signOps[0]), mint(t, "ola", validToken))
-		if gw != nil || resp.StatusCode != http.StatusOK {
-			t.Fatalf("a valid token: gateway %+v, status %d %s; want 200 from the handler", gw, resp.StatusCode, resp.Body)
-		}
-		if got := e.snapshot(t).Signatures; got != 1 {
-			t.Errorf("signatures = %d, want 1", got)
-		}
-	})
+	for _, ctl := range []struct {
+		name string
+		cred credential
+	}{{"control_valid_token_signs", viaBearer}, {"control_valid_cookie_and_xsrf_signs", viaCookie}} {
+		t.Run(ctl.name, func(t *testing.T) {
+			t.Parallel()
+			e := newSecEnv(t, &sink, nil)
+			ev := withCredential(t, securityEvent(t, foundersPath, signOps[0]), mint(t, "ola", validToken), ctl.cred, "ola")
+			resp, gw := e.serve(t, ev)
+			if gw != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("a valid token: gateway %+v, status %d %s; want 200 from the handler", gw, resp.StatusCode, resp.Body)
+			}
+			if got := e.snapshot(t).Signatures; got != 1 {
+				t.Errorf("signatures = %d, want 1", got)
+			}
+		})
+	}
 	t.Run("cases", func(t *testing.T) {
 		for _, c := range securityCases() {
 			t.Run(strings.NewReplacer(" ", "_", ",", "", "(", "", ")", "", "-", "_").Replace(c.row)+"_"+c.col+"_"+c.name, func(t *testing.T) {
@@ -688,7 +818,7 @@ func TestSecurityMatrix(t *testing.T) {
 					ev = c.change(ev)
 				}
 				before := e.written(t)
-				resp, gw := e.serve(t, ev, mint(t, c.who, c.token))
+				resp, gw := e.serve(t, withCredential(t, ev, mint(t, c.who, c.token), c.cred, c.who))
 				switch {
 				case c.wantGateway != nil && gw == nil:
 					t.Errorf("the handler answered %d %s, want API Gateway's %d %s", resp.StatusCode, resp.Body, c.wantGateway.status, c.wantGateway.message)
@@ -700,9 +830,7 @@ func TestSecurityMatrix(t *testing.T) {
 					checkRefused(t, resp, c.want)
 				}
 				if c.direct {
-					p := personas[c.who]
-					ev := withClaims(ev, map[string]string{"pid": p.id, "urn:altinn:party:uuid": p.uuid, "urn:altinn:partyid": p.partyID, "urn:altinn:userid": p.userID, "name": p.name})
-					checkRefused(t, e.direct(t, ev), directStatus(e, ev))
+					checkRefused(t, e.direct(t, withCredential(t, ev, mint(t, c.who, c.token), c.cred, c.who)), directStatus(e, ev))
 				}
 				after := e.written(t)
 				if b, a := fmt.Sprintf("%+v", before), fmt.Sprintf("%+v", after); b != a {

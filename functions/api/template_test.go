@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,7 +13,9 @@ import (
 
 // TestTemplate_routesEqualHandlerRoutes checks that template.yaml routes
 // exactly the handler's routes to this function, each through an HTTP API
-// whose default authorizer checks a JWT, with no route opting out of it.
+// with no authorizer (the function verifies every token itself, auth.go)
+// whose CORS answers the configured origins with credentials, and that the
+// function gets the settings LoadConfig requires.
 func TestTemplate_routesEqualHandlerRoutes(t *testing.T) {
 	t.Parallel()
 	tpl, err := samtemplate.Load(filepath.Join(signingtest.ModuleRoot(t), samtemplate.FileName))
@@ -43,7 +46,7 @@ func TestTemplate_routesEqualHandlerRoutes(t *testing.T) {
 		path, _ := props["Path"].(string)
 		got = append(got, strings.ToUpper(method)+" "+path)
 		if _, ok := props["Auth"]; ok {
-			t.Errorf("event %s sets its own Auth; every route must use the API's JWT authorizer", name)
+			t.Errorf("event %s sets Auth; the function authenticates every route itself", name)
 		}
 		ref, ok := props["ApiId"].(samtemplate.Intrinsic)
 		if !ok || ref.Name != "Ref" {
@@ -56,9 +59,24 @@ func TestTemplate_routesEqualHandlerRoutes(t *testing.T) {
 			t.Errorf("event %s: ApiId %s is not an AWS::Serverless::HttpApi", name, apiID)
 			continue
 		}
-		def, _ := api.String("Auth", "DefaultAuthorizer")
-		if _, ok := api.Value("Auth", "Authorizers", def, "JwtConfiguration"); def == "" || !ok {
-			t.Errorf("the HTTP API %s has no default JWT authorizer", apiID)
+		if _, ok := api.Value("Auth"); ok {
+			t.Errorf("the HTTP API %s has Auth; an authorizer would refuse the browser's cookie-only calls", apiID)
+		}
+		if creds, _ := api.Value("CorsConfiguration", "AllowCredentials"); creds != true {
+			t.Errorf("the HTTP API %s: CorsConfiguration.AllowCredentials = %v, want true (the runtime cookie)", apiID, creds)
+		}
+		origins, _ := api.Value("CorsConfiguration", "AllowOrigins")
+		if in, ok := origins.(samtemplate.Intrinsic); !ok || in.Name != "Fn::Split" || !strings.Contains(fmt.Sprint(in.Arg), "CorsAllowedOrigins") {
+			t.Errorf("the HTTP API %s: AllowOrigins = %v, want the CorsAllowedOrigins parameter split", apiID, origins)
+		}
+		headers, _ := api.Value("CorsConfiguration", "AllowHeaders")
+		if !strings.Contains(fmt.Sprint(headers), XSRFHeader) {
+			t.Errorf("the HTTP API %s: AllowHeaders = %v, want %s among them", apiID, headers, XSRFHeader)
+		}
+	}
+	for _, name := range []string{envIssuer, envJWKSURL, envAudience, envAllowedOrigins, envMinAuthLevel} {
+		if _, ok := fn.Value("Environment", "Variables", name); !ok {
+			t.Errorf("the function's environment has no %s", name)
 		}
 	}
 	want := Routes()

@@ -34,7 +34,6 @@ package devstack
 import (
 	"context"
 	"crypto/rand"
-	"crypto/rsa"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -44,6 +43,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -76,13 +76,22 @@ const (
 	DefaultEdgeAddr     = "127.0.0.1:4566"
 	DefaultAPIAddr      = "127.0.0.1:3000"
 	DefaultEmulatorAddr = "127.0.0.1:5101"
+	DefaultIssuerAddr   = "127.0.0.1:5102"
 	DefaultRegion       = "eu-north-1"
 	DefaultAccountID    = "123456789012"
 	DefaultStackName    = "signing-local"
-	// Issuer and Audience are the JwtIssuer and JwtAudience the local stack
-	// gives the template; `signing dev token` issues tokens for them.
-	Issuer   = "https://issuer.signing-local.invalid"
-	Audience = "signing-local"
+	// Issuer is the JwtIssuer the local stack gives the template, shaped as
+	// Altinn Authentication's ({platform}/authentication/api/v1/openid/);
+	// `signing dev token` issues tokens for it, without an audience as
+	// Altinn's. Its key set is served at Stack.JWKSURL.
+	Issuer = "https://issuer.signing-local.invalid" + localjwt.IssuerPath
+	// LocalFrontendOrigin is the CorsAllowedOrigins the local stack gives
+	// the template: where a locally served app frontend would run.
+	LocalFrontendOrigin = "http://localhost:8080"
+	// LocalMinimumAuthenticationLevel is the founders app policy's
+	// urn:altinn:minimum-authenticationlevel obligation
+	// (examples/founders/App/config/authorization/policy.xml).
+	LocalMinimumAuthenticationLevel = 2
 	// KeyFile is the local issuer's key, below the module root (ignored by git).
 	KeyFile = ".aws-sam/devstack/issuer-key.pem"
 	// AccessKey is the access key (and secret) of every local client.
@@ -102,6 +111,9 @@ type Options struct {
 	Template string
 	// EdgeAddr, APIAddr and EmulatorAddr are where to listen; "127.0.0.1:0" picks free ports.
 	EdgeAddr, APIAddr, EmulatorAddr string
+	// IssuerAddr is where the local token issuer serves its key set;
+	// default DefaultIssuerAddr, or a free port when APIAddr asks for one.
+	IssuerAddr string
 	// Region, AccountID and StackName name resources.
 	Region, AccountID, StackName string
 	// Parameters override the local parameter values (LocalParameters).
@@ -144,6 +156,10 @@ type Stack struct {
 	// EdgeURL, APIURL and EmulatorURL are the base URLs (EmulatorURL is
 	// empty with Options.Platform).
 	EdgeURL, APIURL, EmulatorURL string
+	// JWKSURL is the local issuer's key set, the template's JwksUrl.
+	JWKSURL string
+	// IssuerKeys publishes the local issuer's keys; tests rotate them.
+	IssuerKeys *localjwt.Server
 	// MaskinportenJWK is the public JWK of the KMS key that signs the
 	// functions' Maskinporten grants, with the kid they name: what to
 	// register for the client when running against a real environment.
@@ -164,6 +180,7 @@ type Stack struct {
 	moto       *motoserver.Server
 	edgeSrv    *httpserve.Server
 	apiSrv     *httpserve.Server
+	issuerSrv  *httpserve.Server
 	emuSrv     *emulator.Server
 	buildDir   string
 	ownsBuild  bool
@@ -215,6 +232,12 @@ func (o *Options) defaults() error {
 	}
 	if o.EmulatorAddr == "" {
 		o.EmulatorAddr = DefaultEmulatorAddr
+	}
+	if o.IssuerAddr == "" {
+		o.IssuerAddr = DefaultIssuerAddr
+		if strings.HasSuffix(o.APIAddr, ":0") {
+			o.IssuerAddr = "127.0.0.1:0"
+		}
 	}
 	if o.Region == "" {
 		o.Region = DefaultRegion
@@ -292,10 +315,11 @@ func secretValue(param string) (string, error) {
 // local stack knows, but the secret and KMS key ARNs (Up adds those from
 // the template: SecretParameters, KMSKeyParameters): the platform URL and
 // Maskinporten point at the emulator (which serves both), the client is
-// LocalMaskinportenClientID, the JWT issuer and audience are the local
-// issuer's, synthetic test IDs are allowed. RealPlatform's parameters
-// replace the platform's.
-func LocalParameters(region, accountID, apiURL, emulatorURL string) map[string]string {
+// LocalMaskinportenClientID, the users' tokens are the local issuer's
+// (its key set at jwksURL, no audience), CORS allows LocalFrontendOrigin,
+// synthetic test IDs are allowed. RealPlatform's parameters replace the
+// platform's.
+func LocalParameters(region, accountID, apiURL, emulatorURL, jwksURL string) map[string]string {
 	emulatorURL = strings.TrimRight(emulatorURL, "/")
 	return map[string]string{
 		EnvironmentParameter:        "local",
@@ -309,7 +333,9 @@ func LocalParameters(region, accountID, apiURL, emulatorURL string) map[string]s
 		PlatformAccessTokenOrgParameter: emulator.DevPlatformOrg,
 		"PlatformAccessTokenApp":        emulator.DevPlatformApp,
 		"JwtIssuer":                     Issuer,
-		"JwtAudience":                   Audience,
+		"JwksUrl":                       jwksURL,
+		"CorsAllowedOrigins":            LocalFrontendOrigin,
+		"MinimumAuthenticationLevel":    strconv.Itoa(LocalMinimumAuthenticationLevel),
 	}
 }
 
@@ -340,6 +366,11 @@ func Up(ctx context.Context, opts Options) (_ *Stack, err error) {
 	apiLn, err := httpserve.Listen(opts.APIAddr)
 	if err != nil {
 		_ = edgeLn.Close()
+		return nil, err
+	}
+	if err := s.startIssuer(); err != nil {
+		_ = edgeLn.Close()
+		_ = apiLn.Close()
 		return nil, err
 	}
 	if opts.Platform == nil {
@@ -492,7 +523,7 @@ func Up(ctx context.Context, opts Options) (_ *Stack, err error) {
 // notes the secret and key parameters for createResources and createKeys.
 func (s *Stack) parameters(tpl *samtemplate.Template) map[string]string {
 	opts := s.opts
-	params := LocalParameters(opts.Region, opts.AccountID, s.APIURL, s.EmulatorURL)
+	params := LocalParameters(opts.Region, opts.AccountID, s.APIURL, s.EmulatorURL, s.JWKSURL)
 	if opts.Platform != nil {
 		for k, v := range opts.Platform.parameters() {
 			params[k] = v
@@ -635,39 +666,49 @@ func (s *Stack) createResources(ctx context.Context) error {
 	return nil
 }
 
-// httpAPI builds the HTTP API of every HttpApi in the template.
-func (s *Stack) httpAPI() (*httpapi.API, error) {
+// startIssuer serves the local token issuer's key set (localjwt.Server,
+// Altinn's paths and shape) with the key in KeyFile, which `signing dev
+// token` signs with too, so the API function fetches and verifies it as it
+// does Altinn's.
+func (s *Stack) startIssuer() error {
 	key, err := localjwt.LoadOrCreateKey(filepath.Join(s.opts.ModuleRoot, filepath.FromSlash(KeyFile)))
 	if err != nil {
-		return nil, err
+		return err
 	}
+	ln, err := httpserve.Listen(s.opts.IssuerAddr)
+	if err != nil {
+		return err
+	}
+	s.IssuerKeys = localjwt.NewServer(Issuer, key)
+	s.issuerSrv = httpserve.Serve(ln, s.IssuerKeys)
+	s.JWKSURL = s.issuerSrv.URL + localjwt.JWKSPath
+	s.Issuer = &localjwt.Issuer{Key: key, Issuer: Issuer}
+	return nil
+}
+
+// httpAPI builds the HTTP API of every HttpApi in the template, with its
+// CORS configuration. Authorizers are not emulated: the template's API has
+// none (its function verifies tokens), and a template with one is refused
+// rather than served open.
+func (s *Stack) httpAPI() (*httpapi.API, error) {
 	var routes []httpapi.Route
-	var issuer, apiID string
-	var audience []string
+	var apiID string
+	var cors *httpapi.CORS
 	for _, api := range s.Def.HTTPAPIs {
 		apiID = api.ID
+		if c := api.Cors; c != nil {
+			cors = &httpapi.CORS{AllowOrigins: c.AllowOrigins, AllowMethods: c.AllowMethods, AllowHeaders: c.AllowHeaders,
+				ExposeHeaders: c.ExposeHeaders, AllowCredentials: c.AllowCredentials, MaxAge: c.MaxAge}
+		}
 		for _, r := range s.Def.RoutesOf(api.LogicalID) {
-			fn, _ := s.Def.Function(r.Function)
-			rt := httpapi.Route{Method: r.Method, Path: r.Path, Function: fn.Name, Scopes: r.Scopes}
 			if r.Authorizer != "" {
-				a, ok := api.Authorizers[r.Authorizer]
-				if !ok {
-					return nil, fmt.Errorf("devstack: route %s %s: no authorizer %s", r.Method, r.Path, r.Authorizer)
-				}
-				issuer, audience = a.Issuer, a.Audience
-				rt.Authorizer = &httpapi.Authorizer{
-					Name: r.Authorizer, IdentitySource: a.IdentitySource,
-					Verifier: &localjwt.Verifier{Keys: map[string]*rsa.PublicKey{localjwt.KeyID(&key.PublicKey): &key.PublicKey}, Issuer: a.Issuer, Audience: a.Audience},
-				}
+				return nil, fmt.Errorf("devstack: route %s %s: the local HTTP API does not emulate authorizers (%s)", r.Method, r.Path, r.Authorizer)
 			}
-			routes = append(routes, rt)
+			fn, _ := s.Def.Function(r.Function)
+			routes = append(routes, httpapi.Route{Method: r.Method, Path: r.Path, Function: fn.Name})
 		}
 	}
-	if issuer == "" {
-		issuer, audience = Issuer, []string{Audience}
-	}
-	s.Issuer = &localjwt.Issuer{Key: key, Issuer: issuer, Audience: audience}
-	return httpapi.New(httpapi.Options{APIID: apiID, AccountID: s.opts.AccountID, Routes: routes, Invoker: s.Host, Logger: s.opts.Logger})
+	return httpapi.New(httpapi.Options{APIID: apiID, AccountID: s.opts.AccountID, Routes: routes, Invoker: s.Host, Logger: s.opts.Logger, CORS: cors})
 }
 
 // AWSConfig returns a configuration for clients of the edge.
@@ -688,6 +729,7 @@ func (s *Stack) Endpoints() [][2]string {
 	out := [][2]string{
 		{"AWS endpoint (edge)", s.EdgeURL},
 		{"HTTP API", s.APIURL},
+		{"token issuer's key set", s.JWKSURL},
 	}
 	if p := s.opts.Platform; p != nil {
 		out = append(out, [2]string{"platform (real)", p.URL}, [2]string{"Maskinporten (real)", p.MaskinportenURL})
@@ -749,6 +791,9 @@ func (s *Stack) Close() error {
 		}
 		if s.emuSrv != nil {
 			errs = append(errs, s.emuSrv.Close())
+		}
+		if s.issuerSrv != nil {
+			errs = append(errs, s.issuerSrv.Shutdown(ctx))
 		}
 		if s.ownsBuild && s.buildDir != "" {
 			errs = append(errs, os.RemoveAll(s.buildDir))

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signingflow/signing/internal/devstack/localjwt"
 	"github.com/signingflow/signing/internal/devstack/stackdef"
 	"github.com/signingflow/signing/internal/samtemplate"
 )
@@ -51,7 +52,7 @@ func TestSecretParameters_projectTemplate(t *testing.T) {
 			}
 		}
 	}
-	local := LocalParameters(DefaultRegion, DefaultAccountID, "http://127.0.0.1:3000", "http://127.0.0.1:5101")
+	local := LocalParameters(DefaultRegion, DefaultAccountID, "http://127.0.0.1:3000", "http://127.0.0.1:5101", "http://127.0.0.1:5102"+localjwt.JWKSPath)
 	for _, p := range secrets {
 		local[p] = SecretARN(DefaultRegion, DefaultAccountID, p)
 	}
@@ -59,8 +60,14 @@ func TestSecretParameters_projectTemplate(t *testing.T) {
 		local[p] = pendingKeyARN(DefaultRegion, DefaultAccountID, p)
 	}
 	for name, p := range tpl.Parameters {
-		if m, _ := p.(map[string]any); m["Default"] == nil && local[name] == "" {
+		m, _ := p.(map[string]any)
+		if m["Default"] == nil && local[name] == "" {
 			t.Errorf("parameter %s has no default and no local value", name)
+		}
+		// Every local value passes the parameter's AllowedPattern, as
+		// CloudFormation would check it.
+		if pattern, _ := m["AllowedPattern"].(string); pattern != "" && local[name] != "" && !regexp.MustCompile("^(?:"+pattern+")$").MatchString(local[name]) {
+			t.Errorf("parameter %s: local value %s does not match its AllowedPattern %s", name, local[name], pattern)
 		}
 	}
 }

@@ -1,11 +1,13 @@
 // Package httpapi emulates an API Gateway HTTP API for the local stack: it
 // matches each request to one of the template's HttpApi routes (literal
 // segments before {parameters} before {greedy+}, a method before ANY, then
-// $default), checks the route's JWT authorizer as API Gateway does (401
-// without a valid token, 403 without a required scope), invokes the
-// route's function with a payload format 2.0 event
-// (events.APIGatewayV2HTTPRequest, claims included) and maps its response
-// back (a 2.0 response object, or any other JSON as a 200 body).
+// $default), invokes the route's function with a payload format 2.0 event
+// (events.APIGatewayV2HTTPRequest; the Cookie header in its cookies list,
+// not among its headers) and maps its response back (a 2.0 response object,
+// or any other JSON as a 200 body). It answers the API's CorsConfiguration
+// as API Gateway does: preflights itself, the CORS headers on answers to an
+// allowed origin, the function's own CORS headers dropped. Authorizers are
+// not emulated: the template's API has none (its function verifies tokens).
 package httpapi
 
 import (
@@ -22,13 +24,13 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/signingflow/signing/internal/devstack/funchost"
-	"github.com/signingflow/signing/internal/devstack/localjwt"
 )
 
 // MaxBody is API Gateway's payload limit (10 MB).
@@ -39,12 +41,12 @@ type Invoker interface {
 	Invoke(ctx context.Context, name string, payload []byte, opts funchost.InvokeOptions) (funchost.Result, error)
 }
 
-// Authorizer is a route's JWT authorizer.
-type Authorizer struct {
-	Name     string
-	Verifier *localjwt.Verifier
-	// IdentitySource is where the token is, e.g. "$request.header.Authorization".
-	IdentitySource string
+// CORS is an HTTP API's CorsConfiguration.
+type CORS struct {
+	AllowOrigins, AllowMethods, AllowHeaders, ExposeHeaders []string
+	AllowCredentials                                        bool
+	// MaxAge is in seconds; 0 sends none.
+	MaxAge int
 }
 
 // Route is one route of the API.
@@ -55,10 +57,6 @@ type Route struct {
 	Path string
 	// Function is the name Invoker knows the function by.
 	Function string
-	// Authorizer is nil for an open route.
-	Authorizer *Authorizer
-	// Scopes are required scopes (any one of them), if any.
-	Scopes []string
 }
 
 // Options configure New.
@@ -66,6 +64,8 @@ type Options struct {
 	APIID, AccountID string
 	Routes           []Route
 	Invoker          Invoker
+	// CORS is the API's CorsConfiguration; nil for none.
+	CORS *CORS
 	// Timeout is the integration timeout; default 30s, API Gateway's.
 	Timeout time.Duration
 	// Logger logs one line per request (method, route, status, duration), never a token.
@@ -225,6 +225,11 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := a.opts.Now()
 	reqID := newRequestID()
 	w.Header().Set("Apigw-Requestid", reqID)
+	if a.preflight(w, r) {
+		a.log.Info("httpapi", "method", r.Method, "route", "CORS preflight", "status", http.StatusNoContent, "ms", time.Since(start).Milliseconds())
+		return
+	}
+	a.cors(w, r)
 	rt, params, ok := a.match(r.Method, r.URL.EscapedPath())
 	status := a.serve(w, r, rt, params, ok, reqID, start)
 	route := "-"
@@ -244,20 +249,6 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt *compiled, params
 		message(w, http.StatusNotFound, "Not Found")
 		return http.StatusNotFound
 	}
-	var jwt *events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription
-	if rt.Authorizer != nil {
-		claims, status := a.authorize(r, rt)
-		if status != 0 {
-			if status == http.StatusUnauthorized {
-				w.Header().Set("Www-Authenticate", `Bearer scope="" error="invalid_token" error_description="the token is missing or not valid"`)
-				message(w, status, "Unauthorized")
-			} else {
-				message(w, status, "Forbidden")
-			}
-			return status
-		}
-		jwt = &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: localjwt.ClaimStrings(claims), Scopes: localjwt.Scopes(claims)}
-	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
 	if err != nil {
 		message(w, http.StatusBadRequest, "Bad Request")
@@ -267,7 +258,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt *compiled, params
 		message(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
 		return http.StatusRequestEntityTooLarge
 	}
-	ev := a.event(r, rt, params, body, jwt, reqID, start)
+	ev := a.event(r, rt, params, body, reqID, start)
 	payload, err := json.Marshal(ev)
 	if err != nil {
 		message(w, http.StatusInternalServerError, "Internal Server Error")
@@ -295,49 +286,70 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt *compiled, params
 		message(w, http.StatusInternalServerError, "Internal Server Error")
 		return http.StatusInternalServerError
 	}
-	return writeResponse(w, out.res.Payload)
+	return writeResponse(w, out.res.Payload, a.opts.CORS != nil)
 }
 
-// authorize returns the claims, or the status to answer (401 or 403).
-func (a *API) authorize(r *http.Request, rt *compiled) (map[string]any, int) {
-	src := rt.Authorizer.IdentitySource
-	var raw string
-	switch {
-	case strings.HasPrefix(src, "$request.header."):
-		raw = r.Header.Get(strings.TrimPrefix(src, "$request.header."))
-	case strings.HasPrefix(src, "$request.querystring."):
-		raw = r.URL.Query().Get(strings.TrimPrefix(src, "$request.querystring."))
-	default:
-		raw = r.Header.Get("Authorization")
+// allowedOrigin reports whether the CORS configuration allows origin.
+func (c *CORS) allowedOrigin(origin string) bool {
+	return origin != "" && (slices.Contains(c.AllowOrigins, origin) || (slices.Contains(c.AllowOrigins, "*") && !c.AllowCredentials))
+}
+
+// preflight answers a CORS preflight (OPTIONS with Origin and
+// Access-Control-Request-Method) when the API has a CORS configuration, as
+// API Gateway does without an OPTIONS route: 204, with the CORS headers
+// only for an allowed origin, method and headers.
+func (a *API) preflight(w http.ResponseWriter, r *http.Request) bool {
+	c := a.opts.CORS
+	if c == nil || r.Method != http.MethodOptions || r.Header.Get("Origin") == "" || r.Header.Get("Access-Control-Request-Method") == "" {
+		return false
 	}
-	token := strings.TrimSpace(raw)
-	if len(token) > 7 && strings.EqualFold(token[:7], "bearer ") {
-		token = strings.TrimSpace(token[7:])
-	}
-	if token == "" {
-		return nil, http.StatusUnauthorized
-	}
-	claims, err := rt.Authorizer.Verifier.Verify(token)
-	if err != nil {
-		return nil, http.StatusUnauthorized
-	}
-	if len(rt.Scopes) > 0 {
-		have := localjwt.Scopes(claims)
-		ok := false
-		for _, s := range rt.Scopes {
-			if slices.Contains(have, s) {
-				ok = true
-			}
-		}
-		if !ok {
-			return nil, http.StatusForbidden
+	origin, method := r.Header.Get("Origin"), r.Header.Get("Access-Control-Request-Method")
+	ok := c.allowedOrigin(origin) && (slices.Contains(c.AllowMethods, method) || slices.Contains(c.AllowMethods, "*"))
+	for _, h := range strings.Split(r.Header.Get("Access-Control-Request-Headers"), ",") {
+		if h = strings.TrimSpace(h); h != "" && !slices.ContainsFunc(c.AllowHeaders, func(a string) bool { return a == "*" || strings.EqualFold(a, h) }) {
+			ok = false
 		}
 	}
-	return claims, 0
+	if ok {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Set("Access-Control-Allow-Methods", strings.Join(c.AllowMethods, ","))
+		if len(c.AllowHeaders) > 0 {
+			h.Set("Access-Control-Allow-Headers", strings.ToLower(strings.Join(c.AllowHeaders, ",")))
+		}
+		if c.AllowCredentials {
+			h.Set("Access-Control-Allow-Credentials", "true")
+		}
+		if c.MaxAge > 0 {
+			h.Set("Access-Control-Max-Age", strconv.Itoa(c.MaxAge))
+		}
+		h.Add("Vary", "Origin")
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return true
+}
+
+// cors sets the CORS headers of an answer to an allowed origin; the
+// function's own are dropped (writeResponse) when the API has a CORS
+// configuration, as API Gateway ignores them then.
+func (a *API) cors(w http.ResponseWriter, r *http.Request) {
+	c := a.opts.CORS
+	if c == nil || !c.allowedOrigin(r.Header.Get("Origin")) {
+		return
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
+	if c.AllowCredentials {
+		h.Set("Access-Control-Allow-Credentials", "true")
+	}
+	if len(c.ExposeHeaders) > 0 {
+		h.Set("Access-Control-Expose-Headers", strings.ToLower(strings.Join(c.ExposeHeaders, ",")))
+	}
+	h.Add("Vary", "Origin")
 }
 
 // event builds the payload format 2.0 event.
-func (a *API) event(r *http.Request, rt *compiled, params map[string]string, body []byte, jwt *events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription, reqID string, now time.Time) events.APIGatewayV2HTTPRequest {
+func (a *API) event(r *http.Request, rt *compiled, params map[string]string, body []byte, reqID string, now time.Time) events.APIGatewayV2HTTPRequest {
 	routeKey := rt.Method + " " + rt.Path
 	if rt.Path == "$default" {
 		routeKey = "$default"
@@ -412,9 +424,6 @@ func (a *API) event(r *http.Request, rt *compiled, params map[string]string, bod
 			UserAgent: r.UserAgent(),
 		},
 	}
-	if jwt != nil {
-		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{JWT: jwt}
-	}
 	return ev
 }
 
@@ -432,8 +441,9 @@ func isText(contentType string) bool {
 		mt == "application/x-www-form-urlencoded"
 }
 
-// writeResponse maps a function's payload format 2.0 response.
-func writeResponse(w http.ResponseWriter, payload []byte) int {
+// writeResponse maps a function's payload format 2.0 response; with
+// dropCORS, the function's Access-Control-* headers are left out.
+func writeResponse(w http.ResponseWriter, payload []byte, dropCORS bool) int {
 	var probe map[string]json.RawMessage
 	if json.Unmarshal(payload, &probe) == nil {
 		if _, ok := probe["statusCode"]; ok {
@@ -442,12 +452,19 @@ func writeResponse(w http.ResponseWriter, payload []byte) int {
 				message(w, http.StatusInternalServerError, "Internal Server Error")
 				return http.StatusInternalServerError
 			}
+			isCORS := func(k string) bool {
+				return dropCORS && strings.HasPrefix(strings.ToLower(k), "access-control-")
+			}
 			for k, v := range resp.Headers {
-				w.Header().Set(k, v)
+				if !isCORS(k) {
+					w.Header().Set(k, v)
+				}
 			}
 			for k, vs := range resp.MultiValueHeaders {
 				for _, v := range vs {
-					w.Header().Add(k, v)
+					if !isCORS(k) {
+						w.Header().Add(k, v)
+					}
 				}
 			}
 			for _, c := range resp.Cookies {

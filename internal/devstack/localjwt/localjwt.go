@@ -1,38 +1,47 @@
-// Package localjwt is the local stack's token issuer and the check the
-// HTTP API's JWT authorizer makes, without outside libraries: RS256 tokens
-// signed with a key kept in a file (so `signing dev token` and a running
-// `signing dev up` agree), verified as API Gateway verifies them: the
-// signature with the issuer's key (by kid), iss, aud (or client_id), exp,
-// nbf and iat.
+// Package localjwt is the local stack's stand-in for Altinn Authentication
+// as an issuer of users' tokens: RS256 tokens signed with
+// github.com/golang-jwt/jwt/v5 by a key kept in a file (so `signing dev
+// token` and a running `signing dev up` agree), and the issuer's key set
+// served over HTTP at Altinn's paths and in Altinn's shape, so the API
+// verifies local tokens exactly as it verifies Altinn's
+// (internal/altinntoken). Facts from Altinn/altinn-authentication at
+// ad4f6f36:
+//
+//   - paths: {issuer}.well-known/openid-configuration and
+//     {issuer}.well-known/openid-configuration/jwks, the issuer being
+//     {base}/authentication/api/v1/openid/
+//     (src/Authentication/Controllers/OpenIdController.cs,
+//     src/Authentication/Configuration/GeneralSettings.cs AltinnOidcIssuerUrl);
+//   - keys: a certificate per key, kid its thumbprint (SHA-1 of the DER, upper
+//     case hex, as .NET's X509Certificate2.Thumbprint), kty "RSA", use "sig",
+//     n and e in standard base64 (Convert.ToBase64String), x5c the chain, no
+//     alg (OpenIdController.cs GetJsonWebKeySetAsync);
+//   - tokens: kid in the header, iat, nbf and exp, no aud
+//     (src/Authentication/Controllers/AuthenticationController.cs GenerateToken).
 package localjwt
 
 import (
-	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"math/big"
+	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
+	"sync"
 	"time"
-)
 
-// Errors of Verify; every one means 401.
-var (
-	ErrMalformed = errors.New("localjwt: malformed token")
-	ErrSignature = errors.New("localjwt: bad signature")
-	ErrIssuer    = errors.New("localjwt: wrong issuer")
-	ErrAudience  = errors.New("localjwt: wrong audience")
-	ErrExpired   = errors.New("localjwt: token expired")
-	ErrNotYet    = errors.New("localjwt: token not valid yet")
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // LoadOrCreateKey reads the RSA key in PEM (PKCS#8) at path, creating a
@@ -90,17 +99,64 @@ func LoadOrCreateKey(path string) (*rsa.PrivateKey, error) {
 	return key, nil
 }
 
-// KeyID is the kid of a public key: the start of its SHA-256 thumbprint.
-func KeyID(pub *rsa.PublicKey) string {
-	sum := sha256.Sum256(x509.MarshalPKCS1PublicKey(pub))
-	return base64.RawURLEncoding.EncodeToString(sum[:12])
+// certificate returns a self-signed certificate for key, the same bytes for
+// the same key in every process (fixed validity and a serial number from the
+// key), as Altinn publishes its keys as certificates.
+func certificate(key *rsa.PrivateKey) ([]byte, error) {
+	pub := x509.MarshalPKCS1PublicKey(&key.PublicKey)
+	sum := sha256.Sum256(pub)
+	tpl := &x509.Certificate{
+		SerialNumber:          new(big.Int).SetBytes(sum[:16]),
+		Subject:               pkix.Name{CommonName: "signing-local token issuer"},
+		NotBefore:             time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC),
+		NotAfter:              time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC),
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		SubjectKeyId:          sum[:20],
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, fmt.Errorf("localjwt: certificate: %w", err)
+	}
+	return der, nil
 }
+
+var certs sync.Map // *rsa.PrivateKey → []byte
+
+func certOf(key *rsa.PrivateKey) ([]byte, error) {
+	if c, ok := certs.Load(key); ok {
+		return c.([]byte), nil
+	}
+	der, err := certificate(key)
+	if err != nil {
+		return nil, err
+	}
+	certs.Store(key, der)
+	return der, nil
+}
+
+// KeyID is the kid of key: its certificate's thumbprint, as Altinn's.
+func KeyID(key *rsa.PrivateKey) (string, error) {
+	der, err := certOf(key)
+	if err != nil {
+		return "", err
+	}
+	sum := sha1.Sum(der)
+	return strings.ToUpper(hex.EncodeToString(sum[:])), nil
+}
+
+// IssuerPath is the path of Altinn's issuer below its platform URL.
+const IssuerPath = "/authentication/api/v1/openid/"
+
+// JWKSPath is the path of the key set below the platform URL.
+const JWKSPath = IssuerPath + ".well-known/openid-configuration/jwks"
 
 // Issuer signs tokens.
 type Issuer struct {
 	Key *rsa.PrivateKey
-	// Issuer is the iss claim; Audience the aud claim.
-	Issuer   string
+	// Issuer is the iss claim.
+	Issuer string
+	// Audience is the aud claim; empty for none, as Altinn's tokens.
 	Audience []string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -113,13 +169,14 @@ func (i *Issuer) now() time.Time {
 	return time.Now()
 }
 
-// Token returns a signed token with claims plus iss, aud, iat, nbf, exp
-// (now + ttl) and jti; claims may override any of them.
+// Token returns a signed token with claims plus iss, aud (if any), iat,
+// nbf, exp (now + ttl) and jti; claims may override any of them, and a nil
+// value removes one.
 func (i *Issuer) Token(claims map[string]any, ttl time.Duration) (string, error) {
 	now := i.now()
 	var jti [12]byte
 	_, _ = rand.Read(jti[:])
-	all := map[string]any{
+	all := jwt.MapClaims{
 		"iss": i.Issuer,
 		"iat": now.Unix(),
 		"nbf": now.Unix(),
@@ -134,200 +191,113 @@ func (i *Issuer) Token(claims map[string]any, ttl time.Duration) (string, error)
 		all["aud"] = i.Audience
 	}
 	for k, v := range claims {
+		if v == nil {
+			delete(all, k)
+			continue
+		}
 		all[k] = v
 	}
 	return Sign(i.Key, all)
 }
 
-// Sign returns an RS256 token with exactly claims.
+// Sign returns an RS256 token with exactly claims, its kid the key's.
 func Sign(key *rsa.PrivateKey, claims map[string]any) (string, error) {
-	header, _ := json.Marshal(map[string]string{"alg": "RS256", "typ": "JWT", "kid": KeyID(&key.PublicKey)})
-	payload, err := json.Marshal(claims)
+	kid, err := KeyID(key)
 	if err != nil {
-		return "", fmt.Errorf("localjwt: claims: %w", err)
+		return "", err
 	}
-	signing := b64(header) + "." + b64(payload)
-	sum := sha256.Sum256([]byte(signing))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
+	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims(claims))
+	tok.Header["kid"] = kid
+	s, err := tok.SignedString(key)
 	if err != nil {
 		return "", fmt.Errorf("localjwt: sign: %w", err)
 	}
-	return signing + "." + b64(sig), nil
+	return s, nil
 }
 
-func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
-
-// Verifier checks tokens as API Gateway's JWT authorizer does.
-type Verifier struct {
-	// Keys are the issuer's public keys by kid (its JWKS).
-	Keys     map[string]*rsa.PublicKey
-	Issuer   string
-	Audience []string
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
-}
-
-// Verify returns the token's claims when it is valid.
-func (v *Verifier) Verify(token string) (map[string]any, error) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return nil, ErrMalformed
-	}
-	hb, err1 := base64.RawURLEncoding.DecodeString(parts[0])
-	pb, err2 := base64.RawURLEncoding.DecodeString(parts[1])
-	sig, err3 := base64.RawURLEncoding.DecodeString(parts[2])
-	if err1 != nil || err2 != nil || err3 != nil {
-		return nil, ErrMalformed
-	}
-	var header struct {
-		Alg string `json:"alg"`
-		Kid string `json:"kid"`
-	}
-	if json.Unmarshal(hb, &header) != nil {
-		return nil, ErrMalformed
-	}
-	if header.Alg != "RS256" {
-		return nil, fmt.Errorf("%w: alg %q (the local issuer signs RS256)", ErrSignature, header.Alg)
-	}
-	key, ok := v.Keys[header.Kid]
-	if !ok {
-		return nil, fmt.Errorf("%w: unknown kid", ErrSignature)
-	}
-	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	if rsa.VerifyPKCS1v15(key, crypto.SHA256, sum[:], sig) != nil {
-		return nil, ErrSignature
-	}
-	dec := json.NewDecoder(strings.NewReader(string(pb)))
-	dec.UseNumber()
-	var claims map[string]any
-	if dec.Decode(&claims) != nil || claims == nil {
-		return nil, ErrMalformed
-	}
-	if iss, _ := claims["iss"].(string); iss != v.Issuer {
-		return nil, ErrIssuer
-	}
-	if !audienceOK(claims, v.Audience) {
-		return nil, ErrAudience
-	}
-	now := time.Now()
-	if v.Now != nil {
-		now = v.Now()
-	}
-	exp, ok := unix(claims["exp"])
-	if !ok || !now.Before(exp) {
-		return nil, ErrExpired
-	}
-	if nbf, ok := unix(claims["nbf"]); ok && now.Before(nbf) {
-		return nil, ErrNotYet
-	}
-	if iat, ok := unix(claims["iat"]); ok && now.Before(iat.Add(-time.Minute)) {
-		return nil, ErrNotYet
-	}
-	return claims, nil
-}
-
-// audienceOK: aud (a string or a list) or, failing that, client_id must
-// name one of the configured audiences.
-func audienceOK(claims map[string]any, want []string) bool {
-	var got []string
-	switch a := claims["aud"].(type) {
-	case string:
-		got = []string{a}
-	case []any:
-		for _, x := range a {
-			if s, ok := x.(string); ok {
-				got = append(got, s)
-			}
-		}
-	}
-	if len(got) == 0 {
-		if c, ok := claims["client_id"].(string); ok {
-			got = []string{c}
-		}
-	}
-	for _, g := range got {
-		if slices.Contains(want, g) {
-			return true
-		}
-	}
-	return false
-}
-
-func unix(v any) (time.Time, bool) {
-	n, ok := v.(json.Number)
-	if !ok {
-		return time.Time{}, false
-	}
-	f, err := n.Float64()
-	if err != nil {
-		return time.Time{}, false
-	}
-	return time.Unix(0, 0).Add(time.Duration(f * float64(time.Second))), true
-}
-
-// JWKS returns the JSON Web Key Set of the public keys.
-func JWKS(keys ...*rsa.PublicKey) []byte {
+// JWKS returns the key set of keys in Altinn's shape.
+func JWKS(keys ...*rsa.PrivateKey) ([]byte, error) {
 	type jwk struct {
-		Kty string `json:"kty"`
-		Use string `json:"use"`
-		Alg string `json:"alg"`
-		Kid string `json:"kid"`
-		N   string `json:"n"`
-		E   string `json:"e"`
+		Kty string   `json:"kty"`
+		Use string   `json:"use"`
+		Kid string   `json:"kid"`
+		E   string   `json:"e"`
+		N   string   `json:"n"`
+		X5c []string `json:"x5c"`
 	}
-	var set struct {
+	set := struct {
 		Keys []jwk `json:"keys"`
-	}
+	}{Keys: []jwk{}}
 	for _, k := range keys {
-		set.Keys = append(set.Keys, jwk{Kty: "RSA", Use: "sig", Alg: "RS256", Kid: KeyID(k), N: b64(k.N.Bytes()), E: b64(big.NewInt(int64(k.E)).Bytes())})
-	}
-	b, _ := json.Marshal(set)
-	return b
-}
-
-// ClaimStrings renders claims as API Gateway passes them to a function in
-// requestContext.authorizer.jwt.claims: strings as they are, numbers and
-// booleans as their JSON text, lists as "[a b]".
-func ClaimStrings(claims map[string]any) map[string]string {
-	out := make(map[string]string, len(claims))
-	for k, v := range claims {
-		out[k] = claimString(v)
-	}
-	return out
-}
-
-func claimString(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			parts[i] = claimString(e)
+		der, err := certOf(k)
+		if err != nil {
+			return nil, err
 		}
-		return "[" + strings.Join(parts, " ") + "]"
-	case nil:
-		return ""
+		kid, _ := KeyID(k)
+		set.Keys = append(set.Keys, jwk{
+			Kty: "RSA", Use: "sig", Kid: kid,
+			E:   base64.StdEncoding.EncodeToString(big.NewInt(int64(k.E)).Bytes()),
+			N:   base64.StdEncoding.EncodeToString(k.N.Bytes()),
+			X5c: []string{base64.StdEncoding.EncodeToString(der)},
+		})
 	}
-	b, _ := json.Marshal(v)
-	return string(b)
+	return json.Marshal(set)
 }
 
-// Scopes returns the token's scopes (scope, space-separated, or scp).
-func Scopes(claims map[string]any) []string {
-	if s, ok := claims["scope"].(string); ok {
-		return strings.Fields(s)
+// Server publishes an issuer's discovery document and key set. The keys
+// can change while it runs (SetKeys), to show rotation.
+type Server struct {
+	issuer string
+	mu     sync.Mutex
+	keys   []*rsa.PrivateKey
+}
+
+// NewServer returns a server for the issuer (its iss) publishing keys.
+func NewServer(issuer string, keys ...*rsa.PrivateKey) *Server {
+	return &Server{issuer: issuer, keys: keys}
+}
+
+// SetKeys replaces the published keys.
+func (s *Server) SetKeys(keys ...*rsa.PrivateKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys = keys
+}
+
+// ServeHTTP answers GET {IssuerPath}.well-known/openid-configuration (the
+// discovery document: issuer, jwks_uri, RS256) and GET JWKSPath.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		return
 	}
-	var out []string
-	switch x := claims["scp"].(type) {
-	case string:
-		out = strings.Fields(x)
-	case []any:
-		for _, e := range x {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
+	switch r.URL.Path {
+	case IssuerPath + ".well-known/openid-configuration":
+		base := "http://" + r.Host
+		writeJSON(w, map[string]any{
+			"issuer":                                s.issuer,
+			"jwks_uri":                              base + JWKSPath,
+			"response_types_supported":              []string{"token"},
+			"subject_types_supported":               []string{"pairwise"},
+			"id_token_signing_alg_values_supported": []string{"RS256"},
+		})
+	case JWKSPath:
+		s.mu.Lock()
+		keys := s.keys
+		s.mu.Unlock()
+		b, err := JWKS(keys...)
+		if err != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
 		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(b)
+	default:
+		http.NotFound(w, r)
 	}
-	return out
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
 }

@@ -139,21 +139,34 @@ func (r *Run) Start(ctx context.Context) (string, error) {
 	return arn, nil
 }
 
-// Token returns a token for a person with the claims of Altinn's user
-// tokens (Altinn/altinn-storage src/Storage/Helpers/ClaimsPrincipalExtensions.cs
-// reads them): user ID, party ID and UUID, authentication level and pid.
+// AltinnUserClaims are the claims Altinn Authentication puts in a person's
+// token after an ID-porten login (Altinn/altinn-authentication at ad4f6f36,
+// src/Authentication/Controllers/AuthenticationController.cs: userid as a
+// string, partyid and authlevel as numbers, party UUID, the authentication
+// method, and the ID-porten token's own claims such as pid and acr; names
+// from src/jwtcookie/Authentication/Constants/AltinnCoreClaimTypes.cs).
+// The level is 3, ID-porten's "substantial" and higher (idporten-loa-high,
+// as AuthenticationController.cs maps it). userID 0 leaves the user ID out.
+func AltinnUserClaims(userID, partyID int64, partyUUID, pid string) map[string]any {
+	c := map[string]any{
+		"urn:altinn:partyid":            partyID,
+		"urn:altinn:party:uuid":         partyUUID,
+		"urn:altinn:authenticatemethod": "IdportenTestId",
+		"urn:altinn:authlevel":          3,
+		"pid":                           pid,
+		"acr":                           "idporten-loa-high",
+	}
+	if userID > 0 {
+		c["urn:altinn:userid"] = strconv.FormatInt(userID, 10)
+	}
+	return c
+}
+
+// Token returns a token for a person from the local issuer, with the
+// claims of Altinn's user tokens (AltinnUserClaims) and the name.
 func (r *Run) Token(p Party) (string, error) {
-	claims := map[string]any{
-		"pid":                   p.SSN,
-		"name":                  p.Name,
-		"urn:altinn:partyid":    strconv.FormatInt(p.PartyID, 10),
-		"urn:altinn:party:uuid": p.PartyUUID,
-		"urn:altinn:authlevel":  "3",
-		"scope":                 "openid altinn:instances.read altinn:instances.write",
-	}
-	if p.UserID > 0 {
-		claims["urn:altinn:userid"] = strconv.FormatInt(p.UserID, 10)
-	}
+	claims := AltinnUserClaims(p.UserID, p.PartyID, p.PartyUUID, p.SSN)
+	claims["name"] = p.Name
 	return r.Stack.Issuer.Token(claims, time.Hour)
 }
 

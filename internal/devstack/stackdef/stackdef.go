@@ -112,11 +112,20 @@ type StateMachine struct {
 	RoleARN       string
 }
 
-// HTTPAPI is an HTTP API with its JWT authorizers.
+// HTTPAPI is an HTTP API with its JWT authorizers and CORS configuration.
 type HTTPAPI struct {
 	LogicalID, ID     string
 	DefaultAuthorizer string
 	Authorizers       map[string]JWTAuthorizer
+	// Cors is the CorsConfiguration; nil for none.
+	Cors *Cors
+}
+
+// Cors is an HTTP API's CorsConfiguration, resolved.
+type Cors struct {
+	AllowOrigins, AllowMethods, AllowHeaders, ExposeHeaders []string
+	AllowCredentials                                        bool
+	MaxAge                                                  int
 }
 
 // JWTAuthorizer is a JWT authorizer's configuration.
@@ -637,6 +646,34 @@ func (st *Stack) addStateMachine(e *evaluator, r samtemplate.Resource, opts Opti
 
 func (st *Stack) addHTTPAPI(e *evaluator, r samtemplate.Resource) error {
 	api := HTTPAPI{LogicalID: r.LogicalID, ID: e.refs[r.LogicalID], Authorizers: map[string]JWTAuthorizer{}}
+	if raw, ok := r.Properties["CorsConfiguration"]; ok {
+		v, err := e.eval(raw)
+		if err != nil {
+			return fmt.Errorf("property CorsConfiguration: %w", err)
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return fmt.Errorf("property CorsConfiguration: the local stack reads the object form only")
+		}
+		c := &Cors{}
+		for name, dst := range map[string]*[]string{"AllowOrigins": &c.AllowOrigins, "AllowMethods": &c.AllowMethods, "AllowHeaders": &c.AllowHeaders, "ExposeHeaders": &c.ExposeHeaders} {
+			list, _ := m[name].([]any)
+			for _, x := range list {
+				if s, ok := x.(string); ok && s != "" {
+					*dst = append(*dst, s)
+				}
+			}
+		}
+		c.AllowCredentials, _ = m["AllowCredentials"].(bool)
+		if v, ok := m["MaxAge"]; ok {
+			n, err := strconv.Atoi(fmt.Sprint(v))
+			if err != nil {
+				return fmt.Errorf("property CorsConfiguration: MaxAge %v is not a number of seconds", v)
+			}
+			c.MaxAge = n
+		}
+		api.Cors = c
+	}
 	auth, ok := r.Properties["Auth"]
 	if !ok {
 		st.HTTPAPIs = append(st.HTTPAPIs, api)

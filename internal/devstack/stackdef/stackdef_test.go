@@ -3,6 +3,7 @@ package stackdef_test
 import (
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -271,7 +272,7 @@ func TestResolve_projectTemplate(t *testing.T) {
 			if strings.HasSuffix(name, "KmsKeyArn") {
 				params[name] = "arn:aws:kms:eu-north-1:123456789012:key/" + name
 			}
-			if strings.HasSuffix(name, "Url") {
+			if strings.HasSuffix(name, "Url") || name == "JwtIssuer" || name == "CorsAllowedOrigins" {
 				params[name] = "https://" + strings.ToLower(name) + ".invalid"
 			}
 		}
@@ -279,6 +280,12 @@ func TestResolve_projectTemplate(t *testing.T) {
 	st, err := stackdef.Resolve(tpl, stackdef.Options{ModuleRoot: root, Parameters: params})
 	if err != nil {
 		t.Fatalf("Resolve(template.yaml) error = %v", err)
+	}
+	// The HTTP API's CORS configuration, as the local HTTP API answers it.
+	for _, api := range st.HTTPAPIs {
+		if c := api.Cors; c == nil || !slices.Equal(c.AllowOrigins, []string{"https://corsallowedorigins.invalid"}) || !c.AllowCredentials || c.MaxAge <= 0 {
+			t.Errorf("HTTP API %s: Cors = %+v, want the CorsAllowedOrigins parameter's origin, credentials and a max age", api.LogicalID, api.Cors)
+		}
 	}
 	if len(st.Functions) == 0 || len(st.Tables) == 0 {
 		t.Fatalf("resolved %d functions and %d tables", len(st.Functions), len(st.Tables))
