@@ -123,7 +123,10 @@ func TestDevUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res, err := s.Host.Invoke(t.Context(), "ApiFunction", event, funchost.InvokeOptions{}); err != nil || res.FunctionError != "" {
+	if event, err = withLocalToken(event, "02919043558"); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := s.Host.Invoke(t.Context(), "ApiFunction", event, funchost.InvokeOptions{}); err != nil || res.FunctionError != "" || !bytes.Contains(res.Payload, []byte(`"statusCode":200`)) {
 		t.Fatalf("Invoke(ApiFunction) = %v %s", err, res.Payload)
 	}
 	procs := s.Processes()
@@ -179,7 +182,7 @@ func TestInvoke(t *testing.T) {
 	t.Parallel()
 	devtest.Short(t)
 	var stdout, stderr syncBuffer
-	code := invoke(t.Context(), []string{"ApiFunction", "-e", "../../events/api-signing-requests.json"}, &stdout, &stderr)
+	code := invoke(t.Context(), []string{"ApiFunction", "-e", "../../events/api-signing-requests.json", "-token-pid", "02919043558"}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit code = %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), tail(stderr.String()))
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -29,8 +30,9 @@ func invoke(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	event := fs.String("e", "", "event JSON `file` (events/<file>.json); - reads standard input")
 	verbose := fs.Bool("v", false, "print the output of every part of the stack, not only the function's")
+	tokenPID := fs.String("token-pid", "", "put a token of the local issuer for this national `id` (as signing dev token)\nin the event's Authorization header: an HTTP API event's sample token does not verify")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: signing invoke <FunctionLogicalId> -e events/<file>.json [-v]\n\n"+
+		fmt.Fprint(stderr, "usage: signing invoke <FunctionLogicalId> -e events/<file>.json [-token-pid <id>] [-v]\n\n"+
 			"Brings the local stack up, invokes the function once with the event and prints its\n"+
 			"response on stdout (its log on stderr). Exits 1 when the function fails.\n\n")
 		fs.PrintDefaults()
@@ -62,6 +64,12 @@ func invoke(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "signing invoke: %v\n", err)
 		return 2
+	}
+	if *tokenPID != "" {
+		if payload, err = withLocalToken(payload, *tokenPID); err != nil {
+			fmt.Fprintf(stderr, "signing invoke: -token-pid: %v\n", err)
+			return 2
+		}
 	}
 	opts := devstack.Options{EdgeAddr: "127.0.0.1:0", APIAddr: "127.0.0.1:0", EmulatorAddr: "127.0.0.1:0", Logs: functionLog{stderr}}
 	if *verbose {
@@ -105,4 +113,33 @@ func (f functionLog) Write(b []byte) (int, error) {
 		return f.w.Write(b)
 	}
 	return len(b), nil
+}
+
+// withLocalToken returns the HTTP API event with a token of the local
+// issuer for pid in its Authorization header.
+func withLocalToken(event []byte, pid string) ([]byte, error) {
+	var ev map[string]any
+	if err := json.Unmarshal(event, &ev); err != nil {
+		return nil, fmt.Errorf("the event is not a JSON object: %w", err)
+	}
+	root, err := devstack.FindModuleRoot("")
+	if err != nil {
+		return nil, err
+	}
+	tok, err := localToken(root, pid, "", time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	headers, _ := ev["headers"].(map[string]any)
+	if headers == nil {
+		headers = map[string]any{}
+	}
+	for k := range headers {
+		if strings.EqualFold(k, "authorization") {
+			delete(headers, k)
+		}
+	}
+	headers["authorization"] = "Bearer " + tok
+	ev["headers"] = headers
+	return json.Marshal(ev)
 }

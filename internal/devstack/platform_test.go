@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signingflow/signing/internal/devstack/localjwt"
 	"github.com/signingflow/signing/internal/devstack/stackdef"
 	"github.com/signingflow/signing/internal/lambdaconf"
 )
@@ -133,7 +134,8 @@ func TestStack_realPlatformEnvironment(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			p := tt.platform
-			s := &Stack{opts: Options{Region: DefaultRegion, AccountID: DefaultAccountID, StackName: DefaultStackName, Platform: &p}, APIURL: "http://127.0.0.1:3000"}
+			s := &Stack{opts: Options{Region: DefaultRegion, AccountID: DefaultAccountID, StackName: DefaultStackName, Platform: &p}, APIURL: "http://127.0.0.1:3000",
+				JWKSURL: "http://127.0.0.1:5102" + localjwt.JWKSPath}
 			envs := functionEnvs(t, s)
 			if len(envs) == 0 {
 				t.Fatal("no functions")
@@ -179,7 +181,12 @@ func TestStack_realPlatformEnvironment(t *testing.T) {
 // client and the stack's KMS keys.
 func TestStack_emulatorEnvironment(t *testing.T) {
 	t.Parallel()
-	s := &Stack{opts: Options{Region: DefaultRegion, AccountID: DefaultAccountID, StackName: DefaultStackName}, APIURL: "http://127.0.0.1:3000", EmulatorURL: "http://127.0.0.1:5101"}
+	s := &Stack{opts: Options{Region: DefaultRegion, AccountID: DefaultAccountID, StackName: DefaultStackName}, APIURL: "http://127.0.0.1:3000", EmulatorURL: "http://127.0.0.1:5101",
+		JWKSURL: "http://127.0.0.1:5102" + localjwt.JWKSPath}
+	// The API function verifies users' tokens against the local issuer's key set.
+	if env := functionEnvs(t, s)["ApiFunction"]; env["JWKS_URL"] != s.JWKSURL || env["JWT_ISSUER"] != Issuer {
+		t.Errorf("ApiFunction: JWKS_URL %q, JWT_ISSUER %q; want the local issuer's %q, %q", env["JWKS_URL"], env["JWT_ISSUER"], s.JWKSURL, Issuer)
+	}
 	for fn, env := range functionEnvs(t, s) {
 		if env[lambdaconf.EnvPlatformURL] != s.EmulatorURL || env[lambdaconf.EnvMaskinportenURL] != s.EmulatorURL ||
 			env[lambdaconf.EnvMaskinportenClientID] != LocalMaskinportenClientID || env[lambdaconf.EnvAltinnExchangeTest] != "false" {

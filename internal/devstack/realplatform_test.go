@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/signingflow/signing/internal/devstack/devtest"
 	"github.com/signingflow/signing/internal/devstack/funchost"
 )
@@ -74,6 +76,20 @@ func TestUp_realPlatform(t *testing.T) {
 	}
 	event, err := os.ReadFile(filepath.Join(root, "events", "api-signing-requests.json"))
 	if err != nil {
+		t.Fatal(err)
+	}
+	// The sample's token does not verify: a token of the local issuer,
+	// whose key set the function fetches from the stack.
+	tok, err := s.Issuer.Token(map[string]any{"pid": "02919043558", "urn:altinn:authlevel": 3}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(event, &ev); err != nil {
+		t.Fatal(err)
+	}
+	ev.Headers["authorization"] = "Bearer " + tok
+	if event, err = json.Marshal(ev); err != nil {
 		t.Fatal(err)
 	}
 	res, err := s.Host.Invoke(ctx, "ApiFunction", event, funchost.InvokeOptions{})
