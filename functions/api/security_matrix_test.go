@@ -114,7 +114,7 @@ func mint(t *testing.T, who string, kind tokenKind) string {
 	partyID, _ := strconv.Atoi(p.partyID)
 	claims := map[string]any{
 		"pid": p.id, "urn:altinn:party:uuid": p.uuid, "urn:altinn:partyid": partyID, "urn:altinn:userid": p.userID,
-		"urn:altinn:authlevel": 3, "name": p.name, "acr": "idporten-loa-high",
+		"urn:altinn:authlevel": 3, "name": p.name, "acr": "idporten-loa-substantial",
 	}
 	key, ttl := keys[0], time.Hour
 	switch kind {

@@ -145,8 +145,9 @@ func (r *Run) Start(ctx context.Context) (string, error) {
 // string, partyid and authlevel as numbers, party UUID, the authentication
 // method, and the ID-porten token's own claims such as pid and acr; names
 // from src/jwtcookie/Authentication/Constants/AltinnCoreClaimTypes.cs).
-// The level is 3, ID-porten's "substantial" and higher (idporten-loa-high,
-// as AuthenticationController.cs maps it). userID 0 leaves the user ID out.
+// The level is 3, which AuthenticationController.cs gives an ID-porten
+// login at idporten-loa-substantial (MinID; loa-high, BankID, is 4).
+// userID 0 leaves the user ID out.
 func AltinnUserClaims(userID, partyID int64, partyUUID, pid string) map[string]any {
 	c := map[string]any{
 		"urn:altinn:partyid":            partyID,
@@ -154,7 +155,7 @@ func AltinnUserClaims(userID, partyID int64, partyUUID, pid string) map[string]a
 		"urn:altinn:authenticatemethod": "IdportenTestId",
 		"urn:altinn:authlevel":          3,
 		"pid":                           pid,
-		"acr":                           "idporten-loa-high",
+		"acr":                           "idporten-loa-substantial",
 	}
 	if userID > 0 {
 		c["urn:altinn:userid"] = strconv.FormatInt(userID, 10)
