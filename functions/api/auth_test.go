@@ -50,6 +50,11 @@ func TestHandler_Handle_cookie(t *testing.T) {
 	if resp := e.do(t, ev); resp.StatusCode != http.StatusOK || len(resp.Cookies) != 0 {
 		t.Errorf("GET with the XSRF cookie: %d, Set-Cookie %q; want 200 and none", resp.StatusCode, resp.Cookies)
 	}
+	// A refused GET gets none either.
+	ev, _ = cookieEvent(as(loadEvent(t, "api-signing-state"), "stranger"))
+	if resp := e.do(t, ev); resp.StatusCode != http.StatusForbidden || len(resp.Cookies) != 0 {
+		t.Errorf("a stranger's GET with the cookie: %d, Set-Cookie %q; want 403 and none", resp.StatusCode, resp.Cookies)
+	}
 	// A bearer caller gets no XSRF cookie.
 	if resp := e.do(t, loadEvent(t, "api-signing-state")); len(resp.Cookies) != 0 {
 		t.Errorf("GET with a bearer token: Set-Cookie %q, want none", resp.Cookies)
