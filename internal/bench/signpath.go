@@ -20,7 +20,7 @@ import (
 type SignLevel struct {
 	Concurrency int
 	// Sign is POST …/actions {"action":"sign"} through the HTTP API
-	// emulation (JWT authorizer, ApiFunction, DynamoDB, storage).
+	// emulation (ApiFunction verifying the token, DynamoDB, storage).
 	Sign Dist
 	// Floor is the same TransactWriteItems the signature record makes,
 	// plus its GetItem, sent bare to the same DynamoDB Local.

