@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,6 +11,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/signingflow/signing/internal/altinntoken"
+	"github.com/signingflow/signing/internal/frontendcontract"
+	"github.com/signingflow/signing/internal/signingtest"
 )
 
 // cookieEvent turns ev (with its claims' token) into a browser's request:
@@ -142,5 +145,82 @@ func TestHandler_Handle_keysUnavailable(t *testing.T) {
 	resp := e.do(t, loadEvent(t, "api-sign"))
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Headers["Retry-After"] == "" {
 		t.Errorf("status = %d (Retry-After %q), want 503 with Retry-After: %s", resp.StatusCode, resp.Headers["Retry-After"], resp.Body)
+	}
+}
+
+// browser is one person's browser session with the app frontend: the
+// runtime cookie Altinn set at login, the XSRF-TOKEN cookie the API's GET
+// answers set, and the frontend's origin.
+type browser struct {
+	runtime, xsrf string
+}
+
+// newBrowser logs who in: one token for the whole session.
+func newBrowser(t *testing.T, who string) *browser {
+	t.Helper()
+	ev := as(loadEvent(t, "api-signing-state"), who)
+	return &browser{runtime: strings.TrimPrefix(ev.Headers["authorization"], "Bearer ")}
+}
+
+// send sends ev as the browser does: no Authorization header, the cookies
+// it holds, Origin, and on a write the X-XSRF-TOKEN header axios copies
+// from the cookie; it keeps the XSRF-TOKEN cookie an answer sets.
+func (b *browser) send(t *testing.T, e *env, ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+	t.Helper()
+	ev = withoutToken(ev)
+	ev.Headers["origin"] = "https://ttd.apps.signing.example"
+	ev.Cookies = []string{RuntimeCookie + "=" + b.runtime}
+	if b.xsrf != "" {
+		ev.Cookies = append(ev.Cookies, XSRFCookie+"="+b.xsrf)
+		if !safeMethod(ev.RequestContext.HTTP.Method) {
+			ev.Headers[strings.ToLower(XSRFHeader)] = b.xsrf
+		}
+	}
+	resp := e.do(t, ev)
+	for _, raw := range resp.Cookies {
+		if c, err := http.ParseSetCookie(raw); err == nil && c.Name == XSRFCookie {
+			b.xsrf = c.Value
+		}
+	}
+	return resp
+}
+
+// TestFrontend_callSequence_cookieOnly runs the app frontend's signing step
+// as a browser sends it: the runtime cookie only, the XSRF token from the
+// first GET answer on every write, no taskId; every answer is one the
+// frontend's schemas accept.
+func TestFrontend_callSequence_cookieOnly(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cfg := testConfig()
+	cfg.AllowedOrigins = []string{"https://ttd.apps.signing.example"}
+	e.handler = NewHandler(e.h.Svc, cfg, slog.New(slog.NewJSONHandler(e.logs, nil)))
+	kari, ola := newBrowser(t, "kari"), newBrowser(t, "ola")
+	for _, step := range []struct {
+		b                  *browser
+		event, query, body string
+		schema             string
+	}{
+		{kari, "api-signing-state", "", "", frontendcontract.SigneeList},
+		{kari, "api-data-elements", "", "", frontendcontract.SigningDocuments},
+		{kari, "api-organizations", "", "", frontendcontract.AuthorizedOrganizations},
+		{kari, "api-sign", "language=nb", `{"action":"sign"}`, frontendcontract.UserActionResponse},
+		{kari, "api-sign", "language=nb", `{"action":"sign","onBehalfOf":"` + signingtest.CompanyOrg + `"}`, frontendcontract.UserActionResponse},
+		{ola, "api-signing-state", "", "", frontendcontract.SigneeList},
+		{ola, "api-sign", "language=nb", `{"action":"sign"}`, frontendcontract.UserActionResponse},
+		{kari, "api-process-next", "language=nb", "null", frontendcontract.ProcessState},
+	} {
+		who := "kari"
+		if step.b == ola {
+			who = "ola"
+		}
+		resp := step.b.send(t, e, frontendCall(t, step.event, who, step.query, step.body))
+		checkFrontend(t, resp, http.StatusOK, step.schema)
+		if step.b.xsrf == "" {
+			t.Fatalf("%s: no XSRF-TOKEN cookie after %s", who, step.event)
+		}
+	}
+	if got := e.snapshot(t).Signatures; got != 3 {
+		t.Errorf("signatures = %d, want 3", got)
 	}
 }
