@@ -6,8 +6,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-
-	"github.com/signingflow/signing/internal/signing"
 )
 
 // Config is the API function's own configuration, read from environment
@@ -56,9 +54,6 @@ type Config struct {
 	// AllowSyntheticIDs accepts synthetic test national IDs (ALLOW_SYNTHETIC_IDS;
 	// default false). Turn it on in test environments only.
 	AllowSyntheticIDs bool
-	// DefaultTaskID is the task used when a request has no taskId query
-	// parameter (DEFAULT_TASK_ID; default empty: taskId is then required).
-	DefaultTaskID string
 }
 
 // Environment variable names.
@@ -69,7 +64,6 @@ const (
 	envPartyUUIDClaim    = "PARTY_UUID_CLAIM"
 	envNameClaim         = "NAME_CLAIM"
 	envAllowSyntheticIDs = "ALLOW_SYNTHETIC_IDS"
-	envDefaultTaskID     = "DEFAULT_TASK_ID"
 	envIssuer            = "JWT_ISSUER"
 	envJWKSURL           = "JWKS_URL"
 	envAudience          = "JWT_AUDIENCE"
@@ -121,9 +115,6 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		}
 		cfg.AllowSyntheticIDs = b
 	}
-	if v, ok := lookup(envDefaultTaskID); ok {
-		cfg.DefaultTaskID = strings.TrimSpace(v)
-	}
 	for name, dst := range map[string]*string{envIssuer: &cfg.Issuer, envJWKSURL: &cfg.JWKSURL, envAudience: &cfg.Audience} {
 		if v, ok := lookup(name); ok {
 			*dst = strings.TrimSpace(v)
@@ -154,24 +145,8 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		}
 		cfg.MinAuthLevel = n
 	}
-	if err := cfg.Validate(); err != nil {
-		errs = append(errs, err)
-	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("api config: %w", err)
 	}
 	return cfg, nil
-}
-
-// Validate reports a default task ID that is not a BPMN task ID.
-func (c Config) Validate() error {
-	if c.DefaultTaskID == "" {
-		return nil
-	}
-	// Any well-formed GUID will do: only the task ID is checked.
-	key := signing.TaskKey{InstanceGUID: "00000000-0000-4000-8000-000000000000", TaskID: c.DefaultTaskID}
-	if err := key.Validate(); err != nil {
-		return fmt.Errorf("%s: must be a BPMN task ID (letters, digits, '_', '-', '.')", envDefaultTaskID)
-	}
-	return nil
 }

@@ -27,14 +27,14 @@ func TestLoadConfig(t *testing.T) {
 			name: "every_variable",
 			env: map[string]string{
 				"NATIONAL_ID_CLAIMS": " urn:altinn:ssn , pid ,", "USER_ID_CLAIM": "", "PARTY_ID_CLAIM": "party",
-				"PARTY_UUID_CLAIM": "party_uuid", "NAME_CLAIM": "full_name", "ALLOW_SYNTHETIC_IDS": "true", "DEFAULT_TASK_ID": "SigningTask",
+				"PARTY_UUID_CLAIM": "party_uuid", "NAME_CLAIM": "full_name", "ALLOW_SYNTHETIC_IDS": "true",
 				"JWT_ISSUER": " " + altinnIssuer, "JWKS_URL": altinnJWKS, "JWT_AUDIENCE": "signing-api",
 				"CORS_ALLOWED_ORIGINS": "https://ttd.apps.altinn.no, http://127.0.0.1:8080,", "MINIMUM_AUTHENTICATION_LEVEL": "3",
 			},
 			want: func(c *Config) {
 				c.NationalIDClaims = []string{"urn:altinn:ssn", "pid"}
 				c.UserIDClaim, c.PartyIDClaim, c.PartyUUIDClaim, c.NameClaim = "", "party", "party_uuid", "full_name"
-				c.AllowSyntheticIDs, c.DefaultTaskID = true, "SigningTask"
+				c.AllowSyntheticIDs = true
 				c.Issuer, c.JWKSURL, c.Audience = altinnIssuer, altinnJWKS, "signing-api"
 				c.AllowedOrigins = []string{"https://ttd.apps.altinn.no", "http://127.0.0.1:8080"}
 				c.MinAuthLevel = 3
@@ -42,9 +42,9 @@ func TestLoadConfig(t *testing.T) {
 		},
 		{
 			name: "every_error_at_once",
-			env: map[string]string{"NATIONAL_ID_CLAIMS": " , ", "ALLOW_SYNTHETIC_IDS": "sometimes", "DEFAULT_TASK_ID": "1 bad task",
+			env: map[string]string{"NATIONAL_ID_CLAIMS": " , ", "ALLOW_SYNTHETIC_IDS": "sometimes",
 				"JWKS_URL": "/jwks", "CORS_ALLOWED_ORIGINS": "https://ok.example,https://a.example/path", "MINIMUM_AUTHENTICATION_LEVEL": "5"},
-			wantErr: []string{"NATIONAL_ID_CLAIMS", "ALLOW_SYNTHETIC_IDS", "DEFAULT_TASK_ID", "JWT_ISSUER", "JWKS_URL", "https://a.example/path", "MINIMUM_AUTHENTICATION_LEVEL"},
+			wantErr: []string{"NATIONAL_ID_CLAIMS", "ALLOW_SYNTHETIC_IDS", "JWT_ISSUER", "JWKS_URL", "https://a.example/path", "MINIMUM_AUTHENTICATION_LEVEL"},
 		},
 	}
 	for _, tt := range tests {

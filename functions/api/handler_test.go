@@ -282,7 +282,7 @@ func TestHandler_Handle_routes(t *testing.T) {
 			},
 		},
 		{
-			name: "default_task_id_from_configuration",
+			name: "no_task_id_the_current_task",
 			event: func(t *testing.T) events.APIGatewayV2HTTPRequest {
 				return withQuery(loadEvent(t, "api-signing-state"), "language=nb")
 			},
@@ -370,9 +370,6 @@ func TestHandler_Handle_routes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			cfg := testConfig()
-			if tt.name == "default_task_id_from_configuration" {
-				cfg.DefaultTaskID = "SigningTask"
-			}
 			e := newEnvWith(t, cfg)
 			if tt.setup != nil {
 				tt.setup(t, e)
