@@ -1,93 +1,69 @@
 package bench
 
 import (
-	"bytes"
 	"fmt"
 	"image"
 	"image/color"
-	"image/draw"
-	"image/png"
 	"math"
 	"os"
 	"strconv"
 
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/basicfont"
-	"golang.org/x/image/math/fixed"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
-// A small chart renderer (bars and log-log lines) on image/png with the
-// 7×13 bitmap font, so the report needs no plotting dependency.
+// The report's charts (grouped bars, log-log lines) drawn with
+// gonum.org/v1/plot into PNGs.
 
-var (
-	white   = color.RGBA{255, 255, 255, 255}
-	black   = color.RGBA{30, 30, 30, 255}
-	grey    = color.RGBA{200, 200, 200, 255}
-	palette = []color.RGBA{
-		{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255},
-		{148, 103, 189, 255}, {140, 86, 75, 255}, {227, 119, 194, 255}, {127, 127, 127, 255},
+// dpi is the charts' resolution: a point is 4/3 of a pixel.
+const dpi = 96
+
+// palette colours the series in order (matplotlib's tab10).
+var palette = []color.RGBA{
+	{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255},
+	{148, 103, 189, 255}, {140, 86, 75, 255}, {227, 119, 194, 255}, {127, 127, 127, 255},
+}
+
+func colour(i int) color.RGBA { return palette[i%len(palette)] }
+
+// px is a length of n pixels.
+func px(n float64) vg.Length { return vg.Length(n) * vg.Inch / dpi }
+
+// entry is a legend entry: a series' name and its thumbnail.
+type entry struct {
+	name  string
+	thumb plot.Thumbnailer
+}
+
+// legendHeight is the strip below a chart that holds its legend.
+var legendHeight = px(26)
+
+// save draws p on a w×h pixel PNG at path, its legend in one row below.
+func save(p *plot.Plot, legend []entry, w, h int, path string) error {
+	c := vgimg.NewWith(vgimg.UseImage(image.NewRGBA(image.Rect(0, 0, w, h))), vgimg.UseDPI(dpi))
+	dc := draw.New(c)
+	p.Draw(draw.Crop(dc, 0, 0, legendHeight, 0))
+	strip := draw.Crop(dc, px(10), 0, 0, legendHeight-dc.Size().Y)
+	for _, e := range legend {
+		l := plot.NewLegend()
+		l.Left, l.Top = true, false
+		l.YOffs = px(6)
+		l.Add(e.name, e.thumb)
+		l.Draw(strip)
+		strip.Min.X += l.Rectangle(strip).Size().X + px(24)
 	}
-)
-
-type canvas struct {
-	img *image.RGBA
-}
-
-func newCanvas(w, h int) *canvas {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(img, img.Bounds(), &image.Uniform{white}, image.Point{}, draw.Src)
-	return &canvas{img: img}
-}
-
-func (c *canvas) rect(x0, y0, x1, y1 int, col color.Color) {
-	if x1 < x0 {
-		x0, x1 = x1, x0
-	}
-	if y1 < y0 {
-		y0, y1 = y1, y0
-	}
-	draw.Draw(c.img, image.Rect(x0, y0, x1, y1), &image.Uniform{col}, image.Point{}, draw.Src)
-}
-
-// line draws a line of the given width (dashed when dash > 0).
-func (c *canvas) line(x0, y0, x1, y1 float64, width int, col color.Color, dash int) {
-	dx, dy := x1-x0, y1-y0
-	steps := int(math.Max(math.Abs(dx), math.Abs(dy)))
-	if steps == 0 {
-		steps = 1
-	}
-	for i := 0; i <= steps; i++ {
-		if dash > 0 && (i/dash)%2 == 1 {
-			continue
-		}
-		x := x0 + dx*float64(i)/float64(steps)
-		y := y0 + dy*float64(i)/float64(steps)
-		c.rect(int(x)-width/2, int(y)-width/2, int(x)-width/2+width, int(y)-width/2+width, col)
-	}
-}
-
-func textWidth(s string) int { return font.MeasureString(basicfont.Face7x13, s).Ceil() }
-
-// text draws s with its left end at x and its baseline at y.
-func (c *canvas) text(x, y int, s string, col color.Color) {
-	d := &font.Drawer{Dst: c.img, Src: &image.Uniform{col}, Face: basicfont.Face7x13, Dot: fixed.P(x, y)}
-	d.DrawString(s)
-}
-
-func (c *canvas) textRight(x, y int, s string, col color.Color) {
-	c.text(x-textWidth(s), y, s, col)
-}
-
-func (c *canvas) textCenter(x, y int, s string, col color.Color) {
-	c.text(x-textWidth(s)/2, y, s, col)
-}
-
-func (c *canvas) save(path string) error {
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, c.img); err != nil {
+	f, err := os.Create(path)
+	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, buf.Bytes(), 0o644)
+	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(f); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // niceMax rounds v up to 1, 2 or 5 times a power of ten.
@@ -103,6 +79,20 @@ func niceMax(v float64) float64 {
 	}
 	return 10 * p
 }
+
+// fifths ticks an axis from 0 to top in five steps, labelled by format.
+func fifths(top float64, format func(float64) string) plot.Ticker {
+	return plot.TickerFunc(func(_, _ float64) []plot.Tick {
+		var ticks []plot.Tick
+		for i := 0; i <= 5; i++ {
+			v := top * float64(i) / 5
+			ticks = append(ticks, plot.Tick{Value: v, Label: format(v)})
+		}
+		return ticks
+	})
+}
+
+func defaultFormat(v float64) string { return fmt.Sprintf("%.3g", v) }
 
 // Series is one named row of values.
 type Series struct {
@@ -121,11 +111,20 @@ type BarChart struct {
 	Format func(float64) string
 }
 
+// Size returns the chart's size in pixels: 960×520, or for a horizontal
+// chart 960 wide and 16 pixels a bar (10 between groups) high.
+func (b BarChart) Size() (w, h int) {
+	if !b.Horizontal {
+		return 960, 520
+	}
+	return 960, 120 + (16*len(b.Series)+10)*len(b.Categories)
+}
+
 // Save renders the chart to a PNG file.
 func (b BarChart) Save(path string) error {
 	format := b.Format
 	if format == nil {
-		format = func(v float64) string { return fmt.Sprintf("%.3g", v) }
+		format = defaultFormat
 	}
 	maxV := 0.0
 	for _, s := range b.Series {
@@ -134,88 +133,96 @@ func (b BarChart) Save(path string) error {
 		}
 	}
 	top := niceMax(maxV * 1.08)
+	w, h := b.Size()
+	p := plot.New()
+	p.Title.Text = b.Title
+	var legend []entry
+	value, category := &p.Y, &p.X
+	// A group takes 80% of its category's room, split between its bars.
+	groups, n := max(len(b.Categories), 1), max(len(b.Series), 1)
+	barW := px(0.8 * float64(w-150) / float64(groups) / float64(n))
 	if b.Horizontal {
-		return b.saveHorizontal(path, top, format)
+		value, category = &p.X, &p.Y
+		barW = px(16)
 	}
-	const w, h = 960, 520
-	left, right, upper, lower := 90, 20, 60, 70
-	c := newCanvas(w, h)
-	c.textCenter(w/2, 24, b.Title, black)
-	plotW, plotH := w-left-right, h-upper-lower
-	for i := 0; i <= 5; i++ {
-		v := top * float64(i) / 5
-		y := upper + plotH - int(float64(plotH)*float64(i)/5)
-		c.rect(left, y, left+plotW, y+1, grey)
-		c.textRight(left-6, y+4, format(v), black)
+	value.Min, value.Max = 0, top
+	value.Label.Text = b.Axis
+	value.Tick.Marker = fifths(top, format)
+	grid := plotter.NewGrid() // lines across the value axis only
+	if b.Horizontal {
+		p.NominalY(reversed(b.Categories)...)
+		grid.Horizontal.Color = nil
+	} else {
+		p.NominalX(b.Categories...)
+		grid.Vertical.Color = nil
 	}
-	c.text(8, upper-12, b.Axis, black)
-	groupW := float64(plotW) / float64(max(len(b.Categories), 1))
-	barW := groupW * 0.8 / float64(max(len(b.Series), 1))
-	for gi, cat := range b.Categories {
-		gx := float64(left) + groupW*float64(gi) + groupW*0.1
-		for si, s := range b.Series {
-			if gi >= len(s.Values) {
-				continue
-			}
-			v := s.Values[gi]
-			x0 := int(gx + barW*float64(si))
-			x1 := int(gx + barW*float64(si+1) - 2)
-			y := upper + plotH - int(float64(plotH)*v/top)
-			c.rect(x0, y, x1, upper+plotH, palette[si%len(palette)])
-			c.textCenter((x0+x1)/2, y-4, format(v), black)
-		}
-		c.textCenter(int(gx+groupW*0.4), upper+plotH+18, cat, black)
-	}
-	c.rect(left, upper+plotH, left+plotW, upper+plotH+1, black)
-	b.legend(c, left, h-24)
-	return c.save(path)
-}
-
-func (b BarChart) saveHorizontal(path string, top float64, format func(float64) string) error {
-	labelW := 0
-	for _, cat := range b.Categories {
-		labelW = max(labelW, textWidth(cat))
-	}
-	barH := 16
-	groupH := barH*len(b.Series) + 10
-	const w = 960
-	left, right, upper, lower := labelW+16, 70, 60, 60
-	h := upper + lower + groupH*len(b.Categories)
-	c := newCanvas(w, h)
-	c.textCenter(w/2, 24, b.Title, black)
-	plotW, plotH := w-left-right, groupH*len(b.Categories)
-	for i := 0; i <= 5; i++ {
-		v := top * float64(i) / 5
-		x := left + int(float64(plotW)*float64(i)/5)
-		c.rect(x, upper, x+1, upper+plotH, grey)
-		c.textCenter(x, upper+plotH+16, format(v), black)
-	}
-	c.textCenter(left+plotW/2, upper+plotH+32, b.Axis, black)
-	for gi, cat := range b.Categories {
-		gy := upper + groupH*gi + 5
-		c.textRight(left-8, gy+groupH/2, cat, black)
-		for si, s := range b.Series {
-			if gi >= len(s.Values) {
-				continue
-			}
-			v := s.Values[gi]
-			y0 := gy + barH*si
-			x1 := left + int(float64(plotW)*v/top)
-			c.rect(left, y0, x1, y0+barH-2, palette[si%len(palette)])
-			c.text(x1+4, y0+barH-4, format(v), black)
-		}
-	}
-	c.rect(left, upper, left+1, upper+plotH, black)
-	b.legend(c, left, h-12)
-	return c.save(path)
-}
-
-func (b BarChart) legend(c *canvas, x, y int) {
+	p.Add(grid)
+	category.Min, category.Max = -0.5, float64(groups)-0.5
+	category.Tick.Label.Font.Size = vg.Points(9)
 	for si, s := range b.Series {
-		c.rect(x, y-10, x+12, y, palette[si%len(palette)])
-		c.text(x+16, y, s.Name, black)
-		x += 16 + textWidth(s.Name) + 24
+		vals := make(plotter.Values, len(b.Categories))
+		copy(vals, s.Values)
+		if b.Horizontal {
+			vals = reversed(vals) // the first category at the top
+		}
+		bars, err := plotter.NewBarChart(vals, barW-px(2))
+		if err != nil {
+			return err
+		}
+		bars.Horizontal = b.Horizontal
+		bars.Color = colour(si)
+		bars.LineStyle.Width = 0
+		offset := barW * (vg.Length(si) - vg.Length(n-1)/2)
+		if b.Horizontal {
+			offset = -offset // the first series on top
+		}
+		bars.Offset = offset
+		p.Add(bars)
+		legend = append(legend, entry{s.Name, bars})
+		labels, err := barLabels(vals, format, b.Horizontal, offset)
+		if err != nil {
+			return err
+		}
+		p.Add(labels)
 	}
+	return save(p, legend, w, h, path)
+}
+
+// barLabels prints each bar's value at its end.
+func barLabels(vals plotter.Values, format func(float64) string, horizontal bool, offset vg.Length) (*plotter.Labels, error) {
+	xyl := plotter.XYLabels{XYs: make(plotter.XYs, len(vals)), Labels: make([]string, len(vals))}
+	for i, v := range vals {
+		xyl.XYs[i] = plotter.XY{X: float64(i), Y: v}
+		if horizontal {
+			xyl.XYs[i] = plotter.XY{X: v, Y: float64(i)}
+		}
+		xyl.Labels[i] = format(v)
+	}
+	labels, err := plotter.NewLabels(xyl)
+	if err != nil {
+		return nil, err
+	}
+	for i := range labels.TextStyle {
+		labels.TextStyle[i].Font.Size = vg.Points(8)
+		if horizontal {
+			labels.TextStyle[i].XAlign, labels.TextStyle[i].YAlign = draw.XLeft, draw.YCenter
+		} else {
+			labels.TextStyle[i].XAlign, labels.TextStyle[i].YAlign = draw.XCenter, draw.YBottom
+		}
+	}
+	labels.Offset = vg.Point{X: offset, Y: px(3)}
+	if horizontal {
+		labels.Offset = vg.Point{X: px(4), Y: offset}
+	}
+	return labels, nil
+}
+
+func reversed[S ~[]E, E any](s S) S {
+	out := make(S, len(s))
+	for i, v := range s {
+		out[len(s)-1-i] = v
+	}
+	return out
 }
 
 // LineSeries is one line of points; Hollow marks points that were modelled.
@@ -234,79 +241,101 @@ type LineChart struct {
 	Format func(float64) string
 }
 
+// Size returns the chart's size in pixels.
+func (l LineChart) Size() (w, h int) { return 960, 560 }
+
 // Save renders the chart to a PNG file.
 func (l LineChart) Save(path string) error {
 	format := l.Format
 	if format == nil {
-		format = func(v float64) string { return fmt.Sprintf("%.3g", v) }
+		format = defaultFormat
 	}
-	minX, maxX, minY, maxY := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
-	for _, s := range l.Lines {
-		for i := range s.X {
-			if s.X[i] > 0 && s.Y[i] > 0 {
-				minX, maxX = math.Min(minX, s.X[i]), math.Max(maxX, s.X[i])
-				minY, maxY = math.Min(minY, s.Y[i]), math.Max(maxY, s.Y[i])
-			}
-		}
-	}
-	if math.IsInf(minX, 1) {
-		minX, maxX, minY, maxY = 1, 10, 1, 10
-	}
-	lx0, lx1 := math.Floor(math.Log10(minX)), math.Ceil(math.Log10(maxX))
-	ly0, ly1 := math.Floor(math.Log10(minY)), math.Ceil(math.Log10(maxY))
-	if lx1 == lx0 {
-		lx1++
-	}
-	if ly1 == ly0 {
-		ly1++
-	}
-	const w, h = 960, 560
-	left, right, upper, lower := 100, 30, 60, 80
-	plotW, plotH := w-left-right, h-upper-lower
-	c := newCanvas(w, h)
-	c.textCenter(w/2, 24, l.Title, black)
-	px := func(x float64) float64 { return float64(left) + float64(plotW)*(math.Log10(x)-lx0)/(lx1-lx0) }
-	py := func(y float64) float64 { return float64(upper+plotH) - float64(plotH)*(math.Log10(y)-ly0)/(ly1-ly0) }
-	for e := lx0; e <= lx1; e++ {
-		x := int(px(math.Pow(10, e)))
-		c.rect(x, upper, x+1, upper+plotH, grey)
-		c.textCenter(x, upper+plotH+18, strconv.FormatFloat(math.Pow(10, e), 'f', -1, 64), black)
-	}
-	for e := ly0; e <= ly1; e++ {
-		y := int(py(math.Pow(10, e)))
-		c.rect(left, y, left+plotW, y+1, grey)
-		c.textRight(left-6, y+4, format(math.Pow(10, e)), black)
-	}
-	c.textCenter(left+plotW/2, upper+plotH+36, l.XAxis, black)
-	c.text(8, upper-12, l.YAxis, black)
+	p := plot.New()
+	p.Title.Text = l.Title
+	p.X.Label.Text, p.Y.Label.Text = l.XAxis, l.YAxis
+	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	p.X.Tick.Marker = decades(func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) })
+	p.Y.Tick.Marker = decades(format)
+	var legend []entry
+	p.Add(plotter.NewGrid())
+	lo, hi := plotter.XY{X: math.Inf(1), Y: math.Inf(1)}, plotter.XY{X: math.Inf(-1), Y: math.Inf(-1)}
 	for si, s := range l.Lines {
-		col := palette[si%len(palette)]
-		dash := 0
-		if s.Dashed {
-			dash = 6
-		}
-		for i := 1; i < len(s.X); i++ {
-			if s.X[i-1] > 0 && s.Y[i-1] > 0 && s.X[i] > 0 && s.Y[i] > 0 {
-				c.line(px(s.X[i-1]), py(s.Y[i-1]), px(s.X[i]), py(s.Y[i]), 2, col, dash)
-			}
-		}
+		var line, run, modelled plotter.XYs
 		for i := range s.X {
 			if s.X[i] <= 0 || s.Y[i] <= 0 {
-				continue
+				continue // no place on a log axis
 			}
-			x, y := int(px(s.X[i])), int(py(s.Y[i]))
-			c.rect(x-4, y-4, x+5, y+5, col)
+			xy := plotter.XY{X: s.X[i], Y: s.Y[i]}
+			lo.X, lo.Y = min(lo.X, xy.X), min(lo.Y, xy.Y)
+			hi.X, hi.Y = max(hi.X, xy.X), max(hi.Y, xy.Y)
+			line = append(line, xy)
 			if i < len(s.Hollow) && s.Hollow[i] {
-				c.rect(x-2, y-2, x+3, y+3, white)
+				modelled = append(modelled, xy)
+			} else {
+				run = append(run, xy)
 			}
 		}
+		if len(line) == 0 {
+			continue
+		}
+		ln, err := plotter.NewLine(line)
+		if err != nil {
+			return err
+		}
+		ln.Color, ln.Width = colour(si), px(2)
+		if s.Dashed {
+			ln.Dashes = []vg.Length{px(6), px(6)}
+		}
+		p.Add(ln)
+		legend = append(legend, entry{s.Name, ln})
+		for _, pts := range []struct {
+			xys   plotter.XYs
+			glyph draw.GlyphDrawer
+		}{{run, draw.CircleGlyph{}}, {modelled, draw.RingGlyph{}}} {
+			if len(pts.xys) == 0 {
+				continue
+			}
+			sc, err := plotter.NewScatter(pts.xys)
+			if err != nil {
+				return err
+			}
+			sc.GlyphStyle = draw.GlyphStyle{Color: colour(si), Radius: px(5), Shape: pts.glyph}
+			p.Add(sc)
+		}
 	}
-	x := left
-	for si, s := range l.Lines {
-		c.rect(x, h-22, x+12, h-12, palette[si%len(palette)])
-		c.text(x+16, h-12, s.Name, black)
-		x += 16 + textWidth(s.Name) + 24
+	// Whole decades on both axes, as if there were no points 1 to 10.
+	if math.IsInf(lo.X, 1) {
+		lo, hi = plotter.XY{X: 1, Y: 1}, plotter.XY{X: 10, Y: 10}
 	}
-	c.textRight(w-right, h-12, "hollow marker: modelled, not run", black)
-	return c.save(path)
+	p.X.Min, p.X.Max = decade(lo.X, hi.X)
+	p.Y.Min, p.Y.Max = decade(lo.Y, hi.Y)
+	key, err := plotter.NewScatter(plotter.XYs{})
+	if err != nil {
+		return err
+	}
+	key.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: px(5), Shape: draw.RingGlyph{}}
+	legend = append(legend, entry{"hollow marker: modelled, not run", key})
+	w, h := l.Size()
+	return save(p, legend, w, h, path)
+}
+
+// decades ticks a log axis at each power of ten, labelled by format.
+func decades(format func(float64) string) plot.Ticker {
+	return plot.TickerFunc(func(lo, hi float64) []plot.Tick {
+		var ticks []plot.Tick
+		for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+			v := math.Pow(10, e)
+			ticks = append(ticks, plot.Tick{Value: v, Label: format(v)})
+		}
+		return ticks
+	})
+}
+
+// decade widens [lo, hi] to powers of ten, at least one decade apart.
+func decade(lo, hi float64) (float64, float64) {
+	l, h := math.Floor(math.Log10(lo)), math.Ceil(math.Log10(hi))
+	if h == l {
+		h++
+	}
+	return math.Pow(10, l), math.Pow(10, h)
 }
