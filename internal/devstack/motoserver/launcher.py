@@ -12,17 +12,59 @@ port) and prints "MOTO_READY <port>" on stdout once it accepts connections.
 MOTO_PORT must name the port where moto's executor reaches AWS services: the
 edge of the local stack, which routes each call to moto, DynamoDB Local or the
 function host.
+
+The patches below reach into moto's private modules (class and function
+names, call signatures, what a method does inside), so they hold for the moto
+versions in SUPPORTED_MOTO_VERSIONS only: the launcher checks the installed
+version first and, for any other, stops with a message naming both and prints
+no MOTO_READY.
 """
 
 import argparse
 import copy
 import functools
+import importlib.metadata
 import logging
 import os
 import signal
 import sys
 import threading
 import uuid
+
+
+# The moto versions whose private modules the patches below were written and
+# tested against: apply_fix_10093 (StepFunctionsParserBackend's deepcopy of a
+# state machine), apply_fix_10202 (KmsResponse.sign, RSAPrivateKey.sign),
+# apply_sfn_sync_normalisation (StateTaskServiceSfn's normalisation hooks) and
+# apply_speedups (backends.list_of_moto_modules, the JSONPath parse functions,
+# ExecutionWorker._get_evaluation_entrypoint). To support another version,
+# check each patch against its source, run the motoserver tests under CI=true,
+# and add it here.
+SUPPORTED_MOTO_VERSIONS = ("5.2.1",)
+
+# A refusal starts with this word on a line of its own; motoserver.Start
+# turns that line into its error (motoserver.ErrUnsupportedVersion).
+UNSUPPORTED = "MOTO_UNSUPPORTED"
+
+
+def check_moto_version(installed):
+    """Stop (exit status 3) unless moto `installed` is a supported version."""
+    if installed in SUPPORTED_MOTO_VERSIONS:
+        return
+    sys.stderr.write(
+        "%s moto %s is installed, but the local stack's moto launcher "
+        "(internal/devstack/motoserver/launcher.py) supports moto %s only: it patches "
+        "moto's private modules to fix a second StartExecution on one state machine "
+        "(getmoto/moto#10077, fixed by getmoto/moto#10093) and KMS Sign with "
+        "MessageType=DIGEST (getmoto/moto#10202), to run startExecution.sync:2, and "
+        "to take per-request costs out of the server, and another version may lack or "
+        "have changed what they patch. Install it with pip install 'moto[server]==%s', "
+        "or check the patches against moto %s and add it to SUPPORTED_MOTO_VERSIONS.\n"
+        % (UNSUPPORTED, installed, " or ".join(SUPPORTED_MOTO_VERSIONS),
+           SUPPORTED_MOTO_VERSIONS[-1], installed)
+    )
+    sys.stderr.flush()
+    sys.exit(3)
 
 
 def apply_fix_10093():
@@ -220,7 +262,20 @@ def main(argv=None):
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument(
+        "--assume-moto-version",
+        help="check this version instead of the installed one (to test the refusal)",
+    )
     args = parser.parse_args(argv)
+
+    installed = args.assume_moto_version
+    if installed is None:
+        try:
+            installed = importlib.metadata.version("moto")
+        except importlib.metadata.PackageNotFoundError:
+            pass  # the import below fails with "No module named 'moto'"
+    if installed is not None:
+        check_moto_version(installed)
 
     from moto.core.config import default_user_config
     from moto.moto_server.werkzeug_app import (

@@ -11,6 +11,11 @@
 // MOTO_PORT is set to Options.ServicesPort, where moto's executor sends
 // the AWS calls of Task states (lambda:invoke, aws-sdk:dynamodb:…): the
 // edge of the local stack.
+//
+// The launcher patches moto's private modules, so it supports the moto
+// versions its SUPPORTED_MOTO_VERSIONS names (5.2.1) and no other: for
+// another, Start returns ErrUnsupportedVersion with a message naming the
+// installed and the supported versions and what the patches are for.
 package motoserver
 
 import (
@@ -40,6 +45,13 @@ func Launcher() []byte { return append([]byte(nil), launcher...) }
 // (with its server extras) in it. The error text says which.
 var ErrUnavailable = errors.New("moto unavailable")
 
+// ErrUnsupportedVersion means the installed moto is not a version the
+// launcher's patches support; the error text names both.
+var ErrUnsupportedVersion = errors.New("moto version not supported")
+
+// unsupportedLine starts the launcher's refusal of a moto version.
+const unsupportedLine = "MOTO_UNSUPPORTED "
+
 // Options configure Start.
 type Options struct {
 	// Python is the interpreter; default $MOTO_PYTHON, else python3 on PATH.
@@ -59,6 +71,10 @@ type Options struct {
 	Verbose bool
 	// StartTimeout bounds the wait for moto to listen; default 60s.
 	StartTimeout time.Duration
+
+	// assumeMotoVersion makes the launcher check this version instead of
+	// the installed one (for the refusal's test).
+	assumeMotoVersion string
 }
 
 // Server is a running moto.
@@ -126,6 +142,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if opts.Verbose {
 		args = append(args, "--verbose")
 	}
+	if opts.assumeMotoVersion != "" {
+		args = append(args, "--assume-moto-version", opts.assumeMotoVersion)
+	}
 	env := append(os.Environ(),
 		"AWS_DEFAULT_REGION="+opts.Region,
 		"AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local",
@@ -173,6 +192,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	case <-p.Done():
 		out := p.Output()
 		_ = s.Stop()
+		if refusal := unsupported(out); refusal != "" {
+			return nil, fmt.Errorf("motoserver: %w: %s", ErrUnsupportedVersion, refusal)
+		}
 		if strings.Contains(out, "No module named") {
 			return nil, fmt.Errorf("%w: %s lacks a module moto needs (install `moto[server]`); output:\n%s", ErrUnavailable, python, out)
 		}
@@ -182,6 +204,17 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		_ = s.Stop()
 		return nil, fmt.Errorf("motoserver: not listening within %s: %w; output:\n%s", timeout, ctx.Err(), out)
 	}
+}
+
+// unsupported returns the launcher's refusal of the moto version in its
+// output, or "".
+func unsupported(out string) string {
+	for line := range strings.Lines(out) {
+		if msg, ok := strings.CutPrefix(line, unsupportedLine); ok {
+			return strings.TrimSpace(msg)
+		}
+	}
+	return ""
 }
 
 func hostForURL(h string) string {
