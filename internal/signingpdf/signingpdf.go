@@ -66,8 +66,16 @@ var labelsByLanguage = map[string]labels{
 	"en": {"Signing", "Instance", "Task", "Completed", "Signed documents", "Signatures", "SHA-256", "on behalf of", "None"},
 }
 
+// rendering lets one PDF be rendered at a time: fpdf parses both fonts for
+// each document (about 20 ms of CPU and 10 MB of garbage), and a process
+// rendering many at once (a test running flows in parallel) would starve
+// its other work. A Lambda renders one at a time anyway.
+var rendering sync.Mutex
+
 // Render returns the PDF of s.
 func (r Renderer) Render(s signing.Summary) ([]byte, error) {
+	rendering.Lock()
+	defer rendering.Unlock()
 	l, ok := labelsByLanguage[r.Language]
 	if !ok {
 		l = labelsByLanguage["nb"]
