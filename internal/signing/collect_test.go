@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ledongthuc/pdf"
+
 	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/signing"
 )
@@ -87,7 +89,7 @@ func TestService_happyPath(t *testing.T) {
 	}
 	for _, d := range h.Emu.Data() {
 		// The company's name reaches the PDF only as the organisation Kari signed for.
-		if d.DataType == h.Cfg.SigningPDFDataType && !bytes.Contains(d.Bytes, []byte("Eksempel Holding AS")) {
+		if d.DataType == h.Cfg.SigningPDFDataType && !strings.Contains(pdfText(t, d.Bytes), "Eksempel Holding AS") {
 			t.Errorf("the signing PDF does not name the company signed for")
 		}
 	}
@@ -342,4 +344,21 @@ func TestService_Sign_needsDelegation(t *testing.T) {
 	if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: ola(t)}); !errors.Is(err, signing.ErrForbidden) {
 		t.Errorf("Sign() by a signee never delegated: err = %v, want ErrForbidden", err)
 	}
+}
+
+// pdfText is the text of a PDF as a reader extracts it (the signing PDF's
+// text is in an embedded font, not in its bytes as written).
+func pdfText(t *testing.T, b []byte) string {
+	t.Helper()
+	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("the signing PDF does not parse: %v", err)
+	}
+	var s strings.Builder
+	for i := 1; i <= r.NumPage(); i++ {
+		for _, c := range r.Page(i).Content().Text {
+			s.WriteString(c.S)
+		}
+	}
+	return s.String()
 }
