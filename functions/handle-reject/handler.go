@@ -11,7 +11,7 @@ import (
 
 // Event is the step's input: the task and how it ended.
 //
-//	{"task": {"instanceGuid": "…", "taskId": "…"}, "status": "rejected" | "expired" | "failed"}
+//	{"task": {"instanceGuid": "…", "taskId": "…", "attempt": n}, "status": "rejected" | "expired" | "failed"}
 type Event struct {
 	Task   signing.TaskKey    `json:"task"`
 	Status signing.TaskStatus `json:"status"`
@@ -29,6 +29,10 @@ type Event struct {
 // Output: {"outcome": "rejected" | "expired" | "signed" | "failed"};
 // "signed" when the task completed before it could be rejected or expire,
 // and Finalize ends it.
+//
+// The task key carries the execution's attempt (required): a step of an
+// attempt that a later one replaced changes nothing and sends nothing, and
+// fails with Signing.Superseded, which ends the execution as superseded.
 //
 // Errors (internal/stepfn): Signing.Invalid for a malformed event, a status
 // other than rejected, expired or failed, or an unknown task;
