@@ -199,3 +199,51 @@ func TestAttempt_receiptRetryOutlivesItsAttempt(t *testing.T) {
 		t.Errorf("%d cancel messages about attempt 2, want none", len(got))
 	}
 }
+
+// TestAttempt_waitOutlivesItsAttempt: attempt 1's execution waits for a
+// signature (its token on the task item) when the owner rejects; the
+// SendTaskFailure that would end the wait is lost, so the execution leaves
+// its wait only on the timeout, and its next step (held at the edge) runs
+// after attempt 2 started. It must not take attempt 2's task for its own:
+// it ends superseded, attempt 2 is signed and ends signed.
+func TestAttempt_waitOutlivesItsAttempt(t *testing.T) {
+	r := newRun(t)
+	kari, _, _ := scenario.Founders(fixture)
+	started(t, r)
+	waiting(t, r)
+	first := r.ExecutionARN
+	e := r.Stack.Edge
+	// The reject's SendTaskFailure is lost, and the next function call through
+	// the edge (attempt 1's Collect Signatures after its wait timed out; the
+	// HTTP API calls its function directly) is held until attempt 2 started.
+	e.InjectFault(edge.Fault{Service: edge.ServiceStates, Operation: "SendTaskFailure", Drop: true})
+	e.InjectFault(edge.Fault{Service: edge.ServiceLambda, Delay: 25 * time.Second})
+	t.Cleanup(e.ClearFaults)
+	reject(t, r, kari)
+	if err := scenario.Eventually(within(t, 30*time.Second), func() (bool, error) { return e.PendingFaults() == 0, nil }); err != nil {
+		t.Fatalf("attempt 1 did not leave its wait (faults pending: %d): %v", e.PendingFaults(), err)
+	}
+	stopSent := loseStop(t, r)
+	r.Input.Attempt = 2
+	second, err := r.Start(within(t, 30*time.Second))
+	if err != nil {
+		t.Fatalf("Start(attempt 2) error = %v", err)
+	}
+	toldAgain(t, r)
+	stopSent()
+
+	outcomeOf(t, r, first, "superseded")
+	r.ExecutionARN = first
+	states, err := statesEntered(r)
+	r.ExecutionARN = second
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(states); n < 3 || states[n-3] != "Wait For Signature" || states[n-2] != "Collect Signatures" || states[n-1] != "Superseded" {
+		t.Errorf("attempt 1's states = %v, want it to end Wait For Signature → Collect Signatures → Superseded", states)
+	}
+	if got := ofAttempt(r, "cancel", "2"); len(got) != 0 {
+		t.Errorf("%d cancel messages about attempt 2, want none", len(got))
+	}
+	signAttempt2(t, r)
+}
