@@ -23,8 +23,8 @@ type Event struct {
 // machine runs it as Handle Reject (status rejected) and Handle Expiry
 // (status expired). With status failed it is the failure path's cleanup
 // (signing.Service.Abandon): a step failed for good, so a collecting task is
-// closed as failed and every delegation is revoked; the execution fails
-// after it.
+// closed as failed, every delegation is revoked and each receipt still owed
+// is tried once (what fails stays owed); the execution fails after it.
 //
 // Output: {"outcome": "rejected" | "expired" | "signed" | "failed"};
 // "signed" when the task completed before it could be rejected or expire,

@@ -322,8 +322,10 @@ func (s *Service) Finish(ctx context.Context, key TaskKey, status TaskStatus, re
 // every signee and tells those who were told to sign that the signing is
 // cancelled. A task that is already final keeps its status (a completed
 // task whose finalisation failed stays completed) but loses its
-// delegations too. Receipts are not retried here: the failure may be
-// theirs. Safe to repeat; it returns the task's status after it.
+// delegations too. The receipts still owed are tried once each (the
+// failure may be theirs, so their failure does not fail this step; what is
+// not sent stays owed for the next attempt). Safe to repeat; it returns the
+// task's status after it.
 func (s *Service) Abandon(ctx context.Context, key TaskKey, reason string) (TaskStatus, error) {
 	res, err := s.Repo.Close(ctx, key, TaskFailed, s.Clock.Now(), "system", reason)
 	task := res.Task
@@ -340,7 +342,31 @@ func (s *Service) Abandon(ctx context.Context, key TaskKey, reason string) (Task
 	if err := s.release(ctx, task, false); err != nil {
 		return "", fmt.Errorf("abandon %s: %w", key, err)
 	}
+	s.tryReceipts(ctx, task)
 	return task.Status, nil
+}
+
+// tryReceipts sends, once each, the receipts the task still owes (of its
+// own signatures and of earlier attempts'), as far as the platform lets it:
+// the failure path's step must not fail on them (the failure may be
+// theirs). What it cannot send stays owed (the receipt-due and owed items),
+// and the next attempt's execution sends it. A superseded step sends
+// nothing (SendReceipt and the owed receipts refuse it).
+func (s *Service) tryReceipts(ctx context.Context, task Task) {
+	key := task.Key
+	var due []SigneeKey
+	if err := s.eachSignee(ctx, key, func(sg Signee) error {
+		if sg.Status == SigneeSigned {
+			due = append(due, sg.Key)
+		}
+		return nil
+	}); err != nil {
+		return
+	}
+	for _, sk := range due {
+		_, _ = s.SendReceipt(ctx, key, sk) // best effort: it stays due
+	}
+	_, _ = s.sendOwedReceipts(ctx, task, key, func(OwedReceipt) bool { return true }) // best effort: they stay owed
 }
 
 // release revokes every delegation of the closed task's signees (with the
