@@ -48,6 +48,10 @@ func (f *fakeSFN) SendTaskFailure(context.Context, *sfn.SendTaskFailureInput, ..
 	return nil, errors.New("not used")
 }
 
+func (f *fakeSFN) StopExecution(context.Context, *sfn.StopExecutionInput, ...func(*sfn.Options)) (*sfn.StopExecutionOutput, error) {
+	return nil, errors.New("not used")
+}
+
 func TestStart(t *testing.T) {
 	t.Parallel()
 	example := filepath.Join("..", "..", "schema", "examples", "founders.json")

@@ -12,7 +12,7 @@ import (
 // Handler takes the signatures recorded since the workflow last looked
 // (signing.Service.Collect) and expires a task past its deadline.
 //
-// Input: {"task": {"instanceGuid": "…", "taskId": "…"}, "round": n, "retry": ["p-…"],
+// Input: {"task": {"instanceGuid": "…", "taskId": "…", "attempt": n}, "round": n, "retry": ["p-…"],
 // "waitTimeoutSeconds": n}: round 0 (the first of an execution) looks at
 // every signee for one whose delegate or notify step did not succeed; later
 // rounds look again at retry, the previous round's needDelegation;
@@ -21,6 +21,10 @@ import (
 // "allSigned": bool, "signed": n, "total": n, "waitSeconds": n}: needDelegation
 // are signees still not delegated or notified, for the workflow to try
 // again; waitSeconds is the wait capped at the deadline.
+//
+// The task key carries the execution's attempt (required): a step of an
+// attempt that a later one replaced changes nothing and sends nothing, and
+// fails with Signing.Superseded, which ends the execution as superseded.
 //
 // Errors (internal/stepfn): Signing.Rejected when the task was rejected;
 // Signing.Expired when its deadline passed (the task is closed as expired

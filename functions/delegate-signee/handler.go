@@ -10,8 +10,12 @@ import (
 
 // Handler delegates the signee read, sign and any additional actions on the task (signing.Service.Delegate). A delegation the platform refuses for good is recorded on the signee (status failed) and the step succeeds, so one signee cannot hold up the others.
 //
-// Input (a Map item): {"task": {"instanceGuid": "…", "taskId": "…"}, "signee": "p-…"}.
+// Input (a Map item): {"task": {"instanceGuid": "…", "taskId": "…", "attempt": n}, "signee": "p-…"}.
 // Output: {"signee": "p-…", "status": "…"}: keys and status only.
+//
+// The task key carries the execution's attempt (required): a step of an
+// attempt that a later one replaced changes nothing and sends nothing, and
+// fails with Signing.Superseded, which ends the execution as superseded.
 //
 // Errors (internal/stepfn): Signing.Invalid for a malformed event or an
 // unknown task or signee (nothing is written); Signing.Transient for

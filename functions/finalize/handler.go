@@ -14,8 +14,12 @@ import (
 // signed data changed, writes the signing PDF if configured and revokes the
 // signees' rights.
 //
-// Input: {"task": {"instanceGuid": "…", "taskId": "…"}}.
+// Input: {"task": {"instanceGuid": "…", "taskId": "…", "attempt": n}}.
 // Output: {"outcome": "signed"}.
+//
+// The task key carries the execution's attempt (required): a step of an
+// attempt that a later one replaced changes nothing and sends nothing, and
+// fails with Signing.Superseded, which ends the execution as superseded.
 //
 // Errors (internal/stepfn): Signing.DataChanged when signed data changed
 // after it was signed; Signing.Conflict when the task is not completed;

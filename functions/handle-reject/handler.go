@@ -11,7 +11,7 @@ import (
 
 // Event is the step's input: the task and how it ended.
 //
-//	{"task": {"instanceGuid": "…", "taskId": "…"}, "status": "rejected" | "expired" | "failed"}
+//	{"task": {"instanceGuid": "…", "taskId": "…", "attempt": n}, "status": "rejected" | "expired" | "failed"}
 type Event struct {
 	Task   signing.TaskKey    `json:"task"`
 	Status signing.TaskStatus `json:"status"`
@@ -23,12 +23,16 @@ type Event struct {
 // machine runs it as Handle Reject (status rejected) and Handle Expiry
 // (status expired). With status failed it is the failure path's cleanup
 // (signing.Service.Abandon): a step failed for good, so a collecting task is
-// closed as failed and every delegation is revoked; the execution fails
-// after it.
+// closed as failed, every delegation is revoked and each receipt still owed
+// is tried once (what fails stays owed); the execution fails after it.
 //
 // Output: {"outcome": "rejected" | "expired" | "signed" | "failed"};
 // "signed" when the task completed before it could be rejected or expire,
 // and Finalize ends it.
+//
+// The task key carries the execution's attempt (required): a step of an
+// attempt that a later one replaced changes nothing and sends nothing, and
+// fails with Signing.Superseded, which ends the execution as superseded.
 //
 // Errors (internal/stepfn): Signing.Invalid for a malformed event, a status
 // other than rejected, expired or failed, or an unknown task;

@@ -120,3 +120,41 @@ func TestHandler_Handle_events(t *testing.T) {
 	}
 	signingtest.CheckEventsCovered(t, "handle-reject", events...)
 }
+
+// TestHandler_Handle_superseded: Handle Reject of attempt 1, retried after
+// the owner's reject and the start of attempt 2, changes nothing (attempt
+// 2's rights, messages and state stay) and says Signing.Superseded, which
+// the state machine ends as superseded.
+func TestHandler_Handle_superseded(t *testing.T) {
+	t.Parallel()
+	for _, event := range []string{"handle-reject-rejected", "handle-reject-expired", "handle-reject-failed"} {
+		t.Run(event, func(t *testing.T) {
+			t.Parallel()
+			h := signingtest.New(t)
+			h.Ready(t)
+			ctx := context.Background()
+			if _, err := h.Svc.Reject(ctx, signing.RejectInput{Task: signingtest.FoundersTask, Caller: signingtest.Kari(t)}); err != nil {
+				t.Fatal(err)
+			}
+			next, err := h.Svc.Start(ctx, signing.StartInput{Instance: signingtest.FoundersInstance, TaskID: "SigningTask", Config: h.Cfg, Attempt: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, sk := range next.Signees {
+				if _, err := h.Svc.Delegate(ctx, signingtest.FoundersTask.At(2), sk); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rights := len(h.Emu.Delegations())
+			w := signingtest.WatchWrites(t, h)
+			_, err = NewHandler(h.Svc).Handle(ctx, stepfntest.Event(t, event)) // attempt 1
+			if name, msg := stepfntest.ErrorName(t, err); name != stepfn.ErrorSuperseded {
+				t.Errorf("Handle(attempt 1) error name = %q (%s), want %s", name, msg, stepfn.ErrorSuperseded)
+			}
+			w.NothingWritten(t)
+			if got := len(h.Emu.Delegations()); got != rights || rights == 0 {
+				t.Errorf("rights in force = %d, want attempt 2's %d", got, rights)
+			}
+		})
+	}
+}

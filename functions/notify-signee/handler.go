@@ -10,8 +10,12 @@ import (
 
 // Handler sends the signee the call-to-action message and queues the email/SMS order (signing.Service.Notify). A message the platform refuses for good, or a missing correspondence resource, is recorded on the signee.
 //
-// Input (a Map item): {"task": {"instanceGuid": "…", "taskId": "…"}, "signee": "p-…"}.
+// Input (a Map item): {"task": {"instanceGuid": "…", "taskId": "…", "attempt": n}, "signee": "p-…"}.
 // Output: {"signee": "p-…", "status": "…"}: keys and status only.
+//
+// The task key carries the execution's attempt (required): a step of an
+// attempt that a later one replaced changes nothing and sends nothing, and
+// fails with Signing.Superseded, which ends the execution as superseded.
 //
 // Errors (internal/stepfn): Signing.Invalid for a malformed event or an
 // unknown task or signee (nothing is written); Signing.Transient for

@@ -39,8 +39,10 @@ type Result struct {
 // invalid input, an unknown provider or invalid signees (nothing is
 // written); Signing.Conflict when the attempt exists with another
 // configuration, when an earlier attempt is still collecting or was
-// completed, or when a later attempt exists; Signing.Transient for platform
-// or DynamoDB failures a retry may cure.
+// completed; Signing.Superseded when a later attempt exists (a stale start,
+// which ends cleanly); Signing.Transient for platform or DynamoDB failures
+// a retry may cure. Starting a later attempt stops the previous attempt's
+// execution (best effort: its steps refuse on their own).
 type Handler struct{ svc *signing.Service }
 
 // NewHandler returns the handler.
@@ -63,6 +65,11 @@ func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Result, 
 	started, err := h.svc.Start(ctx, ev.Input.StartInput(ev.ExecutionARN))
 	if err != nil {
 		return Result{}, stepfn.Fail(ctx, step, err, "task", key.String())
+	}
+	if started.StopErr != nil {
+		// Best effort: the superseded attempt's steps refuse on their own.
+		slog.WarnContext(ctx, "the superseded attempt's execution was not stopped", "step", step, "task", key.String(),
+			"error", stepfn.Redact(started.StopErr.Error()))
 	}
 	slog.InfoContext(ctx, "signees resolved", "step", step, "task", key.String(), "signees", len(started.Signees))
 	return Result{Task: started.Task, Signees: started.Signees, Count: len(started.Signees)}, nil

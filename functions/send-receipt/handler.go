@@ -8,10 +8,14 @@ import (
 	"github.com/signingflow/signing/internal/stepfn"
 )
 
-// Handler writes the signature's document to storage and sends the signer a receipt with the signed documents attached (signing.Service.SendReceipt). Both carry idempotency keys.
+// Handler sends the signer a receipt with the signed documents attached (signing.Service.SendReceipt; Storage wrote the signature document when the signee signed), after any receipt still owed to the same signee key for a signature of an earlier attempt. Each carries an idempotency key with the attempt of its signature.
 //
-// Input (a Map item): {"task": {"instanceGuid": "…", "taskId": "…"}, "signee": "p-…"}.
+// Input (a Map item): {"task": {"instanceGuid": "…", "taskId": "…", "attempt": n}, "signee": "p-…"}.
 // Output: {"signee": "p-…", "status": "…"}: keys and status only.
+//
+// The task key carries the execution's attempt (required): a step of an
+// attempt that a later one replaced changes nothing and sends nothing, and
+// fails with Signing.Superseded, which ends the execution as superseded.
 //
 // Errors (internal/stepfn): Signing.Invalid for a malformed event or an
 // unknown task or signee (nothing is written); Signing.Transient for

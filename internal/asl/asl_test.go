@@ -112,8 +112,8 @@ func TestDefinition_states(t *testing.T) {
 		case "Fail":
 			inMap := strings.Contains(where, " / ")
 			switch {
-			case inMap && s.Error != stepfn.ErrorReceiptFailed:
-				t.Errorf("%s: Fail error %q inside a Map, want %s", where, s.Error, stepfn.ErrorReceiptFailed)
+			case inMap && s.Error != stepfn.ErrorReceiptFailed && s.Error != stepfn.ErrorSuperseded:
+				t.Errorf("%s: Fail error %q inside a Map, want %s or %s", where, s.Error, stepfn.ErrorReceiptFailed, stepfn.ErrorSuperseded)
 			case !inMap && s.Error != stepfn.ErrorFailed && s.Error != stepfn.ErrorDataChanged:
 				t.Errorf("%s: Fail error %q, want %s or %s", where, s.Error, stepfn.ErrorFailed, stepfn.ErrorDataChanged)
 			}
@@ -198,6 +198,7 @@ func TestDefinition_substitutions(t *testing.T) {
 		"VersionAttribute":            dynamo.AttrVersion,
 		"StatusAttribute":             dynamo.AttrStatus,
 		"PendingAttribute":            dynamo.AttrPending,
+		"AttemptAttribute":            dynamo.AttrAttempt,
 	}
 	for name, want := range constants {
 		if got, _ := sm.Substitutions[name].(string); got != want {
@@ -238,8 +239,8 @@ func TestDefinition_substitutions(t *testing.T) {
 		names                    map[string]string
 		values                   []string
 	}{
-		{"Wait For Signature", dynamo.RegisterWaitUpdate, dynamo.RegisterWaitCondition, dynamo.RegisterWaitNames(), []string{":token", ":one", ":zero", ":collecting"}},
-		{"Await Completion", dynamo.RegisterCompletionUpdate, dynamo.RegisterCompletionCondition, dynamo.RegisterCompletionNames(), []string{":token", ":one", ":collecting"}},
+		{"Wait For Signature", dynamo.RegisterWaitUpdate, dynamo.RegisterWaitCondition, dynamo.RegisterWaitNames(), []string{":token", ":one", ":zero", ":collecting", ":attempt"}},
+		{"Await Completion", dynamo.RegisterCompletionUpdate, dynamo.RegisterCompletionCondition, dynamo.RegisterCompletionNames(), []string{":token", ":one", ":collecting", ":attempt"}},
 	} {
 		s := sub.States[w.state]
 		if s.Resource != "arn:aws:states:::aws-sdk:dynamodb:updateItem.waitForTaskToken" {
@@ -260,6 +261,9 @@ func TestDefinition_substitutions(t *testing.T) {
 		}
 		if got := slices.Sorted(maps.Keys(p.ExpressionAttributeValues)); !slices.Equal(got, slices.Sorted(slices.Values(w.values))) {
 			t.Errorf("%s: values %v, want %v", w.state, got, w.values)
+		}
+		if p.ExpressionAttributeValues[":attempt"]["N.$"] != "States.Format('{}', $.task.attempt)" {
+			t.Errorf("%s: :attempt = %v, want the execution's attempt ($.task.attempt): a wait of a superseded attempt is refused", w.state, p.ExpressionAttributeValues[":attempt"])
 		}
 		if p.ExpressionAttributeValues[":token"]["S.$"] != "$$.Task.Token" || p.ExpressionAttributeValues[":collecting"]["S"] != string(signing.TaskCollecting) {
 			t.Errorf("%s: :token must be $$.Task.Token and :collecting %q", w.state, signing.TaskCollecting)

@@ -141,7 +141,8 @@ func TestLimits_historyEvents(t *testing.T) {
 	n := signees.DefaultMax
 	budget := budgetUnits(t, def)
 
-	start := 2 + m.states("Load Settings", "Check Continuation") // ExecutionStarted/Succeeded
+	// ExecutionStarted/Succeeded; an input without attempt passes Default Attempt too.
+	start := 2 + m.states("Check Attempt", "Default Attempt", "Load Settings", "Check Continuation")
 	delegate := m.item("Delegate And Notify", "Delegate Signee", "Notify Signee")
 	delegateFailing := m.item("Delegate And Notify", "Delegate Signee", "Notify Signee", "Record Signee Failure")
 	retryFailing := m.item("Retry Delegations", "Delegate Signee Again", "Notify Signee Again", "Record Signee Failure Again")

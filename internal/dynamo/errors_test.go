@@ -177,6 +177,7 @@ func TestStore_RegisterWait_errors(t *testing.T) {
 		{name: "missing_task", old: nil, want: signing.ErrNotFound},
 		{name: "pending", old: item{dynamo.AttrStatus: s("collecting"), dynamo.AttrPending: num("2")}, want: signing.ErrConflict, notWant: signing.ErrTaskClosed},
 		{name: "expired", old: item{dynamo.AttrStatus: s("expired"), dynamo.AttrPending: num("0")}, want: signing.ErrTaskClosed},
+		{name: "superseded", old: item{dynamo.AttrStatus: s("collecting"), dynamo.AttrPending: num("0"), dynamo.AttrAttempt: num("2")}, want: signing.ErrSuperseded},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,7 +188,8 @@ func TestStore_RegisterWait_errors(t *testing.T) {
 				return nil, &types.ConditionalCheckFailedException{Message: aws.String("failed"), Item: tt.old}
 			}}
 			store := dynamo.New(api, "signing")
-			key := signing.TaskKey{InstanceGUID: repotest.NewGUID(), TaskID: "SigningTask"}
+			// A workflow step's key: qualified with its attempt, as the wait state's.
+			key := signing.TaskKey{InstanceGUID: repotest.NewGUID(), TaskID: "SigningTask", Attempt: 1}
 			err := store.RegisterWait(context.Background(), key, "token")
 			if !errors.Is(err, tt.want) || (tt.notWant != nil && errors.Is(err, tt.notWant)) {
 				t.Errorf("RegisterWait() error = %v, want %v", err, tt.want)
@@ -195,6 +197,9 @@ func TestStore_RegisterWait_errors(t *testing.T) {
 			// The very write the state machine makes.
 			if aws.ToString(got.UpdateExpression) != dynamo.RegisterWaitUpdate || aws.ToString(got.ConditionExpression) != dynamo.RegisterWaitCondition {
 				t.Errorf("update %q if %q, want the exported RegisterWait expressions", aws.ToString(got.UpdateExpression), aws.ToString(got.ConditionExpression))
+			}
+			if a, ok := got.ExpressionAttributeValues[":attempt"].(*types.AttributeValueMemberN); !ok || a.Value != "1" || got.ExpressionAttributeNames["#attempt"] != dynamo.AttrAttempt {
+				t.Errorf("values %v, names %v; want :attempt 1 and #attempt", got.ExpressionAttributeValues, got.ExpressionAttributeNames)
 			}
 			if got.ReturnValuesOnConditionCheckFailure != types.ReturnValuesOnConditionCheckFailureAllOld {
 				t.Errorf("ReturnValuesOnConditionCheckFailure = %q, want ALL_OLD", got.ReturnValuesOnConditionCheckFailure)

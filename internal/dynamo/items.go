@@ -334,13 +334,17 @@ func (it signatureItem) signature() signing.Signature {
 }
 
 // receiptItem marks a signee whose receipt is due, from the signature until
-// the receipt is sent, so TakePending reads only those.
+// the receipt is sent, so TakePending reads only those. An owed receipt (a
+// signature of an attempt that a restart replaced) also holds the attempt
+// and a copy of the signature, which the restart deleted.
 type receiptItem struct {
-	PK        string `json:"PK"`
-	SK        string `json:"SK"`
-	Type      string `json:"type"`
-	SigneeKey string `json:"signeeKey"`
-	SignedAt  string `json:"signedAt"`
+	PK        string         `json:"PK"`
+	SK        string         `json:"SK"`
+	Type      string         `json:"type"`
+	SigneeKey string         `json:"signeeKey"`
+	SignedAt  string         `json:"signedAt"`
+	Attempt   int            `json:"attempt,omitempty"`
+	Signature *signatureItem `json:"signature,omitempty"`
 }
 
 // auditItem is one entry of the append-only audit trail.

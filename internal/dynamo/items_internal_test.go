@@ -43,6 +43,7 @@ func TestItems_keepEveryField(t *testing.T) {
 	var task signing.Task
 	fill(reflect.ValueOf(&task).Elem())
 	task.Instance.InstanceGUID = task.Key.InstanceGUID
+	task.Key.Attempt = 0 // a key's attempt qualifies a call; the item holds the task's Attempt
 	m, err := marshal(newTaskItem(task, "digest"))
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +68,7 @@ func TestItems_keepEveryField(t *testing.T) {
 
 	var sig signing.Signature
 	fill(reflect.ValueOf(&sig).Elem())
+	sig.Task.Attempt = 0
 	m, err = marshal(newSignatureItem(sig))
 	if err != nil {
 		t.Fatal(err)

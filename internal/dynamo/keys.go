@@ -10,12 +10,14 @@ package dynamo
 //	SK = TASK#<taskId>#SIGNEE#<signeeKey>               signee (GSI1 keys while the request is open)
 //	SK = TASK#<taskId>#SIG#<signeeKey>                  signature (immutable)
 //	SK = TASK#<taskId>#RCPT#<signeeKey>                 receipt due (from signature until receipt sent)
+//	SK = TASK#<taskId>#RCPT#<signeeKey>#<attempt>       receipt owed for a signature of a replaced attempt
 //	SK = TASK#<taskId>#AUDIT#<time>#<subject>#<event>   audit entry (append-only)
 //
 // Index BySigner: GSI1PK = SIGNER#<identityHash>,
 // GSI1SK = <task created time>#<instanceGuid>#<taskId>#<signeeKey>.
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -44,13 +46,21 @@ const (
 	AttrCompletionToken = "completionToken"
 	AttrExecutionARN    = "executionArn"
 	AttrUpdatedAt       = "updatedAt"
+	// AttrAttempt is the attempt of the task or signee item; items written
+	// before attempts were stored have none and are attempt 1.
+	AttrAttempt = "attempt"
 )
+
+// OfAttempt is the condition that an item is of the attempt ":attempt"
+// (#attempt names AttrAttempt): every write of a workflow step carries it,
+// so a step of a superseded attempt changes nothing.
+const OfAttempt = "(attribute_not_exists(#attempt) OR #attempt = :attempt)"
 
 // Attributes the store's conditions name: the attempt (task and signee
 // items), the restart marker on the task item, and the digest of the
 // create or restart that wrote a signee.
 const (
-	attrAttempt        = "attempt"
+	attrAttempt        = AttrAttempt
 	attrRestartAttempt = "restartAttempt"
 	attrRestartDigest  = "restartDigest"
 	attrRestartAt      = "restartAt"
@@ -92,10 +102,11 @@ const (
 // this conditional update (aws-sdk:dynamodb:updateItem.waitForTaskToken), so
 // a signature cannot slip between its check and its wait. Store.RegisterWait
 // makes the very same write. Values: ":token" (the task token), ":one" (N 1),
-// ":zero" (N 0), ":collecting" (S "collecting").
+// ":zero" (N 0), ":collecting" (S "collecting"), ":attempt" (N, the
+// execution's attempt: a wait of a superseded attempt is refused).
 const (
 	RegisterWaitUpdate    = "SET #waitToken = :token, #version = #version + :one"
-	RegisterWaitCondition = "#status = :collecting AND #pending = :zero"
+	RegisterWaitCondition = "#status = :collecting AND #pending = :zero AND " + OfAttempt
 )
 
 // RegisterWaitNames returns the ExpressionAttributeNames of the wait step's update.
@@ -105,6 +116,7 @@ func RegisterWaitNames() map[string]string {
 		"#version":   AttrVersion,
 		"#status":    AttrStatus,
 		"#pending":   AttrPending,
+		"#attempt":   AttrAttempt,
 	}
 }
 
@@ -112,10 +124,10 @@ func RegisterWaitNames() map[string]string {
 // with this conditional update while the task is collecting; a completion
 // (or reject) that lands first makes the write fail, and the workflow looks
 // again. Store.RegisterCompletionWait makes the very same write. Values:
-// ":token", ":one" (N 1), ":collecting" (S "collecting").
+// ":token", ":one" (N 1), ":collecting" (S "collecting"), ":attempt" (N).
 const (
 	RegisterCompletionUpdate    = "SET #completionToken = :token, #version = #version + :one"
-	RegisterCompletionCondition = "#status = :collecting"
+	RegisterCompletionCondition = "#status = :collecting AND " + OfAttempt
 )
 
 // RegisterCompletionNames returns the ExpressionAttributeNames of the completion wait's update.
@@ -124,6 +136,7 @@ func RegisterCompletionNames() map[string]string {
 		"#completionToken": AttrCompletionToken,
 		"#version":         AttrVersion,
 		"#status":          AttrStatus,
+		"#attempt":         AttrAttempt,
 	}
 }
 
@@ -156,6 +169,12 @@ func signatureSK(taskID string, k signing.SigneeKey) string {
 func receiptPrefix(taskID string) string { return taskSK(taskID) + partReceipt }
 
 func receiptSK(taskID string, k signing.SigneeKey) string { return receiptPrefix(taskID) + string(k) }
+
+// owedSK is the key of the receipt owed for k's signature of attempt, kept
+// by the restart that replaced the attempt; it sorts after k's receipt due.
+func owedSK(taskID string, k signing.SigneeKey, attempt int) string {
+	return receiptSK(taskID, k) + "#" + fmt.Sprintf("%04d", attempt)
+}
 
 func auditPrefix(taskID string) string { return taskSK(taskID) + partAudit }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -111,6 +112,9 @@ func (s *Store) restartOnce(ctx context.Context, r restart) error {
 	at := parseTime(it.RestartAt)
 	task.CreatedAt, task.UpdatedAt = at, at
 	guard := s.restartGuard(k, next, r.cd)
+	if err := s.keepOwedReceipts(ctx, k, it.attempt(), guard); err != nil {
+		return err
+	}
 	present, err := s.clearAttempt(ctx, k, next, r.cd, guard)
 	if err != nil {
 		return err
@@ -193,8 +197,109 @@ type attemptItem struct {
 	CreateDigest string `json:"createDigest"`
 }
 
+// keepOwedReceipts turns every receipt still due of the replaced attempt
+// into an owed receipt (owedSK) holding a copy of its signature, in one
+// guarded transaction per receipt with the receipt-due item's delete, so
+// clearAttempt deletes the signature and nothing owed is lost: the new
+// attempt's receipts step sends it (signing.Service.SendReceipt).
+func (s *Store) keepOwedReceipts(ctx context.Context, k signing.TaskKey, previous int, guard types.TransactWriteItem) error {
+	due, _, err := s.query(ctx, s.prefixQuery(k.InstanceGUID, receiptPrefix(k.TaskID)), 0)
+	if err != nil {
+		return err
+	}
+	for _, m := range due {
+		var r receiptItem
+		if err := unmarshal(m, &r); err != nil {
+			return err
+		}
+		if r.Attempt > 0 {
+			continue // owed already, from an earlier restart
+		}
+		sk := signing.SigneeKey(r.SigneeKey)
+		var sig signatureItem
+		found, err := s.getItem(ctx, itemKey(instancePK(k.InstanceGUID), signatureSK(k.TaskID, sk)), &sig)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return fmt.Errorf("receipt due for %s without its signature: %w", sk, signing.ErrConflict)
+		}
+		owed := r
+		owed.SK, owed.Attempt, owed.Signature = owedSK(k.TaskID, sk, previous), previous, &sig
+		put, err := s.putNew(owed)
+		if err != nil {
+			return err
+		}
+		del := types.TransactWriteItem{Delete: &types.Delete{
+			TableName: &s.table, Key: itemKey(instancePK(k.InstanceGUID), r.SK),
+			ConditionExpression:      aws.String("attribute_exists(#sk)"),
+			ExpressionAttributeNames: map[string]string{"#sk": AttrSK},
+		}}
+		if err := s.guarded(ctx, guard, []types.TransactWriteItem{put, del}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// OwedReceipts lists the receipts owed for signatures of earlier attempts
+// (kept by RestartTask), ordered by signee key and attempt.
+func (s *Store) OwedReceipts(ctx context.Context, k signing.TaskKey) ([]signing.OwedReceipt, error) {
+	if err := validateKey(k); err != nil {
+		return nil, wrap("owed receipts", k, err)
+	}
+	if _, err := s.requireAttempt(ctx, k); err != nil {
+		return nil, wrap("owed receipts", k, err)
+	}
+	items, _, err := s.query(ctx, s.prefixQuery(k.InstanceGUID, receiptPrefix(k.TaskID)), 0)
+	if err != nil {
+		return nil, wrap("owed receipts", k, err)
+	}
+	out := []signing.OwedReceipt{}
+	for _, m := range items {
+		var r receiptItem
+		if err := unmarshal(m, &r); err != nil {
+			return nil, wrap("owed receipts", k, err)
+		}
+		if r.Attempt > 0 && r.Signature != nil {
+			out = append(out, signing.OwedReceipt{Attempt: r.Attempt, Signature: r.Signature.signature()})
+		}
+	}
+	return out, nil
+}
+
+// SettleOwedReceipt deletes the owed receipt of signee's signature of
+// attempt, with an audit entry, once it is sent; one gone already changes
+// nothing.
+func (s *Store) SettleOwedReceipt(ctx context.Context, k signing.TaskKey, signee signing.SigneeKey, attempt int) error {
+	subject := k.String() + "/" + string(signee)
+	if err := validateSignee(k, signee); err != nil {
+		return wrap("settle owed receipt", subject, err)
+	}
+	if _, err := s.requireAttempt(ctx, k); err != nil {
+		return wrap("settle owed receipt", subject, err)
+	}
+	at := s.now()
+	audit, err := s.auditPut(k.Unqualified(), signing.AuditEntry{At: at, Actor: "system", Action: "receipt.owed_sent", SigneeKey: signee, Detail: fmt.Sprintf("attempt %d", attempt)}, "owed_sent_"+strconv.Itoa(attempt))
+	if err != nil {
+		return wrap("settle owed receipt", subject, err)
+	}
+	del := types.TransactWriteItem{Delete: &types.Delete{
+		TableName: &s.table, Key: itemKey(instancePK(k.InstanceGUID), owedSK(k.TaskID, signee, attempt)),
+		ConditionExpression:      aws.String("attribute_exists(#sk)"),
+		ExpressionAttributeNames: map[string]string{"#sk": AttrSK},
+	}}
+	err = s.transact(ctx, []types.TransactWriteItem{del, audit})
+	if reasons, ok := cancellation(err); ok {
+		if _, failed := conditionFailed(reasons, 0); failed {
+			return nil // settled already
+		}
+	}
+	return wrap("settle owed receipt", subject, err)
+}
+
 // clearAttempt deletes every signee, signature and receipt-due item of the
-// task that does not belong to the new attempt, and returns the sort keys
+// task that does not belong to the new attempt (owed receipts stay), and returns the sort keys
 // of the new attempt's signees already written (by an earlier run of this
 // restart). A signee is deleted only if it is still not the new attempt's.
 func (s *Store) clearAttempt(ctx context.Context, k signing.TaskKey, attempt int, cd string, guard types.TransactWriteItem) (map[string]bool, error) {
@@ -214,6 +319,9 @@ func (s *Store) clearAttempt(ctx context.Context, k signing.TaskKey, attempt int
 			var it attemptItem
 			if err := unmarshal(m, &it); err != nil {
 				return nil, err
+			}
+			if prefix == receiptPrefix(k.TaskID) && it.Attempt > 0 {
+				continue // owed: kept until sent
 			}
 			if signee && it.Attempt == attempt {
 				if it.CreateDigest != cd {

@@ -93,8 +93,8 @@ func newRestartFixture(t *testing.T, store *dynamo.Store) restartFixture {
 }
 
 // writesOfRestart is how many writes the fixture's restart makes: mark,
-// clear ×2, fill ×2, open.
-const writesOfRestart = 6
+// keep the 3 receipts due as owed (one each), clear ×2, fill ×2, open.
+const writesOfRestart = 9
 
 func TestStore_RestartTask_resumedAfterCrash(t *testing.T) {
 	t.Parallel()
@@ -197,6 +197,15 @@ func checkRestarted(t *testing.T, client *dynamodb.Client, table string, store *
 		if _, marked := it["restartAttempt"]; typ == "task" && marked {
 			t.Errorf("the restart marker is left on the task item")
 		}
+		if typ == "receipt" {
+			// The receipts still due of attempt 1 stay owed, with their signatures.
+			if a, ok := it["attempt"].(*types.AttributeValueMemberN); !ok || a.Value != "1" {
+				t.Errorf("receipt %v has attempt %v, want 1 (owed from attempt 1)", it[dynamo.AttrSK], it["attempt"])
+			}
+			if _, ok := it["signature"]; !ok {
+				t.Errorf("owed receipt %v holds no copy of its signature", it[dynamo.AttrSK])
+			}
+		}
 		if typ != "signee" {
 			continue
 		}
@@ -207,8 +216,8 @@ func checkRestarted(t *testing.T, client *dynamodb.Client, table string, store *
 			t.Errorf("signee %v of the new attempt has index keys before it was delegated", it[dynamo.AttrSK])
 		}
 	}
-	if want := map[string]int{"task": 1, "signee": 130, "audit": rf.oldAudit + 1}; fmt.Sprint(kinds) != fmt.Sprint(want) {
-		t.Errorf("items by type = %v, want %v (no signature, no receipt due)", kinds, want)
+	if want := map[string]int{"task": 1, "signee": 130, "receipt": 3, "audit": rf.oldAudit + 1}; fmt.Sprint(kinds) != fmt.Sprint(want) {
+		t.Errorf("items by type = %v, want %v (no signature; the 3 receipts due owed)", kinds, want)
 	}
 	for _, sg := range rf.old[:13] {
 		q, err := client.Query(ctx, &dynamodb.QueryInput{

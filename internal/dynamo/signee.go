@@ -65,6 +65,14 @@ func (s *Store) ListSignees(ctx context.Context, k signing.TaskKey, page signing
 		return nil, "", wrap("list signees", k, err)
 	}
 	in := s.prefixQuery(k.InstanceGUID, signeePrefix(k.TaskID))
+	if k.Attempt > 0 {
+		// A step lists its own attempt's signees: while a restart runs, the
+		// old and the new attempt's signees are both under the task.
+		if _, err := s.requireAttempt(ctx, k); err != nil {
+			return nil, "", wrap("list signees", k, err)
+		}
+		in.FilterExpression = aws.String(ofAttempt("", k.Attempt, in.ExpressionAttributeNames, in.ExpressionAttributeValues))
+	}
 	if page.Token != "" {
 		after, err := decodeSigneeToken(page.Token)
 		if err != nil {
@@ -140,12 +148,18 @@ func (s *Store) UpdateSignee(ctx context.Context, k signing.TaskKey, key signing
 			return cur, nil
 		}
 		it.set(next)
-		put, err := s.put(it, "#version = :v")
+		names := map[string]string{"#version": AttrVersion}
+		values := map[string]types.AttributeValue{":v": n(cur.Version)}
+		cond := "#version = :v"
+		if k.Attempt > 0 {
+			cond = ofAttempt(cond, k.Attempt, names, values)
+		}
+		put, err := s.put(it, cond)
 		if err != nil {
 			return signing.Signee{}, wrap("update signee", subject, err)
 		}
-		put.Put.ExpressionAttributeNames = map[string]string{"#version": AttrVersion}
-		put.Put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": n(cur.Version)}
+		put.Put.ExpressionAttributeNames = names
+		put.Put.ExpressionAttributeValues = values
 		audit, err := s.auditPut(k, transitionEntry(key, t), string(t.To))
 		if err != nil {
 			return signing.Signee{}, wrap("update signee", subject, err)
@@ -210,17 +224,25 @@ func (s *Store) RecordSignature(ctx context.Context, sig signing.Signature) (sig
 	}
 	k, at := sig.Task, sig.SignedAt.UTC()
 	sig.SignedAt = at
+	taskNames := map[string]string{
+		"#signed": AttrSigned, "#pending": AttrPending, "#version": AttrVersion, "#updated": AttrUpdatedAt, "#status": AttrStatus,
+	}
+	taskValues := map[string]types.AttributeValue{
+		":one": n(1), ":at": str(fmtTime(at)), ":collecting": str(string(signing.TaskCollecting)),
+	}
+	taskCond := "#status = :collecting"
+	if k.Attempt > 0 {
+		// The attempt the caller read: a task rejected and started again
+		// meanwhile is another attempt.
+		taskCond = ofAttempt(taskCond, k.Attempt, taskNames, taskValues)
+	}
 	taskUpdate := types.TransactWriteItem{Update: &types.Update{
-		TableName:           &s.table,
-		Key:                 TaskKey(k),
-		UpdateExpression:    aws.String("SET #signed = #signed + :one, #pending = #pending + :one, #version = #version + :one, #updated = :at"),
-		ConditionExpression: aws.String("#status = :collecting"),
-		ExpressionAttributeNames: map[string]string{
-			"#signed": AttrSigned, "#pending": AttrPending, "#version": AttrVersion, "#updated": AttrUpdatedAt, "#status": AttrStatus,
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one": n(1), ":at": str(fmtTime(at)), ":collecting": str(string(signing.TaskCollecting)),
-		},
+		TableName:                           &s.table,
+		Key:                                 TaskKey(k),
+		UpdateExpression:                    aws.String("SET #signed = #signed + :one, #pending = #pending + :one, #version = #version + :one, #updated = :at"),
+		ConditionExpression:                 aws.String(taskCond),
+		ExpressionAttributeNames:            taskNames,
+		ExpressionAttributeValues:           taskValues,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}}
 	from := signing.Predecessors(signing.SigneeSigned)
@@ -268,7 +290,7 @@ func (s *Store) RecordSignature(ctx context.Context, sig signing.Signature) (sig
 	}
 	err = s.transact(ctx, []types.TransactWriteItem{taskUpdate, signeeUpdate, sigPut, receiptPut, audit})
 	if reasons, ok := cancellation(err); ok && anyConditionFailed(reasons) {
-		return signing.RecordResult{}, wrap("record signature", subject, signatureRefused(reasons))
+		return signing.RecordResult{}, wrap("record signature", subject, signatureRefused(k, reasons))
 	}
 	if err != nil {
 		return signing.RecordResult{}, wrap("record signature", subject, err)
@@ -285,13 +307,16 @@ func (s *Store) RecordSignature(ctx context.Context, sig signing.Signature) (sig
 
 // signatureRefused maps the failed conditions of RecordSignature's
 // transaction (task, signee, signature, receipt, audit) to a domain error.
-func signatureRefused(reasons []types.CancellationReason) error {
+func signatureRefused(k signing.TaskKey, reasons []types.CancellationReason) error {
 	if old, failed := conditionFailed(reasons, 0); failed {
 		if len(old) == 0 {
 			return fmt.Errorf("task: %w", signing.ErrNotFound)
 		}
 		var prev taskItem
 		if err := unmarshal(old, &prev); err != nil {
+			return err
+		}
+		if err := k.CheckAttempt(prev.attempt(), prev.RestartAttempt); err != nil {
 			return err
 		}
 		return signing.ClosedError(signing.TaskStatus(prev.Status))

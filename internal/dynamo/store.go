@@ -131,15 +131,52 @@ func (s *Store) getItem(ctx context.Context, key map[string]types.AttributeValue
 	return true, unmarshal(out.Item, v)
 }
 
+// getTask reads the task item; for a key qualified with an attempt, a task
+// at another attempt (or being restarted to a later one) is an error
+// (signing.TaskKey.CheckAttempt).
 func (s *Store) getTask(ctx context.Context, k signing.TaskKey) (taskItem, bool, error) {
 	var it taskItem
 	found, err := s.getItem(ctx, TaskKey(k), &it)
+	if err == nil && found {
+		err = k.CheckAttempt(it.attempt(), it.RestartAttempt)
+	}
 	return it, found, err
 }
 
+// requireAttempt reads the task item and checks a qualified key's attempt.
+func (s *Store) requireAttempt(ctx context.Context, k signing.TaskKey) (taskItem, error) {
+	it, found, err := s.getTask(ctx, k)
+	if err == nil && !found {
+		err = fmt.Errorf("task: %w", signing.ErrNotFound)
+	}
+	return it, err
+}
+
+// ofAttempt adds the condition that the item is of the attempt a to cond
+// (with its name and value): see OfAttempt.
+func ofAttempt(cond string, a int, names map[string]string, values map[string]types.AttributeValue) string {
+	names["#attempt"] = AttrAttempt
+	values[":attempt"] = n(int64(max(a, 1)))
+	if cond == "" {
+		return OfAttempt
+	}
+	return cond + " AND " + OfAttempt
+}
+
+// getSignee reads a signee item; for a key qualified with an attempt, a
+// signee of an earlier attempt is not found and one of a later attempt is
+// signing.ErrSuperseded.
 func (s *Store) getSignee(ctx context.Context, k signing.TaskKey, sk signing.SigneeKey) (signeeItem, bool, error) {
 	var it signeeItem
 	found, err := s.getItem(ctx, itemKey(instancePK(k.InstanceGUID), signeeSK(k.TaskID, sk)), &it)
+	if err == nil && found && k.Attempt > 0 {
+		switch a := max(it.Attempt, 1); {
+		case a > k.Attempt:
+			return signeeItem{}, false, fmt.Errorf("signee of attempt %d: %w", a, signing.ErrSuperseded)
+		case a < k.Attempt:
+			return signeeItem{}, false, nil
+		}
+	}
 	return it, found, err
 }
 

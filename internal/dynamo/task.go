@@ -270,30 +270,46 @@ func (s *Store) RegisterWait(ctx context.Context, k signing.TaskKey, token strin
 	if token == "" {
 		return wrap("register wait", k, signing.Invalid("token", "must be set"))
 	}
+	cond, names, values := waitWrite(RegisterWaitCondition, RegisterWaitNames(), k, map[string]types.AttributeValue{
+		":token": str(token), ":one": n(1), ":zero": n(0), ":collecting": str(string(signing.TaskCollecting)),
+	})
 	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                &s.table,
-		Key:                      TaskKey(k),
-		UpdateExpression:         aws.String(RegisterWaitUpdate),
-		ConditionExpression:      aws.String(RegisterWaitCondition),
-		ExpressionAttributeNames: RegisterWaitNames(),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":token": str(token), ":one": n(1), ":zero": n(0), ":collecting": str(string(signing.TaskCollecting)),
-		},
+		TableName:                           &s.table,
+		Key:                                 TaskKey(k),
+		UpdateExpression:                    aws.String(RegisterWaitUpdate),
+		ConditionExpression:                 aws.String(cond),
+		ExpressionAttributeNames:            names,
+		ExpressionAttributeValues:           values,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if old, failed := conditionalCheck(err); failed {
-		return wrap("register wait", k, waitRefused(old))
+		return wrap("register wait", k, waitRefused(k, old))
 	}
 	return wrap("register wait", k, err)
 }
 
-// waitRefused explains a refused wait from the task as it was.
-func waitRefused(old map[string]types.AttributeValue) error {
+// waitWrite completes a wait's write for k: qualified (a workflow step),
+// the condition holds the attempt, as the state machine's; unqualified, the
+// attempt part is left out and any attempt takes the token.
+func waitWrite(cond string, names map[string]string, k signing.TaskKey, values map[string]types.AttributeValue) (string, map[string]string, map[string]types.AttributeValue) {
+	if k.Attempt == 0 {
+		delete(names, "#attempt")
+		return strings.TrimSuffix(cond, " AND "+OfAttempt), names, values
+	}
+	values[":attempt"] = n(int64(k.Attempt))
+	return cond, names, values
+}
+
+// waitRefused explains a refused wait of k (qualified) from the task as it was.
+func waitRefused(k signing.TaskKey, old map[string]types.AttributeValue) error {
 	if len(old) == 0 {
 		return signing.ErrNotFound
 	}
 	var prev taskItem
 	if err := unmarshal(old, &prev); err != nil {
+		return err
+	}
+	if err := k.CheckAttempt(prev.attempt(), prev.RestartAttempt); err != nil {
 		return err
 	}
 	if prev.Status != string(signing.TaskCollecting) {
@@ -310,19 +326,20 @@ func (s *Store) RegisterCompletionWait(ctx context.Context, k signing.TaskKey, t
 	if token == "" {
 		return wrap("register completion wait", k, signing.Invalid("token", "must be set"))
 	}
+	cond, names, values := waitWrite(RegisterCompletionCondition, RegisterCompletionNames(), k, map[string]types.AttributeValue{
+		":token": str(token), ":one": n(1), ":collecting": str(string(signing.TaskCollecting)),
+	})
 	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                &s.table,
-		Key:                      TaskKey(k),
-		UpdateExpression:         aws.String(RegisterCompletionUpdate),
-		ConditionExpression:      aws.String(RegisterCompletionCondition),
-		ExpressionAttributeNames: RegisterCompletionNames(),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":token": str(token), ":one": n(1), ":collecting": str(string(signing.TaskCollecting)),
-		},
+		TableName:                           &s.table,
+		Key:                                 TaskKey(k),
+		UpdateExpression:                    aws.String(RegisterCompletionUpdate),
+		ConditionExpression:                 aws.String(cond),
+		ExpressionAttributeNames:            names,
+		ExpressionAttributeValues:           values,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if old, failed := conditionalCheck(err); failed {
-		return wrap("register completion wait", k, waitRefused(old))
+		return wrap("register completion wait", k, waitRefused(k, old))
 	}
 	return wrap("register completion wait", k, err)
 }
@@ -353,24 +370,26 @@ func (s *Store) TakePending(ctx context.Context, k signing.TaskKey) (signing.Pen
 			if err := unmarshal(d, &r); err != nil {
 				return signing.PendingBatch{}, wrap("take pending", k, err)
 			}
-			batch.NeedReceipt = append(batch.NeedReceipt, signing.SigneeKey(r.SigneeKey))
+			// Due now or owed from an earlier attempt: one entry per signee
+			// (the items sort by signee key, the owed after the due).
+			if sk := signing.SigneeKey(r.SigneeKey); len(batch.NeedReceipt) == 0 || batch.NeedReceipt[len(batch.NeedReceipt)-1] != sk {
+				batch.NeedReceipt = append(batch.NeedReceipt, sk)
+			}
 		}
 		if it.Pending == 0 && it.WaitToken == "" {
 			batch.Task = it.task()
 			return batch, nil
 		}
+		names := map[string]string{"#pending": AttrPending, "#version": AttrVersion, "#token": AttrWaitToken}
+		values := map[string]types.AttributeValue{":p": n(int64(it.Pending)), ":one": n(1)}
 		out, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName:           &s.table,
-			Key:                 TaskKey(k),
-			UpdateExpression:    aws.String("SET #pending = #pending - :p, #version = #version + :one REMOVE #token"),
-			ConditionExpression: aws.String("#pending >= :p"),
-			ExpressionAttributeNames: map[string]string{
-				"#pending": AttrPending, "#version": AttrVersion, "#token": AttrWaitToken,
-			},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":p": n(int64(it.Pending)), ":one": n(1),
-			},
-			ReturnValues: types.ReturnValueAllNew,
+			TableName:                 &s.table,
+			Key:                       TaskKey(k),
+			UpdateExpression:          aws.String("SET #pending = #pending - :p, #version = #version + :one REMOVE #token"),
+			ConditionExpression:       aws.String(ofAttempt("#pending >= :p", it.attempt(), names, values)),
+			ExpressionAttributeNames:  names,
+			ExpressionAttributeValues: values,
+			ReturnValues:              types.ReturnValueAllNew,
 		})
 		if _, failed := conditionalCheck(err); failed && attempt < s.retries {
 			// Another TakePending took some of them meanwhile; read again.
@@ -524,7 +543,9 @@ func (s *Store) finish(ctx context.Context, it taskItem, status signing.TaskStat
 	// Signatures may land until the write (they only add to the counts), but
 	// the tokens must be the ones read, or a token stored meanwhile would be
 	// removed without being returned.
-	cond := "#status = :collecting"
+	// And the attempt read: a task closed and started again meanwhile is
+	// another attempt, which this write must not close.
+	cond := ofAttempt("#status = :collecting", it.attempt(), names, values)
 	names["#wtoken"] = AttrWaitToken
 	for _, tk := range []struct{ name, value string }{{"#wtoken", it.WaitToken}, {"#ctoken", it.CompletionToken}} {
 		if tk.value == "" {

@@ -93,6 +93,7 @@ func (c Config) Service(ctx context.Context, a AWS) (*signing.Service, error) {
 		return nil, fmt.Errorf("lambdaconf: %s: %w", EnvSigneeProviders, err)
 	}
 	clock := signing.SystemClock{}
+	flow := workflow.New(a.SFN, "")
 	return &signing.Service{
 		Repo:           dynamo.New(a.DynamoDB, c.TableName, dynamo.WithClock(clock)),
 		Signees:        &signees.Source{Registry: registry, Storage: clients.Storage, Options: signees.Options{AllowSynthetic: c.AllowSynthetic}},
@@ -101,7 +102,8 @@ func (c Config) Service(ctx context.Context, a AWS) (*signing.Service, error) {
 		Correspondence: clients.Correspondence,
 		Register:       clients.Register,
 		Authorization:  clients.Authorization,
-		Workflow:       workflow.New(a.SFN, ""),
+		Workflow:       flow,
+		Executions:     flow,
 		Apps:           platform.NewAppCatalog(clients.Storage, 0),
 		Identities:     hasher,
 		PDF:            signingpdf.Renderer{Language: c.Language},

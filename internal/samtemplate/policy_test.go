@@ -24,7 +24,8 @@ type wildcard struct {
 var wildcardsAllowed = map[wildcard]string{
 	{"SigningStateMachine", "LogDelivery", "Resource", "*"}: "CloudWatch Logs log delivery (vended logs) actions have no resource type in the Service Authorization Reference",
 	{"SigningStateMachine", "Tracing", "Resource", "*"}:     "X-Ray PutTraceSegments, PutTelemetryRecords and the sampling reads have no resource type",
-	{"SigningStateMachine", "FollowChildExecution", "Resource", "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${AWS::StackName}-signing:*"}: "startExecution.sync:2 describes and stops child executions named at run time; the pattern covers this state machine's executions only",
+	{"ResolveSigneesFunction", "StopSupersededExecution", "Resource", "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${AWS::StackName}-signing:*"}: "starting a later attempt stops the previous attempt's execution, whose name the process engine chose; the pattern covers this state machine's executions only",
+	{"SigningStateMachine", "FollowChildExecution", "Resource", "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${AWS::StackName}-signing:*"}:       "startExecution.sync:2 describes and stops child executions named at run time; the pattern covers this state machine's executions only",
 }
 
 // deleteItemAllowed are the only holders of dynamodb:DeleteItem, by logical ID.

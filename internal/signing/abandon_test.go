@@ -3,8 +3,10 @@ package signing_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
+	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/signing"
 )
 
@@ -41,14 +43,56 @@ func TestService_Abandon(t *testing.T) {
 	if got := h.SigneeByUUID(t, companyUUID); got.Status != signing.SigneeRevoked {
 		t.Errorf("the company is %s, want revoked", got.Status)
 	}
-	if got := h.SigneeByUUID(t, olaUUID); got.Status != signing.SigneeSigned {
-		t.Errorf("Ola, who signed, is %s; want signed (no receipt on the failure path)", got.Status)
+	if got := h.SigneeByUUID(t, olaUUID); got.Status != signing.SigneeReceiptSent {
+		t.Errorf("Ola, who signed, is %s; want receipt_sent (what was answered 200 gets its receipt on the failure path too)", got.Status)
 	}
 	if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: kari(t)}); !errors.Is(err, signing.ErrTaskClosed) {
 		t.Errorf("Sign() after the failure: err = %v, want ErrTaskClosed", err)
 	}
 	if _, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{}); !errors.Is(err, signing.ErrTaskClosed) {
 		t.Errorf("Collect() after the failure: err = %v, want ErrTaskClosed", err)
+	}
+}
+
+// TestService_Abandon_receiptOutage: on the failure path a receipt the
+// platform refuses does not fail the cleanup; it stays due, and the next
+// attempt's receipts step sends it, once, with the key of its attempt.
+func TestService_Abandon_receiptOutage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	h.Ready(t)
+	if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: ola(t)}); err != nil {
+		t.Fatal(err)
+	}
+	h.Emu.InjectFault(emulator.Fault{Operation: emulator.OpInitializeAttachment, Status: 503, Count: 100})
+	status, err := h.Svc.Abandon(ctx, foundersTask.At(1), "a step failed for good")
+	if err != nil || status != signing.TaskFailed {
+		t.Fatalf("Abandon() = %q, %v; want failed despite the receipt outage", status, err)
+	}
+	if got := h.SigneeByUUID(t, olaUUID); got.Status != signing.SigneeSigned {
+		t.Fatalf("Ola is %s, want signed: her receipt is still due", got.Status)
+	}
+	h.Emu.ClearFaults()
+	next := mustStart(t, h, 2)
+	delegateAndNotify(t, h, next.Signees)
+	got, err := h.Svc.Collect(ctx, foundersTask.At(2), signing.CollectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sk := range got.NeedReceipt {
+		if _, err := h.Svc.SendReceipt(ctx, foundersTask.At(2), sk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var receipts []string
+	for _, m := range h.Emu.Messages() {
+		if strings.HasPrefix(m.IdempotencyKey, "receipt:") {
+			receipts = append(receipts, m.IdempotencyKey)
+		}
+	}
+	if len(receipts) != 1 || !strings.Contains(receipts[0], ":SigningTask:1:") {
+		t.Errorf("receipts = %v, want Ola's of attempt 1, once", receipts)
 	}
 }
 

@@ -154,12 +154,12 @@ func TestService_Start_attempts(t *testing.T) {
 			attempt: 2, wantErr: signing.ErrConflict,
 		},
 		{
-			name:    "higher_stored_attempt_is_conflict",
+			name:    "higher_stored_attempt_is_superseded",
 			setup:   func(t *testing.T, h *harness) { mustStart(t, h, 3) },
-			attempt: 2, wantErr: signing.ErrConflict,
+			attempt: 2, wantErr: signing.ErrSuperseded,
 		},
 		{
-			name: "higher_stored_attempt_closed_is_conflict",
+			name: "higher_stored_attempt_closed_is_superseded",
 			setup: func(t *testing.T, h *harness) {
 				rejectAfterOlaSigned(t, h)
 				mustStart(t, h, 3)
@@ -167,7 +167,7 @@ func TestService_Start_attempts(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
-			attempt: 2, wantErr: signing.ErrConflict,
+			attempt: 2, wantErr: signing.ErrSuperseded,
 		},
 		{name: "negative_attempt_is_invalid", attempt: -1, wantErr: signing.ErrInvalid},
 		{name: "attempt_above_max_is_invalid", attempt: signing.MaxAttempt + 1, wantErr: signing.ErrInvalid},

@@ -63,6 +63,7 @@ func (s *Service) Collect(ctx context.Context, key TaskKey, opts CollectOptions)
 		return Collected{}, fmt.Errorf("collect %s: %w", key, err)
 	}
 	t := batch.Task
+	t.Key = key
 	now := s.Clock.Now()
 	switch {
 	case t.Status.Restartable(): // rejected, expired or failed
@@ -138,29 +139,70 @@ func waitSeconds(t Task, now time.Time, requested int) int {
 }
 
 // SendReceipt sends the signer a receipt with the signed documents
-// attached (Storage wrote the signature document when the signee signed).
-// The message carries an idempotency key, so a retried step sends once.
+// attached (Storage wrote the signature document when the signee signed),
+// and first every receipt still owed to the same signee key for a signature
+// of an earlier attempt (kept by the restart that replaced it). Each
+// message carries an idempotency key with the attempt of its signature, so
+// a retried step, or another execution sending the same owed receipt,
+// sends once. A step of a superseded attempt sends nothing
+// (ErrSuperseded): the receipts its attempt owes are owed by the new one.
 func (s *Service) SendReceipt(ctx context.Context, key TaskKey, sk SigneeKey) (Signee, error) {
 	task, err := s.Repo.GetTask(ctx, key)
 	if err != nil {
 		return Signee{}, err
 	}
+	owedSent, err := s.sendOwedReceipts(ctx, task, key, func(o OwedReceipt) bool { return o.Signature.SigneeKey == sk })
+	if err != nil {
+		return Signee{}, fmt.Errorf("receipt %s/%s: %w", key, sk, err)
+	}
 	sg, err := s.Repo.GetSignee(ctx, key, sk)
+	if errors.Is(err, ErrNotFound) && owedSent > 0 {
+		// Owed from an earlier attempt only: not a signee of this one.
+		return Signee{Key: sk, Status: SigneeReceiptSent}, nil
+	}
 	if err != nil || sg.Status != SigneeSigned {
 		return sg, err
 	}
-	if err := s.sendReceipt(ctx, task, sk); err != nil {
+	sig, err := s.Repo.GetSignature(ctx, key, sk)
+	if err != nil {
+		return sg, fmt.Errorf("receipt %s/%s: %w", key, sk, err)
+	}
+	if err := s.sendReceipt(ctx, task, sig); err != nil {
 		return sg, fmt.Errorf("receipt %s/%s: %w", key, sk, err)
 	}
 	return s.Repo.UpdateSignee(ctx, key, sk, Transition{To: SigneeReceiptSent, At: s.Clock.Now()})
 }
 
-func (s *Service) sendReceipt(ctx context.Context, task Task, sk SigneeKey) error {
-	key := task.Key
-	sig, err := s.Repo.GetSignature(ctx, key, sk)
+// sendOwedReceipts sends the receipts owed for signatures of earlier
+// attempts that match, each with its own attempt's idempotency key, and
+// settles each once sent. It returns how many it sent.
+func (s *Service) sendOwedReceipts(ctx context.Context, task Task, key TaskKey, match func(OwedReceipt) bool) (int, error) {
+	owed, err := s.Repo.OwedReceipts(ctx, key)
 	if err != nil {
-		return err
+		return 0, err
 	}
+	n := 0
+	for _, o := range owed {
+		if !match(o) {
+			continue
+		}
+		of := task
+		of.Attempt = o.Attempt
+		if err := s.sendReceipt(ctx, of, o.Signature); err != nil {
+			return n, fmt.Errorf("owed receipt of attempt %d: %w", o.Attempt, err)
+		}
+		if err := s.Repo.SettleOwedReceipt(ctx, key, o.Signature.SigneeKey, o.Attempt); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// sendReceipt sends the receipt of sig; task.Attempt is the attempt the
+// signature was recorded in, which the idempotency key carries.
+func (s *Service) sendReceipt(ctx context.Context, task Task, sig Signature) error {
+	sk := sig.SigneeKey
 	resource, ok := task.Config.CorrespondenceResourceFor(s.Settings.Environment)
 	if !ok {
 		return Invalid("config.correspondenceResources", "no correspondence resource is configured for environment %q, so no receipt can be sent", s.Settings.Environment)
@@ -264,7 +306,11 @@ func (s *Service) Finish(ctx context.Context, key TaskKey, status TaskStatus, re
 		// Completed before it could be rejected or expire: Finalize ends it.
 		return outcome, nil
 	}
+	task.Key = key
 	if err := s.release(ctx, task, true); err != nil {
+		return "", fmt.Errorf("finish %s: %w", key, err)
+	}
+	if _, err := s.sendOwedReceipts(ctx, task, key, func(OwedReceipt) bool { return true }); err != nil {
 		return "", fmt.Errorf("finish %s: %w", key, err)
 	}
 	return outcome, nil
@@ -276,8 +322,10 @@ func (s *Service) Finish(ctx context.Context, key TaskKey, status TaskStatus, re
 // every signee and tells those who were told to sign that the signing is
 // cancelled. A task that is already final keeps its status (a completed
 // task whose finalisation failed stays completed) but loses its
-// delegations too. Receipts are not retried here: the failure may be
-// theirs. Safe to repeat; it returns the task's status after it.
+// delegations too. The receipts still owed are tried once each (the
+// failure may be theirs, so their failure does not fail this step; what is
+// not sent stays owed for the next attempt). Safe to repeat; it returns the
+// task's status after it.
 func (s *Service) Abandon(ctx context.Context, key TaskKey, reason string) (TaskStatus, error) {
 	res, err := s.Repo.Close(ctx, key, TaskFailed, s.Clock.Now(), "system", reason)
 	task := res.Task
@@ -290,16 +338,45 @@ func (s *Service) Abandon(ctx context.Context, key TaskKey, reason string) (Task
 	if err != nil {
 		return "", fmt.Errorf("abandon %s: %w", key, err)
 	}
+	task.Key = key
 	if err := s.release(ctx, task, false); err != nil {
 		return "", fmt.Errorf("abandon %s: %w", key, err)
 	}
+	s.tryReceipts(ctx, task)
 	return task.Status, nil
+}
+
+// tryReceipts sends, once each, the receipts the task still owes (of its
+// own signatures and of earlier attempts'), as far as the platform lets it:
+// the failure path's step must not fail on them (the failure may be
+// theirs). What it cannot send stays owed (the receipt-due and owed items),
+// and the next attempt's execution sends it. A superseded step sends
+// nothing (SendReceipt and the owed receipts refuse it).
+func (s *Service) tryReceipts(ctx context.Context, task Task) {
+	key := task.Key
+	var due []SigneeKey
+	if err := s.eachSignee(ctx, key, func(sg Signee) error {
+		if sg.Status == SigneeSigned {
+			due = append(due, sg.Key)
+		}
+		return nil
+	}); err != nil {
+		return
+	}
+	for _, sk := range due {
+		_, _ = s.SendReceipt(ctx, key, sk) // best effort: it stays due
+	}
+	_, _ = s.sendOwedReceipts(ctx, task, key, func(OwedReceipt) bool { return true }) // best effort: they stay owed
 }
 
 // release revokes every delegation of the closed task's signees (with the
 // additional actions), tells each who was told to sign and had not that it
 // is cancelled, and marks them revoked; with receipts it also sends the
-// receipts still owed to those who signed.
+// receipts still owed to those who signed. task.Key is the step's key,
+// qualified with its attempt: the signees are that attempt's, and before
+// each signee's side effects the task is read again, so a release
+// overtaken by a new attempt stops (ErrSuperseded) instead of revoking the
+// rights or cancelling the requests of the new attempt's signees.
 func (s *Service) release(ctx context.Context, task Task, receipts bool) error {
 	key := task.Key
 	var signees []Signee
@@ -317,6 +394,9 @@ func (s *Service) release(ctx context.Context, task Task, receipts bool) error {
 	g.SetLimit(s.concurrency())
 	for _, sg := range signees {
 		g.Go(func() error {
+			if _, err := s.Repo.GetTask(gctx, key); err != nil {
+				return err
+			}
 			if err := s.revoke(gctx, task, sg, sg.Actions()); err != nil {
 				return err
 			}

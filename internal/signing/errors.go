@@ -23,6 +23,15 @@ var (
 	ErrTransient = errors.New("transient failure")
 )
 
+// ErrSuperseded means a workflow step belongs to an attempt of the task that
+// a later attempt has replaced (or is replacing): the step changes nothing
+// and sends nothing, and its execution ends with OutcomeSuperseded. It is
+// deliberately not an ErrConflict, so no caller takes it for "done already".
+var ErrSuperseded = errors.New("the attempt is superseded")
+
+// ErrorSuperseded is the workflow error name of ErrSuperseded.
+const ErrorSuperseded = "Signing.Superseded"
+
 // ErrTaskClosed means the task no longer collects signatures (completed, rejected, expired or failed).
 var ErrTaskClosed = fmt.Errorf("%w: task is closed", ErrConflict)
 

@@ -56,6 +56,7 @@ func (s *Service) Finalize(ctx context.Context, key TaskKey) (Outcome, error) {
 	if err != nil {
 		return "", err
 	}
+	task.Key = key
 	if task.Status.Open() && task.Config.CompleteAutomatically {
 		if _, err := s.Repo.Complete(ctx, key, s.Clock.Now(), "system"); err != nil && !errors.Is(err, ErrConflict) {
 			return "", fmt.Errorf("finalize %s: complete: %w", key, err)
@@ -63,6 +64,7 @@ func (s *Service) Finalize(ctx context.Context, key TaskKey) (Outcome, error) {
 		if task, err = s.Repo.GetTask(ctx, key); err != nil {
 			return "", err
 		}
+		task.Key = key
 	}
 	if task.Status != TaskCompleted {
 		return "", fmt.Errorf("finalize %s: task is %s, not completed: %w", key, task.Status, ErrConflict)

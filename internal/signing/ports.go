@@ -41,6 +41,16 @@ type CloseResult struct {
 	Already bool
 }
 
+// OwedReceipt is a receipt still owed for a signature of an earlier attempt
+// of the task: the restart that replaced the attempt kept it, with a copy of
+// the signature, so what was answered 200 is still sent.
+type OwedReceipt struct {
+	// Attempt is the attempt the signature was recorded in; the receipt's
+	// idempotency key carries it.
+	Attempt   int       `json:"attempt"`
+	Signature Signature `json:"signature"`
+}
+
 // AuditEntry is one line of a task's append-only audit trail. It never holds
 // a raw national ID: actors are keyed hashes or "system".
 type AuditEntry struct {
@@ -70,6 +80,12 @@ type SigningRequest struct {
 // changes are conditional writes, and a repeated call either changes nothing
 // or reports ErrConflict. Methods return ErrNotFound for an unknown task or
 // signee.
+//
+// A key qualified with an attempt (TaskKey.Attempt, a workflow step's)
+// makes every read and write of a method conditional on it: when the stored
+// task is at a later attempt, or a restart to one is under way, the method
+// changes nothing and returns ErrSuperseded; signees of another attempt are
+// not the key's (ErrNotFound, left out of listings).
 type Repository interface {
 	// CreateTask stores a task with its signees. Repeating it with the same
 	// task (same config digest) and the same signee keys changes nothing and
@@ -120,7 +136,9 @@ type Repository interface {
 	// rejected, expired or failed, with task (attempt task.Attempt > previousAttempt,
 	// collecting, fresh counters, no tokens, no execution) and signees (all
 	// resolved, as for CreateTask). The old attempt's signees, signatures
-	// and receipt-due markers (and their index entries) are removed; the
+	// and receipt-due markers (and their index entries) are removed, except
+	// that a receipt still due becomes an owed receipt (OwedReceipts) with a
+	// copy of its signature, kept until it is settled; the
 	// audit trail is kept and gains a "task.restarted" entry. The old
 	// attempt's sign documents in platform storage stay its record.
 	//
@@ -132,6 +150,19 @@ type Repository interface {
 	// ErrNotFound. A half-done restart never looks collecting: the task
 	// keeps its closed status until the new signees are all written.
 	RestartTask(ctx context.Context, task Task, signees []Signee, previousAttempt int) error
+	// OwedReceipts lists the receipts owed for signatures of earlier
+	// attempts of the task (see RestartTask), by signee key and attempt.
+	OwedReceipts(ctx context.Context, key TaskKey) ([]OwedReceipt, error)
+	// SettleOwedReceipt removes the owed receipt of signee's signature of
+	// attempt once it is sent; settling one that is gone changes nothing.
+	SettleOwedReceipt(ctx context.Context, key TaskKey, signee SigneeKey, attempt int) error
+}
+
+// ExecutionStopper stops a workflow execution; the start of a new attempt
+// stops the previous attempt's execution with it, as a courtesy: every step
+// of a superseded attempt refuses on its own (ErrSuperseded).
+type ExecutionStopper interface {
+	Stop(ctx context.Context, executionARN, cause string) error
 }
 
 // Workflow resumes or fails a waiting workflow step by its task token.

@@ -71,6 +71,37 @@ type TaskKey struct {
 	InstanceGUID string `json:"instanceGuid"`
 	// TaskID is the BPMN task ID, e.g. "SigningTask".
 	TaskID string `json:"taskId"`
+	// Attempt, when set, qualifies the key: a workflow step of that attempt.
+	// A repository given a qualified key acts only while the stored task is
+	// at that attempt (and no restart to a later one is under way); a later
+	// attempt is ErrSuperseded. Zero (the API, which reads the current
+	// attempt) leaves the key unqualified. The item keys never hold it.
+	Attempt int `json:"attempt,omitempty"`
+}
+
+// Unqualified returns the key without its attempt.
+func (k TaskKey) Unqualified() TaskKey {
+	return TaskKey{InstanceGUID: k.InstanceGUID, TaskID: k.TaskID}
+}
+
+// At returns the key qualified with attempt.
+func (k TaskKey) At(attempt int) TaskKey { k.Attempt = attempt; return k }
+
+// CheckAttempt compares the key's attempt, if any, with the stored task's
+// attempt and the attempt of a restart under way (0 if none): a later one
+// is ErrSuperseded, an earlier one ErrConflict.
+func (k TaskKey) CheckAttempt(stored, restarting int) error {
+	if k.Attempt == 0 {
+		return nil
+	}
+	stored = max(stored, 1)
+	switch {
+	case stored > k.Attempt || restarting > k.Attempt:
+		return fmt.Errorf("attempt %d of task %s is superseded by attempt %d: %w", k.Attempt, k, max(stored, restarting), ErrSuperseded)
+	case stored < k.Attempt:
+		return fmt.Errorf("task %s is at attempt %d, not %d: %w", k, stored, k.Attempt, ErrConflict)
+	}
+	return nil
 }
 
 // Validate reports every malformed field.
@@ -82,8 +113,17 @@ func (k TaskKey) Validate() error {
 	if !taskIDPattern.MatchString(k.TaskID) {
 		errs.Add("taskId", "must be a BPMN task ID (letters, digits, '_', '-', '.'; at most 128)")
 	}
+	if k.Attempt < 0 || k.Attempt > MaxAttempt {
+		errs.Add("attempt", "must be between 1 and %d, or absent", MaxAttempt)
+	}
 	return errs.Err()
 }
 
-// String returns "instanceGuid/taskId", safe for logs.
-func (k TaskKey) String() string { return k.InstanceGUID + "/" + k.TaskID }
+// String returns "instanceGuid/taskId", safe for logs, with "#attempt"
+// when the key is qualified.
+func (k TaskKey) String() string {
+	if k.Attempt > 0 {
+		return k.InstanceGUID + "/" + k.TaskID + "#" + strconv.Itoa(k.Attempt)
+	}
+	return k.InstanceGUID + "/" + k.TaskID
+}

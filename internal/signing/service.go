@@ -81,11 +81,13 @@ type Service struct {
 	Register       Register
 	Authorization  Authorization
 	Workflow       Workflow
-	Apps           Apps
-	Identities     Identities
-	PDF            PDFRenderer
-	Clock          Clock
-	Settings       Settings
+	// Executions, when set, stops a superseded attempt's execution.
+	Executions ExecutionStopper
+	Apps       Apps
+	Identities Identities
+	PDF        PDFRenderer
+	Clock      Clock
+	Settings   Settings
 }
 
 // instanceURL fills the instance link template for ref.

@@ -174,7 +174,12 @@ func (s *Service) Sign(ctx context.Context, in SignInput) (SignResult, error) {
 		// receipt goes to, even when the token names none.
 		sig.Signer.PartyID, sig.Signer.PartyUUID = sg.PartyID, sg.PartyUUID
 	}
-	res, err := s.Repo.RecordSignature(ctx, sig)
+	// Conditional on the attempt read: a task rejected and started again
+	// meanwhile does not take a signature made for the attempt before.
+	rec := sig
+	rec.Task = task.Key.At(task.Attempt)
+	res, err := s.Repo.RecordSignature(ctx, rec)
+	err = changedMeanwhile(err)
 	if errors.Is(err, ErrConflict) && requestHash != "" {
 		// A concurrent request may have recorded it: the same one retried?
 		if out, rerr := s.replay(ctx, task.Key, sg.Key, requestHash); rerr == nil {
@@ -339,11 +344,21 @@ func (s *Service) Reject(ctx context.Context, in RejectInput) (RejectResult, err
 	if reason == "" {
 		reason = "rejected"
 	}
-	res, err := s.Repo.Close(ctx, task.Key, TaskRejected, s.Clock.Now(), s.Identities.Person(in.Caller.Person), reason)
+	res, err := s.Repo.Close(ctx, task.Key.At(task.Attempt), TaskRejected, s.Clock.Now(), s.Identities.Person(in.Caller.Person), reason)
 	if err != nil {
-		return RejectResult{}, err
+		return RejectResult{}, changedMeanwhile(err)
 	}
 	return RejectResult{Task: res.Task, WakeErr: s.failWaits(ctx, res, ErrorRejected, "the signing task was rejected")}, nil
+}
+
+// changedMeanwhile turns ErrSuperseded, which a write conditional on the
+// attempt the API read returns when a new attempt started meanwhile, into
+// the API's vocabulary: the task changed, ErrConflict.
+func changedMeanwhile(err error) error {
+	if errors.Is(err, ErrSuperseded) {
+		return fmt.Errorf("the task was started again meanwhile: %w", ErrConflict)
+	}
+	return err
 }
 
 // isOwner reports whether the caller is the instance owner.
@@ -412,9 +427,9 @@ func (s *Service) Complete(ctx context.Context, in CompleteInput) (CompleteResul
 	if err := task.CanComplete(); err != nil {
 		return CompleteResult{}, err
 	}
-	token, err := s.Repo.Complete(ctx, task.Key, s.Clock.Now(), s.Identities.Person(in.Caller.Person))
+	token, err := s.Repo.Complete(ctx, task.Key.At(task.Attempt), s.Clock.Now(), s.Identities.Person(in.Caller.Person))
 	if err != nil || token == "" {
-		return CompleteResult{}, err
+		return CompleteResult{}, changedMeanwhile(err)
 	}
 	return CompleteResult{WakeErr: s.Workflow.Resume(ctx, token, map[string]string{"event": "completed"})}, nil
 }

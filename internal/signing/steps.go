@@ -29,6 +29,9 @@ type StartInput struct {
 type StartResult struct {
 	Task    TaskKey     `json:"task"`
 	Signees []SigneeKey `json:"signees"`
+	// StopErr is set when the previous attempt's execution could not be
+	// stopped; the start succeeded regardless (its steps refuse on their own).
+	StopErr error `json:"-"`
 }
 
 // Start resolves the signees of the task, looks each up in the register and
@@ -41,8 +44,14 @@ type StartResult struct {
 //     new attempt starts from a clean state (Repository.RestartTask), so everyone is
 //     delegated and told again and the old signatures no longer count;
 //   - a lower attempt that is still collecting (reject it first) or is
-//     completed (never restarted), or a higher attempt (a stale start):
-//     ErrConflict.
+//     completed (never restarted): ErrConflict;
+//   - a higher attempt (a stale start): ErrSuperseded.
+//
+// Starting a later attempt takes over what the previous one may not have
+// finished, since every step of the previous attempt now refuses
+// (ErrSuperseded): it revokes the delegations of its signees that the new
+// attempt does not name, keeps the receipts it owes (RestartTask), and
+// stops its execution (best effort; nothing relies on it).
 func (s *Service) Start(ctx context.Context, in StartInput) (StartResult, error) {
 	key := TaskKey{InstanceGUID: in.Instance.InstanceGUID, TaskID: in.TaskID}
 	attempt := in.Attempt
@@ -92,8 +101,9 @@ func (s *Service) Start(ctx context.Context, in StartInput) (StartResult, error)
 	}
 	task.OwnerPartyUUID = owner.PartyUUID
 	task.Counts.Total = len(signees)
+	var stopErr error
 	if found {
-		err = s.restart(ctx, task, signees, existing.Attempt)
+		stopErr, err = s.restart(ctx, existing, task, signees)
 	} else {
 		err = s.Repo.CreateTask(ctx, task, signees)
 	}
@@ -105,7 +115,7 @@ func (s *Service) Start(ctx context.Context, in StartInput) (StartResult, error)
 			return StartResult{}, fmt.Errorf("start %s: %w", key, err)
 		}
 	}
-	out := StartResult{Task: key, Signees: make([]SigneeKey, len(signees))}
+	out := StartResult{Task: key, Signees: make([]SigneeKey, len(signees)), StopErr: stopErr}
 	for i, sg := range signees {
 		out.Signees[i] = sg.Key
 	}
@@ -152,7 +162,7 @@ func startable(existing Task, attempt int, configDigest string) error {
 	case existing.Attempt == attempt:
 		return nil
 	case existing.Attempt > attempt:
-		return fmt.Errorf("attempt %d is stale: the task is at attempt %d: %w", attempt, existing.Attempt, ErrConflict)
+		return fmt.Errorf("attempt %d is stale: the task is at attempt %d: %w", attempt, existing.Attempt, ErrSuperseded)
 	case existing.Status == TaskCompleted:
 		return fmt.Errorf("attempt %d: the task was completed in attempt %d and is never started again: %w", attempt, existing.Attempt, ErrConflict)
 	case !existing.Restartable():
@@ -173,9 +183,33 @@ func (s *Service) started(ctx context.Context, task Task, executionARN string) (
 	return s.signeeKeys(ctx, task.Key)
 }
 
-// restart replaces the closed attempt previous with task and signees.
-func (s *Service) restart(ctx context.Context, task Task, signees []Signee, previous int) error {
-	return s.Repo.RestartTask(ctx, task, signees, previous)
+// restart replaces the closed attempt previous with task and signees:
+// first it revokes the rights previous delegated to signees that task does
+// not name (previous's own release may not have run: it is superseded
+// now), then the repository swaps the attempts, then previous's execution
+// is stopped (its failure is returned as stopErr, the start stands).
+func (s *Service) restart(ctx context.Context, previous, task Task, signees []Signee) (stopErr, err error) {
+	named := make(map[SigneeKey]bool, len(signees))
+	for _, sg := range signees {
+		named[sg.Key] = true
+	}
+	err = s.eachSignee(ctx, previous.Key.At(previous.Attempt), func(sg Signee) error {
+		if named[sg.Key] || sg.Status == SigneeRevoked {
+			return nil
+		}
+		return s.revoke(ctx, previous, sg, sg.Actions())
+	})
+	if err != nil && !errors.Is(err, ErrSuperseded) { // superseded: a resumed restart cleared them
+		return nil, err
+	}
+	if err := s.Repo.RestartTask(ctx, task, signees, previous.Attempt); err != nil {
+		return nil, err
+	}
+	if s.Executions != nil && previous.ExecutionARN != "" {
+		// Best effort: every step of the previous attempt refuses anyway.
+		stopErr = s.Executions.Stop(ctx, previous.ExecutionARN, fmt.Sprintf("superseded by attempt %d", task.Attempt))
+	}
+	return stopErr, nil
 }
 
 // signeeKeys lists every signee key of a stored task.

@@ -40,6 +40,10 @@ const (
 	OutcomeSigned   Outcome = "signed"
 	OutcomeRejected Outcome = "rejected"
 	OutcomeExpired  Outcome = "expired"
+	// OutcomeSuperseded ends an execution whose attempt a later attempt
+	// replaced: it speaks for no attempt, neither its own (which the API
+	// closed) nor the new one (whose own execution reports it).
+	OutcomeSuperseded Outcome = "superseded"
 	// OutcomeFailed is what the failure path's cleanup step returns; the
 	// execution itself then fails (Signing.Failed or Signing.DataChanged).
 	OutcomeFailed Outcome = "failed"

@@ -24,9 +24,9 @@ import (
 // whether it succeeds or not. platformWrites are the platform operations
 // that change state.
 var (
-	repoReads  = []string{"GetTask", "GetSignee", "ListSignees", "GetSignature", "ListSignatures", "PendingFor", "Audit"}
+	repoReads  = []string{"GetTask", "GetSignee", "ListSignees", "GetSignature", "ListSignatures", "PendingFor", "Audit", "OwedReceipts"}
 	repoWrites = []string{"CreateTask", "RestartTask", "SetExecution", "UpdateSignee", "RecordSignature",
-		"RegisterWait", "TakePending", "RegisterCompletionWait", "Complete", "Close"}
+		"RegisterWait", "TakePending", "RegisterCompletionWait", "Complete", "Close", "SettleOwedReceipt"}
 	platformWrites = []string{emulator.OpCreateData, emulator.OpDelegate, emulator.OpRevoke, emulator.OpSend, emulator.OpSign}
 )
 
@@ -110,6 +110,10 @@ func (r recordingRepo) RegisterCompletionWait(ctx context.Context, key signing.T
 func (r recordingRepo) Complete(ctx context.Context, key signing.TaskKey, at time.Time, actor string) (string, error) {
 	token, err := r.Repository.Complete(ctx, key, at, actor)
 	return token, r.w.record("Complete", key, err)
+}
+
+func (r recordingRepo) SettleOwedReceipt(ctx context.Context, key signing.TaskKey, signee signing.SigneeKey, attempt int) error {
+	return r.w.record("SettleOwedReceipt", key, r.Repository.SettleOwedReceipt(ctx, key, signee, attempt))
 }
 
 func (r recordingRepo) Close(ctx context.Context, key signing.TaskKey, status signing.TaskStatus, at time.Time, actor, reason string) (signing.CloseResult, error) {

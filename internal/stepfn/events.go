@@ -16,13 +16,29 @@ import (
 	"github.com/signingflow/signing/internal/strictjson"
 )
 
-// TaskEvent is the input of a step that works on the whole task.
+// TaskEvent is the input of a step that works on the whole task. The task
+// key carries the execution's attempt ("attempt"), which every step needs:
+// a step of a superseded attempt changes nothing (signing.ErrSuperseded).
 type TaskEvent struct {
 	Task signing.TaskKey `json:"task"`
 }
 
-// Validate reports a malformed task key.
-func (e TaskEvent) Validate() error { return prefixed("task", e.Task.Validate()) }
+// Validate reports a malformed task key or a missing attempt.
+func (e TaskEvent) Validate() error { return ValidateTask(e.Task) }
+
+// ValidateTask reports a malformed task key of a step event, or one without
+// its attempt, with field names under "task.".
+func ValidateTask(k signing.TaskKey) error {
+	var errs signing.FieldErrors
+	var fes signing.FieldErrors
+	if errors.As(prefixed("task", k.Validate()), &fes) {
+		errs = append(errs, fes...)
+	}
+	if k.Attempt == 0 {
+		errs.Add("task.attempt", "must be set: the attempt of the execution (1 or more)")
+	}
+	return errs.Err()
+}
 
 // CollectEvent is the input of the collect step: the task, the round of
 // this execution (0 on the first, which looks at every signee for one whose
@@ -39,7 +55,7 @@ type CollectEvent struct {
 // Validate reports a malformed task key, round, signee key or wait.
 func (e CollectEvent) Validate() error {
 	var errs signing.FieldErrors
-	if err := prefixed("task", e.Task.Validate()); err != nil {
+	if err := ValidateTask(e.Task); err != nil {
 		var fes signing.FieldErrors
 		if errors.As(err, &fes) {
 			errs = append(errs, fes...)
@@ -73,7 +89,7 @@ type SigneeEvent struct {
 // Validate reports a malformed task or signee key.
 func (e SigneeEvent) Validate() error {
 	var errs signing.FieldErrors
-	for _, err := range []error{prefixed("task", e.Task.Validate()), prefixed("", e.Signee.Validate())} {
+	for _, err := range []error{ValidateTask(e.Task), prefixed("", e.Signee.Validate())} {
 		var fes signing.FieldErrors
 		var fe *signing.FieldError
 		switch {

@@ -18,6 +18,9 @@
 //	                     misconfiguration: fail fast into the failure path
 //	Signing.Conflict     the state does not allow the step (ErrConflict, a
 //	                     closed task that is not rejected or expired): failure path
+//	Signing.Superseded   the step's attempt was replaced by a later one
+//	                     (ErrSuperseded; it changed nothing and sent nothing):
+//	                     Catch → Superseded, a clean end with outcome superseded
 //
 // The state machine's top-level Comment lists the same names; a test checks
 // that they agree.
@@ -42,6 +45,7 @@ const (
 	ErrorDataChanged = signing.ErrorDataChanged
 	ErrorInvalid     = "Signing.Invalid"
 	ErrorConflict    = "Signing.Conflict"
+	ErrorSuperseded  = signing.ErrorSuperseded
 )
 
 // ErrorFailed is the error of the execution's own Fail state: a step failed
@@ -55,7 +59,7 @@ const ErrorReceiptFailed = "Signing.ReceiptFailed"
 
 // Names lists every error name a function returns, in the order above.
 func Names() []string {
-	return []string{ErrorTransient, ErrorRejected, ErrorExpired, ErrorDataChanged, ErrorInvalid, ErrorConflict}
+	return []string{ErrorTransient, ErrorRejected, ErrorExpired, ErrorDataChanged, ErrorInvalid, ErrorConflict, ErrorSuperseded}
 }
 
 // Name classifies err. The most specific class wins: rejected, expired and
@@ -63,6 +67,8 @@ func Names() []string {
 // every step is safe to repeat.
 func Name(err error) string {
 	switch {
+	case errors.Is(err, signing.ErrSuperseded):
+		return ErrorSuperseded
 	case errors.Is(err, signing.ErrRejected):
 		return ErrorRejected
 	case errors.Is(err, signing.ErrExpired):

@@ -24,11 +24,15 @@ type API interface {
 	DescribeExecution(ctx context.Context, in *sfn.DescribeExecutionInput, opts ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error)
 	SendTaskSuccess(ctx context.Context, in *sfn.SendTaskSuccessInput, opts ...func(*sfn.Options)) (*sfn.SendTaskSuccessOutput, error)
 	SendTaskFailure(ctx context.Context, in *sfn.SendTaskFailureInput, opts ...func(*sfn.Options)) (*sfn.SendTaskFailureOutput, error)
+	StopExecution(ctx context.Context, in *sfn.StopExecutionInput, opts ...func(*sfn.Options)) (*sfn.StopExecutionOutput, error)
 }
 
 var _ API = (*sfn.Client)(nil)
 
-var _ signing.Workflow = (*Workflow)(nil)
+var (
+	_ signing.Workflow         = (*Workflow)(nil)
+	_ signing.ExecutionStopper = (*Workflow)(nil)
+)
 
 // ErrTokenGone means the step a token belonged to no longer waits: it timed
 // out, finished, or the token is unknown. Resuming or failing it again can
@@ -68,6 +72,25 @@ func (w *Workflow) Resume(ctx context.Context, token string, output any) error {
 	}
 	_, err = w.api.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(string(b))})
 	return classify("resume", err)
+}
+
+// Stop stops the execution (a superseded attempt's) with the error
+// Signing.Superseded and cause. An execution that has ended or does not
+// exist is not an error: there is nothing left to stop.
+func (w *Workflow) Stop(ctx context.Context, executionARN, cause string) error {
+	if executionARN == "" {
+		return fmt.Errorf("workflow: stop: %w", signing.Invalid("executionArn", "must be set"))
+	}
+	_, err := w.api.StopExecution(ctx, &sfn.StopExecutionInput{
+		ExecutionArn: aws.String(executionARN),
+		Error:        aws.String(signing.ErrorSuperseded),
+		Cause:        aws.String(cut(cause, maxCause)),
+	})
+	var missing *types.ExecutionDoesNotExist
+	if errors.As(err, &missing) {
+		return nil
+	}
+	return classify("stop", err)
 }
 
 // Fail reports the named error to the step waiting on token.

@@ -28,6 +28,8 @@ type FakeSFN struct {
 	resumed    map[string]string // token → output
 	failed     map[string]string // token → error
 	Err        error
+	Stopped    []string
+	StopErr    error
 }
 
 func NewFakeSFN() *FakeSFN {
@@ -66,6 +68,13 @@ func (f *FakeSFN) SendTaskSuccess(_ context.Context, in *sfn.SendTaskSuccessInpu
 	}
 	f.resumed[aws.ToString(in.TaskToken)] = aws.ToString(in.Output)
 	return &sfn.SendTaskSuccessOutput{}, nil
+}
+
+func (f *FakeSFN) StopExecution(_ context.Context, in *sfn.StopExecutionInput, _ ...func(*sfn.Options)) (*sfn.StopExecutionOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.Stopped = append(f.Stopped, aws.ToString(in.ExecutionArn))
+	return &sfn.StopExecutionOutput{}, f.StopErr
 }
 
 func (f *FakeSFN) SendTaskFailure(_ context.Context, in *sfn.SendTaskFailureInput, _ ...func(*sfn.Options)) (*sfn.SendTaskFailureOutput, error) {
@@ -238,6 +247,34 @@ func TestInput_StartInput(t *testing.T) {
 			if got.Instance != want.Instance || got.TaskID != want.TaskID || !got.Deadline.Equal(want.Deadline) ||
 				got.Attempt != want.Attempt || got.ExecutionARN != want.ExecutionARN {
 				t.Errorf("StartInput() = %+v, want %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestWorkflow_Stop(t *testing.T) {
+	t.Parallel()
+	const arn = "arn:aws:states:eu-north-1:123456789012:execution:signing:1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d-SigningTask-1"
+	tests := []struct {
+		name    string
+		stopErr error
+		want    error
+	}{
+		{name: "stopped"},
+		{name: "gone_is_no_error", stopErr: &types.ExecutionDoesNotExist{Message: aws.String("gone")}},
+		{name: "refused_is_transient", stopErr: &types.InvalidArn{Message: aws.String("x")}, want: signing.ErrTransient},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fake := NewFakeSFN()
+			fake.StopErr = tt.stopErr
+			err := workflow.New(fake, "").Stop(context.Background(), arn, "superseded by attempt 2")
+			if (tt.want == nil && err != nil) || (tt.want != nil && !errors.Is(err, tt.want)) {
+				t.Fatalf("Stop() error = %v, want %v", err, tt.want)
+			}
+			if len(fake.Stopped) != 1 || fake.Stopped[0] != arn {
+				t.Errorf("stopped %v, want %s", fake.Stopped, arn)
 			}
 		})
 	}

@@ -38,6 +38,10 @@ const (
 
 var task = signingtest.FoundersTask
 
+// stepTask is the task key the state machine gives its steps: qualified
+// with the execution's attempt.
+var stepTask = task.At(1)
+
 // attempt runs one invocation of a step or an API call and reports its
 // error; a process that died loses its result.
 func (r *run) attempt(ctx context.Context, name string, fn func(context.Context) error) (err error, died bool) {
@@ -135,10 +139,10 @@ func (r *run) drive(ctx context.Context, f flow) (outcome signing.Outcome, deleg
 		return "", 0, err
 	}
 	for _, sk := range r.keys {
-		if err := r.step(ctx, "Delegate", func(ctx context.Context) error { _, err := r.svc.Delegate(ctx, task, sk); return err }); err != nil {
+		if err := r.step(ctx, "Delegate", func(ctx context.Context) error { _, err := r.svc.Delegate(ctx, stepTask, sk); return err }); err != nil {
 			return "", 0, err
 		}
-		if err := r.step(ctx, "Notify", func(ctx context.Context) error { _, err := r.svc.Notify(ctx, task, sk); return err }); err != nil {
+		if err := r.step(ctx, "Notify", func(ctx context.Context) error { _, err := r.svc.Notify(ctx, stepTask, sk); return err }); err != nil {
 			return "", 0, err
 		}
 	}
@@ -147,7 +151,7 @@ func (r *run) drive(ctx context.Context, f flow) (outcome signing.Outcome, deleg
 		return "", delegated, err
 	}
 	// Wait For Signature: the state machine's own conditional write.
-	if err := r.mem.RegisterWait(ctx, task, "wait-1"); err != nil {
+	if err := r.mem.RegisterWait(ctx, stepTask, "wait-1"); err != nil {
 		return "", delegated, fmt.Errorf("register wait: %w", err)
 	}
 	kari, ola := signingtest.Kari(r.t), signingtest.Ola(r.t)
@@ -172,7 +176,7 @@ func (r *run) drive(ctx context.Context, f flow) (outcome signing.Outcome, deleg
 			return "", delegated, fmt.Errorf("Collect after the reject: %v, want %s", err, stepfn.ErrorRejected)
 		}
 		err = r.step(ctx, "Finish", func(ctx context.Context) (err error) {
-			outcome, err = r.svc.Finish(ctx, task, signing.TaskRejected, "rejected")
+			outcome, err = r.svc.Finish(ctx, stepTask, signing.TaskRejected, "rejected")
 			return err
 		})
 		return outcome, delegated, err
@@ -191,12 +195,12 @@ func (r *run) drive(ctx context.Context, f flow) (outcome signing.Outcome, deleg
 		return "", delegated, fmt.Errorf("Collect = %+v, want all signed and 3 receipts due", got)
 	}
 	for _, sk := range got.NeedReceipt {
-		if err := r.step(ctx, "SendReceipt", func(ctx context.Context) error { _, err := r.svc.SendReceipt(ctx, task, sk); return err }); err != nil {
+		if err := r.step(ctx, "SendReceipt", func(ctx context.Context) error { _, err := r.svc.SendReceipt(ctx, stepTask, sk); return err }); err != nil {
 			return "", delegated, err
 		}
 	}
 	// Await Completion: the state machine's own write.
-	if err := r.mem.RegisterCompletionWait(ctx, task, "completion-1"); err != nil {
+	if err := r.mem.RegisterCompletionWait(ctx, stepTask, "completion-1"); err != nil {
 		return "", delegated, fmt.Errorf("register completion wait: %w", err)
 	}
 	err = r.api(ctx, "Complete", func(ctx context.Context) error {
@@ -207,7 +211,7 @@ func (r *run) drive(ctx context.Context, f flow) (outcome signing.Outcome, deleg
 		return "", delegated, err
 	}
 	err = r.step(ctx, "Finalize", func(ctx context.Context) (err error) {
-		outcome, err = r.svc.Finalize(ctx, task)
+		outcome, err = r.svc.Finalize(ctx, stepTask)
 		return err
 	})
 	return outcome, delegated, err
@@ -216,7 +220,7 @@ func (r *run) drive(ctx context.Context, f flow) (outcome signing.Outcome, deleg
 // collect runs Collect Signatures.
 func (r *run) collect(ctx context.Context) (got signing.Collected, err error) {
 	err = r.step(ctx, "Collect", func(ctx context.Context) (err error) {
-		got, err = r.svc.Collect(ctx, task, signing.CollectOptions{})
+		got, err = r.svc.Collect(ctx, stepTask, signing.CollectOptions{})
 		return err
 	})
 	return got, err

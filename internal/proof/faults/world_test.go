@@ -61,6 +61,7 @@ const (
 	opComplete       = repoPrefix + "Complete"
 	opRegisterWait   = repoPrefix + "RegisterWait"
 	opCompletionWait = repoPrefix + "RegisterCompletionWait"
+	opSettleOwed     = repoPrefix + "SettleOwedReceipt"
 )
 
 // reads are the platform calls without an effect.
@@ -575,4 +576,15 @@ func (r repo) Audit(ctx context.Context, key signing.TaskKey) ([]signing.AuditEn
 		return nil, err
 	}
 	return r.next.Audit(ctx, key)
+}
+
+func (r repo) OwedReceipts(ctx context.Context, key signing.TaskKey) ([]signing.OwedReceipt, error) {
+	if err := r.w.alive(); err != nil {
+		return nil, err
+	}
+	return r.next.OwedReceipts(ctx, key)
+}
+
+func (r repo) SettleOwedReceipt(ctx context.Context, key signing.TaskKey, sk signing.SigneeKey, attempt int) error {
+	return r.write(opSettleOwed, func() error { return r.next.SettleOwedReceipt(ctx, key, sk, attempt) })
 }

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -56,7 +57,14 @@ type taskState struct {
 	signees         map[signing.SigneeKey]*signing.Signee
 	signatures      map[signing.SigneeKey]signing.Signature
 	receiptDue      map[signing.SigneeKey]bool
-	audit           []auditRecord
+	// owed are the receipts owed for signatures of earlier attempts.
+	owed  map[owedKey]signing.OwedReceipt
+	audit []auditRecord
+}
+
+type owedKey struct {
+	signee  signing.SigneeKey
+	attempt int
 }
 
 type auditRecord struct {
@@ -85,9 +93,12 @@ func (r *Repo) lookup(k signing.TaskKey) (*taskState, error) {
 	if err := k.Validate(); err != nil {
 		return nil, err
 	}
-	ts, ok := r.tasks[k]
+	ts, ok := r.tasks[k.Unqualified()]
 	if !ok {
 		return nil, fmt.Errorf("task: %w", signing.ErrNotFound)
+	}
+	if err := k.CheckAttempt(ts.task.Attempt, 0); err != nil {
+		return nil, err
 	}
 	return ts, nil
 }
@@ -127,6 +138,7 @@ func (r *Repo) CreateTask(_ context.Context, task signing.Task, signees []signin
 		return wrap("create task", task.Key, err)
 	}
 	sd := signeesDigest(signees)
+	task.Key = task.Key.Unqualified()
 	if ts, ok := r.tasks[task.Key]; ok {
 		return wrap("create task", task.Key, ts.same(task, sd))
 	}
@@ -171,6 +183,7 @@ func newTaskState(task signing.Task, signees []signing.Signee, sd string) *taskS
 		signees:       make(map[signing.SigneeKey]*signing.Signee, len(signees)),
 		signatures:    map[signing.SigneeKey]signing.Signature{},
 		receiptDue:    map[signing.SigneeKey]bool{},
+		owed:          map[owedKey]signing.OwedReceipt{},
 	}
 	for _, s := range signees {
 		c := cloneSignee(s)
@@ -192,6 +205,7 @@ func (r *Repo) RestartTask(_ context.Context, task signing.Task, signees []signi
 	if err != nil {
 		return wrap("restart task", task.Key, err)
 	}
+	task.Key = task.Key.Unqualified()
 	old, ok := r.tasks[task.Key]
 	if !ok {
 		return wrap("restart task", task.Key, fmt.Errorf("task: %w", signing.ErrNotFound))
@@ -209,6 +223,13 @@ func (r *Repo) RestartTask(_ context.Context, task signing.Task, signees []signi
 	task.Version = cur.Version + 2 // as the DynamoDB store: the restart marker, then the new attempt
 	ts := newTaskState(task, signees, sd)
 	ts.audit = old.audit
+	// What the old attempt answered 200 to and has not receipted stays owed.
+	for ok, o := range old.owed {
+		ts.owed[ok] = o
+	}
+	for sk := range old.receiptDue {
+		ts.owed[owedKey{sk, max(cur.Attempt, 1)}] = signing.OwedReceipt{Attempt: max(cur.Attempt, 1), Signature: cloneSignature(old.signatures[sk])}
+	}
 	ts.addAudit(signing.AuditEntry{At: ts.task.CreatedAt, Actor: "system", Action: "task.restarted", Detail: signing.RestartDetail(cur, task.Attempt, len(signees))}, "restarted")
 	r.tasks[task.Key] = ts
 	return nil
@@ -285,9 +306,12 @@ func (r *Repo) signee(k signing.TaskKey, key signing.SigneeKey) (*signing.Signee
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	ts, ok := r.tasks[k]
+	ts, ok := r.tasks[k.Unqualified()]
 	if !ok {
 		return nil, fmt.Errorf("signee: %w", signing.ErrNotFound)
+	}
+	if err := k.CheckAttempt(ts.task.Attempt, 0); err != nil {
+		return nil, err
 	}
 	s, ok := ts.signees[key]
 	if !ok {
@@ -386,7 +410,7 @@ func (r *Repo) UpdateSignee(_ context.Context, k signing.TaskKey, key signing.Si
 		return cloneSignee(*s), nil
 	}
 	*s = next
-	ts := r.tasks[k]
+	ts := r.tasks[k.Unqualified()]
 	if t.To == signing.SigneeReceiptSent {
 		delete(ts.receiptDue, key)
 	}
@@ -409,10 +433,11 @@ func (r *Repo) RecordSignature(_ context.Context, sig signing.Signature) (signin
 	if err := sig.Validate(); err != nil {
 		return signing.RecordResult{}, wrap("record signature", subject, err)
 	}
-	ts, ok := r.tasks[sig.Task]
-	if !ok {
-		return signing.RecordResult{}, wrap("record signature", subject, fmt.Errorf("task: %w", signing.ErrNotFound))
+	ts, err := r.lookup(sig.Task)
+	if err != nil {
+		return signing.RecordResult{}, wrap("record signature", subject, err)
 	}
+	sig.Task = sig.Task.Unqualified()
 	if !ts.task.Status.Open() {
 		return signing.RecordResult{}, wrap("record signature", subject, signing.ClosedError(ts.task.Status))
 	}
@@ -488,7 +513,11 @@ func (r *Repo) TakePending(_ context.Context, k signing.TaskKey) (signing.Pendin
 	for key := range ts.receiptDue {
 		batch.NeedReceipt = append(batch.NeedReceipt, key)
 	}
+	for ok := range ts.owed {
+		batch.NeedReceipt = append(batch.NeedReceipt, ok.signee)
+	}
 	slices.Sort(batch.NeedReceipt)
+	batch.NeedReceipt = slices.Compact(batch.NeedReceipt)
 	if ts.task.Counts.Pending != 0 || ts.waitToken != "" {
 		ts.task.Counts.Pending = 0
 		ts.waitToken = ""
@@ -758,4 +787,47 @@ func cloneSignee(s signing.Signee) signing.Signee {
 func cloneSignature(s signing.Signature) signing.Signature {
 	s.Digests = slices.Clone(s.Digests)
 	return s
+}
+
+// OwedReceipts lists the receipts owed for signatures of earlier attempts.
+func (r *Repo) OwedReceipts(_ context.Context, k signing.TaskKey) ([]signing.OwedReceipt, error) {
+	if err := r.fail("OwedReceipts"); err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ts, err := r.lookup(k)
+	if err != nil {
+		return nil, wrap("owed receipts", k, err)
+	}
+	out := make([]signing.OwedReceipt, 0, len(ts.owed))
+	for _, o := range ts.owed {
+		o.Signature = cloneSignature(o.Signature)
+		out = append(out, o)
+	}
+	slices.SortFunc(out, func(a, b signing.OwedReceipt) int {
+		if c := strings.Compare(string(a.Signature.SigneeKey), string(b.Signature.SigneeKey)); c != 0 {
+			return c
+		}
+		return a.Attempt - b.Attempt
+	})
+	return out, nil
+}
+
+// SettleOwedReceipt removes an owed receipt once it is sent.
+func (r *Repo) SettleOwedReceipt(_ context.Context, k signing.TaskKey, signee signing.SigneeKey, attempt int) error {
+	if err := r.fail("SettleOwedReceipt"); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ts, err := r.lookup(k)
+	if err != nil {
+		return wrap("settle owed receipt", k, err)
+	}
+	if _, ok := ts.owed[owedKey{signee, attempt}]; ok {
+		delete(ts.owed, owedKey{signee, attempt})
+		ts.addAudit(signing.AuditEntry{At: r.now(), Actor: "system", Action: "receipt.owed_sent", SigneeKey: signee, Detail: fmt.Sprintf("attempt %d", attempt)}, "owed_sent_"+strconv.Itoa(attempt))
+	}
+	return nil
 }

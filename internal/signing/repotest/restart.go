@@ -2,10 +2,12 @@ package repotest
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/signingflow/signing/internal/signing"
 )
@@ -263,6 +265,10 @@ func testRestartFrom(t *testing.T, repo signing.Repository, status signing.TaskS
 	}
 	closeAs(t, f, status)
 	old := takeSnapshot(t, f)
+	oldSig, err := repo.GetSignature(ctx, f.Key(), signer.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	newcomer := NewPerson("Newcomer")
 	signees := []signing.Signee{signer, told, newcomer}
@@ -313,13 +319,31 @@ func testRestartFrom(t *testing.T, repo signing.Repository, status signing.TaskS
 		t.Errorf("restart audit entries = %+v (of %d), want one at %v with detail %q", restarted, len(audit), next.CreatedAt, wantDetail)
 	}
 
-	// Nothing is pending, no receipt is due, nobody has an open request.
+	// Nothing is pending; the signer's receipt of attempt 1 is still owed
+	// (what was answered 200 is kept), with a copy of the signature.
 	batch, err := repo.TakePending(ctx, f.Key())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(batch.NeedReceipt) != 0 || batch.Task.Counts != (signing.Counts{Total: 3}) {
-		t.Errorf("TakePending() = %v receipts, counts %+v; want none and total 3", batch.NeedReceipt, batch.Task.Counts)
+	if !slices.Equal(batch.NeedReceipt, []signing.SigneeKey{signer.Key}) || batch.Task.Counts != (signing.Counts{Total: 3}) {
+		t.Errorf("TakePending() = %v receipts, counts %+v; want the signer's owed receipt and total 3", batch.NeedReceipt, batch.Task.Counts)
+	}
+	owed, err := repo.OwedReceipts(ctx, f.Key().At(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	SameJSON(t, "OwedReceipts() after the restart", owed, []signing.OwedReceipt{{Attempt: 1, Signature: oldSig}})
+	testSuperseded(t, repo, f.Key(), signer.Key)
+	for range 2 { // settling twice changes nothing more
+		if err := repo.SettleOwedReceipt(ctx, f.Key().At(2), signer.Key, 1); err != nil {
+			t.Fatalf("SettleOwedReceipt() error = %v", err)
+		}
+	}
+	if owed, err := repo.OwedReceipts(ctx, f.Key()); err != nil || len(owed) != 0 {
+		t.Errorf("OwedReceipts() after settling = %+v, %v; want none", owed, err)
+	}
+	if batch, err := repo.TakePending(ctx, f.Key()); err != nil || len(batch.NeedReceipt) != 0 {
+		t.Errorf("TakePending() after settling = %v, %v; want no receipt due", batch.NeedReceipt, err)
 	}
 	for _, sg := range []signing.Signee{signer, dropped, told, newcomer} {
 		reqs, _, err := repo.PendingFor(ctx, sg.IdentityHash, signing.Page{})
@@ -355,4 +379,42 @@ func testRestartFrom(t *testing.T, repo signing.Repository, status signing.TaskS
 	if err := repo.RegisterWait(ctx, f.Key(), "wait-2"); err != nil {
 		t.Errorf("RegisterWait() on the new attempt error = %v", err)
 	}
+}
+
+// testSuperseded checks that every method given a key qualified with the
+// replaced attempt 1 of task k (now at attempt 2) changes nothing and says
+// ErrSuperseded, and that attempt 2's key reads as the unqualified one.
+func testSuperseded(t *testing.T, repo signing.Repository, k signing.TaskKey, sk signing.SigneeKey) {
+	t.Helper()
+	before, err := repo.GetTask(ctx, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := k.At(1)
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	calls := map[string]func() error{
+		"GetTask":     func() error { _, err := repo.GetTask(ctx, old); return err },
+		"ListSignees": func() error { _, _, err := repo.ListSignees(ctx, old, signing.Page{}); return err },
+		"UpdateSignee": func() error {
+			_, err := repo.UpdateSignee(ctx, old, sk, signing.Transition{To: signing.SigneeRevoked, At: at})
+			return err
+		},
+		"TakePending":            func() error { _, err := repo.TakePending(ctx, old); return err },
+		"RegisterWait":           func() error { return repo.RegisterWait(ctx, old, "wait-of-attempt-1") },
+		"RegisterCompletionWait": func() error { return repo.RegisterCompletionWait(ctx, old, "completion-of-attempt-1") },
+		"Complete":               func() error { _, err := repo.Complete(ctx, old, at, "system"); return err },
+		"Close":                  func() error { _, err := repo.Close(ctx, old, signing.TaskRejected, at, "system", "late"); return err },
+		"OwedReceipts":           func() error { _, err := repo.OwedReceipts(ctx, old); return err },
+		"SettleOwedReceipt":      func() error { return repo.SettleOwedReceipt(ctx, old, sk, 1) },
+	}
+	for _, name := range slices.Sorted(maps.Keys(calls)) {
+		WantErr(t, name+"(attempt 1 after attempt 2 started)", calls[name](), signing.ErrSuperseded)
+	}
+	after, err := repo.GetTask(ctx, k.At(2))
+	if err != nil {
+		t.Fatalf("GetTask(attempt 2) error = %v", err)
+	}
+	SameJSON(t, "the task after the superseded calls", after, before)
+	_, err = repo.GetTask(ctx, k.At(3))
+	WantErr(t, "GetTask(attempt 3, not started)", err, signing.ErrConflict)
 }
