@@ -559,6 +559,7 @@ func TestHandler_Handle_problems(t *testing.T) {
 		// 400: path and query
 		{name: "bad_guid", event: ev("api-sign-bad-guid"), wantType: ProblemInvalidRequest, wantField: "instanceGuid"},
 		{name: "bad_party_id", event: ev("api-sign", path("/ttd/founders/instances/abc/1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d/actions")), wantType: ProblemInvalidRequest, wantField: "instanceOwnerPartyId"},
+		{name: "party_id_beyond_32_bits", event: ev("api-sign", path("/ttd/founders/instances/19283746501/1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d/actions")), wantType: ProblemInvalidRequest, wantField: "instanceOwnerPartyId"},
 		{name: "bad_org", event: ev("api-signing-state", path("/TTD/founders/instances/50001/1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d/signing")), wantType: ProblemInvalidRequest, wantField: "org"},
 		{name: "bad_app_encoding", event: ev("api-signing-state", path("/ttd/found%20ers/instances/50001/1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d/signing")), wantType: ProblemInvalidRequest, wantField: "app"},
 		{name: "no_task_id_current_task_not_signing", setup: moveProcess("Task_1", "data"), event: ev("api-sign", query("language=nb")), wantType: ProblemNotSigningTask},

@@ -34,9 +34,12 @@ func ParseInstanceRef(org, app, partyID, instanceGUID string) (InstanceRef, erro
 	if !namePattern.MatchString(app) {
 		errs.Add("app", "must be 1-100 lowercase letters, digits or dashes")
 	}
-	pid, err := strconv.ParseInt(partyID, 10, 64)
+	// A party ID is a 32-bit integer: the platform's routes take
+	// {instanceOwnerPartyId:int} (Altinn/altinn-storage InstancesController.cs,
+	// Altinn/app-lib-dotnet SigningController.cs).
+	pid, err := strconv.ParseInt(partyID, 10, 32)
 	if err != nil || pid <= 0 {
-		errs.Add("instanceOwnerPartyId", "must be a positive integer")
+		errs.Add("instanceOwnerPartyId", "must be a positive integer of at most 2147483647")
 	}
 	guid := strings.ToLower(strings.TrimSpace(instanceGUID))
 	if !guidPattern.MatchString(guid) {

@@ -27,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -393,7 +394,10 @@ func (a *API) event(r *http.Request, rt *compiled, params map[string]string, bod
 		ev.PathParameters = params
 	}
 	if len(body) > 0 {
-		if isText(r.Header.Get("Content-Type")) {
+		// A body that is not UTF-8 is passed base64-encoded whatever its
+		// type: as a Go string in the event's JSON its bytes would turn into
+		// U+FFFD, and the function could not see what was sent.
+		if isText(r.Header.Get("Content-Type")) && utf8.Valid(body) {
 			ev.Body = string(body)
 		} else {
 			ev.Body = base64.StdEncoding.EncodeToString(body)
