@@ -773,16 +773,24 @@ func (s *Stack) Close() error {
 		if s.Poller != nil {
 			s.Poller.Stop()
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
+		// Each server gets its own 5 s to drain: stopping moto and DynamoDB
+		// Local first can take longer than that on a loaded machine.
+		shutdown := func(srv *httpserve.Server) error {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return srv.Shutdown(ctx)
+		}
 		if s.apiSrv != nil {
-			errs = append(errs, s.apiSrv.Shutdown(ctx))
+			errs = append(errs, shutdown(s.apiSrv))
+		}
+		if s.issuerSrv != nil {
+			errs = append(errs, shutdown(s.issuerSrv))
 		}
 		if s.Host != nil {
 			errs = append(errs, s.Host.Close())
 		}
 		if s.edgeSrv != nil {
-			errs = append(errs, s.edgeSrv.Shutdown(ctx))
+			errs = append(errs, shutdown(s.edgeSrv))
 		}
 		if s.moto != nil {
 			errs = append(errs, s.moto.Stop())
@@ -792,9 +800,6 @@ func (s *Stack) Close() error {
 		}
 		if s.emuSrv != nil {
 			errs = append(errs, s.emuSrv.Close())
-		}
-		if s.issuerSrv != nil {
-			errs = append(errs, s.issuerSrv.Shutdown(ctx))
 		}
 		if s.ownsBuild && s.buildDir != "" {
 			errs = append(errs, os.RemoveAll(s.buildDir))
