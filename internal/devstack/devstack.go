@@ -773,12 +773,17 @@ func (s *Stack) Close() error {
 		if s.Poller != nil {
 			s.Poller.Stop()
 		}
-		// Each server gets its own 5 s to drain: stopping moto and DynamoDB
-		// Local first can take longer than that on a loaded machine.
+		// Each server gets its own 5 s to drain, then what is still in flight
+		// is cut off: a call a test holds on purpose (the edge's delay
+		// faults) may outlast the run, and cutting it is no failure of the
+		// stack; any other error of a server is.
 		shutdown := func(srv *httpserve.Server) error {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			return srv.Shutdown(ctx)
+			if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				return err
+			}
+			return nil
 		}
 		if s.apiSrv != nil {
 			errs = append(errs, shutdown(s.apiSrv))
