@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/signingflow/signing/internal/devstack"
 	"github.com/signingflow/signing/internal/platform/emulator"
@@ -301,6 +302,12 @@ func (r *Run) Execution(ctx context.Context) (*sfn.DescribeExecutionOutput, erro
 func (r *Run) Outcome(ctx context.Context) (status sfntypes.ExecutionStatus, outcome string, err error) {
 	err = Eventually(ctx, func() (bool, error) {
 		out, err := r.Execution(ctx)
+		var cut *smithy.DeserializationError
+		if errors.As(err, &cut) {
+			// moto's answer was cut short on a loaded machine (unexpected
+			// EOF); the SDK does not retry that, the next poll asks again.
+			return false, nil
+		}
 		if err != nil {
 			return false, err
 		}
