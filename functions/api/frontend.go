@@ -135,17 +135,20 @@ type appProcessTask struct {
 }
 
 // processState answers process/next with the instance's process as Storage
-// has it after the operation.
+// has it after the operation, which leaves it where it was.
 func (h *Handler) processState(ctx context.Context, r *request, action string, task taskSummary, sig *signatureSummary) (int, any, error) {
 	out := appProcessState{Process: &signing.Process{}, Action: action, Task: task, Signature: sig}
-	inst, err := h.svc.ReadInstance(ctx, r.instance)
-	if err != nil {
+	// Sign, reject and complete do not move the process (the process engine
+	// does, when the workflow ends), so the instance read to find the task
+	// is still current; it is read only when the request named its task.
+	var inst signing.Instance
+	if r.current != nil {
+		inst = *r.current
+	} else if got, err := h.svc.ReadInstance(ctx, r.instance); err != nil {
 		// The operation stands; the frontend fetches the process next anyway.
 		r.log.WarnContext(ctx, "process state not read after process/next", "error", err.Error())
-		inst = signing.Instance{}
-		if r.current != nil {
-			inst = *r.current
-		}
+	} else {
+		inst = got
 	}
 	if inst.Process != nil {
 		out.Process = inst.Process
