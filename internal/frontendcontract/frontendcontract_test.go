@@ -21,6 +21,7 @@ func TestCheck(t *testing.T) {
 		{"signee_signed_utc", frontendcontract.SigneeList, signee(`"name":"Kari","signedTime":"2026-03-03T10:00:00.123456789Z","delegationSuccessful":true,"notificationStatus":"Sent","partyId":50001`), true},
 		{"signee_org_only", frontendcontract.SigneeList, signee(`"name":null,"organization":"Acme","signedTime":null,"delegationSuccessful":false,"notificationStatus":"Failed","partyId":50100`), true},
 		{"signee_offset_time", frontendcontract.SigneeList, signee(`"name":"Kari","signedTime":"2026-03-03T11:00:00+01:00","delegationSuccessful":true,"notificationStatus":"Sent","partyId":50001`), false},
+		{"signee_time_without_seconds", frontendcontract.SigneeList, signee(`"name":"Kari","signedTime":"2026-03-03T10:00Z","delegationSuccessful":true,"notificationStatus":"Sent","partyId":50001`), false},
 		{"signee_no_signed_time_key", frontendcontract.SigneeList, signee(`"name":"Kari","delegationSuccessful":true,"notificationStatus":"Sent","partyId":50001`), false},
 		{"signee_no_name_nor_org", frontendcontract.SigneeList, signee(`"name":"","organization":null,"signedTime":null,"delegationSuccessful":true,"notificationStatus":"Sent","partyId":50001`), false},
 		{"signee_unknown_status", frontendcontract.SigneeList, signee(`"name":"Kari","signedTime":null,"delegationSuccessful":true,"notificationStatus":"Pending","partyId":50001`), false},
