@@ -257,7 +257,9 @@ func dayTime(midnight time.Time, d time.Duration) time.Time {
 
 // String formats the window as ParseWindow reads it.
 func (w Window) String() string {
-	f := func(d time.Duration) string { return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute)) }
+	f := func(d time.Duration) string {
+		return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	}
 	return f(w.From) + "-" + f(w.To)
 }
 
