@@ -13,6 +13,15 @@ const (
 	legacyURLPlaceholder = "$instanceurl"
 )
 
+// Placeholders of the reminder, extension and cancellation texts an app
+// writes, matched ASCII case-insensitively; each becomes the deadline as
+// its reader writes dates, or the reason given (escaped for markdown in
+// inbox bodies).
+const (
+	deadlinePlaceholder = "$deadline$"
+	reasonPlaceholder   = "$reason$"
+)
+
 // maxArgDigits bounds {n} so the index always fits an int.
 const maxArgDigits = 9
 
@@ -21,6 +30,8 @@ type expansion struct {
 	replaceURL bool     // whether URL placeholders are replaced in this text
 	url        string   // what URL placeholders become
 	args       []string // values for {0}, {1}, …
+	deadline   string   // what $deadline$ becomes
+	reason     string   // what $reason$ becomes
 }
 
 // expand replaces placeholders in one left-to-right pass: inserted values are
@@ -37,6 +48,16 @@ func (e expansion) expand(s string) string {
 					i += n
 					continue
 				}
+			}
+			if hasPrefixFoldASCII(s[i:], deadlinePlaceholder) {
+				b.WriteString(e.deadline)
+				i += len(deadlinePlaceholder)
+				continue
+			}
+			if hasPrefixFoldASCII(s[i:], reasonPlaceholder) {
+				b.WriteString(e.reason)
+				i += len(reasonPlaceholder)
+				continue
 			}
 		case '{':
 			if idx, n := positional(s[i:]); n > 0 && idx < len(e.args) {

@@ -28,8 +28,19 @@ const (
 	KeyCancelledTitle   = "signing.correspondence_cancelled_title"   // Cancellation title.
 	KeyCancelledSummary = "signing.correspondence_cancelled_summary" // Cancellation summary.
 	KeyCancelledBody    = "signing.correspondence_cancelled_body"    // Cancellation body.
-	KeyAppName          = "appName"                                  // The app's display name.
-	KeyServiceName      = "ServiceName"                              // The app's display name, older key.
+	KeyReminderTitle    = "signing.correspondence_reminder_title"    // Reminder title.
+	KeyReminderSummary  = "signing.correspondence_reminder_summary"  // Reminder summary.
+	KeyReminderBody     = "signing.correspondence_reminder_body"     // Reminder body.
+	KeyExtendedTitle    = "signing.correspondence_deadline_extended_title"
+	KeyExtendedSummary  = "signing.correspondence_deadline_extended_summary"
+	KeyExtendedBody     = "signing.correspondence_deadline_extended_body"
+	KeyRejectedBody     = "signing.correspondence_rejected_body"  // Cancellation body after a signee's reject.
+	KeyWithdrawnBody    = "signing.correspondence_withdrawn_body" // Cancellation body after the owner's cancel.
+	KeyOwnerTitle       = "signing.correspondence_owner_rejected_title"
+	KeyOwnerSummary     = "signing.correspondence_owner_rejected_summary"
+	KeyOwnerBody        = "signing.correspondence_owner_rejected_body"
+	KeyAppName          = "appName"     // The app's display name.
+	KeyServiceName      = "ServiceName" // The app's display name, older key.
 )
 
 // Resources holds an app's text resources as language (NB, NN, EN) → key → value.
@@ -45,6 +56,14 @@ type Vars struct {
 	InstanceURL string
 	// Args replace the positional placeholders {0}, {1}, … in app texts.
 	Args []string
+	// Deadline is the task's deadline as the message's reader writes it
+	// (reminder.FormatDeadline); empty when the task has none. It replaces
+	// $deadline$ in app texts.
+	Deadline string
+	// Reason is the reason a reject or cancel gave, free text from a person:
+	// it is escaped for markdown in inbox bodies and replaces $reason$ in
+	// app texts. Empty when none was given.
+	Reason string
 }
 
 // Message is a rendered inbox message.
@@ -157,6 +176,72 @@ func Cancelled(res Resources, lang string, v Vars) Message {
 	}
 }
 
+// Reminder renders a reminder to a signee who has not signed: the inbox
+// message from the signing.correspondence_reminder_* keys, else the
+// defaults, which name the deadline when there is one; the notification
+// texts are the call-to-action's reminder texts (the signee's
+// reminderNotification keys, else the reference's defaults).
+func Reminder(res Resources, lang string, keys CTAKeys, v Vars) CTA {
+	r := newRenderer(res, lang, v)
+	d := r.defaults
+	cta := CallToAction(res, lang, keys, v)
+	cta.Message = Message{
+		Language: r.lang,
+		Title:    r.render(r.text, d.ReminderTitle, KeyReminderTitle),
+		Summary:  r.render(r.text, d.ReminderSummary, KeyReminderSummary),
+		Body:     r.render(r.inbox, d.ReminderBody, KeyReminderBody),
+	}
+	cta.EmailSubject, cta.EmailBody, cta.SMSBody = cta.ReminderEmailSubject, cta.ReminderEmailBody, cta.ReminderSMSBody
+	return cta
+}
+
+// DeadlineExtended tells a signee the new deadline (v.Deadline).
+func DeadlineExtended(res Resources, lang string, v Vars) Message {
+	r := newRenderer(res, lang, v)
+	d := r.defaults
+	return Message{
+		Language: r.lang,
+		Title:    r.render(r.text, d.ExtendedTitle, KeyExtendedTitle),
+		Summary:  r.render(r.text, d.ExtendedSummary, KeyExtendedSummary),
+		Body:     r.render(r.inbox, d.ExtendedBody, KeyExtendedBody),
+	}
+}
+
+// Why a request to sign was withdrawn, for CancelledBecause.
+const (
+	ByReject   = "rejected"  // a signee rejected
+	ByOwner    = "withdrawn" // the owner (or the app) cancelled
+	ByDeadline = "expired"   // the deadline passed, or the task failed
+)
+
+// CancelledBecause renders Cancelled with the body for why: a signee's
+// reject or the owner's cancel, each with v.Reason when one was given.
+// Any other why is Cancelled.
+func CancelledBecause(res Resources, lang, why string, v Vars) Message {
+	m := Cancelled(res, lang, v)
+	r := newRenderer(res, lang, v)
+	switch why {
+	case ByReject:
+		m.Body = r.render(r.inbox, r.defaults.RejectedBody, KeyRejectedBody)
+	case ByOwner:
+		m.Body = r.render(r.inbox, r.defaults.WithdrawnBody, KeyWithdrawnBody)
+	}
+	return m
+}
+
+// OwnerRejected tells the instance owner that a signee rejected, with
+// v.Reason when one was given.
+func OwnerRejected(res Resources, lang string, v Vars) Message {
+	r := newRenderer(res, lang, v)
+	d := r.defaults
+	return Message{
+		Language: r.lang,
+		Title:    r.render(r.text, d.OwnerTitle, KeyOwnerTitle),
+		Summary:  r.render(r.text, d.OwnerSummary, KeyOwnerSummary),
+		Body:     r.render(r.inbox, d.OwnerBody, KeyOwnerBody),
+	}
+}
+
 // AppName returns the app's display name: text key appName, then ServiceName, then the metadata title in lang, then in nb, then any title, then appID.
 func AppName(res Resources, lang string, metadataTitles map[string]string, appID string) string {
 	for _, key := range []string{KeyAppName, KeyServiceName} {
@@ -206,9 +291,9 @@ func newRenderer(res Resources, lang string, v Vars) renderer {
 		vars:     v,
 		defaults: d,
 		link:     link,
-		inbox:    expansion{replaceURL: true, url: link, args: v.Args},
-		plain:    expansion{replaceURL: true, url: v.InstanceURL, args: v.Args},
-		text:     expansion{args: v.Args},
+		inbox:    expansion{replaceURL: true, url: link, args: v.Args, deadline: v.Deadline, reason: EscapeMarkdown(v.Reason)},
+		plain:    expansion{replaceURL: true, url: v.InstanceURL, args: v.Args, deadline: v.Deadline, reason: v.Reason},
+		text:     expansion{args: v.Args, deadline: v.Deadline, reason: v.Reason},
 	}
 }
 
@@ -219,16 +304,49 @@ func (r renderer) render(e expansion, def string, keys ...string) string {
 			return e.expand(v)
 		}
 	}
-	return fillDefault(def, r.vars, r.link)
+	return r.fillDefault(def)
 }
 
-// fillDefault fills a default text's {appName}, {appOwner} and {link} in a single pass.
-func fillDefault(def string, v Vars, link string) string {
+// fillDefault fills a default text's {appName}, {appOwner}, {link},
+// {deadlineSentence} (with its {deadline}) and {reasonSentence} (with its
+// {reason}, escaped for markdown) in a single pass.
+func (r renderer) fillDefault(def string) string {
+	v := r.vars
+	deadline, reason := "", ""
+	if v.Deadline != "" {
+		deadline = strings.ReplaceAll(r.defaults.DeadlineSentence, "{deadline}", v.Deadline)
+	}
+	if v.Reason != "" {
+		reason = strings.ReplaceAll(r.defaults.ReasonSentence, "{reason}", EscapeMarkdown(v.Reason))
+	}
 	return strings.NewReplacer(
 		"{appName}", v.AppName,
 		"{appOwner}", v.AppOwner,
-		"{link}", link,
+		"{link}", r.link,
+		"{deadlineSentence}", deadline,
+		"{deadline}", v.Deadline,
+		"{reasonSentence}", reason,
 	).Replace(def)
+}
+
+// EscapeMarkdown makes free text inert in a markdown body: every markdown
+// and HTML special character is escaped and line breaks become spaces, so
+// a reason cannot add a link, a heading or markup to a message.
+func EscapeMarkdown(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		switch {
+		case c == '\n' || c == '\r' || c == '\t':
+			b.WriteByte(' ')
+		case c < 0x20 || c == 0x7f:
+		case strings.ContainsRune("\\`*_{}[]()#+-.!<>|~&\"'", c):
+			b.WriteByte('\\')
+			b.WriteRune(c)
+		default:
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
 }
 
 // markdownLink returns "[text](url)", or "" when url is empty.
