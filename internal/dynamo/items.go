@@ -62,9 +62,10 @@ type taskItem struct {
 	RestartAttempt int    `json:"restartAttempt,omitempty"`
 	RestartDigest  string `json:"restartDigest,omitempty"`
 	RestartAt      string `json:"restartAt,omitempty"`
-	// ReleaseAt is signing.Task.ReleaseAt (BeginRelease, EndRelease); the
-	// restart's final write keeps it.
-	ReleaseAt string `json:"releaseAt,omitempty"`
+	// ReleaseUntil and ReleaseAttempt are signing.Task's (BeginRelease,
+	// EndRelease); the restart's final write keeps them.
+	ReleaseUntil   string `json:"releaseUntil,omitempty"`
+	ReleaseAttempt int    `json:"releaseAttempt,omitempty"`
 	// More keeps the task's fields this adapter does not map one by one, so
 	// a field added to signing.Task is stored before anyone maps it here.
 	More string `json:"more,omitempty"`
@@ -73,7 +74,7 @@ type taskItem struct {
 // taskFields are the JSON names of the signing.Task fields taskItem maps itself.
 var taskFields = []string{
 	"key", "instance", "attempt", "status", "config", "configDigest", "executionArn", "counts",
-	"deadline", "version", "createdAt", "updatedAt", "closedAt", "closeReason", "releaseAt",
+	"deadline", "version", "createdAt", "updatedAt", "closedAt", "closeReason", "releaseUntil", "releaseAttempt",
 }
 
 // signeeFields are the JSON names of the signing.Signee fields signeeItem maps itself.
@@ -116,31 +117,32 @@ func restore(more string, v any) {
 
 func newTaskItem(t signing.Task, signeesDigest string) taskItem {
 	return taskItem{
-		PK:            instancePK(t.Key.InstanceGUID),
-		SK:            taskSK(t.Key.TaskID),
-		Type:          typeTask,
-		Org:           t.Instance.Org,
-		App:           t.Instance.App,
-		OwnerPartyID:  t.Instance.PartyID,
-		InstanceGUID:  t.Key.InstanceGUID,
-		TaskID:        t.Key.TaskID,
-		Status:        string(t.Status),
-		Config:        t.Config,
-		ConfigDigest:  t.ConfigDigest,
-		SigneesDigest: signeesDigest,
-		ExecutionARN:  t.ExecutionARN,
-		Total:         t.Counts.Total,
-		Signed:        t.Counts.Signed,
-		Pending:       t.Counts.Pending,
-		Deadline:      fmtTime(t.Deadline),
-		Version:       t.Version,
-		CreatedAt:     fmtTime(t.CreatedAt),
-		UpdatedAt:     fmtTime(t.UpdatedAt),
-		ClosedAt:      fmtTime(t.ClosedAt),
-		CloseReason:   t.CloseReason,
-		ReleaseAt:     fmtTime(t.ReleaseAt),
-		Attempt:       max(t.Attempt, 1),
-		More:          more(t, taskFields),
+		PK:             instancePK(t.Key.InstanceGUID),
+		SK:             taskSK(t.Key.TaskID),
+		Type:           typeTask,
+		Org:            t.Instance.Org,
+		App:            t.Instance.App,
+		OwnerPartyID:   t.Instance.PartyID,
+		InstanceGUID:   t.Key.InstanceGUID,
+		TaskID:         t.Key.TaskID,
+		Status:         string(t.Status),
+		Config:         t.Config,
+		ConfigDigest:   t.ConfigDigest,
+		SigneesDigest:  signeesDigest,
+		ExecutionARN:   t.ExecutionARN,
+		Total:          t.Counts.Total,
+		Signed:         t.Counts.Signed,
+		Pending:        t.Counts.Pending,
+		Deadline:       fmtTime(t.Deadline),
+		Version:        t.Version,
+		CreatedAt:      fmtTime(t.CreatedAt),
+		UpdatedAt:      fmtTime(t.UpdatedAt),
+		ClosedAt:       fmtTime(t.ClosedAt),
+		CloseReason:    t.CloseReason,
+		ReleaseUntil:   fmtTime(t.ReleaseUntil),
+		ReleaseAttempt: t.ReleaseAttempt,
+		Attempt:        max(t.Attempt, 1),
+		More:           more(t, taskFields),
 	}
 }
 
@@ -157,7 +159,7 @@ func (it taskItem) task() signing.Task {
 	t.Counts = signing.Counts{Total: it.Total, Signed: it.Signed, Pending: it.Pending}
 	t.Deadline, t.Version = parseTime(it.Deadline), it.Version
 	t.CreatedAt, t.UpdatedAt, t.ClosedAt = parseTime(it.CreatedAt), parseTime(it.UpdatedAt), parseTime(it.ClosedAt)
-	t.CloseReason, t.ReleaseAt = it.CloseReason, parseTime(it.ReleaseAt)
+	t.CloseReason, t.ReleaseUntil, t.ReleaseAttempt = it.CloseReason, parseTime(it.ReleaseUntil), it.ReleaseAttempt
 	t.Attempt = it.attempt()
 	return t
 }

@@ -64,7 +64,8 @@ const (
 	attrRestartAttempt = "restartAttempt"
 	attrRestartDigest  = "restartDigest"
 	attrRestartAt      = "restartAt"
-	attrReleaseAt      = "releaseAt"
+	attrReleaseUntil   = "releaseUntil"
+	attrReleaseAttempt = "releaseAttempt"
 	attrCreateDigest   = "createDigest"
 )
 

@@ -581,21 +581,22 @@ func (s *Store) finish(ctx context.Context, it taskItem, status signing.TaskStat
 	return err
 }
 
-// BeginRelease sets the task item's release time to now, conditional on
-// the key's attempt being current and no restart marker being set: a
-// restart either sees the time (it carries it over, openAttempt) or makes
-// this write fail as superseded.
-func (s *Store) BeginRelease(ctx context.Context, k signing.TaskKey) (time.Time, error) {
+// BeginRelease records on the task item a release of k's attempt until
+// until, conditional on that attempt being current and no restart marker
+// being set: a restart either keeps the record (openAttempt) or makes this
+// write fail as superseded.
+func (s *Store) BeginRelease(ctx context.Context, k signing.TaskKey, until time.Time) error {
 	const op = "begin release"
 	if err := validateKey(k); err != nil {
-		return time.Time{}, wrap(op, k, err)
+		return wrap(op, k, err)
 	}
-	now := s.now()
 	names := map[string]string{
-		"#pk": AttrPK, "#ra": attrRestartAttempt, "#rel": attrReleaseAt,
+		"#pk": AttrPK, "#ra": attrRestartAttempt, "#until": attrReleaseUntil, "#rattempt": attrReleaseAttempt,
 		"#version": AttrVersion, "#updated": AttrUpdatedAt,
 	}
-	values := map[string]types.AttributeValue{":now": str(fmtTime(now)), ":one": n(1)}
+	values := map[string]types.AttributeValue{
+		":until": str(fmtTime(until)), ":now": str(fmtTime(s.now())), ":one": n(1), ":rattempt": n(int64(max(k.Attempt, 1))),
+	}
 	cond := "attribute_exists(#pk) AND attribute_not_exists(#ra)"
 	if k.Attempt > 0 {
 		cond = ofAttempt(cond, k.Attempt, names, values)
@@ -603,7 +604,7 @@ func (s *Store) BeginRelease(ctx context.Context, k signing.TaskKey) (time.Time,
 	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       TaskKey(k),
-		UpdateExpression:          aws.String("SET #rel = :now, #updated = :now, #version = #version + :one"),
+		UpdateExpression:          aws.String("SET #until = :until, #rattempt = :rattempt, #updated = :now, #version = #version + :one"),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,
@@ -611,33 +612,30 @@ func (s *Store) BeginRelease(ctx context.Context, k signing.TaskKey) (time.Time,
 	if _, failed := conditionalCheck(err); failed {
 		// Name the reason from the item as it is now.
 		if _, rerr := s.requireAttempt(ctx, k); rerr != nil {
-			return time.Time{}, wrap(op, k, rerr)
+			return wrap(op, k, rerr)
 		}
-		return time.Time{}, wrap(op, k, fmt.Errorf("a restart is under way: %w", signing.ErrSuperseded))
+		return wrap(op, k, fmt.Errorf("a restart is under way: %w", signing.ErrSuperseded))
 	}
-	if err != nil {
-		return time.Time{}, wrap(op, k, err)
-	}
-	return now, nil
+	return wrap(op, k, err)
 }
 
-// EndRelease removes the release time at from the task item if it is
-// still there; a later release's time, or none, is left as it is.
-func (s *Store) EndRelease(ctx context.Context, k signing.TaskKey, at time.Time) error {
+// EndRelease removes the release recorded with until from the task item
+// if it is still there; another release's record, or none, stays.
+func (s *Store) EndRelease(ctx context.Context, k signing.TaskKey, until time.Time) error {
 	const op = "end release"
 	if err := validateKey(k); err != nil {
 		return wrap(op, k, err)
 	}
-	if at.IsZero() {
+	if until.IsZero() {
 		return nil
 	}
 	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       TaskKey(k),
-		UpdateExpression:          aws.String("REMOVE #rel SET #version = #version + :one"),
-		ConditionExpression:       aws.String("#rel = :at"),
-		ExpressionAttributeNames:  map[string]string{"#rel": attrReleaseAt, "#version": AttrVersion},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(fmtTime(at)), ":one": n(1)},
+		UpdateExpression:          aws.String("REMOVE #until, #rattempt SET #version = #version + :one"),
+		ConditionExpression:       aws.String("#until = :until"),
+		ExpressionAttributeNames:  map[string]string{"#until": attrReleaseUntil, "#rattempt": attrReleaseAttempt, "#version": AttrVersion},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":until": str(fmtTime(until)), ":one": n(1)},
 	})
 	if _, failed := conditionalCheck(err); failed {
 		return nil

@@ -469,18 +469,23 @@ func TestService_releaseInFlight(t *testing.T) {
 
 func TestTask_DelegateAfter(t *testing.T) {
 	t.Parallel()
-	created := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	until := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
-		name      string
-		releaseAt time.Time
-		want      time.Time
+		name    string
+		attempt int
+		release int
+		want    time.Time
 	}{
-		{"no release", time.Time{}, time.Time{}},
-		{"release of the replaced attempt", created.Add(-time.Second), created.Add(-time.Second).Add(signing.ReleaseWindow)},
-		{"release of this attempt", created.Add(time.Minute), time.Time{}},
+		{"no release", 2, 0, time.Time{}},
+		{"release of the replaced attempt", 2, 1, until},
+		{"release of this attempt", 2, 2, time.Time{}},
+		{"attempt 1 stored without attempt", 0, 1, time.Time{}},
 	}
 	for _, tt := range tests {
-		task := signing.Task{CreatedAt: created, ReleaseAt: tt.releaseAt}
+		task := signing.Task{Attempt: tt.attempt, ReleaseAttempt: tt.release}
+		if tt.release > 0 {
+			task.ReleaseUntil = until
+		}
 		if got := task.DelegateAfter(); !got.Equal(tt.want) {
 			t.Errorf("%s: DelegateAfter() = %v, want %v", tt.name, got, tt.want)
 		}

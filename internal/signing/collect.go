@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -391,14 +392,23 @@ func (s *Service) release(ctx context.Context, task Task, receipts bool) error {
 	}
 	cancelled := texts.Cancelled(resources, lang, vars)
 	resource, haveResource := task.Config.CorrespondenceResourceFor(s.Settings.Environment)
-	// The release's time on the task item tells a restart that revokes may
-	// still be on their way (Task.DelegateAfter); it begins only while the
-	// attempt is current, so a superseded release revokes nothing.
-	at, err := s.Repo.BeginRelease(ctx, key)
-	if err != nil {
+	// The release's record on the task item tells a restart until when
+	// revokes may still be on their way (Task.DelegateAfter): this
+	// invocation's deadline and the platform's margin. It begins only while
+	// the attempt is current, so a superseded release revokes nothing.
+	until := s.Clock.Now().Add(ReleaseWindow)
+	if d, ok := ctx.Deadline(); ok {
+		until = d.Add(ReleaseMargin)
+	}
+	if err := s.Repo.BeginRelease(ctx, key, until); err != nil {
 		return err
 	}
-	g, gctx := errgroup.WithContext(ctx)
+	// No call is cut short when another fails (a cancelled request may
+	// still be acted on); uncertain notes a call that ended without an
+	// answer, which keeps the record until it expires.
+	var g errgroup.Group
+	gctx := ctx
+	var uncertain atomic.Bool
 	g.SetLimit(s.concurrency())
 	for _, sg := range signees {
 		g.Go(func() error {
@@ -406,6 +416,9 @@ func (s *Service) release(ctx context.Context, task Task, receipts bool) error {
 				return err
 			}
 			if err := s.revoke(gctx, task, sg, sg.Actions()); err != nil {
+				if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+					uncertain.Store(true)
+				}
 				return err
 			}
 			switch {
@@ -436,14 +449,15 @@ func (s *Service) release(ctx context.Context, task Task, receipts bool) error {
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return err // the release's time stays until ReleaseWindow passes
+	err = g.Wait()
+	if !uncertain.Load() {
+		// Every revoke has its answer: none can land later.
+		if eerr := s.Repo.EndRelease(context.WithoutCancel(ctx), key, until); eerr != nil {
+			// Only delays a next attempt's delegations until the record expires.
+			slog.WarnContext(ctx, "release: the release record was not cleared", "task", key.String(), "error", eerr.Error())
+		}
 	}
-	if err := s.Repo.EndRelease(ctx, key, at); err != nil {
-		// Only delays a next attempt's delegations by ReleaseWindow at most.
-		slog.WarnContext(ctx, "release: the release time was not cleared", "task", key.String(), "error", err.Error())
-	}
-	return nil
+	return err
 }
 
 // concurrency bounds parallel platform calls within one step.

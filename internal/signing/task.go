@@ -104,28 +104,33 @@ type Task struct {
 	ClosedAt  time.Time `json:"closedAt,omitzero"`
 	// CloseReason says why a task was rejected, expired or failed (no personal data).
 	CloseReason string `json:"closeReason,omitempty"`
-	// ReleaseAt is when a step last began revoking the task's delegations
-	// (Repository.BeginRelease). It outlives a restart: the next attempt
-	// delegates only once ReleaseWindow has passed since (DelegateAfter),
-	// so a revoke still in flight cannot take back its new rights.
-	ReleaseAt time.Time `json:"releaseAt,omitzero"`
+	// ReleaseUntil and ReleaseAttempt record a release of the task's
+	// delegations that may still be revoking (Repository.BeginRelease): the
+	// attempt it releases and the time until which one of its revokes can
+	// still reach access management. They outlive a restart, so the next
+	// attempt delegates only after that time (DelegateAfter) and a revoke
+	// still in flight cannot take back its new rights.
+	ReleaseUntil   time.Time `json:"releaseUntil,omitzero"`
+	ReleaseAttempt int       `json:"releaseAttempt,omitempty"`
 }
-
-// ReleaseWindow bounds how long a release begun by one Lambda invocation
-// can still reach access management: the functions' timeout (60 s,
-// template.yaml Globals; a test keeps it below this) plus the time the
-// platform takes to act on a request received just before it.
-const ReleaseWindow = 90 * time.Second
 
 // DelegateAfter is the earliest time a delegation of this attempt cannot be
-// undone by a release of an earlier attempt still in flight: zero when no
-// release began, or when the last one began at this attempt.
+// undone by a release of an earlier attempt: zero when no release of an
+// earlier attempt may still be revoking.
 func (t Task) DelegateAfter() time.Time {
-	if t.ReleaseAt.IsZero() || !t.ReleaseAt.Before(t.CreatedAt) {
+	if t.ReleaseUntil.IsZero() || t.ReleaseAttempt >= max(t.Attempt, 1) {
 		return time.Time{}
 	}
-	return t.ReleaseAt.Add(ReleaseWindow)
+	return t.ReleaseUntil
 }
+
+// ReleaseWindow bounds a release run without a deadline of its own; a
+// step's release lasts until its invocation's deadline plus ReleaseMargin.
+const ReleaseWindow = 90 * time.Second
+
+// ReleaseMargin is how long after a call's end (its invocation's deadline,
+// or a call given up for a timeout) access management may still act on it.
+const ReleaseMargin = 15 * time.Second
 
 // NewTask validates and builds a task in the collecting state for signees signees.
 func NewTask(inst InstanceRef, taskID string, cfg Config, signees int, deadline, now time.Time) (Task, error) {

@@ -587,13 +587,12 @@ func (r repo) OwedReceipts(ctx context.Context, key signing.TaskKey) ([]signing.
 	return r.next.OwedReceipts(ctx, key)
 }
 
-func (r repo) BeginRelease(ctx context.Context, key signing.TaskKey) (at time.Time, err error) {
-	err = r.write(opBeginRelease, func() (e error) { at, e = r.next.BeginRelease(ctx, key); return e })
-	return at, err
+func (r repo) BeginRelease(ctx context.Context, key signing.TaskKey, until time.Time) error {
+	return r.write(opBeginRelease, func() error { return r.next.BeginRelease(ctx, key, until) })
 }
 
-func (r repo) EndRelease(ctx context.Context, key signing.TaskKey, at time.Time) error {
-	return r.write(opEndRelease, func() error { return r.next.EndRelease(ctx, key, at) })
+func (r repo) EndRelease(ctx context.Context, key signing.TaskKey, until time.Time) error {
+	return r.write(opEndRelease, func() error { return r.next.EndRelease(ctx, key, until) })
 }
 
 func (r repo) SettleOwedReceipt(ctx context.Context, key signing.TaskKey, sk signing.SigneeKey, attempt int) error {

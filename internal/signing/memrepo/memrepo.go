@@ -220,8 +220,8 @@ func (r *Repo) RestartTask(_ context.Context, task signing.Task, signees []signi
 	case !cur.Restartable():
 		return wrap("restart task", task.Key, fmt.Errorf("attempt %d is %s: %w", cur.Attempt, cur.Status, signing.ErrConflict))
 	}
-	task.Version = cur.Version + 2 // as the DynamoDB store: the restart marker, then the new attempt
-	task.ReleaseAt = cur.ReleaseAt // a release of the old attempt may still be in flight
+	task.Version = cur.Version + 2                                                // as the DynamoDB store: the restart marker, then the new attempt
+	task.ReleaseUntil, task.ReleaseAttempt = cur.ReleaseUntil, cur.ReleaseAttempt // a release of the old attempt may still be revoking
 	ts := newTaskState(task, signees, sd)
 	ts.audit = old.audit
 	// What the old attempt answered 200 to and has not receipted stays owed.
@@ -236,25 +236,24 @@ func (r *Repo) RestartTask(_ context.Context, task signing.Task, signees []signi
 	return nil
 }
 
-// BeginRelease records the start of a release of k's attempt.
-func (r *Repo) BeginRelease(_ context.Context, k signing.TaskKey) (time.Time, error) {
+// BeginRelease records a release of k's attempt until until.
+func (r *Repo) BeginRelease(_ context.Context, k signing.TaskKey, until time.Time) error {
 	if err := r.fail("BeginRelease"); err != nil {
-		return time.Time{}, err
+		return err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ts, err := r.lookup(k)
 	if err != nil {
-		return time.Time{}, wrap("begin release", k, err)
+		return wrap("begin release", k, err)
 	}
-	now := r.now()
-	ts.task.ReleaseAt = now
+	ts.task.ReleaseUntil, ts.task.ReleaseAttempt = until.UTC(), max(ts.task.Attempt, 1)
 	ts.task.Version++
-	return now, nil
+	return nil
 }
 
-// EndRelease clears the release time at, if it is still the task's.
-func (r *Repo) EndRelease(_ context.Context, k signing.TaskKey, at time.Time) error {
+// EndRelease clears the release recorded with until, if it is still the task's.
+func (r *Repo) EndRelease(_ context.Context, k signing.TaskKey, until time.Time) error {
 	if err := r.fail("EndRelease"); err != nil {
 		return err
 	}
@@ -264,8 +263,8 @@ func (r *Repo) EndRelease(_ context.Context, k signing.TaskKey, at time.Time) er
 	if err != nil {
 		return wrap("end release", k, err)
 	}
-	if !at.IsZero() && ts.task.ReleaseAt.Equal(at) {
-		ts.task.ReleaseAt = time.Time{}
+	if !until.IsZero() && ts.task.ReleaseUntil.Equal(until) {
+		ts.task.ReleaseUntil, ts.task.ReleaseAttempt = time.Time{}, 0
 		ts.task.Version++
 	}
 	return nil

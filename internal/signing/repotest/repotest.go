@@ -272,8 +272,7 @@ var calls = []struct {
 		return err
 	}},
 	{"BeginRelease", func(r signing.Repository, k signing.TaskKey, _ signing.SigneeKey) error {
-		_, err := r.BeginRelease(ctx, k)
-		return err
+		return r.BeginRelease(ctx, k, T0)
 	}},
 	{"RestartTask", func(r signing.Repository, k signing.TaskKey, _ signing.SigneeKey) error {
 		signee := NewPerson("Someone")

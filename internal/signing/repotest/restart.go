@@ -419,41 +419,41 @@ func testSuperseded(t *testing.T, repo signing.Repository, k signing.TaskKey, sk
 	WantErr(t, "GetTask(attempt 3, not started)", err, signing.ErrConflict)
 }
 
-// testRelease pins BeginRelease and EndRelease: the release time of an
-// attempt outlives its restart, a release of a replaced attempt cannot
-// begin, and ending clears only the release's own time.
+// testRelease pins BeginRelease and EndRelease: the release record of an
+// attempt outlives its restart (the next attempt waits for it), a release
+// of a replaced attempt cannot begin, and ending clears only its own record.
 func testRelease(t *testing.T, newRepo NewRepo) {
 	repo := newRepo(t)
 	t.Run("outlives_the_restart", func(t *testing.T) {
 		t.Parallel()
 		f := Create(t, repo, 2)
 		closeAs(t, f, signing.TaskRejected)
-		at, err := repo.BeginRelease(ctx, f.Key().At(1))
-		if err != nil || at.IsZero() {
-			t.Fatalf("BeginRelease(attempt 1) = %v, %v; want a time", at, err)
+		until := f.Now().Add(time.Minute)
+		if err := repo.BeginRelease(ctx, f.Key().At(1), until); err != nil {
+			t.Fatalf("BeginRelease(attempt 1) error = %v", err)
 		}
-		if got := f.MustTask(t).ReleaseAt; !got.Equal(at) {
-			t.Errorf("ReleaseAt = %v, want %v", got, at)
+		if got := f.MustTask(t); !got.ReleaseUntil.Equal(until) || got.ReleaseAttempt != 1 || !got.DelegateAfter().IsZero() {
+			t.Errorf("task = release until %v of attempt %d, DelegateAfter %v; want until %v of attempt 1, no wait for attempt 1 itself",
+				got.ReleaseUntil, got.ReleaseAttempt, got.DelegateAfter(), until)
 		}
 		f.Restart(t, f.Signees)
-		if got := f.MustTask(t); got.Attempt != 2 || !got.ReleaseAt.Equal(at) {
-			t.Errorf("after restart: attempt %d ReleaseAt %v, want attempt 2 with %v", got.Attempt, got.ReleaseAt, at)
+		if got := f.MustTask(t); got.Attempt != 2 || !got.DelegateAfter().Equal(until) {
+			t.Errorf("after restart: attempt %d DelegateAfter %v, want attempt 2 waiting until %v", got.Attempt, got.DelegateAfter(), until)
 		}
-		_, err = repo.BeginRelease(ctx, f.Key().At(1))
-		WantErr(t, "BeginRelease(replaced attempt)", err, signing.ErrSuperseded)
-		if err := repo.EndRelease(ctx, f.Key().At(1), at.Add(-time.Millisecond)); err != nil {
-			t.Fatalf("EndRelease(another time) error = %v", err)
+		WantErr(t, "BeginRelease(replaced attempt)", repo.BeginRelease(ctx, f.Key().At(1), until), signing.ErrSuperseded)
+		if err := repo.EndRelease(ctx, f.Key().At(1), until.Add(-time.Millisecond)); err != nil {
+			t.Fatalf("EndRelease(another record) error = %v", err)
 		}
-		if got := f.MustTask(t).ReleaseAt; !got.Equal(at) {
-			t.Errorf("EndRelease of another time cleared it: ReleaseAt = %v, want %v", got, at)
+		if got := f.MustTask(t).DelegateAfter(); !got.Equal(until) {
+			t.Errorf("EndRelease of another record cleared it: DelegateAfter = %v, want %v", got, until)
 		}
-		if err := repo.EndRelease(ctx, f.Key().At(1), at); err != nil {
+		if err := repo.EndRelease(ctx, f.Key().At(1), until); err != nil {
 			t.Fatalf("EndRelease() error = %v", err)
 		}
-		if got := f.MustTask(t); !got.ReleaseAt.IsZero() || !got.DelegateAfter().IsZero() {
-			t.Errorf("after EndRelease: ReleaseAt %v DelegateAfter %v, want both zero", got.ReleaseAt, got.DelegateAfter())
+		if got := f.MustTask(t); !got.ReleaseUntil.IsZero() || !got.DelegateAfter().IsZero() {
+			t.Errorf("after EndRelease: ReleaseUntil %v DelegateAfter %v, want both zero", got.ReleaseUntil, got.DelegateAfter())
 		}
-		if err := repo.EndRelease(ctx, f.Key(), at); err != nil {
+		if err := repo.EndRelease(ctx, f.Key(), until); err != nil {
 			t.Errorf("EndRelease() again error = %v, want nil", err)
 		}
 	})
@@ -461,21 +461,19 @@ func testRelease(t *testing.T, newRepo NewRepo) {
 		t.Parallel()
 		f := Create(t, repo, 1)
 		closeAs(t, f, signing.TaskCompleted)
-		first, err := repo.BeginRelease(ctx, f.Key().At(1))
-		if err != nil {
+		first, second := f.Now().Add(time.Minute), f.Now().Add(2*time.Minute)
+		if err := repo.BeginRelease(ctx, f.Key().At(1), first); err != nil {
 			t.Fatal(err)
 		}
-		second, err := repo.BeginRelease(ctx, f.Key())
-		if err != nil {
+		if err := repo.BeginRelease(ctx, f.Key(), second); err != nil {
 			t.Fatal(err)
 		}
 		if err := repo.EndRelease(ctx, f.Key(), first); err != nil {
 			t.Fatal(err)
 		}
-		if got := f.MustTask(t).ReleaseAt; !got.Equal(second) {
-			t.Errorf("ending the first release cleared the second: ReleaseAt = %v, want %v", got, second)
+		if got := f.MustTask(t).ReleaseUntil; !got.Equal(second) {
+			t.Errorf("ending the first release cleared the second: ReleaseUntil = %v, want %v", got, second)
 		}
-		_, err = repo.BeginRelease(ctx, f.Key().At(2))
-		WantErr(t, "BeginRelease(attempt not yet started)", err, signing.ErrConflict)
+		WantErr(t, "BeginRelease(attempt not yet started)", repo.BeginRelease(ctx, f.Key().At(2), second), signing.ErrConflict)
 	})
 }
