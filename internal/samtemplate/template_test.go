@@ -260,4 +260,3 @@ Resources:
 		t.Fatal(err)
 	}
 }
-
