@@ -53,6 +53,7 @@ type pkgInfo struct {
 type index struct {
 	root    string
 	pkgs    map[string][]*pkgInfo // by package name, and by folder name for package main
+	imports map[string][]string   // folder (relative, slash-separated) → the module's folders its non-test files import
 	types   map[string]bool       // every declared type name
 	targets map[string]bool       // the Makefile's targets
 }
@@ -77,7 +78,13 @@ func skipDir(name string) bool {
 
 // buildIndex parses every Go file under root and reads root/Makefile.
 func buildIndex(root string) (*index, error) {
-	ix := &index{root: root, pkgs: map[string][]*pkgInfo{}, types: map[string]bool{}, targets: map[string]bool{}}
+	ix := &index{root: root, pkgs: map[string][]*pkgInfo{}, imports: map[string][]string{}, types: map[string]bool{}, targets: map[string]bool{}}
+	module := ""
+	if gomod, err := os.ReadFile(filepath.Join(root, "go.mod")); err == nil {
+		if m := moduleLine.FindStringSubmatch(string(gomod)); m != nil {
+			module = m[1]
+		}
+	}
 	byDir := map[string]map[string]*pkgInfo{} // dir → package name → info
 	fset := token.NewFileSet()
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -113,6 +120,17 @@ func buildIndex(root string) (*index, error) {
 			}
 		}
 		addFile(p, f, strings.HasSuffix(path, "_test.go"))
+		if rel, err := filepath.Rel(root, dir); err == nil && !strings.HasSuffix(path, "_test.go") {
+			rel = filepath.ToSlash(rel)
+			if _, ok := ix.imports[rel]; !ok {
+				ix.imports[rel] = nil
+			}
+			for _, imp := range f.Imports {
+				if path := strings.Trim(imp.Path.Value, `"`); module != "" && strings.HasPrefix(path, module+"/") {
+					ix.imports[rel] = append(ix.imports[rel], strings.TrimPrefix(path, module+"/"))
+				}
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -136,6 +154,9 @@ func buildIndex(root string) (*index, error) {
 	}
 	return ix, nil
 }
+
+// moduleLine is go.mod's module directive.
+var moduleLine = regexp.MustCompile(`(?m)^module\s+(\S+)`)
 
 // makeTargetLine is a rule's head: "target other: prerequisites", not "VAR := value".
 var makeTargetLine = regexp.MustCompile(`(?m)^([A-Za-z][\w./-]*(?:[ \t]+[A-Za-z][\w./-]*)*)[ \t]*:(?:[^=]|$)`)

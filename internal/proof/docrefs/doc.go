@@ -1,7 +1,7 @@
 // Package docrefs checks that every code name a document cites still
 // resolves, so a rename or a move cannot leave the README, docs/ or a
 // folder's README pointing at something that is gone. It is a development
-// check and holds no code of its own outside its tests (docrefs_test.go).
+// check and holds no code outside its tests.
 //
 // What it checks, in the Markdown files of the repository that are ours
 // (not node_modules, not testdata, except the contract examples' README):
@@ -15,6 +15,11 @@
 //     after ./, and ../ relative to the document); `make target`.
 //   - In fenced code: the same paths and make targets.
 //   - Every relative link, and its #anchor when it points at a Markdown file.
+//
+// It also holds the README's layout table to the module (layout_test.go):
+// every Go package falls under a row, and a row says "deployed" exactly for
+// the packages the Lambdas link (the import closure of functions/*, as
+// go list -deps ./functions/... gives it).
 //
 // A member is a method, a struct field or an interface method, promoted ones
 // included. The index is built with go/parser over the module's files, test

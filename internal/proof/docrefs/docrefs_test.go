@@ -70,3 +70,33 @@ func TestCheck_fixture(t *testing.T) {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestREADME_layoutMarksWhatIsDeployed holds the README's layout table to
+// the module: every package is in a row, and a row says "deployed" exactly
+// for the packages the Lambdas link (go list -deps ./functions/...).
+func TestREADME_layoutMarksWhatIsDeployed(t *testing.T) {
+	problems, err := checkLayout(moduleRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Error(p)
+	}
+}
+
+// TestCheckLayout_fixture: a linked package marked development, a deployed
+// one nothing links and one in no row are each reported.
+func TestCheckLayout_fixture(t *testing.T) {
+	got, err := checkLayout(filepath.Join("testdata", "layout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`README.md:11: internal/extra is marked deployed but no Lambda links it`,
+		`README.md:10: internal/lib is linked into a Lambda but its row says "development"`,
+		`README.md: internal/orphan is in no row of the layout table`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
