@@ -62,6 +62,9 @@ type taskItem struct {
 	RestartAttempt int    `json:"restartAttempt,omitempty"`
 	RestartDigest  string `json:"restartDigest,omitempty"`
 	RestartAt      string `json:"restartAt,omitempty"`
+	// ReleaseAt is signing.Task.ReleaseAt (BeginRelease, EndRelease); the
+	// restart's final write keeps it.
+	ReleaseAt string `json:"releaseAt,omitempty"`
 	// More keeps the task's fields this adapter does not map one by one, so
 	// a field added to signing.Task is stored before anyone maps it here.
 	More string `json:"more,omitempty"`
@@ -70,7 +73,7 @@ type taskItem struct {
 // taskFields are the JSON names of the signing.Task fields taskItem maps itself.
 var taskFields = []string{
 	"key", "instance", "attempt", "status", "config", "configDigest", "executionArn", "counts",
-	"deadline", "version", "createdAt", "updatedAt", "closedAt", "closeReason",
+	"deadline", "version", "createdAt", "updatedAt", "closedAt", "closeReason", "releaseAt",
 }
 
 // signeeFields are the JSON names of the signing.Signee fields signeeItem maps itself.
@@ -135,6 +138,7 @@ func newTaskItem(t signing.Task, signeesDigest string) taskItem {
 		UpdatedAt:     fmtTime(t.UpdatedAt),
 		ClosedAt:      fmtTime(t.ClosedAt),
 		CloseReason:   t.CloseReason,
+		ReleaseAt:     fmtTime(t.ReleaseAt),
 		Attempt:       max(t.Attempt, 1),
 		More:          more(t, taskFields),
 	}
@@ -153,7 +157,7 @@ func (it taskItem) task() signing.Task {
 	t.Counts = signing.Counts{Total: it.Total, Signed: it.Signed, Pending: it.Pending}
 	t.Deadline, t.Version = parseTime(it.Deadline), it.Version
 	t.CreatedAt, t.UpdatedAt, t.ClosedAt = parseTime(it.CreatedAt), parseTime(it.UpdatedAt), parseTime(it.ClosedAt)
-	t.CloseReason = it.CloseReason
+	t.CloseReason, t.ReleaseAt = it.CloseReason, parseTime(it.ReleaseAt)
 	t.Attempt = it.attempt()
 	return t
 }

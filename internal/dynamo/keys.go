@@ -64,6 +64,7 @@ const (
 	attrRestartAttempt = "restartAttempt"
 	attrRestartDigest  = "restartDigest"
 	attrRestartAt      = "restartAt"
+	attrReleaseAt      = "releaseAt"
 	attrCreateDigest   = "createDigest"
 )
 

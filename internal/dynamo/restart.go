@@ -383,6 +383,11 @@ func (s *Store) guarded(ctx context.Context, guard types.TransactWriteItem, acti
 // openAttempt replaces the task item it (marked, as read) with the new
 // attempt, if the marker and version are still those read.
 func (s *Store) openAttempt(ctx context.Context, it taskItem, task signing.Task, r restart) error {
+	// A release of the old attempt begun before the marker may still be
+	// revoking: the new attempt keeps its time (signing.Task.DelegateAfter).
+	// None can begin after the marker (BeginRelease's condition), and the
+	// version condition below sees one begun after the item was read.
+	task.ReleaseAt = parseTime(it.ReleaseAt)
 	ti := newTaskItem(task, r.sd)
 	ti.Version = it.Version + 1
 	item, err := marshal(ti)

@@ -580,3 +580,67 @@ func (s *Store) finish(ctx context.Context, it taskItem, status signing.TaskStat
 	}
 	return err
 }
+
+// BeginRelease sets the task item's release time to now, conditional on
+// the key's attempt being current and no restart marker being set: a
+// restart either sees the time (it carries it over, openAttempt) or makes
+// this write fail as superseded.
+func (s *Store) BeginRelease(ctx context.Context, k signing.TaskKey) (time.Time, error) {
+	const op = "begin release"
+	if err := validateKey(k); err != nil {
+		return time.Time{}, wrap(op, k, err)
+	}
+	now := s.now()
+	names := map[string]string{
+		"#pk": AttrPK, "#ra": attrRestartAttempt, "#rel": attrReleaseAt,
+		"#version": AttrVersion, "#updated": AttrUpdatedAt,
+	}
+	values := map[string]types.AttributeValue{":now": str(fmtTime(now)), ":one": n(1)}
+	cond := "attribute_exists(#pk) AND attribute_not_exists(#ra)"
+	if k.Attempt > 0 {
+		cond = ofAttempt(cond, k.Attempt, names, values)
+	}
+	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       TaskKey(k),
+		UpdateExpression:          aws.String("SET #rel = :now, #updated = :now, #version = #version + :one"),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+	})
+	if _, failed := conditionalCheck(err); failed {
+		// Name the reason from the item as it is now.
+		if _, rerr := s.requireAttempt(ctx, k); rerr != nil {
+			return time.Time{}, wrap(op, k, rerr)
+		}
+		return time.Time{}, wrap(op, k, fmt.Errorf("a restart is under way: %w", signing.ErrSuperseded))
+	}
+	if err != nil {
+		return time.Time{}, wrap(op, k, err)
+	}
+	return now, nil
+}
+
+// EndRelease removes the release time at from the task item if it is
+// still there; a later release's time, or none, is left as it is.
+func (s *Store) EndRelease(ctx context.Context, k signing.TaskKey, at time.Time) error {
+	const op = "end release"
+	if err := validateKey(k); err != nil {
+		return wrap(op, k, err)
+	}
+	if at.IsZero() {
+		return nil
+	}
+	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       TaskKey(k),
+		UpdateExpression:          aws.String("REMOVE #rel SET #version = #version + :one"),
+		ConditionExpression:       aws.String("#rel = :at"),
+		ExpressionAttributeNames:  map[string]string{"#rel": attrReleaseAt, "#version": AttrVersion},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(fmtTime(at)), ":one": n(1)},
+	})
+	if _, failed := conditionalCheck(err); failed {
+		return nil
+	}
+	return wrap(op, k, err)
+}

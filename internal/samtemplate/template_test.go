@@ -2,10 +2,13 @@ package samtemplate_test
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/signingflow/signing/internal/samtemplate"
+	"github.com/signingflow/signing/internal/signing"
 )
 
 func TestLoad_projectTemplate(t *testing.T) {
@@ -258,5 +261,48 @@ Resources:
 	}
 	if _, err := samtemplate.Parse([]byte("Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: {CodeUri: !Ref X}\n")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A release begun by a function's invocation ends with it; a next attempt
+// waits signing.ReleaseWindow before delegating (signing.Task.DelegateAfter),
+// which must outlast every function's timeout.
+func TestTemplate_timeoutsWithinReleaseWindow(t *testing.T) {
+	t.Parallel()
+	path, err := samtemplate.FindFile("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := samtemplate.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	timeout := func(props map[string]any) (float64, bool) {
+		switch v := props["Timeout"].(type) {
+		case int:
+			return float64(v), true
+		case int64:
+			return float64(v), true
+		case float64:
+			return v, true
+		case string:
+			f, err := strconv.ParseFloat(v, 64)
+			return f, err == nil
+		}
+		return 0, false
+	}
+	global, _ := tpl.Globals["Function"].(map[string]any)
+	def, ok := timeout(global)
+	if !ok {
+		t.Fatalf("Globals.Function.Timeout is not set: %#v", global["Timeout"])
+	}
+	for _, r := range tpl.ResourcesOfType("AWS::Serverless::Function") {
+		secs := def
+		if v, ok := timeout(r.Properties); ok {
+			secs = v
+		}
+		if d := time.Duration(secs * float64(time.Second)); d >= signing.ReleaseWindow {
+			t.Errorf("%s: Timeout %s, want below signing.ReleaseWindow %s", r.LogicalID, d, signing.ReleaseWindow)
+		}
 	}
 }

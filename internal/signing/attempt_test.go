@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -398,5 +399,90 @@ func TestPrepareRestart(t *testing.T) {
 				t.Errorf("attempt = %d, want %d", got.Attempt, tt.wantAttempt)
 			}
 		})
+	}
+}
+
+// heldAccess holds the first Revoke until released, as a call to access
+// management still in flight when the next attempt starts.
+type heldAccess struct {
+	signing.AccessManagement
+	entered, release chan struct{}
+	once             *sync.Once
+}
+
+func (a heldAccess) Revoke(ctx context.Context, d signing.Delegation) error {
+	held := false
+	a.once.Do(func() { held = true })
+	if held {
+		close(a.entered)
+		<-a.release
+	}
+	return a.AccessManagement.Revoke(ctx, d)
+}
+
+// A release of attempt 1 whose revoke is still in flight when attempt 2
+// starts must not take back attempt 2's new delegation of the same person:
+// attempt 2 delegates only once the revoke can no longer land.
+func TestService_releaseInFlight(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	delegateAndNotify(t, h, mustStart(t, h, 1).Signees)
+	if _, err := h.Svc.Reject(ctx, signing.RejectInput{Task: foundersTask, Caller: kari(t), Reason: "wrong share capital"}); err != nil {
+		t.Fatal(err)
+	}
+	access := heldAccess{AccessManagement: h.Svc.Access, entered: make(chan struct{}), release: make(chan struct{}), once: &sync.Once{}}
+	h.Svc.Access = access
+	finished := make(chan error, 1)
+	go func() {
+		_, err := h.Svc.Finish(ctx, foundersTask.At(1), signing.TaskRejected, "rejected")
+		finished <- err
+	}()
+	<-access.entered // Handle Reject of attempt 1 has a revoke on its way
+
+	h.Clock.Advance(time.Second) // the filler submits again at once
+	started := mustStart(t, h, 2)
+	var refused int
+	for _, sk := range started.Signees {
+		_, err := h.Svc.Delegate(ctx, foundersTask.At(2), sk)
+		switch {
+		case errors.Is(err, signing.ErrTransient):
+			refused++
+		case err != nil:
+			t.Fatalf("Delegate(%s, attempt 2) error = %v", sk, err)
+		}
+	}
+	if refused == 0 {
+		t.Errorf("every Delegate of attempt 2 went ahead while attempt 1's revoke was in flight")
+	}
+	close(access.release) // the revoke lands now
+	if err := <-finished; err != nil && !errors.Is(err, signing.ErrSuperseded) {
+		t.Fatalf("Finish(attempt 1) error = %v, want nil or superseded", err)
+	}
+
+	h.Clock.Advance(signing.ReleaseWindow)
+	delegateAndNotify(t, h, started.Signees) // the step's retries, or Collect's needDelegation
+	if got := len(h.Emu.Delegations()); got != 4 {
+		t.Errorf("delegations in force = %d, want 4: Ola and the company delegated read and sign by attempt 2", got)
+	}
+}
+
+func TestTask_DelegateAfter(t *testing.T) {
+	t.Parallel()
+	created := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name      string
+		releaseAt time.Time
+		want      time.Time
+	}{
+		{"no release", time.Time{}, time.Time{}},
+		{"release of the replaced attempt", created.Add(-time.Second), created.Add(-time.Second).Add(signing.ReleaseWindow)},
+		{"release of this attempt", created.Add(time.Minute), time.Time{}},
+	}
+	for _, tt := range tests {
+		task := signing.Task{CreatedAt: created, ReleaseAt: tt.releaseAt}
+		if got := task.DelegateAfter(); !got.Equal(tt.want) {
+			t.Errorf("%s: DelegateAfter() = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"slices"
 	"time"
@@ -390,6 +391,13 @@ func (s *Service) release(ctx context.Context, task Task, receipts bool) error {
 	}
 	cancelled := texts.Cancelled(resources, lang, vars)
 	resource, haveResource := task.Config.CorrespondenceResourceFor(s.Settings.Environment)
+	// The release's time on the task item tells a restart that revokes may
+	// still be on their way (Task.DelegateAfter); it begins only while the
+	// attempt is current, so a superseded release revokes nothing.
+	at, err := s.Repo.BeginRelease(ctx, key)
+	if err != nil {
+		return err
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.concurrency())
 	for _, sg := range signees {
@@ -428,7 +436,14 @@ func (s *Service) release(ctx context.Context, task Task, receipts bool) error {
 			return nil
 		})
 	}
-	return g.Wait()
+	if err := g.Wait(); err != nil {
+		return err // the release's time stays until ReleaseWindow passes
+	}
+	if err := s.Repo.EndRelease(ctx, key, at); err != nil {
+		// Only delays a next attempt's delegations by ReleaseWindow at most.
+		slog.WarnContext(ctx, "release: the release time was not cleared", "task", key.String(), "error", err.Error())
+	}
+	return nil
 }
 
 // concurrency bounds parallel platform calls within one step.

@@ -150,6 +150,16 @@ type Repository interface {
 	// ErrNotFound. A half-done restart never looks collecting: the task
 	// keeps its closed status until the new signees are all written.
 	RestartTask(ctx context.Context, task Task, signees []Signee, previousAttempt int) error
+	// BeginRelease records, on the task item of key's attempt, that a step
+	// begins revoking the attempt's delegations now, and returns that time.
+	// It is conditional on the attempt being current and no restart being
+	// under way (ErrSuperseded otherwise): a release either begins before a
+	// restart, and the new attempt sees its time (Task.ReleaseAt), or not
+	// at all.
+	BeginRelease(ctx context.Context, key TaskKey) (time.Time, error)
+	// EndRelease clears the time BeginRelease returned once the revokes are
+	// done, whatever the attempt is by then; a later release's time stays.
+	EndRelease(ctx context.Context, key TaskKey, at time.Time) error
 	// OwedReceipts lists the receipts owed for signatures of earlier
 	// attempts of the task (see RestartTask), by signee key and attempt.
 	OwedReceipts(ctx context.Context, key TaskKey) ([]OwedReceipt, error)

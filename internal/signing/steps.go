@@ -339,6 +339,12 @@ func (s *Service) Delegate(ctx context.Context, key TaskKey, sk SigneeKey) (Sign
 		// The instance owner holds the rights already; there is nothing to delegate.
 		return s.Repo.UpdateSignee(ctx, key, sk, Transition{To: SigneeDelegated, At: s.Clock.Now()})
 	}
+	if after := task.DelegateAfter(); s.Clock.Now().Before(after) {
+		// A release of the attempt this one replaced began before the
+		// restart and may still revoke this person's rights: delegate once
+		// it cannot. The step's retries, or Collect's needDelegation, come back.
+		return sg, fmt.Errorf("delegate %s/%s: the replaced attempt's release may still be revoking until %s: %w", key, sk, after.Format(time.RFC3339), ErrTransient)
+	}
 	err = s.Access.Delegate(ctx, Delegation{
 		Instance: task.Instance, TaskID: key.TaskID,
 		FromPartyUUID: task.OwnerPartyUUID, ToPartyUUID: sg.PartyUUID, Actions: sg.Actions(),

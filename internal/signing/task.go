@@ -104,6 +104,27 @@ type Task struct {
 	ClosedAt  time.Time `json:"closedAt,omitzero"`
 	// CloseReason says why a task was rejected, expired or failed (no personal data).
 	CloseReason string `json:"closeReason,omitempty"`
+	// ReleaseAt is when a step last began revoking the task's delegations
+	// (Repository.BeginRelease). It outlives a restart: the next attempt
+	// delegates only once ReleaseWindow has passed since (DelegateAfter),
+	// so a revoke still in flight cannot take back its new rights.
+	ReleaseAt time.Time `json:"releaseAt,omitzero"`
+}
+
+// ReleaseWindow bounds how long a release begun by one Lambda invocation
+// can still reach access management: the functions' timeout (60 s,
+// template.yaml Globals; a test keeps it below this) plus the time the
+// platform takes to act on a request received just before it.
+const ReleaseWindow = 90 * time.Second
+
+// DelegateAfter is the earliest time a delegation of this attempt cannot be
+// undone by a release of an earlier attempt still in flight: zero when no
+// release began, or when the last one began at this attempt.
+func (t Task) DelegateAfter() time.Time {
+	if t.ReleaseAt.IsZero() || !t.ReleaseAt.Before(t.CreatedAt) {
+		return time.Time{}
+	}
+	return t.ReleaseAt.Add(ReleaseWindow)
 }
 
 // NewTask validates and builds a task in the collecting state for signees signees.

@@ -62,6 +62,8 @@ const (
 	opRegisterWait   = repoPrefix + "RegisterWait"
 	opCompletionWait = repoPrefix + "RegisterCompletionWait"
 	opSettleOwed     = repoPrefix + "SettleOwedReceipt"
+	opBeginRelease   = repoPrefix + "BeginRelease"
+	opEndRelease     = repoPrefix + "EndRelease"
 )
 
 // reads are the platform calls without an effect.
@@ -583,6 +585,15 @@ func (r repo) OwedReceipts(ctx context.Context, key signing.TaskKey) ([]signing.
 		return nil, err
 	}
 	return r.next.OwedReceipts(ctx, key)
+}
+
+func (r repo) BeginRelease(ctx context.Context, key signing.TaskKey) (at time.Time, err error) {
+	err = r.write(opBeginRelease, func() (e error) { at, e = r.next.BeginRelease(ctx, key); return e })
+	return at, err
+}
+
+func (r repo) EndRelease(ctx context.Context, key signing.TaskKey, at time.Time) error {
+	return r.write(opEndRelease, func() error { return r.next.EndRelease(ctx, key, at) })
 }
 
 func (r repo) SettleOwedReceipt(ctx context.Context, key signing.TaskKey, sk signing.SigneeKey, attempt int) error {

@@ -221,6 +221,7 @@ func (r *Repo) RestartTask(_ context.Context, task signing.Task, signees []signi
 		return wrap("restart task", task.Key, fmt.Errorf("attempt %d is %s: %w", cur.Attempt, cur.Status, signing.ErrConflict))
 	}
 	task.Version = cur.Version + 2 // as the DynamoDB store: the restart marker, then the new attempt
+	task.ReleaseAt = cur.ReleaseAt // a release of the old attempt may still be in flight
 	ts := newTaskState(task, signees, sd)
 	ts.audit = old.audit
 	// What the old attempt answered 200 to and has not receipted stays owed.
@@ -232,6 +233,41 @@ func (r *Repo) RestartTask(_ context.Context, task signing.Task, signees []signi
 	}
 	ts.addAudit(signing.AuditEntry{At: ts.task.CreatedAt, Actor: "system", Action: "task.restarted", Detail: signing.RestartDetail(cur, task.Attempt, len(signees))}, "restarted")
 	r.tasks[task.Key] = ts
+	return nil
+}
+
+// BeginRelease records the start of a release of k's attempt.
+func (r *Repo) BeginRelease(_ context.Context, k signing.TaskKey) (time.Time, error) {
+	if err := r.fail("BeginRelease"); err != nil {
+		return time.Time{}, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ts, err := r.lookup(k)
+	if err != nil {
+		return time.Time{}, wrap("begin release", k, err)
+	}
+	now := r.now()
+	ts.task.ReleaseAt = now
+	ts.task.Version++
+	return now, nil
+}
+
+// EndRelease clears the release time at, if it is still the task's.
+func (r *Repo) EndRelease(_ context.Context, k signing.TaskKey, at time.Time) error {
+	if err := r.fail("EndRelease"); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ts, err := r.lookup(k.Unqualified())
+	if err != nil {
+		return wrap("end release", k, err)
+	}
+	if !at.IsZero() && ts.task.ReleaseAt.Equal(at) {
+		ts.task.ReleaseAt = time.Time{}
+		ts.task.Version++
+	}
 	return nil
 }
 

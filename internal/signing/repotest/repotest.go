@@ -36,6 +36,7 @@ func Run(t *testing.T, newRepo NewRepo) {
 	t.Run("PendingFor", func(t *testing.T) { t.Parallel(); testPendingFor(t, newRepo) })
 	t.Run("Audit", func(t *testing.T) { t.Parallel(); testAudit(t, newRepo) })
 	t.Run("RestartTask", func(t *testing.T) { t.Parallel(); testRestartTask(t, newRepo) })
+	t.Run("Release", func(t *testing.T) { t.Parallel(); testRelease(t, newRepo) })
 	t.Run("Concurrency", func(t *testing.T) { t.Parallel(); RunConcurrency(t, newRepo) })
 }
 
@@ -268,6 +269,10 @@ var calls = []struct {
 	}},
 	{"Audit", func(r signing.Repository, k signing.TaskKey, _ signing.SigneeKey) error {
 		_, err := r.Audit(ctx, k)
+		return err
+	}},
+	{"BeginRelease", func(r signing.Repository, k signing.TaskKey, _ signing.SigneeKey) error {
+		_, err := r.BeginRelease(ctx, k)
 		return err
 	}},
 	{"RestartTask", func(r signing.Repository, k signing.TaskKey, _ signing.SigneeKey) error {

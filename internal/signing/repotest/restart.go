@@ -418,3 +418,64 @@ func testSuperseded(t *testing.T, repo signing.Repository, k signing.TaskKey, sk
 	_, err = repo.GetTask(ctx, k.At(3))
 	WantErr(t, "GetTask(attempt 3, not started)", err, signing.ErrConflict)
 }
+
+// testRelease pins BeginRelease and EndRelease: the release time of an
+// attempt outlives its restart, a release of a replaced attempt cannot
+// begin, and ending clears only the release's own time.
+func testRelease(t *testing.T, newRepo NewRepo) {
+	repo := newRepo(t)
+	t.Run("outlives_the_restart", func(t *testing.T) {
+		t.Parallel()
+		f := Create(t, repo, 2)
+		closeAs(t, f, signing.TaskRejected)
+		at, err := repo.BeginRelease(ctx, f.Key().At(1))
+		if err != nil || at.IsZero() {
+			t.Fatalf("BeginRelease(attempt 1) = %v, %v; want a time", at, err)
+		}
+		if got := f.MustTask(t).ReleaseAt; !got.Equal(at) {
+			t.Errorf("ReleaseAt = %v, want %v", got, at)
+		}
+		f.Restart(t, f.Signees)
+		if got := f.MustTask(t); got.Attempt != 2 || !got.ReleaseAt.Equal(at) {
+			t.Errorf("after restart: attempt %d ReleaseAt %v, want attempt 2 with %v", got.Attempt, got.ReleaseAt, at)
+		}
+		_, err = repo.BeginRelease(ctx, f.Key().At(1))
+		WantErr(t, "BeginRelease(replaced attempt)", err, signing.ErrSuperseded)
+		if err := repo.EndRelease(ctx, f.Key().At(1), at.Add(-time.Millisecond)); err != nil {
+			t.Fatalf("EndRelease(another time) error = %v", err)
+		}
+		if got := f.MustTask(t).ReleaseAt; !got.Equal(at) {
+			t.Errorf("EndRelease of another time cleared it: ReleaseAt = %v, want %v", got, at)
+		}
+		if err := repo.EndRelease(ctx, f.Key().At(1), at); err != nil {
+			t.Fatalf("EndRelease() error = %v", err)
+		}
+		if got := f.MustTask(t); !got.ReleaseAt.IsZero() || !got.DelegateAfter().IsZero() {
+			t.Errorf("after EndRelease: ReleaseAt %v DelegateAfter %v, want both zero", got.ReleaseAt, got.DelegateAfter())
+		}
+		if err := repo.EndRelease(ctx, f.Key(), at); err != nil {
+			t.Errorf("EndRelease() again error = %v, want nil", err)
+		}
+	})
+	t.Run("current_attempt", func(t *testing.T) {
+		t.Parallel()
+		f := Create(t, repo, 1)
+		closeAs(t, f, signing.TaskCompleted)
+		first, err := repo.BeginRelease(ctx, f.Key().At(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := repo.BeginRelease(ctx, f.Key())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := repo.EndRelease(ctx, f.Key(), first); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.MustTask(t).ReleaseAt; !got.Equal(second) {
+			t.Errorf("ending the first release cleared the second: ReleaseAt = %v, want %v", got, second)
+		}
+		_, err = repo.BeginRelease(ctx, f.Key().At(2))
+		WantErr(t, "BeginRelease(attempt not yet started)", err, signing.ErrConflict)
+	})
+}
