@@ -1,0 +1,2 @@
+// Package coretest is a test helper under a deployed folder.
+package coretest

@@ -1,0 +1,2 @@
+// Package extra is marked deployed, but nothing links it.
+package extra

@@ -1,0 +1,2 @@
+// Package orphan is in no row.
+package orphan
