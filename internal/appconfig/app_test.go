@@ -133,6 +133,55 @@ func TestLoad_badSubmitterActions(t *testing.T) {
 	}
 }
 
+func TestLoad_deadlineSettings(t *testing.T) {
+	t.Parallel()
+	dir := copyExample(t)
+	replace(t, dir, processPath, "<altinn:runDefaultValidator>true</altinn:runDefaultValidator>",
+		"<altinn:runDefaultValidator>true</altinn:runDefaultValidator>\n"+
+			"<altinn:reminder>P7D</altinn:reminder>\n"+
+			"<altinn:reminder> -P2D </altinn:reminder>\n"+
+			"<altinn:smsWindow>09:00-20:00</altinn:smsWindow>\n"+
+			"<altinn:resendInterval>PT4H</altinn:resendInterval>\n"+
+			"<altinn:quietDeadlineExtension>true</altinn:quietDeadlineExtension>\n"+
+			"<altinn:requireRejectReason>true</altinn:requireRejectReason>")
+	a := mustLoad(t, dir)
+	st, _ := a.Task("SigningTask")
+	c := st.Config
+	got := []any{c.Reminders, c.SMSWindow, c.ResendInterval, c.QuietDeadlineExtension, c.RequireRejectReason}
+	want := []any{[]string{"P7D", "-P2D"}, "09:00-20:00", "PT4H", true, true}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("reminders, smsWindow, resendInterval, quietDeadlineExtension, requireRejectReason = %v, want %v", got, want)
+	}
+	if _, err := c.DeadlineSettings(); err != nil {
+		t.Errorf("DeadlineSettings() error = %v", err)
+	}
+	if fs := a.Check(); len(fs) != 0 {
+		t.Errorf("Check() = %s, want no findings", formatFindings(fs))
+	}
+}
+
+func TestLoad_badDeadlineSettings(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, xml, want string }{
+		{"reminder", "<altinn:reminder>7 days</altinn:reminder>", "SigningTask.reminder[0]"},
+		{"zero_reminder", "<altinn:reminder>P0D</altinn:reminder>", "must not be zero"},
+		{"sms_window", "<altinn:smsWindow>21:00-08:00</altinn:smsWindow>", "SigningTask.smsWindow"},
+		{"resend_interval", "<altinn:resendInterval>-PT1H</altinn:resendInterval>", "SigningTask.resendInterval"},
+		{"require_reason", "<altinn:requireRejectReason>maybe</altinn:requireRejectReason>", "requireRejectReason"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := copyExample(t)
+			replace(t, dir, processPath, "<altinn:runDefaultValidator>true</altinn:runDefaultValidator>", tt.xml)
+			fs := mustLoad(t, dir).Check()
+			if errs, _ := Count(fs); errs != 1 || !strings.Contains(formatFindings(fs), tt.want) {
+				t.Errorf("Check() = %s, want one error with %q", formatFindings(fs), tt.want)
+			}
+		})
+	}
+}
+
 func TestApp_DelegableActions(t *testing.T) {
 	t.Parallel()
 	a := mustLoad(t, exampleDir)

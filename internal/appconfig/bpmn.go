@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/signingflow/signing/internal/reminder"
 	"github.com/signingflow/signing/internal/signing"
 )
 
@@ -76,6 +77,7 @@ var signatureConfigElements = []string{
 	"correspondenceResource", "runDefaultValidator",
 	// Extensions of this product (see signing.Config).
 	"completeAutomatically", "keepReadAccess", "allowNoSignees", "maxSignees", "submitterActions",
+	"reminder", "smsWindow", "quietDeadlineExtension", "resendInterval", "requireRejectReason",
 }
 
 // parseBPMN reads the tasks of process.bpmn. ok is false when the document
@@ -203,7 +205,7 @@ func parseSignatureConfig(sc *xmlNode, prefix string, lines map[string]int, fs *
 			continue
 		}
 		counts[local]++
-		if counts[local] == 2 && local != "correspondenceResource" {
+		if counts[local] == 2 && local != "correspondenceResource" && local != "reminder" {
 			fs.warnf(processPath, c.line, field, "altinn:%s appears more than once; the last one is used", local)
 		}
 		if _, ok := lines[local]; !ok || local != "correspondenceResource" {
@@ -248,6 +250,37 @@ func parseSignatureConfig(sc *xmlNode, prefix string, lines map[string]int, fs *
 				continue
 			}
 			cfg.MaxSignees = n
+		case "reminder":
+			i := len(cfg.Reminders)
+			if _, err := reminder.ParseOffset(value); err != nil {
+				fs.errorf(processPath, c.line, fmt.Sprintf("%s[%d]", field, i), "%s", strings.TrimPrefix(err.Error(), "reminder: invalid: "))
+				continue
+			}
+			if slices.Contains(cfg.Reminders, value) {
+				fs.warnf(processPath, c.line, fmt.Sprintf("%s[%d]", field, i), "reminder %s is given twice; it is sent once", value)
+				continue
+			}
+			if i == reminder.MaxOffsets {
+				fs.errorf(processPath, c.line, fmt.Sprintf("%s[%d]", field, i), "at most %d reminders", reminder.MaxOffsets)
+				continue
+			}
+			cfg.Reminders = append(cfg.Reminders, value)
+		case "smsWindow":
+			if _, err := reminder.ParseWindow(value); err != nil || value == "" {
+				fs.errorf(processPath, c.line, field, "smsWindow must be HH:MM-HH:MM in Europe/Oslo time, e.g. 08:00-21:00, not %q", value)
+				continue
+			}
+			cfg.SMSWindow = value
+		case "resendInterval":
+			if o, err := reminder.ParseOffset(value); err != nil || o.BeforeDeadline {
+				fs.errorf(processPath, c.line, field, "resendInterval must be a positive ISO 8601 duration such as PT1H, not %q", value)
+				continue
+			}
+			cfg.ResendInterval = value
+		case "quietDeadlineExtension":
+			cfg.QuietDeadlineExtension = parseBool(c, field, value, fs)
+		case "requireRejectReason":
+			cfg.RequireRejectReason = parseBool(c, field, value, fs)
 		case "submitterActions":
 			for _, a := range strings.Fields(strings.ReplaceAll(value, ",", " ")) {
 				if a != signing.SubmitterComplete && a != signing.SubmitterReject {

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/signingflow/signing/internal/reminder"
 )
 
 // Config is the signature configuration of one signing task, as declared by
@@ -41,6 +44,62 @@ type Config struct {
 	// SubmitterActions are what the instance owner may do with the task:
 	// "complete" and/or "reject". Empty means both.
 	SubmitterActions []string `json:"submitterActions,omitempty"`
+
+	// Reminders are when each unsigned signee is reminded, as ISO 8601
+	// durations (reminder.ParseOffset): "P7D" a week after the invitation,
+	// "-P2D" two days before the deadline. At most reminder.MaxOffsets.
+	Reminders []string `json:"reminders,omitempty"`
+	// SMSWindow is the time of day in Europe/Oslo ("HH:MM-HH:MM") outside
+	// which a reminder whose notification includes SMS waits for the next
+	// opening; empty is 08:00-21:00 (reminder.DefaultWindow).
+	SMSWindow string `json:"smsWindow,omitempty"`
+	// QuietDeadlineExtension leaves the signees untold when the owner
+	// extends the deadline (by default each unsigned signee is told).
+	QuietDeadlineExtension bool `json:"quietDeadlineExtension,omitempty"`
+	// ResendInterval is the least time between two invitations the owner
+	// sends again to one signee (ISO 8601 duration); empty is PT1H.
+	ResendInterval string `json:"resendInterval,omitempty"`
+	// RequireRejectReason refuses a reject without a reason.
+	RequireRejectReason bool `json:"requireRejectReason,omitempty"`
+}
+
+// DefaultResendInterval is the ResendInterval when none is configured.
+const DefaultResendInterval = time.Hour
+
+// DeadlineSettings are the parsed reminder, SMS window and resend settings.
+type DeadlineSettings struct {
+	Reminders      []reminder.Offset
+	SMSWindow      reminder.Window
+	ResendInterval time.Duration
+}
+
+// DeadlineSettings parses Reminders, SMSWindow and ResendInterval; each
+// problem names its field (relative to the configuration).
+func (c Config) DeadlineSettings() (DeadlineSettings, error) {
+	var errs FieldErrors
+	var out DeadlineSettings
+	var err error
+	if out.Reminders, err = reminder.ParseOffsets(c.Reminders); err != nil {
+		errs.Add("reminders", "%s", strings.TrimPrefix(err.Error(), "reminder: invalid: "))
+	}
+	if out.SMSWindow, err = reminder.ParseWindow(c.SMSWindow); err != nil {
+		errs.Add("smsWindow", "%s", strings.TrimPrefix(err.Error(), "reminder: invalid: "))
+	}
+	out.ResendInterval = DefaultResendInterval
+	if c.ResendInterval != "" {
+		o, err := reminder.ParseOffset(c.ResendInterval)
+		switch {
+		case err != nil:
+			errs.Add("resendInterval", "%s", strings.TrimPrefix(err.Error(), "reminder: invalid: "))
+		case o.BeforeDeadline:
+			errs.Add("resendInterval", "must be a positive duration such as PT1H")
+		default:
+			ref := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			at, _ := o.At(ref, time.Time{})
+			out.ResendInterval = at.Sub(ref)
+		}
+	}
+	return out, errs.Err()
 }
 
 // Submitter actions.
