@@ -138,13 +138,14 @@ func (r *run) attempt1ThenAttempt2(ctx context.Context) (ola, company signing.Si
 			return err
 		})
 	}
+	// Each signee's steps, in the state machine's order.
+	_, perSignee := signingtest.BeforeCollect(r.t)
 	delegate := func(key signing.TaskKey) error {
 		for _, sk := range r.keys {
-			if _, err := r.svc.Delegate(ctx, key, sk); err != nil {
-				return err
-			}
-			if _, err := r.svc.Notify(ctx, key, sk); err != nil {
-				return err
+			for _, fn := range perSignee {
+				if err := signingtest.SigneeStep(ctx, r.svc, fn, key, sk); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
