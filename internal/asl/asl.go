@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 )
 
@@ -45,14 +46,23 @@ type State struct {
 }
 
 // Choice is one rule of a Choice state; only the top level has Next.
+// Rule holds the rule's other fields (Variable and its operator, or And,
+// Or, Not), for Matches.
 type Choice struct {
-	Next string `json:"Next"`
+	Next string                     `json:"Next"`
+	Rule map[string]json.RawMessage `json:"-"`
 }
 
 // Catcher is one Catch entry.
 type Catcher struct {
 	ErrorEquals []string `json:"ErrorEquals"`
+	ResultPath  string   `json:"ResultPath"`
 	Next        string   `json:"Next"`
+}
+
+// Catches reports whether c takes the error name: named, or States.ALL.
+func (c Catcher) Catches(name string) bool {
+	return slices.Contains(c.ErrorEquals, name) || slices.Contains(c.ErrorEquals, "States.ALL")
 }
 
 // Retrier is one Retry entry.

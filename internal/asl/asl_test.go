@@ -1,7 +1,6 @@
 package asl_test
 
 import (
-	"encoding/json"
 	"maps"
 	"path/filepath"
 	"regexp"
@@ -10,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/signingflow/signing/internal/asl"
-	"github.com/signingflow/signing/internal/dynamo"
 	"github.com/signingflow/signing/internal/samtemplate"
 	"github.com/signingflow/signing/internal/signing"
 	"github.com/signingflow/signing/internal/signingtest"
@@ -177,33 +175,15 @@ func TestDefinition_errorNames(t *testing.T) {
 }
 
 // TestDefinition_substitutions checks every ${Placeholder} against
-// DefinitionSubstitutions, and the DynamoDB expressions against internal/dynamo.
+// DefinitionSubstitutions and the function ones against the template's
+// functions; TestDefinition_directWrites checks the DynamoDB ones.
 func TestDefinition_substitutions(t *testing.T) {
 	t.Parallel()
-	_, raw, sm, tpl := project(t)
+	def, raw, sm, tpl := project(t)
 	got := asl.Placeholders(raw)
 	want := slices.Sorted(maps.Keys(sm.Substitutions))
 	if !slices.Equal(got, want) {
 		t.Errorf("placeholders = %v\nsubstitutions = %v\nwant the same names", got, want)
-	}
-	constants := map[string]string{
-		"TaskPKFormat":                dynamo.TaskPKFormat,
-		"TaskSKFormat":                dynamo.TaskSKFormat,
-		"RegisterWaitUpdate":          dynamo.RegisterWaitUpdate,
-		"RegisterWaitCondition":       dynamo.RegisterWaitCondition,
-		"RegisterCompletionUpdate":    dynamo.RegisterCompletionUpdate,
-		"RegisterCompletionCondition": dynamo.RegisterCompletionCondition,
-		"WaitTokenAttribute":          dynamo.AttrWaitToken,
-		"CompletionTokenAttribute":    dynamo.AttrCompletionToken,
-		"VersionAttribute":            dynamo.AttrVersion,
-		"StatusAttribute":             dynamo.AttrStatus,
-		"PendingAttribute":            dynamo.AttrPending,
-		"AttemptAttribute":            dynamo.AttrAttempt,
-	}
-	for name, want := range constants {
-		if got, _ := sm.Substitutions[name].(string); got != want {
-			t.Errorf("substitution %s = %q, want %q (internal/dynamo)", name, got, want)
-		}
 	}
 	var fs []string
 	for name, v := range sm.Substitutions {
@@ -216,60 +196,22 @@ func TestDefinition_substitutions(t *testing.T) {
 			if _, ok := tpl.Resource(fn + "Function"); !ok {
 				t.Errorf("substitution %s names no function resource", name)
 			}
-			fs = append(fs, name)
+			fs = append(fs, fn)
 		}
 	}
-	if len(fs) != 7 {
-		t.Errorf("function substitutions = %v, want the 7 step functions", fs)
-	}
-
-	// The wait steps' expressions, after substitution, are the store's own.
-	values := map[string]string{}
-	for k, v := range sm.Substitutions {
-		if s, ok := v.(string); ok {
-			values[k] = s
+	// Each function substitution is invoked by a Lambda Task, and each
+	// Lambda Task invokes its function through one.
+	var invoked []string
+	def.Walk(func(scope, name string, s asl.State) {
+		if s.Resource != asl.LambdaInvoke {
+			return
 		}
-	}
-	var sub asl.Definition
-	if err := json.Unmarshal(asl.Substitute(raw, values), &sub); err != nil {
-		t.Fatal(err)
-	}
-	for _, w := range []struct {
-		state, update, condition string
-		names                    map[string]string
-		values                   []string
-	}{
-		{"Wait For Signature", dynamo.RegisterWaitUpdate, dynamo.RegisterWaitCondition, dynamo.RegisterWaitNames(), []string{":token", ":one", ":zero", ":collecting", ":attempt"}},
-		{"Await Completion", dynamo.RegisterCompletionUpdate, dynamo.RegisterCompletionCondition, dynamo.RegisterCompletionNames(), []string{":token", ":one", ":collecting", ":attempt"}},
-	} {
-		s := sub.States[w.state]
-		if s.Resource != "arn:aws:states:::aws-sdk:dynamodb:updateItem.waitForTaskToken" {
-			t.Errorf("%s: Resource = %q", w.state, s.Resource)
+		if s.Function() == "" {
+			t.Errorf("%s: FunctionName is not a ${…FunctionArn} substitution", name)
 		}
-		var p struct {
-			UpdateExpression          string
-			ConditionExpression       string
-			ExpressionAttributeNames  map[string]string
-			ExpressionAttributeValues map[string]map[string]string
-			Key                       map[string]map[string]string
-		}
-		if err := json.Unmarshal(s.Parameters, &p); err != nil {
-			t.Fatal(err)
-		}
-		if p.UpdateExpression != w.update || p.ConditionExpression != w.condition || !maps.Equal(p.ExpressionAttributeNames, w.names) {
-			t.Errorf("%s: update %q, condition %q, names %v; want internal/dynamo's", w.state, p.UpdateExpression, p.ConditionExpression, p.ExpressionAttributeNames)
-		}
-		if got := slices.Sorted(maps.Keys(p.ExpressionAttributeValues)); !slices.Equal(got, slices.Sorted(slices.Values(w.values))) {
-			t.Errorf("%s: values %v, want %v", w.state, got, w.values)
-		}
-		if p.ExpressionAttributeValues[":attempt"]["N.$"] != "States.Format('{}', $.task.attempt)" {
-			t.Errorf("%s: :attempt = %v, want the execution's attempt ($.task.attempt): a wait of a superseded attempt is refused", w.state, p.ExpressionAttributeValues[":attempt"])
-		}
-		if p.ExpressionAttributeValues[":token"]["S.$"] != "$$.Task.Token" || p.ExpressionAttributeValues[":collecting"]["S"] != string(signing.TaskCollecting) {
-			t.Errorf("%s: :token must be $$.Task.Token and :collecting %q", w.state, signing.TaskCollecting)
-		}
-		if p.Key["PK"]["S.$"] != "States.Format('"+dynamo.TaskPKFormat+"', $.task.instanceGuid)" || p.Key["SK"]["S.$"] != "States.Format('"+dynamo.TaskSKFormat+"', $.task.taskId)" {
-			t.Errorf("%s: key = %v", w.state, p.Key)
-		}
+		invoked = append(invoked, s.Function())
+	})
+	if got, want := slices.Compact(slices.Sorted(slices.Values(invoked))), slices.Sorted(slices.Values(fs)); !slices.Equal(got, want) {
+		t.Errorf("the Lambda Tasks invoke %v, the function substitutions are %v; want the same", got, want)
 	}
 }

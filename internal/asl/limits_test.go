@@ -3,6 +3,7 @@ package asl_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,39 +18,57 @@ import (
 // 500 retries of any task, 3 events each.
 const retryMargin = 500 * asl.RetryEvents
 
-// budgetUnits reads the round budget from Check All Signed: the execution
-// continues in a fresh history once $.budget.units reaches it.
+// budgetUnits reads the round budget from the Choice states: the execution
+// continues in a fresh history once $.budget.units reaches it. Check All
+// Signed, Check Retries and Check Retry Budget each repeat it (the
+// language has no constants), so they must agree.
 func budgetUnits(t *testing.T, def *asl.Definition) int {
 	t.Helper()
-	raw, err := json.Marshal(def.States["Check All Signed"].Choices)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var full struct {
-		Choices []map[string]any `json:"Choices"`
-	}
-	_, b, _, _ := project(t)
-	var doc struct {
-		States map[string]json.RawMessage `json:"States"`
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(doc.States["Check All Signed"], &full); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range full.Choices {
-		if c["Next"] != "Continue As New Execution" {
-			continue
+	found := map[string]float64{}
+	var scan func(state string, c asl.Choice)
+	scan = func(state string, c asl.Choice) {
+		var v string
+		if json.Unmarshal(c.Rule["Variable"], &v) == nil && v == "$.budget.units" {
+			var n float64
+			if err := json.Unmarshal(c.Rule["NumericGreaterThanEquals"], &n); err != nil {
+				t.Fatalf("%s: the budget rule is not NumericGreaterThanEquals: %v", state, err)
+			}
+			if prev, ok := found[state]; ok && prev != n {
+				t.Errorf("%s: budget %v and %v", state, prev, n)
+			}
+			found[state] = n
 		}
-		for _, r := range c["And"].([]any) {
-			if m := r.(map[string]any); m["Variable"] == "$.budget.units" {
-				return int(m["NumericGreaterThanEquals"].(float64))
+		for _, op := range []string{"And", "Or"} {
+			var rules []asl.Choice
+			if raw, ok := c.Rule[op]; ok && json.Unmarshal(raw, &rules) == nil {
+				for _, r := range rules {
+					scan(state, r)
+				}
 			}
 		}
+		var not asl.Choice
+		if raw, ok := c.Rule["Not"]; ok && json.Unmarshal(raw, &not) == nil {
+			scan(state, not)
+		}
 	}
-	t.Fatalf("Check All Signed has no budget rule (%s)", raw)
-	return 0
+	for name, s := range def.States {
+		for _, c := range s.Choices {
+			scan(name, c)
+		}
+	}
+	budget, ok := found["Check All Signed"]
+	if !ok {
+		t.Fatalf("Check All Signed has no budget rule")
+	}
+	for name, n := range found {
+		if n != budget {
+			t.Errorf("%s: budget %v units, Check All Signed %v; want the same", name, n, budget)
+		}
+	}
+	if len(found) < 3 {
+		t.Errorf("budget rules in %v, want Check All Signed, Check Retries and Check Retry Budget", found)
+	}
+	return int(budget)
 }
 
 // model counts history events along paths of the definition.
@@ -58,45 +77,98 @@ type model struct {
 	def *asl.Definition
 }
 
+// states returns the events of a path of the definition; each state must
+// go to the next (Next, Default, a Choice rule or a Catch), so a state
+// added to a modelled path, or a path rewired, fails the model instead of
+// going uncounted.
 func (m model) states(names ...string) int {
+	return m.path(m.def, "", names)
+}
+
+// item is one iteration of a Map along the given path of inner states.
+func (m model) item(mapState string, names ...string) int {
+	p := m.def.States[mapState].ItemProcessor
+	if p == nil {
+		m.t.Fatalf("%s is not a Map", mapState)
+	}
+	return asl.IterationEvents + m.path(p, mapState+" / ", names)
+}
+
+func (m model) path(d *asl.Definition, scope string, names []string) int {
+	m.t.Helper()
 	n := 0
-	for _, name := range names {
-		s, ok := m.def.States[name]
+	for i, name := range names {
+		// Errorf, not Fatalf: the subtests count on the parent's model.
+		s, ok := d.States[name]
 		if !ok {
-			m.t.Fatalf("no state %q", name)
+			m.t.Errorf("no state %s%s", scope, name)
+			continue
+		}
+		if i+1 < len(names) && !slices.Contains(s.Targets(), names[i+1]) {
+			m.t.Errorf("the model goes from %s%s to %s, which the definition does not (it goes to %v)", scope, name, names[i+1], s.Targets())
 		}
 		n += asl.Events(s)
 	}
 	return n
 }
 
-// item is one iteration of a Map along the given inner states.
-func (m model) item(mapState string, names ...string) int {
-	p := m.def.States[mapState].ItemProcessor
-	n := asl.IterationEvents
-	for _, name := range names {
-		s, ok := p.States[name]
-		if !ok {
-			m.t.Fatalf("%s has no state %q", mapState, name)
+// joins are the transitions by which run strings the modelled paths
+// together: the first round after the delegations or at a continuation's
+// start, the wait, the retried delegations and the retry wait after a failed
+// receipt, each back into the loop.
+var joins = [][2]string{
+	{"Check Continuation", "Resolve Signees"},
+	{"Count Delegations", "Collect Signatures"},
+	{"Check Continuation", "Collect Signatures"},
+	{"Check All Signed", "Wait For Signature"},
+	{"Wait For Signature", "Collect Signatures"},
+	{"Check Retries", "Retry Delegations"},
+	{"Retry Delegations", "Check All Signed"},
+	{"Send Receipts", "Check Retry Budget"},
+	{"Wait Before Retry", "Collect Signatures"},
+}
+
+// ending is the most a finished execution spends after its last round's
+// Check All Signed: the longest path from there to an end (Continue As
+// New Execution, an outcome, or the failure path) that does not start
+// another round at Collect Signatures, read from the definition.
+func (m model) ending() int {
+	var longest func(name string, seen map[string]bool) int
+	longest = func(name string, seen map[string]bool) int {
+		if name == "Collect Signatures" || seen[name] {
+			return -1
 		}
-		n += asl.Events(s)
+		s := m.def.States[name]
+		seen[name] = true
+		defer delete(seen, name)
+		best := 0
+		if s.Next != "" || s.Type == "Choice" || len(s.Catch) > 0 {
+			best = -1 // a state that goes on counts only along a path that ends
+		}
+		if s.End || s.Type == "Fail" || s.Type == "Succeed" {
+			best = 0
+		}
+		for _, t := range s.Targets() {
+			best = max(best, longest(t, seen))
+		}
+		if best < 0 {
+			return -1
+		}
+		return asl.Events(s) + best
 	}
-	return n
+	best := 0
+	for _, t := range m.def.States["Check All Signed"].Targets() {
+		best = max(best, longest(t, map[string]bool{}))
+	}
+	if best <= 0 {
+		m.t.Fatal("no path from Check All Signed ends without another round")
+	}
+	return best
 }
 
 // round is one pass of the collect loop with k receipts, each costing receipt.
 func (m model) round(k, receipt int) int {
 	return m.states("Collect Signatures", "Count Round", "Send Receipts", "Check Retries", "Check All Signed") + k*receipt
-}
-
-// ending is the most a finished execution spends after its last round.
-func (m model) ending() int {
-	return max(
-		m.states("Continue As New Execution"),
-		m.states("Finalize Task", "Signed"),
-		m.states("Handle Reject", "Check Finish Outcome", "Finalize Task", "Signed"),
-		m.states("Handle Expiry", "Check Finish Outcome", "Expired"),
-	)
 }
 
 // step is what one round of a modelled execution does: k receipts costing
@@ -138,6 +210,10 @@ func TestLimits_historyEvents(t *testing.T) {
 	t.Parallel()
 	def, _, _, _ := project(t)
 	m := model{t: t, def: def}
+	for _, j := range joins {
+		m.states(j[0], j[1])
+	}
+	t.Logf("the most after the last round: %d events", m.ending())
 	n := signees.DefaultMax
 	budget := budgetUnits(t, def)
 

@@ -142,6 +142,31 @@ func RegisterCompletionNames() map[string]string {
 	}
 }
 
+// StateMachineSubstitutions are the DefinitionSubstitutions through which
+// the state machine's direct writes (its aws-sdk:dynamodb states) take the
+// task item's key formats, the wait steps' conditional updates and the
+// attribute names above: placeholder → value. It is the one list of them:
+// template.yaml repeats the values under SigningStateMachine, since
+// CloudFormation reads no Go, and internal/asl's tests check that the
+// template holds exactly these and that each direct write, substituted,
+// is the write Store.RegisterWait or Store.RegisterCompletionWait makes.
+func StateMachineSubstitutions() map[string]string {
+	return map[string]string{
+		"TaskPKFormat":                TaskPKFormat,
+		"TaskSKFormat":                TaskSKFormat,
+		"RegisterWaitUpdate":          RegisterWaitUpdate,
+		"RegisterWaitCondition":       RegisterWaitCondition,
+		"RegisterCompletionUpdate":    RegisterCompletionUpdate,
+		"RegisterCompletionCondition": RegisterCompletionCondition,
+		"WaitTokenAttribute":          AttrWaitToken,
+		"CompletionTokenAttribute":    AttrCompletionToken,
+		"VersionAttribute":            AttrVersion,
+		"StatusAttribute":             AttrStatus,
+		"PendingAttribute":            AttrPending,
+		"AttemptAttribute":            AttrAttempt,
+	}
+}
+
 // TaskKey returns the primary key of the task item.
 func TaskKey(k signing.TaskKey) map[string]types.AttributeValue {
 	return itemKey(instancePK(k.InstanceGUID), taskSK(k.TaskID))

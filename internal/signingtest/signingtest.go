@@ -263,17 +263,10 @@ func (h *Harness) CompleteAll(t *testing.T) {
 	}
 }
 
-// Ready starts the task and delegates and notifies every signee.
+// Ready starts the task and delegates and notifies every signee: the steps
+// the state machine runs before its first Collect Signatures, in the order
+// statemachine/signing.asl.json gives them (route.go).
 func (h *Harness) Ready(t *testing.T) signing.StartResult {
 	t.Helper()
-	started := h.Start(t)
-	for _, sk := range started.Signees {
-		if _, err := h.Svc.Delegate(context.Background(), FoundersTask, sk); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := h.Svc.Notify(context.Background(), FoundersTask, sk); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return started
+	return h.readyRoute(t)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signingflow/signing/internal/asl"
 	"github.com/signingflow/signing/internal/signing"
 	"github.com/signingflow/signing/internal/signingtest"
 	"github.com/signingflow/signing/internal/stepfn"
@@ -32,6 +33,18 @@ type outliving struct {
 }
 
 var outlivingSteps = []outliving{
+	{"Resolve Signees", "repo.CreateTask", func(ctx context.Context, r *run, _, _ signing.SigneeKey) error {
+		_, err := r.svc.Start(ctx, signing.StartInput{Instance: signingtest.FoundersInstance, TaskID: task.TaskID, Config: r.cfg, Attempt: 1, ExecutionARN: executionARN})
+		return err
+	}},
+	{"Delegate And Notify / Delegate Signee", "access.delegate", func(ctx context.Context, r *run, _, company signing.SigneeKey) error {
+		_, err := r.svc.Delegate(ctx, stepTask, company)
+		return err
+	}},
+	{"Delegate And Notify / Notify Signee", "correspondence.send", func(ctx context.Context, r *run, _, company signing.SigneeKey) error {
+		_, err := r.svc.Notify(ctx, stepTask, company)
+		return err
+	}},
 	{"Handle Reject", "access.revoke", func(ctx context.Context, r *run, _, _ signing.SigneeKey) error {
 		_, err := r.svc.Finish(ctx, stepTask, signing.TaskRejected, "rejected")
 		return err
@@ -125,13 +138,14 @@ func (r *run) attempt1ThenAttempt2(ctx context.Context) (ola, company signing.Si
 			return err
 		})
 	}
+	// Each signee's steps, in the state machine's order.
+	_, perSignee := signingtest.BeforeCollect(r.t)
 	delegate := func(key signing.TaskKey) error {
 		for _, sk := range r.keys {
-			if _, err := r.svc.Delegate(ctx, key, sk); err != nil {
-				return err
-			}
-			if _, err := r.svc.Notify(ctx, key, sk); err != nil {
-				return err
+			for _, fn := range perSignee {
+				if err := signingtest.SigneeStep(ctx, r.svc, fn, key, sk); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -220,4 +234,42 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// notOutliving are the Task states of the state machine without a row in
+// outlivingSteps, and why.
+var notOutliving = map[string]string{
+	"Continue As New Execution": "starts a child execution with the same attempt and writes nothing itself; the child's steps are the rows",
+}
+
+// TestOutlivesItsAttempt_rows checks the rows against the state machine:
+// every row is a Task state, and every Task state has a row or a reason in
+// notOutliving, so a step added to the definition is tested here too.
+func TestOutlivesItsAttempt_rows(t *testing.T) {
+	t.Parallel()
+	rows := map[string]bool{}
+	for _, o := range outlivingSteps {
+		rows[o.step] = true
+	}
+	tasks := map[string]bool{}
+	machine(t).Walk(func(scope, name string, s asl.State) {
+		if s.Type != "Task" {
+			return
+		}
+		where := statePath(scope, name)
+		tasks[where] = true
+		if !rows[where] && notOutliving[where] == "" {
+			t.Errorf("%s has no row in outlivingSteps: a step of a replaced attempt must change nothing", where)
+		}
+	})
+	for where := range rows {
+		if !tasks[where] {
+			t.Errorf("outlivingSteps row %q is no Task state of the state machine", where)
+		}
+	}
+	for where := range notOutliving {
+		if !tasks[where] || rows[where] {
+			t.Errorf("notOutliving names %q, which is no Task state or has a row", where)
+		}
+	}
 }

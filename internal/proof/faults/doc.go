@@ -1,6 +1,7 @@
 // Package faults is the fault matrix of the signing service (issue 7): a
-// whole signing task, driven through the service's steps in the order the
-// state machine runs them, with one fault injected at one side-effect
+// whole signing task, driven through the service's steps by walking
+// statemachine/signing.asl.json (machine_test.go: its Choice rules, Maps,
+// Next and Catch decide the order), with one fault injected at one side-effect
 // boundary of one step per run. After the retries every delegation, message,
 // notification order, sign document, receipt and signing PDF exists exactly
 // once and the task reaches its outcome.

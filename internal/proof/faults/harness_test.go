@@ -52,6 +52,9 @@ type run struct {
 	keys []signing.SigneeKey
 	// attempts counts step invocations, retries included.
 	attempts int
+	// visited are the states of the state machine the driver passed
+	// ("Map / state" inside a Map).
+	visited map[string]bool
 }
 
 func newRun(t *testing.T, plan *fault) *run {

@@ -451,17 +451,21 @@ func (a authorization) KeyRoleOrganisations(ctx context.Context, userID string, 
 
 // workflow is signing.Workflow: Step Functions callbacks through the world.
 type workflow struct {
-	w       *world
-	mu      sync.Mutex
-	resumed []string
-	failed  []string
+	w  *world
+	mu sync.Mutex
+	// wakes are the callbacks that took effect, in order.
+	wakes []wake
 }
+
+// wake is one callback: a resume (SendTaskSuccess) when error is "", else
+// a fail (SendTaskFailure) with that error name.
+type wake struct{ token, error string }
 
 func (f *workflow) Resume(_ context.Context, token string, _ any) error {
 	return f.w.around(opResume, false, func() error {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		f.resumed = append(f.resumed, token)
+		f.wakes = append(f.wakes, wake{token: token})
 		return nil
 	})
 }
@@ -470,9 +474,22 @@ func (f *workflow) Fail(_ context.Context, token, name, _ string) error {
 	return f.w.around(opFail, false, func() error {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		f.failed = append(f.failed, token+"="+name)
+		f.wakes = append(f.wakes, wake{token: token, error: name})
 		return nil
 	})
+}
+
+// woken returns the first callback for token, as Step Functions takes the
+// first and refuses the later ones; false when none took effect.
+func (f *workflow) woken(token string) (wake, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, w := range f.wakes {
+		if w.token == token {
+			return w, true
+		}
+	}
+	return wake{}, false
 }
 
 // repo is the repository through the world: writes are boundaries; reads
