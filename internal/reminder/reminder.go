@@ -177,21 +177,26 @@ func Times(offsets []Offset, invited, deadline time.Time) []time.Time {
 	return slices.CompactFunc(out, time.Time.Equal)
 }
 
-// Due tells what a signee is owed at now, given its reminder times (Times)
-// and sent, how many of them are done (sent or collapsed). send is true
-// when at least one time has come: every time that came since, however
-// many an outage let pass, is one catch-up reminder, and upTo is the new
-// count of times done (its idempotency number: upTo identifies this
-// reminder). next is the first time still to come, zero when none.
-func Due(times []time.Time, sent int, now time.Time) (send bool, upTo int, next time.Time) {
-	upTo = max(sent, 0)
-	for upTo < len(times) && !times[upTo].After(now) {
-		upTo++
+// Due tells what is owed at now, given the reminder times (Times) and
+// doneUntil, the latest reminder time already handled (zero: none). send
+// is true when at least one time after doneUntil has come: every such
+// time, however many an outage let pass, is one catch-up reminder, and at
+// is the latest of them, which identifies the reminder (its idempotency
+// part) and becomes the new doneUntil. next is the first time still to
+// come, zero when none. Times are compared, not counted, so a moved
+// deadline reschedules the reminders before it: those of the new deadline
+// that lie after doneUntil are still to come.
+func Due(times []time.Time, doneUntil, now time.Time) (send bool, at, next time.Time) {
+	for _, t := range times {
+		switch {
+		case !t.After(doneUntil):
+		case !t.After(now):
+			send, at = true, t
+		case next.IsZero():
+			next = t
+		}
 	}
-	if upTo < len(times) {
-		next = times[upTo]
-	}
-	return upTo > max(sent, 0), upTo, next
+	return send, at, next
 }
 
 // Window is the time of day in Europe/Oslo when SMS may be sent: from

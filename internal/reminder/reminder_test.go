@@ -80,25 +80,32 @@ func TestTimesAndDue(t *testing.T) {
 		}
 	}
 	tests := []struct {
-		name     string
-		sent     int
-		now      time.Time
-		send     bool
-		upTo     int
-		nextWant time.Time
+		name      string
+		doneUntil time.Time
+		now       time.Time
+		send      bool
+		at        time.Time
+		next      time.Time
 	}{
-		{"before the first", 0, oslo(2026, 5, 6, 9, 0), false, 0, want[0]},
-		{"at the first", 0, want[0], true, 1, want[1]},
-		{"first sent, second not yet", 1, oslo(2026, 5, 10, 9, 0), false, 1, want[1]},
-		{"two missed in an outage: one catch-up", 0, oslo(2026, 5, 12, 9, 0), true, 2, want[2]},
-		{"all missed: one catch-up, nothing next", 1, oslo(2026, 5, 19, 9, 0), true, 3, time.Time{}},
-		{"all done", 3, oslo(2026, 5, 19, 9, 0), false, 3, time.Time{}},
+		{"before the first", time.Time{}, oslo(2026, 5, 6, 9, 0), false, time.Time{}, want[0]},
+		{"at the first", time.Time{}, want[0], true, want[0], want[1]},
+		{"first done, second not yet", want[0], oslo(2026, 5, 10, 9, 0), false, time.Time{}, want[1]},
+		{"two missed in an outage: one catch-up", time.Time{}, oslo(2026, 5, 12, 9, 0), true, want[1], want[2]},
+		{"all missed: one catch-up, nothing next", want[0], oslo(2026, 5, 19, 9, 0), true, want[2], time.Time{}},
+		{"all done", want[2], oslo(2026, 5, 19, 9, 0), false, time.Time{}, time.Time{}},
 	}
 	for _, tt := range tests {
-		send, upTo, next := reminder.Due(times, tt.sent, tt.now)
-		if send != tt.send || upTo != tt.upTo || !next.Equal(tt.nextWant) {
-			t.Errorf("%s: Due() = %v, %d, %v; want %v, %d, %v", tt.name, send, upTo, next, tt.send, tt.upTo, tt.nextWant)
+		send, at, next := reminder.Due(times, tt.doneUntil, tt.now)
+		if send != tt.send || !at.Equal(tt.at) || !next.Equal(tt.next) {
+			t.Errorf("%s: Due() = %v, %v, %v; want %v, %v, %v", tt.name, send, at, next, tt.send, tt.at, tt.next)
 		}
+	}
+	// The deadline moves a week later after the -P2D reminder was sent: the
+	// new deadline's -P2D is still to come.
+	later := deadline.AddDate(0, 0, 7)
+	moved := reminder.Times(offsets, invited, later)
+	if send, _, next := reminder.Due(moved, want[2], oslo(2026, 5, 19, 9, 0)); send || !next.Equal(oslo(2026, 5, 25, 9, 0)) {
+		t.Errorf("after the extension: Due() = %v, next %v; want nothing now, next the new deadline's -P2D", send, next)
 	}
 	if got := reminder.Times(offsets, invited, time.Time{}); len(got) != 3 {
 		t.Errorf("Times() without a deadline = %v, want the three after the invitation", got)
