@@ -66,6 +66,10 @@ type taskItem struct {
 	// EndRelease); the restart's final write keeps them.
 	ReleaseUntil   string `json:"releaseUntil,omitempty"`
 	ReleaseAttempt int    `json:"releaseAttempt,omitempty"`
+	// RemindersDoneUntil is signing.Task's (SetRemindersDone), in the
+	// fixed-width form of keys (sortableTime), so a condition compares it as
+	// a string.
+	RemindersDoneUntil string `json:"remindersDoneUntil,omitempty"`
 	// More keeps the task's fields this adapter does not map one by one, so
 	// a field added to signing.Task is stored before anyone maps it here.
 	More string `json:"more,omitempty"`
@@ -74,7 +78,7 @@ type taskItem struct {
 // taskFields are the JSON names of the signing.Task fields taskItem maps itself.
 var taskFields = []string{
 	"key", "instance", "attempt", "status", "config", "configDigest", "executionArn", "counts",
-	"deadline", "version", "createdAt", "updatedAt", "closedAt", "closeReason", "releaseUntil", "releaseAttempt",
+	"deadline", "version", "createdAt", "updatedAt", "closedAt", "closeReason", "releaseUntil", "releaseAttempt", "remindersDoneUntil",
 }
 
 // signeeFields are the JSON names of the signing.Signee fields signeeItem maps itself.
@@ -117,32 +121,33 @@ func restore(more string, v any) {
 
 func newTaskItem(t signing.Task, signeesDigest string) taskItem {
 	return taskItem{
-		PK:             instancePK(t.Key.InstanceGUID),
-		SK:             taskSK(t.Key.TaskID),
-		Type:           typeTask,
-		Org:            t.Instance.Org,
-		App:            t.Instance.App,
-		OwnerPartyID:   t.Instance.PartyID,
-		InstanceGUID:   t.Key.InstanceGUID,
-		TaskID:         t.Key.TaskID,
-		Status:         string(t.Status),
-		Config:         t.Config,
-		ConfigDigest:   t.ConfigDigest,
-		SigneesDigest:  signeesDigest,
-		ExecutionARN:   t.ExecutionARN,
-		Total:          t.Counts.Total,
-		Signed:         t.Counts.Signed,
-		Pending:        t.Counts.Pending,
-		Deadline:       fmtTime(t.Deadline),
-		Version:        t.Version,
-		CreatedAt:      fmtTime(t.CreatedAt),
-		UpdatedAt:      fmtTime(t.UpdatedAt),
-		ClosedAt:       fmtTime(t.ClosedAt),
-		CloseReason:    t.CloseReason,
-		ReleaseUntil:   fmtTime(t.ReleaseUntil),
-		ReleaseAttempt: t.ReleaseAttempt,
-		Attempt:        max(t.Attempt, 1),
-		More:           more(t, taskFields),
+		PK:                 instancePK(t.Key.InstanceGUID),
+		SK:                 taskSK(t.Key.TaskID),
+		Type:               typeTask,
+		Org:                t.Instance.Org,
+		App:                t.Instance.App,
+		OwnerPartyID:       t.Instance.PartyID,
+		InstanceGUID:       t.Key.InstanceGUID,
+		TaskID:             t.Key.TaskID,
+		Status:             string(t.Status),
+		Config:             t.Config,
+		ConfigDigest:       t.ConfigDigest,
+		SigneesDigest:      signeesDigest,
+		ExecutionARN:       t.ExecutionARN,
+		Total:              t.Counts.Total,
+		Signed:             t.Counts.Signed,
+		Pending:            t.Counts.Pending,
+		Deadline:           fmtTime(t.Deadline),
+		Version:            t.Version,
+		CreatedAt:          fmtTime(t.CreatedAt),
+		UpdatedAt:          fmtTime(t.UpdatedAt),
+		ClosedAt:           fmtTime(t.ClosedAt),
+		CloseReason:        t.CloseReason,
+		ReleaseUntil:       fmtTime(t.ReleaseUntil),
+		ReleaseAttempt:     t.ReleaseAttempt,
+		RemindersDoneUntil: sortableTime(t.RemindersDoneUntil),
+		Attempt:            max(t.Attempt, 1),
+		More:               more(t, taskFields),
 	}
 }
 
@@ -160,6 +165,7 @@ func (it taskItem) task() signing.Task {
 	t.Deadline, t.Version = parseTime(it.Deadline), it.Version
 	t.CreatedAt, t.UpdatedAt, t.ClosedAt = parseTime(it.CreatedAt), parseTime(it.UpdatedAt), parseTime(it.ClosedAt)
 	t.CloseReason, t.ReleaseUntil, t.ReleaseAttempt = it.CloseReason, parseTime(it.ReleaseUntil), it.ReleaseAttempt
+	t.RemindersDoneUntil = parseTime(it.RemindersDoneUntil)
 	t.Attempt = it.attempt()
 	return t
 }
@@ -394,6 +400,14 @@ func (it auditItem) entry() signing.AuditEntry {
 		SigneeKey: signing.SigneeKey(it.SigneeKey),
 		Detail:    it.Detail,
 	}
+}
+
+// sortableTime is t in the fixed-width form of keys, "" for zero.
+func sortableTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return keyTime(t)
 }
 
 func fmtTime(t time.Time) string {

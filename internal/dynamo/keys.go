@@ -65,6 +65,7 @@ const (
 	attrRestartDigest  = "restartDigest"
 	attrRestartAt      = "restartAt"
 	attrReleaseUntil   = "releaseUntil"
+	attrRemindersDone  = "remindersDoneUntil"
 	attrReleaseAttempt = "releaseAttempt"
 	attrCreateDigest   = "createDigest"
 )

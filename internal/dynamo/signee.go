@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -186,6 +187,63 @@ func (s *Store) UpdateSignee(ctx context.Context, k signing.TaskKey, key signing
 		}
 		if err != nil {
 			return signing.Signee{}, wrap("update signee", subject, err)
+		}
+		return next, nil
+	}
+}
+
+// ChangeSignee applies change to the signee item with the change's audit
+// entry in one transaction, conditional on the version read (and the key's
+// attempt); a signee changed meanwhile is read again and the change planned
+// anew.
+func (s *Store) ChangeSignee(ctx context.Context, k signing.TaskKey, key signing.SigneeKey, change signing.SigneeChange) (signing.Signee, error) {
+	subject := k.String() + "/" + string(key)
+	if err := validateSignee(k, key); err != nil {
+		return signing.Signee{}, wrap("change signee", subject, err)
+	}
+	for attempt := 0; ; attempt++ {
+		it, found, err := s.getSignee(ctx, k, key)
+		if err != nil {
+			return signing.Signee{}, wrap("change signee", subject, err)
+		}
+		if !found {
+			return signing.Signee{}, wrap("change signee", subject, signing.ErrNotFound)
+		}
+		cur := it.signee()
+		next, changed, err := change.Apply(cur)
+		if err != nil || !changed {
+			return cur, wrap("change signee", subject, err)
+		}
+		it.set(next)
+		names := map[string]string{"#version": AttrVersion}
+		values := map[string]types.AttributeValue{":v": n(cur.Version)}
+		cond := "#version = :v"
+		if k.Attempt > 0 {
+			cond = ofAttempt(cond, k.Attempt, names, values)
+		}
+		put, err := s.put(it, cond)
+		if err != nil {
+			return signing.Signee{}, wrap("change signee", subject, err)
+		}
+		put.Put.ExpressionAttributeNames = names
+		put.Put.ExpressionAttributeValues = values
+		e := change.Entry(key)
+		audit, err := s.auditPut(k, e, strings.TrimPrefix(e.Action, "signee."))
+		if err != nil {
+			return signing.Signee{}, wrap("change signee", subject, err)
+		}
+		err = s.transact(ctx, []types.TransactWriteItem{put, audit})
+		if reasons, ok := cancellation(err); ok && anyConditionFailed(reasons) {
+			if attempt < s.retries {
+				if perr := s.pause(ctx, attempt); perr != nil {
+					return signing.Signee{}, wrap("change signee", subject, perr)
+				}
+				continue
+			}
+			err = fmt.Errorf("signee keeps changing: %w: %w", signing.ErrTransient, err)
+		}
+		if err != nil {
+			return signing.Signee{}, wrap("change signee", subject, err)
 		}
 		return next, nil
 	}

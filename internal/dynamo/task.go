@@ -581,6 +581,37 @@ func (s *Store) finish(ctx context.Context, it taskItem, status signing.TaskStat
 	return err
 }
 
+// SetRemindersDone moves the task item's remindersDoneUntil forward to at,
+// conditional on the key's attempt; an equal or later value stays.
+func (s *Store) SetRemindersDone(ctx context.Context, k signing.TaskKey, at time.Time) error {
+	const op = "set reminders done"
+	if err := validateKey(k); err != nil {
+		return wrap(op, k, err)
+	}
+	names := map[string]string{"#pk": AttrPK, "#done": attrRemindersDone, "#version": AttrVersion}
+	values := map[string]types.AttributeValue{":at": str(sortableTime(at)), ":one": n(1)}
+	cond := "attribute_exists(#pk) AND (attribute_not_exists(#done) OR #done < :at)"
+	if k.Attempt > 0 {
+		cond = ofAttempt(cond, k.Attempt, names, values)
+	}
+	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       TaskKey(k),
+		UpdateExpression:          aws.String("SET #done = :at, #version = #version + :one"),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+	})
+	if _, failed := conditionalCheck(err); failed {
+		// Later already, or another attempt, or no task: say which.
+		if _, rerr := s.requireAttempt(ctx, k); rerr != nil {
+			return wrap(op, k, rerr)
+		}
+		return nil
+	}
+	return wrap(op, k, err)
+}
+
 // BeginRelease records on the task item a release of k's attempt until
 // until, conditional on that attempt being current and no restart marker
 // being set: a restart either keeps the record (openAttempt) or makes this

@@ -150,6 +150,14 @@ type Repository interface {
 	// ErrNotFound. A half-done restart never looks collecting: the task
 	// keeps its closed status until the new signees are all written.
 	RestartTask(ctx context.Context, task Task, signees []Signee, previousAttempt int) error
+	// ChangeSignee applies change to the signee of key's attempt with its
+	// audit entry in one write, and returns the signee after it (as it was
+	// when change reports nothing to write). It is refused as the change
+	// refuses; an unknown signee is ErrNotFound.
+	ChangeSignee(ctx context.Context, key TaskKey, sk SigneeKey, change SigneeChange) (Signee, error)
+	// SetRemindersDone moves the task's RemindersDoneUntil forward to at (a
+	// later value stays), conditional on key's attempt.
+	SetRemindersDone(ctx context.Context, key TaskKey, at time.Time) error
 	// BeginRelease records on the task item that a step of key's attempt
 	// (qualified) begins revoking its delegations, which can reach access
 	// management until until (Task.ReleaseUntil, ReleaseAttempt). It is

@@ -206,7 +206,15 @@ type Signee struct {
 	// FailedStep and FailedReason describe the last step that failed for good.
 	FailedStep   string `json:"failedStep,omitempty"`
 	FailedReason string `json:"failedReason,omitempty"`
-	Version      int64  `json:"version"`
+	// RemindedAt is the scheduled time of the last reminder sent (Reminded),
+	// Reminders how many were sent.
+	RemindedAt time.Time `json:"remindedAt,omitzero"`
+	Reminders  int       `json:"reminders,omitempty"`
+	// ResentAt is when the owner last sent the invitation again (Resent),
+	// Resends how many times.
+	ResentAt time.Time `json:"resentAt,omitzero"`
+	Resends  int       `json:"resends,omitempty"`
+	Version  int64     `json:"version"`
 }
 
 // Actions returns the actions delegated to the signee: read, sign, then the

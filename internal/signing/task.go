@@ -112,6 +112,10 @@ type Task struct {
 	// still in flight cannot take back its new rights.
 	ReleaseUntil   time.Time `json:"releaseUntil,omitzero"`
 	ReleaseAttempt int       `json:"releaseAttempt,omitempty"`
+	// RemindersDoneUntil is the scheduled time of the last reminder every
+	// signee due for it has had (Repository.SetRemindersDone): Collect
+	// looks for signees to remind only when a later time has come.
+	RemindersDoneUntil time.Time `json:"remindersDoneUntil,omitzero"`
 }
 
 // DelegateAfter is the earliest time a delegation of this attempt cannot be

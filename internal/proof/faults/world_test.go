@@ -64,6 +64,8 @@ const (
 	opSettleOwed     = repoPrefix + "SettleOwedReceipt"
 	opBeginRelease   = repoPrefix + "BeginRelease"
 	opEndRelease     = repoPrefix + "EndRelease"
+	opChangeSignee   = repoPrefix + "ChangeSignee"
+	opRemindersDone  = repoPrefix + "SetRemindersDone"
 )
 
 // reads are the platform calls without an effect.
@@ -602,6 +604,15 @@ func (r repo) OwedReceipts(ctx context.Context, key signing.TaskKey) ([]signing.
 		return nil, err
 	}
 	return r.next.OwedReceipts(ctx, key)
+}
+
+func (r repo) ChangeSignee(ctx context.Context, key signing.TaskKey, sk signing.SigneeKey, c signing.SigneeChange) (out signing.Signee, err error) {
+	err = r.write(opChangeSignee, func() (e error) { out, e = r.next.ChangeSignee(ctx, key, sk, c); return e })
+	return out, err
+}
+
+func (r repo) SetRemindersDone(ctx context.Context, key signing.TaskKey, at time.Time) error {
+	return r.write(opRemindersDone, func() error { return r.next.SetRemindersDone(ctx, key, at) })
 }
 
 func (r repo) BeginRelease(ctx context.Context, key signing.TaskKey, until time.Time) error {

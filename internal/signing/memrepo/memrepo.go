@@ -457,6 +457,49 @@ func (r *Repo) UpdateSignee(_ context.Context, k signing.TaskKey, key signing.Si
 	return cloneSignee(next), nil
 }
 
+// ChangeSignee applies change to the signee with its audit entry.
+func (r *Repo) ChangeSignee(_ context.Context, k signing.TaskKey, key signing.SigneeKey, change signing.SigneeChange) (signing.Signee, error) {
+	if err := r.fail("ChangeSignee"); err != nil {
+		return signing.Signee{}, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	subject := k.String() + "/" + string(key)
+	s, err := r.signee(k, key)
+	if err != nil {
+		return signing.Signee{}, wrap("change signee", subject, err)
+	}
+	next, changed, err := change.Apply(cloneSignee(*s))
+	if err != nil {
+		return signing.Signee{}, wrap("change signee", subject, err)
+	}
+	if !changed {
+		return cloneSignee(*s), nil
+	}
+	*s = next
+	e := change.Entry(key)
+	r.tasks[k.Unqualified()].addAudit(e, strings.TrimPrefix(e.Action, "signee."))
+	return cloneSignee(next), nil
+}
+
+// SetRemindersDone moves RemindersDoneUntil forward to at.
+func (r *Repo) SetRemindersDone(_ context.Context, k signing.TaskKey, at time.Time) error {
+	if err := r.fail("SetRemindersDone"); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ts, err := r.lookup(k)
+	if err != nil {
+		return wrap("set reminders done", k, err)
+	}
+	if at.After(ts.task.RemindersDoneUntil) {
+		ts.task.RemindersDoneUntil = at.UTC()
+		ts.task.Version++
+	}
+	return nil
+}
+
 // RecordSignature records sig atomically.
 func (r *Repo) RecordSignature(_ context.Context, sig signing.Signature) (signing.RecordResult, error) {
 	if err := r.fail("RecordSignature"); err != nil {

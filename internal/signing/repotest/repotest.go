@@ -37,6 +37,8 @@ func Run(t *testing.T, newRepo NewRepo) {
 	t.Run("Audit", func(t *testing.T) { t.Parallel(); testAudit(t, newRepo) })
 	t.Run("RestartTask", func(t *testing.T) { t.Parallel(); testRestartTask(t, newRepo) })
 	t.Run("Release", func(t *testing.T) { t.Parallel(); testRelease(t, newRepo) })
+	t.Run("ChangeSignee", func(t *testing.T) { t.Parallel(); testChangeSignee(t, newRepo) })
+	t.Run("SetRemindersDone", func(t *testing.T) { testRemindersDone(t, newRepo) })
 	t.Run("Concurrency", func(t *testing.T) { t.Parallel(); RunConcurrency(t, newRepo) })
 }
 

@@ -1,0 +1,119 @@
+package repotest
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/signingflow/signing/internal/signing"
+)
+
+// testChangeSignee pins ChangeSignee with the two changes there are: a
+// reminder is recorded once per scheduled time and only for a signee who
+// was told and has not signed; an invitation sent again is refused inside
+// its interval with the time to wait. Each change writes its audit entry.
+func testChangeSignee(t *testing.T, newRepo NewRepo) {
+	repo := newRepo(t)
+	t.Run("reminded_once_per_time", func(t *testing.T) {
+		t.Parallel()
+		f := Create(t, repo, 3)
+		f.Reach(t, 0, signing.SigneeNotified)
+		f.Reach(t, 1, signing.SigneeNotified)
+		f.Sign(t, 1)
+		f.Reach(t, 2, signing.SigneeDelegated)
+		due := f.Now()
+		for i := range 3 {
+			for range 2 { // a retried step
+				if _, err := repo.ChangeSignee(ctx, f.Key().At(1), f.Signees[i].Key, signing.Reminded{Due: due, At: f.Now()}); err != nil {
+					t.Fatalf("ChangeSignee(Reminded, signee %d) error = %v", i, err)
+				}
+			}
+		}
+		if got := f.MustSignee(t, 0); !got.RemindedAt.Equal(due) || got.Reminders != 1 {
+			t.Errorf("told signee: RemindedAt %v Reminders %d, want %v and 1", got.RemindedAt, got.Reminders, due)
+		}
+		for _, i := range []int{1, 2} {
+			if got := f.MustSignee(t, i); !got.RemindedAt.IsZero() || got.Reminders != 0 {
+				t.Errorf("signee %d (%s): reminded %d times, want none", i, got.Status, got.Reminders)
+			}
+		}
+		earlier := due.Add(-time.Hour)
+		if got, err := repo.ChangeSignee(ctx, f.Key(), f.Signees[0].Key, signing.Reminded{Due: earlier, At: f.Now()}); err != nil || got.Reminders != 1 {
+			t.Errorf("ChangeSignee(an earlier reminder) = %d reminders, %v; want it ignored", got.Reminders, err)
+		}
+		later := due.Add(time.Hour)
+		if got, err := repo.ChangeSignee(ctx, f.Key(), f.Signees[0].Key, signing.Reminded{Due: later, At: f.Now()}); err != nil || got.Reminders != 2 || !got.RemindedAt.Equal(later) {
+			t.Errorf("ChangeSignee(the next reminder) = %d reminders at %v, %v; want 2 at %v", got.Reminders, got.RemindedAt, err, later)
+		}
+		audit, err := repo.Audit(ctx, f.Key())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := countActions(audit, "signee.reminded"); n != 2 {
+			t.Errorf("signee.reminded entries = %d, want 2", n)
+		}
+	})
+	t.Run("resent_within_interval", func(t *testing.T) {
+		t.Parallel()
+		f := Create(t, repo, 2)
+		f.Reach(t, 0, signing.SigneeNotified)
+		f.Reach(t, 1, signing.SigneeDelegated)
+		at := f.Now()
+		if _, err := repo.ChangeSignee(ctx, f.Key(), f.Signees[0].Key, signing.Resent{At: at, Interval: time.Hour, Actor: "owner"}); err != nil {
+			t.Fatalf("ChangeSignee(Resent) error = %v", err)
+		}
+		_, err := repo.ChangeSignee(ctx, f.Key(), f.Signees[0].Key, signing.Resent{At: at.Add(20 * time.Minute), Interval: time.Hour, Actor: "owner"})
+		var soon *signing.TooSoonError
+		if !errors.As(err, &soon) || soon.RetryAfter != 40*time.Minute {
+			t.Errorf("ChangeSignee(Resent again after 20 min) error = %v, want TooSoonError retry after 40m", err)
+		}
+		if got, err := repo.ChangeSignee(ctx, f.Key(), f.Signees[0].Key, signing.Resent{At: at.Add(time.Hour), Interval: time.Hour, Actor: "owner"}); err != nil || got.Resends != 2 {
+			t.Errorf("ChangeSignee(Resent after the interval) = %d resends, %v; want 2", got.Resends, err)
+		}
+		_, err = repo.ChangeSignee(ctx, f.Key(), f.Signees[1].Key, signing.Resent{At: at, Interval: time.Hour})
+		WantErr(t, "ChangeSignee(Resent, not told yet)", err, signing.ErrConflict)
+		_, err = repo.ChangeSignee(ctx, f.Key(), NewPerson("Stranger").Key, signing.Resent{At: at, Interval: time.Hour})
+		WantErr(t, "ChangeSignee(unknown signee)", err, signing.ErrNotFound)
+		audit, err := repo.Audit(ctx, f.Key())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := countActions(audit, "signee.invitation-resent"); n != 2 {
+			t.Errorf("signee.invitation-resent entries = %d, want 2", n)
+		}
+	})
+	t.Run("superseded_attempt", func(t *testing.T) {
+		t.Parallel()
+		f := Create(t, repo, 1)
+		f.Reach(t, 0, signing.SigneeNotified)
+		closeAs(t, f, signing.TaskRejected)
+		f.Restart(t, f.Signees)
+		_, err := repo.ChangeSignee(ctx, f.Key().At(1), f.Signees[0].Key, signing.Reminded{Due: f.Now(), At: f.Now()})
+		WantErr(t, "ChangeSignee(attempt 1 after the restart)", err, signing.ErrSuperseded)
+	})
+}
+
+// testRemindersDone pins SetRemindersDone: it only moves forward, and
+// only for the key's attempt.
+func testRemindersDone(t *testing.T, newRepo NewRepo) {
+	t.Parallel()
+	repo := newRepo(t)
+	f := Create(t, repo, 1)
+	first := f.Now().Add(time.Hour)
+	for _, at := range []time.Time{first, first.Add(-time.Minute), first} {
+		if err := repo.SetRemindersDone(ctx, f.Key().At(1), at); err != nil {
+			t.Fatalf("SetRemindersDone(%v) error = %v", at, err)
+		}
+	}
+	if got := f.MustTask(t).RemindersDoneUntil; !got.Equal(first) {
+		t.Errorf("RemindersDoneUntil = %v, want %v (an earlier time does not move it back)", got, first)
+	}
+	second := first.Add(24*time.Hour + 500*time.Millisecond)
+	if err := repo.SetRemindersDone(ctx, f.Key(), second); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.MustTask(t).RemindersDoneUntil; !got.Equal(second) {
+		t.Errorf("RemindersDoneUntil = %v, want %v", got, second)
+	}
+	WantErr(t, "SetRemindersDone(attempt 2)", repo.SetRemindersDone(ctx, f.Key().At(2), second.Add(time.Hour)), signing.ErrConflict)
+}
