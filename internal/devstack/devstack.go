@@ -58,6 +58,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/signingflow/signing/internal/devstack/dynamolocal"
 	"github.com/signingflow/signing/internal/devstack/edge"
 	"github.com/signingflow/signing/internal/devstack/funchost"
 	"github.com/signingflow/signing/internal/devstack/httpapi"
@@ -65,8 +66,6 @@ import (
 	"github.com/signingflow/signing/internal/devstack/motoserver"
 	"github.com/signingflow/signing/internal/devstack/sqsmap"
 	"github.com/signingflow/signing/internal/devstack/stackdef"
-	"github.com/signingflow/signing/internal/dynamo"
-	"github.com/signingflow/signing/internal/dynamo/dynamolocal"
 	"github.com/signingflow/signing/internal/httpserve"
 	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/samtemplate"
@@ -629,7 +628,7 @@ func (s *Stack) createResources(ctx context.Context) error {
 	}
 	db := dynamodb.NewFromConfig(s.cfg)
 	for _, t := range s.Def.Tables {
-		if err := dynamo.CreateTable(ctx, db, dynamo.CreateTableInput(t.Def, t.Name)); err != nil {
+		if err := dynamolocal.CreateTable(ctx, db, dynamolocal.CreateTableInput(t.Def, t.Name)); err != nil {
 			return err
 		}
 	}

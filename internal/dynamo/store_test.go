@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/signingflow/signing/internal/devstack/dynamolocal"
 	"github.com/signingflow/signing/internal/dynamo"
 	"github.com/signingflow/signing/internal/dynamo/dynamotest"
 	"github.com/signingflow/signing/internal/samtemplate"
@@ -172,12 +173,12 @@ func TestTemplate_SigningTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tbl, err := tpl.Table(dynamo.TableLogicalID)
+	tbl, err := tpl.Table(dynamolocal.TableLogicalID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := samtemplate.Table{
-		LogicalID:   dynamo.TableLogicalID,
+		LogicalID:   dynamolocal.TableLogicalID,
 		BillingMode: "PAY_PER_REQUEST",
 		AttributeDefinitions: []samtemplate.AttributeDefinition{
 			{Name: dynamo.AttrPK, Type: "S"}, {Name: dynamo.AttrSK, Type: "S"},
@@ -193,7 +194,7 @@ func TestTemplate_SigningTable(t *testing.T) {
 		SSEEnabled:          true,
 	}
 	repotest.SameJSON(t, "SigningTable", tbl, want)
-	in := dynamo.CreateTableInput(tbl, "x-table")
+	in := dynamolocal.CreateTableInput(tbl, "x-table")
 	if aws.ToString(in.TableName) != "x-table" || len(in.GlobalSecondaryIndexes) != 1 || in.BillingMode != types.BillingModePayPerRequest {
 		t.Errorf("CreateTableInput() = %+v", in)
 	}

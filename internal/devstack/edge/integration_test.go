@@ -19,9 +19,9 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/signingflow/signing/internal/devstack/devtest"
+	"github.com/signingflow/signing/internal/devstack/dynamolocal"
 	"github.com/signingflow/signing/internal/devstack/edge"
 	"github.com/signingflow/signing/internal/devstack/motoserver"
-	"github.com/signingflow/signing/internal/dynamo/dynamolocal"
 	"github.com/signingflow/signing/internal/httpserve"
 )
 

@@ -25,8 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/signingflow/signing/internal/dynamo"
-	"github.com/signingflow/signing/internal/dynamo/dynamolocal"
+	"github.com/signingflow/signing/internal/devstack/dynamolocal"
 	"github.com/signingflow/signing/internal/samtemplate"
 )
 
@@ -143,12 +142,12 @@ func TableInput(name string) (*dynamodb.CreateTableInput, error) {
 			tableErr = err
 			return
 		}
-		tbl, err := tpl.Table(dynamo.TableLogicalID)
+		tbl, err := tpl.Table(dynamolocal.TableLogicalID)
 		if err != nil {
 			tableErr = err
 			return
 		}
-		tableIn = func(name string) *dynamodb.CreateTableInput { return dynamo.CreateTableInput(tbl, name) }
+		tableIn = func(name string) *dynamodb.CreateTableInput { return dynamolocal.CreateTableInput(tbl, name) }
 	})
 	if tableErr != nil {
 		return nil, tableErr
@@ -167,7 +166,7 @@ func NewTable(tb testing.TB) (*dynamodb.Client, string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := dynamo.CreateTable(ctx, c, in); err != nil {
+	if err := dynamolocal.CreateTable(ctx, c, in); err != nil {
 		tb.Fatal(err)
 	}
 	name := aws.ToString(in.TableName)

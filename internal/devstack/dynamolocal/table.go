@@ -1,4 +1,4 @@
-package dynamo
+package dynamolocal
 
 import (
 	"context"
@@ -12,7 +12,8 @@ import (
 	"github.com/signingflow/signing/internal/samtemplate"
 )
 
-// TableLogicalID is the table's logical ID in template.yaml.
+// TableLogicalID is the logical ID in template.yaml of the table whose key
+// layout internal/dynamo/keys.go names.
 const TableLogicalID = "SigningTable"
 
 // CreateTableInput converts a table of the template to the CreateTable call
@@ -74,7 +75,7 @@ func projection(idx samtemplate.Index) *types.Projection {
 func CreateTable(ctx context.Context, client *dynamodb.Client, in *dynamodb.CreateTableInput) error {
 	out, err := client.CreateTable(ctx, in)
 	if err != nil {
-		return fmt.Errorf("dynamo: create table %s: %w", aws.ToString(in.TableName), err)
+		return fmt.Errorf("dynamolocal: create table %s: %w", aws.ToString(in.TableName), err)
 	}
 	if out.TableDescription != nil && out.TableDescription.TableStatus == types.TableStatusActive {
 		return nil
@@ -84,7 +85,7 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, in *dynamodb.Crea
 		o.MaxDelay = time.Second
 	})
 	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: in.TableName}, time.Minute); err != nil {
-		return fmt.Errorf("dynamo: wait for table %s: %w", aws.ToString(in.TableName), err)
+		return fmt.Errorf("dynamolocal: wait for table %s: %w", aws.ToString(in.TableName), err)
 	}
 	return nil
 }
