@@ -30,6 +30,9 @@
 // (TT02) instead: the emulator is not started, the functions call the
 // platform and Maskinporten named there, with the stack's KMS key
 // (Stack.MaskinportenJWK is what to register for the client) or a key file.
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package devstack
 
 import (

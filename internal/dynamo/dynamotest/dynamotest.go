@@ -4,6 +4,9 @@
 //
 // Policy: -short skips these tests. When Java or the npm package is missing,
 // the tests are skipped with a loud message, unless CI=true, where they fail.
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package dynamotest
 
 import (
