@@ -6,7 +6,7 @@
 // the code it serves (the platform emulator, samtemplate, asl, httpserve,
 // frontendcontract, memrepo) or a test helper (a package whose name ends in
 // "test"); and when the signing command links the testing package or a test
-// helper of this module.
+// helper (net/http/httptest included).
 //
 // The package has no code of its own; it serves development and is never
 // deployed.

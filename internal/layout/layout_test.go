@@ -61,12 +61,13 @@ func lambdaRule(p pkg) string {
 
 // commandRule says why the signing command must not link p, or "" when it
 // may. The command runs the local stack and the benchmark, so only the
-// testing package and this module's test helpers are kept out.
+// testing package and test helpers (this module's and the standard
+// library's, such as net/http/httptest) are kept out.
 func commandRule(p pkg) string {
 	switch {
 	case p.ImportPath == "testing" || strings.HasPrefix(p.ImportPath, "testing/"):
 		return "the testing package"
-	case !p.Standard && testHelper(p):
+	case testHelper(p):
 		return "a test helper package"
 	}
 	return ""
@@ -197,7 +198,7 @@ func TestRules(t *testing.T) {
 	}{
 		{pkg{ImportPath: "testing", Name: "testing", Standard: true}, true, true},
 		{pkg{ImportPath: "testing/fstest", Name: "fstest", Standard: true}, true, true},
-		{pkg{ImportPath: "net/http/httptest", Name: "httptest", Standard: true}, true, false},
+		{pkg{ImportPath: "net/http/httptest", Name: "httptest", Standard: true}, true, true},
 		{pkg{ImportPath: "internal/synctest", Name: "synctest", Standard: true}, false, false},
 		{pkg{ImportPath: "internal/testlog", Name: "testlog", Standard: true}, false, false},
 		{pkg{ImportPath: "gopkg.in/yaml.v3", Name: "yaml"}, true, false},
