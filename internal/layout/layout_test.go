@@ -83,21 +83,33 @@ func testHelper(p pkg) bool {
 	return strings.HasSuffix(p.Name, "test")
 }
 
+// deployed is how make build (and sam-build) builds a function:
+// provided.al2023 on arm64 without the RPC mode of aws-lambda-go.
+var deployed = []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=-tags=lambda.norpc"}
+
 func TestLambdasLinkNoLaboratory(t *testing.T) {
 	t.Parallel()
-	checkLinks(t, "./functions/...", lambdaRule)
+	t.Run("deployed", func(t *testing.T) {
+		t.Parallel()
+		checkLinks(t, "./functions/...", deployed, lambdaRule)
+	})
+	t.Run("host", func(t *testing.T) {
+		t.Parallel()
+		checkLinks(t, "./functions/...", nil, lambdaRule)
+	})
 }
 
 func TestCommandLinksNoTestHelper(t *testing.T) {
 	t.Parallel()
-	checkLinks(t, "./cmd/signing", commandRule)
+	checkLinks(t, "./cmd/signing", nil, commandRule)
 }
 
 // checkLinks fails for every package a main package of pattern links that
-// rule refuses, with the import chain that brings it in.
-func checkLinks(t *testing.T, pattern string, rule func(pkg) string) {
+// rule refuses, with the import chain that brings it in; env is added to
+// go list's environment.
+func checkLinks(t *testing.T, pattern string, env []string, rule func(pkg) string) {
 	t.Helper()
-	pkgs := list(t, pattern)
+	pkgs := list(t, pattern, env)
 	roots := 0
 	for _, root := range pkgs {
 		if root.DepOnly {
@@ -135,11 +147,13 @@ func reachable(root string, pkgs map[string]pkg) map[string][]string {
 	return chains
 }
 
-// list runs go list -deps -json on pattern in the module root.
-func list(t *testing.T, pattern string) map[string]pkg {
+// list runs go list -deps -json on pattern in the module root, with env
+// added to the environment.
+func list(t *testing.T, pattern string, env []string) map[string]pkg {
 	t.Helper()
 	cmd := exec.Command("go", "list", "-deps", "-json=ImportPath,Name,Standard,DepOnly,Imports", pattern)
 	cmd.Dir = moduleRoot(t)
+	cmd.Env = append(os.Environ(), env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
