@@ -65,11 +65,11 @@ import (
 	"github.com/signingflow/signing/internal/devstack/edge"
 	"github.com/signingflow/signing/internal/devstack/funchost"
 	"github.com/signingflow/signing/internal/devstack/httpapi"
+	"github.com/signingflow/signing/internal/devstack/httpserve"
 	"github.com/signingflow/signing/internal/devstack/localjwt"
 	"github.com/signingflow/signing/internal/devstack/motoserver"
 	"github.com/signingflow/signing/internal/devstack/sqsmap"
 	"github.com/signingflow/signing/internal/devstack/stackdef"
-	"github.com/signingflow/signing/internal/httpserve"
 	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/samtemplate"
 )

@@ -3,7 +3,7 @@
 // -deps) and fails, naming the import chain, when one links the testing
 // package, a YAML parser, the local stack (internal/devstack), the benchmark
 // (internal/bench), the proofs (internal/proof), a lab package kept beside
-// the code it serves (the platform emulator, samtemplate, asl, httpserve,
+// the code it serves (the platform emulator, samtemplate, asl,
 // frontendcontract, memrepo) or a test helper (a package whose name ends in
 // "test"); and when the signing command links the testing package or a test
 // helper (net/http/httptest included).

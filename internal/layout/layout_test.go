@@ -35,7 +35,6 @@ var labTrees = []string{
 	module + "/internal/platform/emulator",
 	module + "/internal/samtemplate",
 	module + "/internal/asl",
-	module + "/internal/httpserve",
 	module + "/internal/frontendcontract",
 	module + "/internal/signing/memrepo",
 }
