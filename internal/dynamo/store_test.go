@@ -173,12 +173,12 @@ func TestTemplate_SigningTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tbl, err := tpl.Table(dynamolocal.TableLogicalID)
+	tbl, err := tpl.Table(dynamo.TableLogicalID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := samtemplate.Table{
-		LogicalID:   dynamolocal.TableLogicalID,
+		LogicalID:   dynamo.TableLogicalID,
 		BillingMode: "PAY_PER_REQUEST",
 		AttributeDefinitions: []samtemplate.AttributeDefinition{
 			{Name: dynamo.AttrPK, Type: "S"}, {Name: dynamo.AttrSK, Type: "S"},

@@ -12,10 +12,6 @@ import (
 	"github.com/signingflow/signing/internal/samtemplate"
 )
 
-// TableLogicalID is the logical ID in template.yaml of the table whose key
-// layout internal/dynamo/keys.go names.
-const TableLogicalID = "SigningTable"
-
 // CreateTableInput converts a table of the template to the CreateTable call
 // that makes the same table under name: keys, attribute definitions,
 // indexes and billing mode. (Point-in-time recovery and encryption are

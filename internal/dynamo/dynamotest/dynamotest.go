@@ -29,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/signingflow/signing/internal/devstack/dynamolocal"
+	"github.com/signingflow/signing/internal/dynamo"
 	"github.com/signingflow/signing/internal/samtemplate"
 )
 
@@ -145,7 +146,7 @@ func TableInput(name string) (*dynamodb.CreateTableInput, error) {
 			tableErr = err
 			return
 		}
-		tbl, err := tpl.Table(dynamolocal.TableLogicalID)
+		tbl, err := tpl.Table(dynamo.TableLogicalID)
 		if err != nil {
 			tableErr = err
 			return
