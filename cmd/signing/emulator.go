@@ -12,8 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/signingflow/signing/internal/devstack/httpserve"
 	"github.com/signingflow/signing/internal/devstack/localjwt"
-	"github.com/signingflow/signing/internal/httpserve"
 	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/platform/emulator/idp"
 	"github.com/signingflow/signing/internal/platformauth"

@@ -13,6 +13,9 @@
 //
 // Every figure is measured by a run; tests run the code on tiny sizes and
 // never assert a timing.
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package bench
 
 import (

@@ -16,7 +16,7 @@ import (
 
 	"github.com/signingflow/signing/internal/devstack"
 	"github.com/signingflow/signing/internal/devstack/devtest"
-	"github.com/signingflow/signing/internal/dynamo/dynamotest"
+	"github.com/signingflow/signing/internal/devstack/dynamolocal"
 	"github.com/signingflow/signing/internal/ident"
 )
 
@@ -161,7 +161,7 @@ func TestSummarise(t *testing.T) {
 	}
 }
 
-// TestWireItemSize checks the meter's sizes against dynamotest.ItemSize.
+// TestWireItemSize checks the meter's sizes against dynamolocal.ItemSize.
 func TestWireItemSize(t *testing.T) {
 	item := map[string]any{"PK": "INST#x", "SK": "TASK#t", "n": 12345, "f": 1.5, "b": true, "l": []any{"a", 1}, "m": map[string]any{"k": "v"}, "ss": []string{"a", "bc"}}
 	av, err := attributevalue.MarshalMap(item)
@@ -174,8 +174,8 @@ func TestWireItemSize(t *testing.T) {
 	for k, v := range av {
 		wire[k] = toWire(t, v)
 	}
-	if got, want := wireItemSize(wire), dynamotest.ItemSize(av); got != want {
-		t.Errorf("wireItemSize = %d, dynamotest.ItemSize = %d", got, want)
+	if got, want := wireItemSize(wire), dynamolocal.ItemSize(av); got != want {
+		t.Errorf("wireItemSize = %d, dynamolocal.ItemSize = %d", got, want)
 	}
 }
 

@@ -21,9 +21,9 @@ import (
 
 	"github.com/signingflow/signing/internal/devstack"
 	"github.com/signingflow/signing/internal/devstack/funchost"
+	"github.com/signingflow/signing/internal/devstack/httpserve"
 	"github.com/signingflow/signing/internal/devstack/scenario"
 	"github.com/signingflow/signing/internal/devstack/sqsmap"
-	"github.com/signingflow/signing/internal/httpserve"
 	"github.com/signingflow/signing/internal/lambdaconf"
 	"github.com/signingflow/signing/internal/signing"
 	"github.com/signingflow/signing/internal/workflow"

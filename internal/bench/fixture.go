@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/signingflow/signing/internal/devstack/scenario"
+	"github.com/signingflow/signing/internal/devstack/synthid"
 	"github.com/signingflow/signing/internal/ident"
-	"github.com/signingflow/signing/internal/ident/identtest"
 	"github.com/signingflow/signing/internal/platform/emulator"
 )
 
@@ -103,7 +103,7 @@ func NewWorld(spec WorldSpec) (*World, map[string][]int, error) {
 // 1940-01-01, a synthetic number (month + 80), so it is never a real one.
 func newPerson(i int) emulator.Person {
 	birth := time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%21900)
-	ssn := identtest.NationalID(ident.KindSynthetic, birth, 100+i/21900)
+	ssn := synthid.NationalID(ident.KindSynthetic, birth, 100+i/21900)
 	return emulator.Person{
 		UserID:    int64(900000 + i),
 		PartyID:   int64(700000 + i),

@@ -18,8 +18,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/signingflow/signing/internal/devstack/dynamolocal"
 	"github.com/signingflow/signing/internal/dynamo"
-	"github.com/signingflow/signing/internal/dynamo/dynamotest"
 	"github.com/signingflow/signing/internal/platform/wire"
 )
 
@@ -595,13 +595,13 @@ func readUnits(op string, req, resp []byte) float64 {
 // writeUnits are the write request units of one item write (as
 // dynamotest.Meter counts them, with the table's index keys).
 func writeUnits(before, after map[string]map[string]json.RawMessage, factor float64) float64 {
-	return dynamotest.WriteUnits(fromWire(before), fromWire(after), []string{dynamo.AttrGSI1PK, dynamo.AttrGSI1SK}, factor)
+	return dynamolocal.WriteUnits(fromWire(before), fromWire(after), []string{dynamo.AttrGSI1PK, dynamo.AttrGSI1SK}, factor)
 }
 
-// wireItemSize is an item's size as DynamoDB counts it (dynamotest.ItemSize),
+// wireItemSize is an item's size as DynamoDB counts it (dynamolocal.ItemSize),
 // from the item in DynamoDB's JSON wire format.
 func wireItemSize(item map[string]map[string]json.RawMessage) int {
-	return dynamotest.ItemSize(fromWire(item))
+	return dynamolocal.ItemSize(fromWire(item))
 }
 
 // fromWire decodes an item from DynamoDB's JSON wire format; what it

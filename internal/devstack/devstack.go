@@ -30,6 +30,9 @@
 // (TT02) instead: the emulator is not started, the functions call the
 // platform and Maskinporten named there, with the stack's KMS key
 // (Stack.MaskinportenJWK is what to register for the client) or a key file.
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package devstack
 
 import (
@@ -58,16 +61,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/signingflow/signing/internal/devstack/dynamolocal"
 	"github.com/signingflow/signing/internal/devstack/edge"
 	"github.com/signingflow/signing/internal/devstack/funchost"
 	"github.com/signingflow/signing/internal/devstack/httpapi"
+	"github.com/signingflow/signing/internal/devstack/httpserve"
 	"github.com/signingflow/signing/internal/devstack/localjwt"
 	"github.com/signingflow/signing/internal/devstack/motoserver"
 	"github.com/signingflow/signing/internal/devstack/sqsmap"
 	"github.com/signingflow/signing/internal/devstack/stackdef"
-	"github.com/signingflow/signing/internal/dynamo"
-	"github.com/signingflow/signing/internal/dynamo/dynamolocal"
-	"github.com/signingflow/signing/internal/httpserve"
 	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/samtemplate"
 )
@@ -629,7 +631,7 @@ func (s *Stack) createResources(ctx context.Context) error {
 	}
 	db := dynamodb.NewFromConfig(s.cfg)
 	for _, t := range s.Def.Tables {
-		if err := dynamo.CreateTable(ctx, db, dynamo.CreateTableInput(t.Def, t.Name)); err != nil {
+		if err := dynamolocal.CreateTable(ctx, db, dynamolocal.CreateTableInput(t.Def, t.Name)); err != nil {
 			return err
 		}
 	}

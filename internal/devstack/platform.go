@@ -15,8 +15,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/signingflow/signing/internal/devstack/httpserve"
 	"github.com/signingflow/signing/internal/devstack/localjwt"
-	"github.com/signingflow/signing/internal/httpserve"
 	"github.com/signingflow/signing/internal/lambdaconf"
 	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/platform/emulator/idp"

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/signingflow/signing/internal/devstack/dynamolocal"
 	"github.com/signingflow/signing/internal/dynamo"
 	"github.com/signingflow/signing/internal/dynamo/dynamotest"
 	"github.com/signingflow/signing/internal/samtemplate"
@@ -193,7 +194,7 @@ func TestTemplate_SigningTable(t *testing.T) {
 		SSEEnabled:          true,
 	}
 	repotest.SameJSON(t, "SigningTable", tbl, want)
-	in := dynamo.CreateTableInput(tbl, "x-table")
+	in := dynamolocal.CreateTableInput(tbl, "x-table")
 	if aws.ToString(in.TableName) != "x-table" || len(in.GlobalSecondaryIndexes) != 1 || in.BillingMode != types.BillingModePayPerRequest {
 		t.Errorf("CreateTableInput() = %+v", in)
 	}

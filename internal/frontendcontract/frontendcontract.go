@@ -3,6 +3,9 @@
 // own zod schemas and TypeScript types (see testdata/README.md). The
 // handler tests of functions/api and the local stack's end-to-end suite
 // use it; nothing deployed imports it.
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package frontendcontract
 
 import (

@@ -13,4 +13,7 @@
 // Neither writes into the repository unless PROOF_REPORT_DIR is set; then
 // each writes its matrix there (a relative directory is taken from the
 // module root), e.g. PROOF_REPORT_DIR=bench writes bench/fault-matrix.txt.
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package proof

@@ -4,6 +4,10 @@
 // intrinsic functions (short tags like !Ref and !GetAtt, or their long
 // forms) as Intrinsic values, and offers typed views of the resource kinds
 // the project uses.
+//
+// It serves development and is never deployed: the functions read their
+// settings from the environment, not the template, and link neither this
+// package nor a YAML parser (internal/layout checks).
 package samtemplate
 
 import (

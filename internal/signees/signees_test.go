@@ -8,17 +8,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signingflow/signing/internal/devstack/synthid"
 	"github.com/signingflow/signing/internal/ident"
-	"github.com/signingflow/signing/internal/ident/identtest"
 	"github.com/signingflow/signing/internal/signing"
 )
 
 var (
-	kariID  = identtest.NationalID(ident.KindBirthNumber, time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC), 123)
-	olaID   = identtest.NationalID(ident.KindDNumber, time.Date(1985, 6, 15, 0, 0, 0, 0, time.UTC), 456)
-	testID  = identtest.NationalID(ident.KindSynthetic, time.Date(1970, 3, 3, 0, 0, 0, 0, time.UTC), 222)
-	orgA    = identtest.OrgNumber(31000000)
-	orgB    = identtest.OrgNumber(31000100)
+	kariID  = synthid.NationalID(ident.KindBirthNumber, time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC), 123)
+	olaID   = synthid.NationalID(ident.KindDNumber, time.Date(1985, 6, 15, 0, 0, 0, 0, time.UTC), 456)
+	testID  = synthid.NationalID(ident.KindSynthetic, time.Date(1970, 3, 3, 0, 0, 0, 0, time.UTC), 222)
+	orgA    = synthid.OrgNumber(31000000)
+	orgB    = synthid.OrgNumber(31000100)
 	badCtrl = kariID[:10] + string('0'+(kariID[10]-'0'+1)%10)
 )
 

@@ -2,6 +2,9 @@
 // and the platform emulator (over real HTTP) for tests, with the founders
 // example app and its fixture: Kari owns the instance and holds a signing
 // role for the company; Ola does not.
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package signingtest
 
 import (

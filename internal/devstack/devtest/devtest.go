@@ -2,6 +2,9 @@
 // tests: under -short they are skipped (except in CI); when a dependency
 // (Java, the npm package, python3 with moto, the go tool) is missing they
 // are skipped loudly, and with CI=true they fail instead.
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package devtest
 
 import (

@@ -8,6 +8,9 @@
 // For tests it counts calls per operation and injects faults: drop a call
 // (answer success without forwarding it), fail it with an AWS error, or
 // delay it.
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package edge
 
 import (

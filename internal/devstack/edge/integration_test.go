@@ -19,10 +19,10 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/signingflow/signing/internal/devstack/devtest"
+	"github.com/signingflow/signing/internal/devstack/dynamolocal"
 	"github.com/signingflow/signing/internal/devstack/edge"
+	"github.com/signingflow/signing/internal/devstack/httpserve"
 	"github.com/signingflow/signing/internal/devstack/motoserver"
-	"github.com/signingflow/signing/internal/dynamo/dynamolocal"
-	"github.com/signingflow/signing/internal/httpserve"
 )
 
 // TestEdge_awsSDK runs DynamoDB Local and moto behind the edge, with moto's

@@ -12,6 +12,9 @@
 // one for the next invocation, answers an invocation whose process posted
 // an init error with that error, and measures each cold start's init
 // duration. Handler serves the Lambda Invoke API, for the edge.
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package funchost
 
 import (

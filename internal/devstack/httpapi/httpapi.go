@@ -8,6 +8,9 @@
 // as API Gateway does: preflights itself, the CORS headers on answers to an
 // allowed origin, the function's own CORS headers dropped. Authorizers are
 // not emulated: the template's API has none (its function verifies tokens).
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package httpapi
 
 import (

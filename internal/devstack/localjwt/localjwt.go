@@ -18,6 +18,9 @@
 //     alg (OpenIdController.cs GetJsonWebKeySetAsync);
 //   - tokens: kid in the header, iat, nbf and exp, no aud
 //     (src/Authentication/Controllers/AuthenticationController.cs GenerateToken).
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package localjwt
 
 import (

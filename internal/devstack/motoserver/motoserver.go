@@ -16,6 +16,9 @@
 // versions its SUPPORTED_MOTO_VERSIONS names (5.2.1) and no other: for
 // another, Start returns ErrUnsupportedVersion with a message naming the
 // installed and the supported versions and what the patches are for.
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package motoserver
 
 import (

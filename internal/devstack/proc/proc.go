@@ -2,6 +2,9 @@
 // bootstraps): each in its own process group, killed with the parent on
 // Linux, its output kept in a bounded tail for error messages and copied to
 // an optional writer, and stopped as a whole group.
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package proc
 
 import (

@@ -2,6 +2,9 @@
 // start a signing task's execution, act as each signee through the HTTP
 // API, and observe what the platform emulator, DynamoDB and Step Functions
 // show. `signing dev demo` and the end-to-end tests use it.
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package scenario
 
 import (

@@ -7,6 +7,9 @@
 // visibility timeout; the queue's redrive policy (applied by the queue, as
 // in SQS) moves a message to its dead-letter queue after maxReceiveCount
 // receives.
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package sqsmap
 
 import (

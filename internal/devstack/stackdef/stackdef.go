@@ -6,6 +6,9 @@
 // hand-kept list: everything comes from the template, with its intrinsic
 // functions (!Ref, !GetAtt, !Sub, !If, !Join, …) evaluated against local
 // names, ARNs and URLs.
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package stackdef
 
 import (

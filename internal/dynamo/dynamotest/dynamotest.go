@@ -4,6 +4,9 @@
 //
 // Policy: -short skips these tests. When Java or the npm package is missing,
 // the tests are skipped with a loud message, unless CI=true, where they fail.
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package dynamotest
 
 import (
@@ -25,8 +28,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/signingflow/signing/internal/devstack/dynamolocal"
 	"github.com/signingflow/signing/internal/dynamo"
-	"github.com/signingflow/signing/internal/dynamo/dynamolocal"
 	"github.com/signingflow/signing/internal/samtemplate"
 )
 
@@ -148,7 +151,7 @@ func TableInput(name string) (*dynamodb.CreateTableInput, error) {
 			tableErr = err
 			return
 		}
-		tableIn = func(name string) *dynamodb.CreateTableInput { return dynamo.CreateTableInput(tbl, name) }
+		tableIn = func(name string) *dynamodb.CreateTableInput { return dynamolocal.CreateTableInput(tbl, name) }
 	})
 	if tableErr != nil {
 		return nil, tableErr
@@ -167,7 +170,7 @@ func NewTable(tb testing.TB) (*dynamodb.Client, string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := dynamo.CreateTable(ctx, c, in); err != nil {
+	if err := dynamolocal.CreateTable(ctx, c, in); err != nil {
 		tb.Fatal(err)
 	}
 	name := aws.ToString(in.TableName)

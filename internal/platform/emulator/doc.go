@@ -108,4 +108,7 @@
 // register) and never logs them; like Register and Storage it returns them
 // in parties and instance owners, never in a problem. Roles in SigningRoles
 // stand in for Altinn's key-role policy (altinn_keyrole_access).
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package emulator

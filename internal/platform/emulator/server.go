@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"net"
 
-	"github.com/signingflow/signing/internal/httpserve"
+	"github.com/signingflow/signing/internal/devstack/httpserve"
 	"github.com/signingflow/signing/internal/platform"
 )
 

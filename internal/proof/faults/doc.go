@@ -49,4 +49,7 @@
 // (sign, reject, complete) are retried as a client retries a 503 or a lost
 // answer; a retry answered with 409 is accepted when the first attempt took
 // effect.
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package faults

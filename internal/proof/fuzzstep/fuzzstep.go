@@ -3,6 +3,9 @@
 // check of one invocation: a failure is one of the state machine's named
 // errors (Signing.*) whose message holds no run of eleven digits, and a
 // success carries none of the fixture's national IDs the input did not.
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package fuzzstep
 
 import (

@@ -71,4 +71,7 @@
 // one header value, the key looked up by iss (RegisterPlatformIssuer),
 // exp required, lifetime with 10 s clock skew, iss and aud not otherwise
 // validated.
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package idp

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -65,10 +66,14 @@ func (c *clock) Set(t time.Time) {
 func newDouble(t *testing.T) (*idp.IDP, *clock) {
 	t.Helper()
 	c := &clock{t: t0}
-	p, srv, err := idp.NewTestServer(idp.Options{Now: c.Now, MaskinportenKey: keys()[2], AltinnKey: keys()[3]})
+	srv := httptest.NewUnstartedServer(nil)
+	p, err := idp.New(idp.Options{BaseURL: "http://" + srv.Listener.Addr().String(), Now: c.Now, MaskinportenKey: keys()[2], AltinnKey: keys()[3]})
 	if err != nil {
-		t.Fatalf("NewTestServer() error = %v", err)
+		srv.Listener.Close()
+		t.Fatalf("New() error = %v", err)
 	}
+	srv.Config.Handler = p.Handler()
+	srv.Start()
 	t.Cleanup(srv.Close)
 	p.RegisterClient(clientID, &keys()[0].PublicKey, kid, []string{scopeA, scopeB})
 	p.SetClientOrg(clientID, org, orgNumber)

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/signingflow/signing/internal/dynamo/dynamolocal"
+	"github.com/signingflow/signing/internal/devstack/dynamolocal"
 )
 
 func TestLocate_missingPackage(t *testing.T) {

@@ -1,9 +1,11 @@
-// Package identtest builds valid Norwegian identity numbers for tests of
-// packages that use ident.
+// Package synthid builds valid Norwegian identity numbers (national IDs of
+// every kind, organisation numbers) for tests of packages that use ident and
+// for the people of the local stack's and the benchmark's fixtures.
 //
 // It computes control digits independently of package ident, so tests can
-// cross-check the two. Never use it outside tests.
-package identtest
+// cross-check the two. It serves development and is never deployed: no
+// function links it (internal/layout checks).
+package synthid
 
 import (
 	"fmt"
@@ -40,13 +42,13 @@ func NationalID(kind ident.Kind, birth time.Time, individual int) string {
 	case ident.KindSynthetic:
 		mm += 80
 	default:
-		panic(fmt.Sprintf("identtest: unknown kind %v", kind))
+		panic(fmt.Sprintf("synthid: unknown kind %v", kind))
 	}
 	if year < 1854 || year > 2039 {
-		panic(fmt.Sprintf("identtest: birth year %d is outside 1854–2039", year))
+		panic(fmt.Sprintf("synthid: birth year %d is outside 1854–2039", year))
 	}
 	if !individualFits(year, individual) {
-		panic(fmt.Sprintf("identtest: individual number %d does not fit birth year %d", individual, year))
+		panic(fmt.Sprintf("synthid: individual number %d does not fit birth year %d", individual, year))
 	}
 	for i := individual; i <= 999; i++ {
 		if !individualFits(year, i) {
@@ -63,7 +65,7 @@ func NationalID(kind ident.Kind, birth time.Time, individual int) string {
 		}
 		return fmt.Sprintf("%02d%02d%02d%03d%d%d", dd, mm, year%100, i, k1, k2)
 	}
-	panic(fmt.Sprintf("identtest: no valid individual number from %d upward for %s", individual, birth.Format(time.DateOnly)))
+	panic(fmt.Sprintf("synthid: no valid individual number from %d upward for %s", individual, birth.Format(time.DateOnly)))
 }
 
 // OrgNumber returns a valid 9-digit organisation number made of the 8-digit base (0–99999999, zero-padded) and its control digit, moving to the next base upward while the control digit would be 10.
@@ -71,7 +73,7 @@ func NationalID(kind ident.Kind, birth time.Time, individual int) string {
 // OrgNumber panics when base is out of range or no valid base is left upward.
 func OrgNumber(base int) string {
 	if base < 0 || base > 99_999_999 {
-		panic(fmt.Sprintf("identtest: organisation number base %d is not 0–99999999", base))
+		panic(fmt.Sprintf("synthid: organisation number base %d is not 0–99999999", base))
 	}
 	for b := base; b <= 99_999_999; b++ {
 		s := fmt.Sprintf("%08d", b)
@@ -79,7 +81,7 @@ func OrgNumber(base int) string {
 			return fmt.Sprintf("%s%d", s, c)
 		}
 	}
-	panic(fmt.Sprintf("identtest: no valid organisation number from base %d upward", base))
+	panic(fmt.Sprintf("synthid: no valid organisation number from base %d upward", base))
 }
 
 // individualFits reports whether the individual number is assigned for births in year.

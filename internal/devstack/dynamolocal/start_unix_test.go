@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/signingflow/signing/internal/dynamo/dynamolocal"
+	"github.com/signingflow/signing/internal/devstack/dynamolocal"
 	"github.com/signingflow/signing/internal/dynamo/dynamotest"
 )
 

