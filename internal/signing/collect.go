@@ -48,11 +48,18 @@ type Collected struct {
 	// step has not succeeded (see CollectOptions), at most MaxRetryPerRound:
 	// the workflow runs the steps for them again.
 	NeedDelegation []SigneeKey `json:"needDelegation"`
-	AllSigned      bool        `json:"allSigned"`
-	Signed         int         `json:"signed"`
-	Total          int         `json:"total"`
+	// NeedReminder are told signees who have not signed and are owed the
+	// reminder scheduled at ReminderDue (at most MaxRetryPerRound): the
+	// workflow runs Remind for each. ReminderDue is null when there is none
+	// (present, so the state machine's selector always finds it).
+	NeedReminder []SigneeKey `json:"needReminder"`
+	ReminderDue  *time.Time  `json:"reminderDue"`
+	AllSigned    bool        `json:"allSigned"`
+	Signed       int         `json:"signed"`
+	Total        int         `json:"total"`
 	// WaitSeconds is how long the next wait may last: the requested wait,
-	// or less so that the deadline is seen when it passes (at least 1).
+	// or less so that the deadline is seen when it passes and the next
+	// reminder goes when it is due (at least 1).
 	WaitSeconds int `json:"waitSeconds"`
 }
 
@@ -84,10 +91,18 @@ func (s *Service) Collect(ctx context.Context, key TaskKey, opts CollectOptions)
 	if err != nil {
 		return Collected{}, fmt.Errorf("collect %s: %w", key, err)
 	}
+	remind, due, next, err := s.remindersDue(ctx, t, now)
+	if err != nil {
+		return Collected{}, fmt.Errorf("collect %s: reminders: %w", key, err)
+	}
+	wait := waitSeconds(t, now, opts.WaitSeconds)
+	if !next.IsZero() {
+		wait = max(1, min(wait, int(math.Ceil(next.Sub(now).Seconds()))))
+	}
 	return Collected{
-		Status: t.Status, NeedReceipt: need, NeedDelegation: stuck,
+		Status: t.Status, NeedReceipt: need, NeedDelegation: stuck, NeedReminder: remind, ReminderDue: timePtr(due),
 		AllSigned: t.Counts.AllSigned() || t.Counts.Total == 0, Signed: t.Counts.Signed, Total: t.Counts.Total,
-		WaitSeconds: waitSeconds(t, now, opts.WaitSeconds),
+		WaitSeconds: wait,
 	}, nil
 }
 
@@ -482,4 +497,12 @@ func (s *Service) revoke(ctx context.Context, task Task, sg Signee, actions []st
 		return fmt.Errorf("revoke signee %s: %w", sg.Key, err)
 	}
 	return nil
+}
+
+// timePtr is &t, or nil for the zero time.
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }

@@ -102,6 +102,54 @@ func (e SigneeEvent) Validate() error {
 	return errs.Err()
 }
 
+// RemindEvent is the input of a reminder (a Send Reminders Map item): a
+// SigneeEvent with the reminder's scheduled time (Collected.ReminderDue).
+type RemindEvent struct {
+	Task     signing.TaskKey   `json:"task"`
+	Signee   signing.SigneeKey `json:"signee"`
+	Reminder time.Time         `json:"reminder"`
+}
+
+// Validate reports a malformed task or signee key, or a missing time.
+func (e RemindEvent) Validate() error {
+	err := SigneeEvent{Task: e.Task, Signee: e.Signee}.Validate()
+	var errs signing.FieldErrors
+	errors.As(err, &errs)
+	if e.Reminder.IsZero() {
+		errs.Add("reminder", "must be the reminder's scheduled time (RFC 3339)")
+	}
+	return errs.Err()
+}
+
+// IsReminder reports whether a Notify Signee event is a reminder: it has a
+// "reminder" member. The strict decoding of either event then refuses
+// anything else.
+func IsReminder(payload []byte) bool {
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(payload, &probe) != nil {
+		return false
+	}
+	_, ok := probe["reminder"]
+	return ok
+}
+
+// RemindStep runs a reminder as SigneeStep runs a per-signee step.
+func RemindStep(ctx context.Context, step string, payload []byte, run func(context.Context, signing.TaskKey, signing.SigneeKey, time.Time) (signing.Signee, error)) (SigneeResult, error) {
+	var ev RemindEvent
+	if err := Decode(payload, &ev); err != nil {
+		return SigneeResult{}, Fail(ctx, step, err)
+	}
+	if err := ev.Validate(); err != nil {
+		return SigneeResult{}, Fail(ctx, step, err)
+	}
+	sg, err := run(ctx, ev.Task, ev.Signee, ev.Reminder)
+	if err != nil {
+		return SigneeResult{}, Fail(ctx, step, err, "task", ev.Task.String(), "signee", string(ev.Signee))
+	}
+	slog.InfoContext(ctx, "reminded", "step", step, "task", ev.Task.String(), "signee", string(ev.Signee), "status", string(sg.Status), "reminders", sg.Reminders)
+	return SigneeResult{Signee: ev.Signee, Status: sg.Status}, nil
+}
+
 // SigneeResult is the output of a per-signee step: keys and status only.
 type SigneeResult struct {
 	Signee signing.SigneeKey    `json:"signee"`

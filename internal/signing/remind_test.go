@@ -1,0 +1,153 @@
+package signing_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signingflow/signing/internal/signing"
+)
+
+// reminders returns the reminder messages sent, by recipient party.
+func reminders(h *harness) map[string][]string {
+	out := map[string][]string{}
+	for _, m := range h.Emu.Messages() {
+		if strings.HasPrefix(m.IdempotencyKey, "remind:") {
+			out[m.RecipientPartyUUID] = append(out[m.RecipientPartyUUID], m.Body)
+		}
+	}
+	return out
+}
+
+// startWithReminders starts the founders task with reminders and a
+// deadline, and delegates and tells everyone.
+func startWithReminders(t *testing.T, h *harness, offsets []string, deadline time.Time) {
+	t.Helper()
+	h.Cfg.Reminders = offsets
+	started, err := h.Svc.Start(context.Background(), signing.StartInput{
+		Instance: foundersInstance, TaskID: "SigningTask", Config: h.Cfg, Attempt: 1, ExecutionARN: executionARN(1), Deadline: deadline,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	delegateAndNotify(t, h, started.Signees)
+}
+
+// collectAndRemind runs a Collect round and the reminders it asks for,
+// twice each (a retried step), as the workflow's Send Reminders Map does.
+func collectAndRemind(t *testing.T, h *harness) signing.Collected {
+	t.Helper()
+	ctx := context.Background()
+	col, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{})
+	if err != nil {
+		t.Fatalf("Collect() error = %v", err)
+	}
+	for _, sk := range col.NeedReminder {
+		for range 2 {
+			if _, err := h.Svc.Remind(ctx, foundersTask, sk, *col.ReminderDue); err != nil {
+				t.Fatalf("Remind(%s) error = %v", sk, err)
+			}
+		}
+	}
+	return col
+}
+
+func TestService_reminders(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	start := h.Clock.Now()
+	deadline := start.Add(72 * time.Hour)
+	startWithReminders(t, h, []string{"P1D", "-PT2H"}, deadline)
+	if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: ola(t)}); err != nil {
+		t.Fatal(err)
+	}
+	col := collectAndRemind(t, h)
+	if len(col.NeedReminder) != 0 || col.WaitSeconds > int((24*time.Hour).Seconds()) {
+		t.Fatalf("Collect() before the first reminder = %v, wait %ds; want none, and the wait to end when it is due", col.NeedReminder, col.WaitSeconds)
+	}
+
+	h.Clock.Advance(24*time.Hour + time.Minute)
+	col = collectAndRemind(t, h)
+	owed := col.NeedReminder
+	if len(col.NeedReminder) != 2 || col.ReminderDue == nil || !col.ReminderDue.Equal(start.Add(24*time.Hour)) {
+		t.Fatalf("Collect() after a day = %v due %v, want Kari and the company owed the reminder of %v", col.NeedReminder, col.ReminderDue, start.Add(24*time.Hour))
+	}
+	if want := int(deadline.Add(-2*time.Hour).Sub(h.Clock.Now()).Seconds()) + 1; col.WaitSeconds > want {
+		t.Errorf("WaitSeconds = %d, want at most %d: the next reminder is two hours before the deadline", col.WaitSeconds, want)
+	}
+	got := reminders(h)
+	if len(got[olaUUID]) != 0 {
+		t.Errorf("Ola, who signed, got %d reminders", len(got[olaUUID]))
+	}
+	total := 0
+	for who, bodies := range got {
+		total += len(bodies)
+		for _, b := range bodies {
+			if !strings.Contains(b, "6. mars 2026 kl. 11.00") {
+				t.Errorf("reminder to %s does not name the deadline in Norwegian time: %q", who, b)
+			}
+		}
+	}
+	if total != 2 {
+		t.Errorf("reminders sent = %d, want 2: one each to Kari and the company, however often the step ran", total)
+	}
+	col = collectAndRemind(t, h)
+	if len(col.NeedReminder) != 0 {
+		t.Errorf("Collect() after the reminders = %v, want none", col.NeedReminder)
+	}
+	task, err := h.Repo.GetTask(ctx, foundersTask)
+	if err != nil || !task.RemindersDoneUntil.Equal(start.Add(24*time.Hour)) {
+		t.Errorf("RemindersDoneUntil = %v, %v; want the first reminder's time", task.RemindersDoneUntil, err)
+	}
+
+	// A reminder step still running when the deadline passed sends nothing;
+	// Collect expires the task.
+	h.Clock.Advance(72 * time.Hour)
+	if _, err := h.Svc.Remind(ctx, foundersTask, owed[0], deadline.Add(-2*time.Hour)); err != nil {
+		t.Errorf("Remind() after the deadline error = %v", err)
+	}
+	if _, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{}); !errors.Is(err, signing.ErrExpired) {
+		t.Errorf("Collect() after the deadline error = %v, want ErrExpired", err)
+	}
+	if n := len(reminders(h)[kariUUID]) + len(reminders(h)[companyUUID]); n != 2 {
+		t.Errorf("reminders after the deadline: %d in all, want still 2", n)
+	}
+}
+
+// An outage of the messaging service lets two reminders pass: the signees
+// get one catch-up reminder, not two.
+func TestService_remindersCatchUp(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	startWithReminders(t, h, []string{"P1D", "P2D"}, time.Time{})
+	h.Clock.Advance(50 * time.Hour)
+	col := collectAndRemind(t, h)
+	if col.ReminderDue == nil || !col.ReminderDue.Equal(signingtestStart(h).Add(48*time.Hour)) {
+		t.Errorf("ReminderDue = %v, want the second reminder's time", col.ReminderDue)
+	}
+	collectAndRemind(t, h)
+	for who, bodies := range reminders(h) {
+		if len(bodies) != 1 {
+			t.Errorf("%s got %d reminders, want one catch-up", who, len(bodies))
+		}
+		if strings.Contains(bodies[0], "Fristen") {
+			t.Errorf("reminder without a deadline names one: %q", bodies[0])
+		}
+	}
+	if n := len(reminders(h)); n != 3 {
+		t.Errorf("signees reminded = %d, want all 3", n)
+	}
+	h.Clock.Advance(30 * 24 * time.Hour)
+	if col := collectAndRemind(t, h); len(col.NeedReminder) != 0 || col.WaitSeconds != signing.DefaultWaitSeconds {
+		t.Errorf("Collect() after the last reminder = %v, wait %d; want none and the plain wait", col.NeedReminder, col.WaitSeconds)
+	}
+}
+
+// signingtestStart is when the harness's task started (its clock's start).
+func signingtestStart(h *harness) time.Time {
+	task, _ := h.Repo.GetTask(context.Background(), foundersTask)
+	return task.CreatedAt
+}
