@@ -11,6 +11,10 @@ import (
 // Handler sends the signee the call-to-action message and queues the email/SMS order (signing.Service.Notify). A message the platform refuses for good, or a missing correspondence resource, is recorded on the signee.
 //
 // Input (a Map item): {"task": {"instanceGuid": "…", "taskId": "…", "attempt": n}, "signee": "p-…"}.
+// With a "reminder" member (RFC 3339, the reminder's scheduled time: a Send
+// Reminders item) it sends that reminder instead (signing.Service.Remind):
+// once per signee and time, only to a told signee who has not signed, never
+// after the deadline.
 // Output: {"signee": "p-…", "status": "…"}: keys and status only.
 //
 // The task key carries the execution's attempt (required): a step of an
@@ -28,5 +32,8 @@ func NewHandler(svc *signing.Service) *Handler { return &Handler{svc: svc} }
 
 // Handle runs one invocation.
 func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (stepfn.SigneeResult, error) {
+	if stepfn.IsReminder(payload) {
+		return stepfn.RemindStep(ctx, "remind-signee", payload, h.svc.Remind)
+	}
 	return stepfn.SigneeStep(ctx, "notify-signee", "notified", payload, h.svc.Notify)
 }

@@ -86,6 +86,44 @@ var badInput = []struct {
 	{event: "notify-signee-unknown-signee", wantText: []string{"p-000000000000000000000000", "not found"}},
 	{event: "notify-signee-bad-keys", wantText: []string{"task.instanceGuid: must be a lowercase GUID", "task.taskId: must be a BPMN task ID", "signee: must look like p-<hex> or o-<hex>"}},
 	{event: "notify-signee-malformed", wantText: []string{"signee: must be a JSON string"}},
+	{event: "notify-signee-reminder-bad-time", wantText: []string{"reminder"}},
+}
+
+// A reminder event sends the reminder to a told signee once, however often
+// the step runs, and nothing to one who was not told.
+func TestHandler_Handle_reminder(t *testing.T) {
+	t.Parallel()
+	h := delegated(t)
+	handler := NewHandler(h.Svc)
+	ctx := context.Background()
+	got, err := handler.Handle(ctx, stepfntest.Event(t, "notify-signee-reminder"))
+	if err != nil || got.Status != signing.SigneeDelegated {
+		t.Fatalf("Handle(reminder to a signee not told) = %+v, %v; want nothing done", got, err)
+	}
+	if n := len(h.Emu.Messages()); n != 0 {
+		t.Fatalf("messages = %d, want none before Ola was told", n)
+	}
+	if _, err := handler.Handle(ctx, stepfntest.Event(t, "notify-signee-ola")); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := handler.Handle(ctx, stepfntest.Event(t, "notify-signee-reminder")); err != nil {
+			t.Fatalf("Handle(reminder) error = %v", err)
+		}
+	}
+	var reminders int
+	for _, m := range h.Emu.Messages() {
+		if strings.HasPrefix(m.IdempotencyKey, "remind:") {
+			reminders++
+		}
+	}
+	if reminders != 1 {
+		t.Errorf("reminders = %d, want 1", reminders)
+	}
+	sg, err := h.Repo.GetSignee(ctx, signingtest.FoundersTask, "p-775735aa3661a2e57beb46a4")
+	if err != nil || sg.Reminders != 1 {
+		t.Errorf("Ola's reminders = %d, %v; want 1", sg.Reminders, err)
+	}
 }
 
 // TestHandler_Handle_badInput checks the error name, that the message names
@@ -116,7 +154,7 @@ func TestHandler_Handle_badInput(t *testing.T) {
 // TestHandler_Handle_events checks that every events/notify-signee-*.json has a test case.
 func TestHandler_Handle_events(t *testing.T) {
 	t.Parallel()
-	events := []string{"notify-signee-ola"} // TestHandler_Handle, TestHandler_Handle_unavailable
+	events := []string{"notify-signee-ola", "notify-signee-reminder"} // TestHandler_Handle, _unavailable, _reminder
 	for _, tt := range badInput {
 		events = append(events, tt.event)
 	}

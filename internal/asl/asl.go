@@ -40,6 +40,7 @@ type State struct {
 	ItemsPath      string          `json:"ItemsPath"`
 	MaxConcurrency int             `json:"MaxConcurrency"`
 	ItemProcessor  *Definition     `json:"ItemProcessor"`
+	ItemSelector   json.RawMessage `json:"ItemSelector"`
 	Error          string          `json:"Error"`
 	// HasResultPath tells ResultPath: null apart from no ResultPath.
 	HasResultPath bool `json:"-"`

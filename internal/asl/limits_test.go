@@ -126,6 +126,8 @@ var joins = [][2]string{
 	{"Retry Delegations", "Check All Signed"},
 	{"Send Receipts", "Check Retry Budget"},
 	{"Wait Before Retry", "Collect Signatures"},
+	{"Check All Signed", "Send Reminders"},
+	{"Send Reminders", "Wait For Signature"},
 }
 
 // ending is the most a finished execution spends after its last round's
@@ -172,11 +174,13 @@ func (m model) round(k, receipt int) int {
 }
 
 // step is what one round of a modelled execution does: k receipts costing
-// receipt each, and r signees retried costing retry each. A round with a
-// failure waits RetryWaitSeconds before the next one instead of a signature.
+// receipt each, r signees retried costing retry each, and m reminders
+// costing reminder each (sent only in a round without retries: Check All
+// Signed takes the retry first). A round with a failure waits
+// RetryWaitSeconds before the next one instead of a signature.
 type step struct {
-	k, receipt, r, retry int
-	failing              bool
+	k, receipt, r, retry, m, reminder int
+	failing                           bool
 }
 
 // run simulates the collect loop of one execution: rounds as given until
@@ -188,13 +192,17 @@ func (m model) run(units int, continuation bool, budget int, rounds func(round i
 	for n = 1; ; n++ {
 		st := rounds(n)
 		st.r = min(st.r, signing.MaxRetryPerRound)
+		st.m = min(st.m, signing.MaxRetryPerRound)
 		events += m.round(st.k, st.receipt)
-		units += 1 + st.k + st.r
+		units += 1 + st.k + st.r + st.m
 		if units >= budget && (!continuation || n >= 2) {
 			return events + m.ending(), n // Check Retries skips the retries
 		}
 		if st.r > 0 {
 			events += m.states("Retry Delegations") + st.r*st.retry
+		}
+		if st.m > 0 && st.r == 0 && !st.failing {
+			events += m.states("Send Reminders") + st.m*st.reminder
 		}
 		if st.failing {
 			events += retryWait
@@ -224,6 +232,7 @@ func TestLimits_historyEvents(t *testing.T) {
 	retryFailing := m.item("Retry Delegations", "Delegate Signee Again", "Notify Signee Again", "Record Signee Failure Again")
 	receipt := m.item("Send Receipts", "Send Receipt")
 	receiptFailing := m.item("Send Receipts", "Send Receipt", "Receipt Failed")
+	reminderFailing := m.item("Send Reminders", "Remind Signee", "Reminder Not Sent")
 	root := func(item int) int {
 		return start + m.states("Resolve Signees", "Delegate And Notify", "Count Delegations") + n*item
 	}
@@ -244,6 +253,18 @@ func TestLimits_historyEvents(t *testing.T) {
 		{name: "first_execution_every_delegation_failing_and_retried", got: func() (int, int) {
 			e, r := m.run(n, false, budget, func(int) step { return step{r: n, retry: retryFailing, failing: true} })
 			return root(delegateFailing) + e, r
+		}},
+		{name: "first_execution_reminders_every_round_every_one_failing", got: func() (int, int) {
+			e, r := m.run(n, false, budget, func(int) step { return step{m: n, reminder: reminderFailing} })
+			return root(delegate) + e, r
+		}},
+		{name: "continuation_reminders_every_round_every_one_failing", got: func() (int, int) {
+			e, r := m.run(0, true, budget, func(int) step { return step{m: n, reminder: reminderFailing} })
+			return start + e, r
+		}},
+		{name: "continuation_each_signature_alone_with_reminders", got: func() (int, int) {
+			e, r := m.run(0, true, budget, func(int) step { return step{k: 1, receipt: receipt, m: n, reminder: reminderFailing} })
+			return start + e, r
 		}},
 		{name: "continuation_each_signature_alone", got: func() (int, int) {
 			e, r := m.run(0, true, budget, alone)
@@ -305,6 +326,11 @@ func TestLimits_payloads(t *testing.T) {
 		cfg.DataTypesToSign = append(cfg.DataTypesToSign, fmt.Sprintf("data-type-to-sign-%02d-%s", i, strings.Repeat("x", 60)))
 		cfg.UniqueFromSignaturesInDataTypes = append(cfg.UniqueFromSignaturesInDataTypes, fmt.Sprintf("other-signatures-%02d-%s", i, strings.Repeat("y", 60)))
 	}
+	for i := range 10 {
+		cfg.Reminders = append(cfg.Reminders, fmt.Sprintf("-P%dDT%dH%dM%dS", 1000+i, 1000, 1000, 1000))
+	}
+	cfg.SMSWindow, cfg.ResendInterval = "08:00-21:00", "P1000DT1000H1000M1000S"
+	due := time.Date(2027, 1, 1, 0, 0, 0, 123456789, time.UTC)
 	for _, env := range []string{"", "development", "staging", "production"} {
 		cfg.CorrespondenceResources = append(cfg.CorrespondenceResources, signing.CorrespondenceResource{Env: env, Value: strings.Repeat("r", 200)})
 	}
@@ -315,14 +341,15 @@ func TestLimits_payloads(t *testing.T) {
 	cause := strings.Repeat("c", 2000) // stepfn.Error cuts messages to 2,000 bytes
 	lambdaError := map[string]string{"Error": "Signing.Transient", "Cause": `{"errorMessage":"` + cause + `","errorType":"Signing.Transient"}`}
 	state := map[string]any{
-		"input":          in,
-		"task":           in.Key(),
-		"settings":       map[string]int{"waitTimeoutSeconds": 86400, "retryWaitSeconds": 86400},
-		"retries":        map[string]int{"n": 24},
-		"budget":         map[string]int{"units": 1 << 20, "rounds": 1 << 20},
-		"next":           map[string]any{"continuation": workflow.Continuation{ParentExecutionARN: strings.Repeat("e", 300)}, "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID": strings.Repeat("e", 300)},
-		"resolved":       map[string]any{"signees": keys, "count": n},
-		"collected":      signing.Collected{Status: signing.TaskCollecting, NeedReceipt: keys, NeedDelegation: keys, AllSigned: true, Signed: n, Total: n, WaitSeconds: 86400},
+		"input":    in,
+		"task":     in.Key(),
+		"settings": map[string]int{"waitTimeoutSeconds": 86400, "retryWaitSeconds": 86400},
+		"retries":  map[string]int{"n": 24},
+		"budget":   map[string]int{"units": 1 << 20, "rounds": 1 << 20},
+		"next":     map[string]any{"continuation": workflow.Continuation{ParentExecutionARN: strings.Repeat("e", 300)}, "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID": strings.Repeat("e", 300)},
+		"resolved": map[string]any{"signees": keys, "count": n},
+		"collected": signing.Collected{Status: signing.TaskCollecting, NeedReceipt: keys, NeedDelegation: keys, NeedReminder: keys[:signing.MaxRetryPerRound],
+			ReminderDue: &due, AllSigned: true, Signed: n, Total: n, WaitSeconds: 86400},
 		"receiptFailure": lambdaError,
 		"markFailure":    lambdaError,
 		"wake":           lambdaError,

@@ -105,18 +105,29 @@ func (e SigneeEvent) Validate() error {
 // RemindEvent is the input of a reminder (a Send Reminders Map item): a
 // SigneeEvent with the reminder's scheduled time (Collected.ReminderDue).
 type RemindEvent struct {
-	Task     signing.TaskKey   `json:"task"`
-	Signee   signing.SigneeKey `json:"signee"`
-	Reminder time.Time         `json:"reminder"`
+	Task   signing.TaskKey   `json:"task"`
+	Signee signing.SigneeKey `json:"signee"`
+	// Reminder is the scheduled time, RFC 3339 (see At).
+	Reminder string `json:"reminder"`
 }
 
-// Validate reports a malformed task or signee key, or a missing time.
+// At is the reminder's scheduled time; zero when Reminder does not parse.
+func (e RemindEvent) At() time.Time {
+	at, err := time.Parse(time.RFC3339Nano, e.Reminder)
+	if err != nil {
+		return time.Time{}
+	}
+	return at
+}
+
+// Validate reports a malformed task or signee key, or a reminder time that
+// is missing or not RFC 3339.
 func (e RemindEvent) Validate() error {
 	err := SigneeEvent{Task: e.Task, Signee: e.Signee}.Validate()
 	var errs signing.FieldErrors
 	errors.As(err, &errs)
-	if e.Reminder.IsZero() {
-		errs.Add("reminder", "must be the reminder's scheduled time (RFC 3339)")
+	if e.At().IsZero() {
+		errs.Add("reminder", "must be the reminder's scheduled time, RFC 3339 such as 2026-04-01T12:00:00Z")
 	}
 	return errs.Err()
 }
@@ -142,7 +153,7 @@ func RemindStep(ctx context.Context, step string, payload []byte, run func(conte
 	if err := ev.Validate(); err != nil {
 		return SigneeResult{}, Fail(ctx, step, err)
 	}
-	sg, err := run(ctx, ev.Task, ev.Signee, ev.Reminder)
+	sg, err := run(ctx, ev.Task, ev.Signee, ev.At())
 	if err != nil {
 		return SigneeResult{}, Fail(ctx, step, err, "task", ev.Task.String(), "signee", string(ev.Signee))
 	}

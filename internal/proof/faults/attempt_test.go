@@ -67,6 +67,10 @@ var outlivingSteps = []outliving{
 	{"Await Completion", "its conditional write", func(ctx context.Context, r *run, _, _ signing.SigneeKey) error {
 		return r.svc.Repo.RegisterCompletionWait(ctx, stepTask, "completion-of-attempt-1")
 	}},
+	{"Send Reminders / Remind Signee", "correspondence.send", func(ctx context.Context, r *run, _, company signing.SigneeKey) error {
+		_, err := r.svc.Remind(ctx, stepTask, company, r.clock.Now())
+		return err
+	}},
 	{"Send Receipts / Send Receipt", "correspondence.send", func(ctx context.Context, r *run, ola, _ signing.SigneeKey) error {
 		_, err := r.svc.SendReceipt(ctx, stepTask, ola)
 		return err

@@ -24,9 +24,16 @@ const (
 	// rejectFlow: Ola signs, Kari rejects before the workflow has collected
 	// it, Collect Signatures fails with Signing.Rejected, Handle Reject ends it.
 	rejectFlow flow = "reject"
+	// remindFlow: the task has a reminder an hour after the invitation;
+	// nobody signs for that hour, the reminder goes to all three, then as
+	// signFlow.
+	remindFlow flow = "remind"
 )
 
-var flows = []flow{signFlow, rejectFlow}
+// remindAfter is remindFlow's reminder offset (PT1H).
+const remindAfter = time.Hour
+
+var flows = []flow{signFlow, rejectFlow, remindFlow}
 
 // maxAttempts is the state machine's budget per Task: the first attempt and MaxAttempts 4 retries.
 const maxAttempts = 5
@@ -147,6 +154,13 @@ var wants = map[flow]want{
 	signFlow: {
 		outcome: signing.OutcomeSigned, status: signing.TaskCompleted, signatures: 3,
 		messages: map[string]int{"cta": 3, "receipt": 3}, orders: 3, pdfs: 1, delegated: 4,
+		signees: map[string]signing.SigneeStatus{
+			signingtest.KariUUID: signing.SigneeReceiptSent, signingtest.OlaUUID: signing.SigneeReceiptSent, signingtest.CompanyUUID: signing.SigneeReceiptSent,
+		},
+	},
+	remindFlow: {
+		outcome: signing.OutcomeSigned, status: signing.TaskCompleted, signatures: 3,
+		messages: map[string]int{"cta": 3, "remind": 3, "receipt": 3}, orders: 6, pdfs: 1, delegated: 4,
 		signees: map[string]signing.SigneeStatus{
 			signingtest.KariUUID: signing.SigneeReceiptSent, signingtest.OlaUUID: signing.SigneeReceiptSent, signingtest.CompanyUUID: signing.SigneeReceiptSent,
 		},

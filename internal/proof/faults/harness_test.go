@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/signingflow/signing/internal/appconfig"
 	"github.com/signingflow/signing/internal/ident"
@@ -55,6 +56,9 @@ type run struct {
 	// visited are the states of the state machine the driver passed
 	// ("Map / state" inside a Map).
 	visited map[string]bool
+	// reminder is the reminder time a Map's items carry (Send Reminders'
+	// ItemSelector "reminder"), while the driver walks that Map.
+	reminder *time.Time
 }
 
 func newRun(t *testing.T, plan *fault) *run {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/signingflow/signing/internal/asl"
 	"github.com/signingflow/signing/internal/signing"
@@ -49,6 +50,10 @@ func machine(t testing.TB) *asl.Definition {
 	return machineDef
 }
 
+// remindStep is the steps key of the NotifySignee function invoked with a
+// reminder time.
+const remindStep = "NotifySignee+reminder"
+
 // steps are the matrix's steps by the function a Lambda Task invokes (its
 // ${…FunctionArn} placeholder): the step's name in the rows ("Start /
 // repo.CreateTask") and what the function does. A Task invoking another
@@ -67,6 +72,10 @@ var steps = map[string]struct {
 	}},
 	"NotifySignee": {"Notify", func(ctx context.Context, r *run, _ asl.State, sk signing.SigneeKey) (any, error) {
 		return r.svc.Notify(ctx, stepTask, sk)
+	}},
+	// The NotifySignee function given a reminder time (functions/notify-signee).
+	remindStep: {"Remind", func(ctx context.Context, r *run, _ asl.State, sk signing.SigneeKey) (any, error) {
+		return r.svc.Remind(ctx, stepTask, sk, *r.reminder)
 	}},
 	"CollectSignatures": {"Collect", func(ctx context.Context, r *run, _ asl.State, _ signing.SigneeKey) (any, error) {
 		return r.svc.Collect(ctx, stepTask, signing.CollectOptions{})
@@ -107,6 +116,17 @@ func (r *run) while(f flow, state string, visit int) func(ctx context.Context) e
 			_, err := r.svc.Sign(ctx, signing.SignInput{Task: task, Caller: c, OnBehalfOf: org, Instance: &signingtest.FoundersInstance})
 			return err
 		}, r.signed(uuid))
+	}
+	if f == remindFlow {
+		if state == "Wait For Signature" && visit == 1 {
+			// Nobody signs for an hour: the wait times out, Collect finds the
+			// reminder due and Send Reminders sends it; then as signFlow.
+			return func(context.Context) error { r.clock.Advance(remindAfter + time.Minute); return nil }
+		}
+		if state == "Wait For Signature" {
+			visit--
+		}
+		f = signFlow
 	}
 	switch {
 	case state == "Wait For Signature" && visit == 1 && f == signFlow:
@@ -166,6 +186,9 @@ type execution struct {
 func (r *run) drive(ctx context.Context, f flow) (outcome signing.Outcome, delegated int, err error) {
 	if r.visited == nil {
 		r.visited = map[string]bool{}
+	}
+	if f == remindFlow {
+		r.cfg.Reminders = []string{"PT1H"}
 	}
 	e := &execution{r: r, f: f, visits: map[string]int{}, data: map[string]any{
 		// Check Attempt reads the input's attempt; the rest is Load Settings' shape.
@@ -247,6 +270,9 @@ func (e *execution) task(ctx context.Context, where string, s asl.State, item si
 		return e.wait(ctx, where, s)
 	}
 	fn := s.Function()
+	if fn == "NotifySignee" && e.r.reminder != nil {
+		fn = remindStep
+	}
 	st, ok := steps[fn]
 	if !ok {
 		return "", fmt.Errorf("%s: the driver has no step for %s (function %q)", where, s.Resource, fn)
@@ -317,6 +343,24 @@ func (e *execution) iterate(ctx context.Context, where string, s asl.State) (str
 	items, isList := v.([]any)
 	if !ok || !isList {
 		return "", fmt.Errorf("%s: ItemsPath %s is not a list in the data", where, s.ItemsPath)
+	}
+	var sel struct {
+		Reminder string `json:"reminder.$"`
+	}
+	if len(s.ItemSelector) > 0 {
+		if err := json.Unmarshal(s.ItemSelector, &sel); err != nil {
+			return "", fmt.Errorf("%s: ItemSelector: %w", where, err)
+		}
+	}
+	if sel.Reminder != "" {
+		v, _ := asl.Lookup(e.data, sel.Reminder)
+		str, _ := v.(string)
+		at, err := time.Parse(time.RFC3339Nano, str)
+		if err != nil {
+			return "", fmt.Errorf("%s: the items' reminder %s = %v: %w", where, sel.Reminder, v, err)
+		}
+		e.r.reminder = &at
+		defer func() { e.r.reminder = nil }()
 	}
 	for _, it := range items {
 		sk, _ := it.(string)
