@@ -70,6 +70,11 @@ type taskItem struct {
 	// fixed-width form of keys (sortableTime), so a condition compares it as
 	// a string.
 	RemindersDoneUntil string `json:"remindersDoneUntil,omitempty"`
+	// RejectedBy and RejectReason are signing.Task's (a Close statement);
+	// the reason is a person's free text, kept for the signing state and the
+	// messages, never logged.
+	RejectedBy   string `json:"rejectedBy,omitempty"`
+	RejectReason string `json:"rejectReason,omitempty"`
 	// More keeps the task's fields this adapter does not map one by one, so
 	// a field added to signing.Task is stored before anyone maps it here.
 	More string `json:"more,omitempty"`
@@ -78,7 +83,7 @@ type taskItem struct {
 // taskFields are the JSON names of the signing.Task fields taskItem maps itself.
 var taskFields = []string{
 	"key", "instance", "attempt", "status", "config", "configDigest", "executionArn", "counts",
-	"deadline", "version", "createdAt", "updatedAt", "closedAt", "closeReason", "releaseUntil", "releaseAttempt", "remindersDoneUntil",
+	"deadline", "version", "createdAt", "updatedAt", "closedAt", "closeReason", "releaseUntil", "releaseAttempt", "remindersDoneUntil", "rejectedBy", "rejectReason",
 }
 
 // signeeFields are the JSON names of the signing.Signee fields signeeItem maps itself.
@@ -146,6 +151,8 @@ func newTaskItem(t signing.Task, signeesDigest string) taskItem {
 		ReleaseUntil:       fmtTime(t.ReleaseUntil),
 		ReleaseAttempt:     t.ReleaseAttempt,
 		RemindersDoneUntil: sortableTime(t.RemindersDoneUntil),
+		RejectedBy:         t.RejectedBy,
+		RejectReason:       t.RejectReason,
 		Attempt:            max(t.Attempt, 1),
 		More:               more(t, taskFields),
 	}
@@ -166,6 +173,7 @@ func (it taskItem) task() signing.Task {
 	t.CreatedAt, t.UpdatedAt, t.ClosedAt = parseTime(it.CreatedAt), parseTime(it.UpdatedAt), parseTime(it.ClosedAt)
 	t.CloseReason, t.ReleaseUntil, t.ReleaseAttempt = it.CloseReason, parseTime(it.ReleaseUntil), it.ReleaseAttempt
 	t.RemindersDoneUntil = parseTime(it.RemindersDoneUntil)
+	t.RejectedBy, t.RejectReason = it.RejectedBy, it.RejectReason
 	t.Attempt = it.attempt()
 	return t
 }

@@ -66,6 +66,8 @@ const (
 	attrRestartAt      = "restartAt"
 	attrReleaseUntil   = "releaseUntil"
 	attrRemindersDone  = "remindersDoneUntil"
+	attrRejectedBy     = "rejectedBy"
+	attrRejectReason   = "rejectReason"
 	attrReleaseAttempt = "releaseAttempt"
 	attrCreateDigest   = "createDigest"
 )

@@ -437,7 +437,7 @@ func (s *Store) Complete(ctx context.Context, k signing.TaskKey, at time.Time, a
 		if err := it.task().CanComplete(); err != nil {
 			return "", wrap("complete task", k, err)
 		}
-		err = s.finish(ctx, it, signing.TaskCompleted, at, actor, "")
+		err = s.finish(ctx, it, signing.TaskCompleted, at, actor, "", nil)
 		if errors.Is(err, errTaskChanged) && attempt < s.retries {
 			if perr := s.pause(ctx, attempt); perr != nil {
 				return "", wrap("complete task", k, perr)
@@ -453,7 +453,7 @@ func (s *Store) Complete(ctx context.Context, k signing.TaskKey, at time.Time, a
 
 // Close rejects, expires or fails the task while it is collecting and returns (and
 // removes) the stored tokens, so each is failed once.
-func (s *Store) Close(ctx context.Context, k signing.TaskKey, status signing.TaskStatus, at time.Time, actor, reason string) (signing.CloseResult, error) {
+func (s *Store) Close(ctx context.Context, k signing.TaskKey, status signing.TaskStatus, at time.Time, actor, reason string, statement ...signing.Statement) (signing.CloseResult, error) {
 	op := "close task"
 	if err := validateKey(k); err != nil {
 		return signing.CloseResult{}, wrap(op, k, err)
@@ -478,7 +478,11 @@ func (s *Store) Close(ctx context.Context, k signing.TaskKey, status signing.Tas
 		if it.Status != string(signing.TaskCollecting) {
 			return signing.CloseResult{}, wrap(op, k, signing.ClosedError(signing.TaskStatus(it.Status)))
 		}
-		err = s.finish(ctx, it, status, at, actor, reason)
+		var st *signing.Statement
+		if len(statement) > 0 && status == signing.TaskRejected {
+			st = &statement[0]
+		}
+		err = s.finish(ctx, it, status, at, actor, reason, st)
 		if errors.Is(err, errTaskChanged) && attempt < s.retries {
 			if perr := s.pause(ctx, attempt); perr != nil {
 				return signing.CloseResult{}, wrap(op, k, perr)
@@ -493,6 +497,9 @@ func (s *Store) Close(ctx context.Context, k signing.TaskKey, status signing.Tas
 		after, found, err := s.getTask(ctx, k)
 		if err != nil || !found {
 			after = closed(it, status, at, reason)
+			if st != nil {
+				after.RejectedBy, after.RejectReason = st.By, st.Reason
+			}
 		}
 		res.Task = after.task()
 		return res, nil
@@ -517,7 +524,7 @@ func closed(it taskItem, status signing.TaskStatus, at time.Time, reason string)
 
 // finish moves a collecting task to a final status in one transaction with
 // its audit entry, if its status and tokens are still those of it.
-func (s *Store) finish(ctx context.Context, it taskItem, status signing.TaskStatus, at time.Time, actor, reason string) error {
+func (s *Store) finish(ctx context.Context, it taskItem, status signing.TaskStatus, at time.Time, actor, reason string, st *signing.Statement) error {
 	k := signing.TaskKey{InstanceGUID: it.InstanceGUID, TaskID: it.TaskID}
 	if actor == "" {
 		actor = "system"
@@ -535,6 +542,14 @@ func (s *Store) finish(ctx context.Context, it taskItem, status signing.TaskStat
 		expr += ", #reason = :reason"
 		names["#reason"] = "closeReason"
 		values[":reason"] = str(reason)
+	}
+	if st != nil {
+		expr += ", #rby = :rby"
+		names["#rby"], values[":rby"] = attrRejectedBy, str(st.By)
+		if st.Reason != "" {
+			expr += ", #rtext = :rtext"
+			names["#rtext"], values[":rtext"] = attrRejectReason, str(st.Reason)
+		}
 	}
 	expr += " REMOVE #ctoken"
 	if status != signing.TaskCompleted {

@@ -315,7 +315,7 @@ func (s *Service) Finish(ctx context.Context, key TaskKey, status TaskStatus, re
 	if err != nil {
 		return "", fmt.Errorf("finish %s: %w", key, err)
 	}
-	outcome, ok := task.Status.Outcome()
+	outcome, ok := task.Outcome()
 	if !ok {
 		return "", fmt.Errorf("finish %s: task is %s: %w", key, task.Status, ErrConflict)
 	}
@@ -405,7 +405,16 @@ func (s *Service) release(ctx context.Context, task Task, receipts bool) error {
 	if err != nil {
 		return err
 	}
-	cancelled := texts.Cancelled(resources, lang, vars)
+	why := texts.ByDeadline
+	if task.Status == TaskRejected {
+		why = texts.ByReject
+		if task.RejectedBy == CancelledByOwner {
+			why = texts.ByOwner
+		}
+	}
+	withReason := vars
+	withReason.Reason = task.RejectReason
+	cancelled := texts.CancelledBecause(resources, lang, why, withReason)
 	resource, haveResource := task.Config.CorrespondenceResourceFor(s.Settings.Environment)
 	// The release's record on the task item tells a restart until when
 	// revokes may still be on their way (Task.DelegateAfter): this
@@ -465,6 +474,15 @@ func (s *Service) release(ctx context.Context, task Task, receipts bool) error {
 		})
 	}
 	err = g.Wait()
+	if err == nil && haveResource && task.Status == TaskRejected && task.RejectedBy == RejectedBySignee {
+		err = s.tellOwner(ctx, task, resource, texts.OwnerRejected(resources, lang, withReason))
+		if permanent(err) {
+			// The signees are released; a message the platform refuses for
+			// good is not worth holding the release for.
+			slog.WarnContext(ctx, "release: the owner was not told of the reject", "task", key.String(), "error", err.Error())
+			err = nil
+		}
+	}
 	if !uncertain.Load() {
 		// Every revoke has its answer: none can land later.
 		if eerr := s.Repo.EndRelease(context.WithoutCancel(ctx), key, until); eerr != nil {
@@ -505,4 +523,36 @@ func timePtr(t time.Time) *time.Time {
 		return nil
 	}
 	return &t
+}
+
+// tellOwner sends the instance owner a message about the task, once per
+// attempt (its idempotency key): the owner is an organisation (by its
+// number) or a person (by the national ID Register gives for the party).
+func (s *Service) tellOwner(ctx context.Context, task Task, resource string, m texts.Message) error {
+	p, err := s.Register.GetParty(ctx, task.Instance.PartyID)
+	if err != nil {
+		return fmt.Errorf("tell the owner: look up party %d: %w", task.Instance.PartyID, err)
+	}
+	var to Recipient
+	switch {
+	case p.OrgNumber != "":
+		org, err := parseOrg(p.OrgNumber)
+		if err != nil {
+			return fmt.Errorf("tell the owner: %w", Invalid("orgNumber", "%v", err))
+		}
+		to = Recipient{Org: org}
+	case !p.Person.IsZero():
+		to = Recipient{Person: p.Person}
+	default:
+		return fmt.Errorf("tell the owner: party %d is neither a person nor an organisation: %w", task.Instance.PartyID, ErrInvalid)
+	}
+	_, err = s.Correspondence.Send(ctx, Message{
+		IdempotencyKey: idempotencyKey("owner-rejected", task, "owner"), Resource: resource,
+		SendersReference: task.Instance.InstanceID(), Recipient: to,
+		Language: m.Language, Title: m.Title, Summary: m.Summary, Body: m.Body,
+	})
+	if err != nil {
+		return fmt.Errorf("tell the owner: %w", err)
+	}
+	return nil
 }

@@ -123,7 +123,9 @@ type Repository interface {
 	Complete(ctx context.Context, key TaskKey, at time.Time, actor string) (completionToken string, err error)
 	// Close rejects or expires the task if it is collecting and returns the
 	// tokens to fail. Repeating it with the same outcome returns Already.
-	Close(ctx context.Context, key TaskKey, status TaskStatus, at time.Time, actor, reason string) (CloseResult, error)
+	// reason has no personal data; a statement (at most one) records who
+	// rejected and the reason they gave (Task.RejectedBy, RejectReason).
+	Close(ctx context.Context, key TaskKey, status TaskStatus, at time.Time, actor, reason string, statement ...Statement) (CloseResult, error)
 	// GetSignature returns the signature that fulfilled one signee.
 	GetSignature(ctx context.Context, key TaskKey, signee SigneeKey) (Signature, error)
 	// ListSignatures returns the task's signatures.

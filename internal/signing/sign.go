@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/signingflow/signing/internal/ident"
 )
@@ -304,8 +306,39 @@ type RejectInput struct {
 	Task     TaskKey
 	Caller   Caller
 	Instance *InstanceRef
-	// Reason is a short, personal-data-free reason.
+	// Reason is the reason the person gives, free text and so personal
+	// data: kept with the task and put in the messages about the reject,
+	// never logged (CleanReason). Optional unless the task's configuration
+	// requires it.
 	Reason string
+}
+
+// CleanReason checks a reject's or cancel's reason: trimmed, at most
+// MaxReasonLength characters, valid UTF-8 without control characters
+// (line breaks become spaces), and present when required. The errors
+// name the field "reason" and never echo the text.
+func CleanReason(reason string, required bool) (string, error) {
+	var b strings.Builder
+	for _, c := range reason {
+		switch {
+		case c == utf8.RuneError:
+			return "", Invalid("reason", "must be valid UTF-8 text")
+		case c == '\n' || c == '\r' || c == '\t':
+			b.WriteByte(' ')
+		case c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0):
+			return "", Invalid("reason", "must not hold control characters")
+		default:
+			b.WriteRune(c)
+		}
+	}
+	out := strings.Join(strings.Fields(b.String()), " ")
+	switch n := utf8.RuneCountInString(out); {
+	case n > MaxReasonLength:
+		return "", Invalid("reason", "must be at most %d characters, got %d", MaxReasonLength, n)
+	case n == 0 && required:
+		return "", Invalid("reason", "is required for this task: say why")
+	}
+	return out, nil
 }
 
 // RejectResult is the rejected task and whether the workflow was told.
@@ -340,15 +373,59 @@ func (s *Service) Reject(ctx context.Context, in RejectInput) (RejectResult, err
 			return RejectResult{}, fmt.Errorf("signee %s may not reject task %s: %w", sg.Key, task.Key, ErrForbidden)
 		}
 	}
-	reason := in.Reason
-	if reason == "" {
-		reason = "rejected"
+	text, err := CleanReason(in.Reason, task.Config.RequireRejectReason)
+	if err != nil {
+		return RejectResult{}, err
 	}
-	res, err := s.Repo.Close(ctx, task.Key.At(task.Attempt), TaskRejected, s.Clock.Now(), s.Identities.Person(in.Caller.Person), reason)
+	by, why := RejectedBySignee, "rejected by a signee"
+	if s.isOwner(task, in.Caller) && task.Config.SubmitterMay(SubmitterReject) {
+		by, why = RejectedByOwner, "rejected by the instance owner"
+	}
+	res, err := s.Repo.Close(ctx, task.Key.At(task.Attempt), TaskRejected, s.Clock.Now(), s.Identities.Person(in.Caller.Person), why,
+		Statement{By: by, Reason: text})
 	if err != nil {
 		return RejectResult{}, changedMeanwhile(err)
 	}
 	return RejectResult{Task: res.Task, WakeErr: s.failWaits(ctx, res, ErrorRejected, "the signing task was rejected")}, nil
+}
+
+// CancelInput asks to cancel a task: the owner (or the app) withdraws it.
+type CancelInput struct {
+	Task     TaskKey
+	Caller   Caller
+	Instance *InstanceRef
+	// Reason is as RejectInput's, and optional.
+	Reason string
+}
+
+// Cancel is the owner's withdrawal of the task, apart from a reject: only
+// the instance owner may cancel. The task closes as rejected with RejectedBy CancelledByOwner, so
+// the workflow ends with outcome cancelled and the signees are told the
+// sender withdrew it.
+func (s *Service) Cancel(ctx context.Context, in CancelInput) (RejectResult, error) {
+	if err := in.Caller.Validate(); err != nil {
+		return RejectResult{}, err
+	}
+	task, err := s.taskFor(ctx, in.Task, in.Instance)
+	if err != nil {
+		return RejectResult{}, err
+	}
+	if !task.Status.Open() {
+		return RejectResult{}, closedError(task)
+	}
+	if !s.isOwner(task, in.Caller) {
+		return RejectResult{}, fmt.Errorf("only the instance owner may cancel task %s: %w", task.Key, ErrForbidden)
+	}
+	text, err := CleanReason(in.Reason, false)
+	if err != nil {
+		return RejectResult{}, err
+	}
+	res, err := s.Repo.Close(ctx, task.Key.At(task.Attempt), TaskRejected, s.Clock.Now(), s.Identities.Person(in.Caller.Person), "cancelled by the owner",
+		Statement{By: CancelledByOwner, Reason: text})
+	if err != nil {
+		return RejectResult{}, changedMeanwhile(err)
+	}
+	return RejectResult{Task: res.Task, WakeErr: s.failWaits(ctx, res, ErrorRejected, "the signing task was cancelled")}, nil
 }
 
 // changedMeanwhile turns ErrSuperseded, which a write conditional on the

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 
@@ -257,8 +258,89 @@ func TestService_Reject_signeeWithRejectAction(t *testing.T) {
 		t.Fatalf("Reject() by a signee with the reject action: %v", err)
 	}
 	task, _ := h.Repo.GetTask(context.Background(), foundersTask)
-	if task.Status != signing.TaskRejected || task.CloseReason != "wrong company name" {
-		t.Errorf("task = %s (%q), want rejected with the reason", task.Status, task.CloseReason)
+	if task.Status != signing.TaskRejected || task.RejectReason != "wrong company name" || task.RejectedBy != signing.RejectedBySignee ||
+		strings.Contains(task.CloseReason, "wrong") {
+		t.Errorf("task = %s by %q (reason %q, close reason %q), want rejected by a signee with the reason kept apart from the close reason",
+			task.Status, task.RejectedBy, task.RejectReason, task.CloseReason)
+	}
+	if o, _ := task.Outcome(); o != signing.OutcomeRejected {
+		t.Errorf("Outcome() = %q, want rejected", o)
+	}
+	// Handle Reject tells the others why, and the owner.
+	if _, err := h.Svc.Finish(context.Background(), foundersTask, signing.TaskRejected, "rejected"); err != nil {
+		t.Fatal(err)
+	}
+	var cancels, owner int
+	for _, m := range h.Emu.Messages() {
+		switch {
+		case strings.HasPrefix(m.IdempotencyKey, "cancel:"):
+			cancels++
+			if !strings.Contains(m.Body, "«wrong company name»") || !strings.Contains(m.Body, "avslo") {
+				t.Errorf("cancellation to %s = %q, want the signee's reject and reason", m.RecipientPartyUUID, m.Body)
+			}
+		case strings.HasPrefix(m.IdempotencyKey, "owner-rejected:"):
+			owner++
+			if m.RecipientPartyUUID != kariUUID || !strings.Contains(m.Body, "«wrong company name»") {
+				t.Errorf("owner message to %s = %q, want Kari told with the reason", m.RecipientPartyUUID, m.Body)
+			}
+		}
+	}
+	if cancels == 0 || owner != 1 {
+		t.Errorf("cancellations %d, owner messages %d; want some and one", cancels, owner)
+	}
+}
+
+func TestCleanReason(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in       string
+		required bool
+		want     string
+		field    bool
+	}{
+		{"", false, "", false},
+		{"  Feil\n\taksjekapital  ", false, "Feil aksjekapital", false},
+		{"", true, "", true},
+		{"   ", true, "", true},
+		{strings.Repeat("æ", signing.MaxReasonLength), false, strings.Repeat("æ", signing.MaxReasonLength), false},
+		{strings.Repeat("æ", signing.MaxReasonLength+1), false, "", true},
+		{"bell\x07", false, "", true},
+		{"bad \xff byte", false, "", true},
+		{"c1 \u0085 control", false, "", true},
+	}
+	for _, tt := range tests {
+		got, err := signing.CleanReason(tt.in, tt.required)
+		var fe *signing.FieldError
+		switch {
+		case tt.field && (!errors.As(err, &fe) || fe.Field != "reason"):
+			t.Errorf("CleanReason(%q) error = %v, want one naming reason", tt.in, err)
+		case tt.field && strings.Contains(err.Error(), strings.TrimSpace(tt.in)) && strings.TrimSpace(tt.in) != "":
+			t.Errorf("CleanReason(%q) error %q echoes the text", tt.in, err)
+		case !tt.field && (err != nil || got != tt.want):
+			t.Errorf("CleanReason(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+// The owner's cancel is apart from a reject: only the owner may, and the
+// task's outcome is cancelled.
+func TestService_Cancel(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.Ready(t)
+	ctx := context.Background()
+	if _, err := h.Svc.Cancel(ctx, signing.CancelInput{Task: foundersTask, Caller: ola(t), Reason: "no"}); !errors.Is(err, signing.ErrForbidden) {
+		t.Fatalf("Cancel() by a signee error = %v, want ErrForbidden", err)
+	}
+	if _, err := h.Svc.Cancel(ctx, signing.CancelInput{Task: foundersTask, Caller: kari(t), Reason: "Vi venter med stiftelsen"}); err != nil {
+		t.Fatalf("Cancel() by the owner error = %v", err)
+	}
+	task, _ := h.Repo.GetTask(ctx, foundersTask)
+	if o, _ := task.Outcome(); o != signing.OutcomeCancelled || task.RejectReason != "Vi venter med stiftelsen" {
+		t.Errorf("task outcome %q reason %q, want cancelled with the reason", o, task.RejectReason)
+	}
+	if _, err := h.Svc.Reject(ctx, signing.RejectInput{Task: foundersTask, Caller: kari(t)}); !errors.Is(err, signing.ErrTaskClosed) {
+		t.Errorf("Reject() after the cancel error = %v, want the task closed", err)
 	}
 }
 

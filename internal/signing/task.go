@@ -40,6 +40,9 @@ const (
 	OutcomeSigned   Outcome = "signed"
 	OutcomeRejected Outcome = "rejected"
 	OutcomeExpired  Outcome = "expired"
+	// OutcomeCancelled is a task the instance owner (or the app) cancelled,
+	// apart from a signee's reject (OutcomeRejected).
+	OutcomeCancelled Outcome = "cancelled"
 	// OutcomeSuperseded ends an execution whose attempt a later attempt
 	// replaced: it speaks for no attempt, neither its own (which the API
 	// closed) nor the new one (whose own execution reports it).
@@ -112,6 +115,13 @@ type Task struct {
 	// still in flight cannot take back its new rights.
 	ReleaseUntil   time.Time `json:"releaseUntil,omitzero"`
 	ReleaseAttempt int       `json:"releaseAttempt,omitempty"`
+	// RejectedBy says who closed a rejected task, and how: RejectedByOwner,
+	// RejectedBySignee or CancelledByOwner.
+	RejectedBy string `json:"rejectedBy,omitempty"`
+	// RejectReason is the reason the rejecting person gave: free text, so
+	// personal data. It is shown in the signing state and the messages about
+	// the reject, never logged.
+	RejectReason string `json:"rejectReason,omitempty"`
 	// RemindersDoneUntil is the scheduled time of the last reminder every
 	// signee due for it has had (Repository.SetRemindersDone): Collect
 	// looks for signees to remind only when a later time has come.
@@ -210,4 +220,31 @@ func (t Task) CanComplete() error {
 // Expired reports whether the deadline has passed at now.
 func (t Task) Expired(now time.Time) bool {
 	return !t.Deadline.IsZero() && !now.Before(t.Deadline)
+}
+
+// Who closed a rejected task, and how (Task.RejectedBy).
+const (
+	RejectedByOwner  = "owner"  // the instance owner rejected (Service.Reject)
+	RejectedBySignee = "signee" // a signee given the reject action rejected
+	CancelledByOwner = "cancel" // the owner or the app cancelled (Service.Cancel)
+)
+
+// MaxReasonLength is the most characters a reject's reason may have.
+const MaxReasonLength = 500
+
+// Statement is what a person said when closing a task (Repository.Close):
+// who they are to the task and their reason.
+type Statement struct {
+	By     string
+	Reason string
+}
+
+// Outcome is the task's outcome: its status's (TaskStatus.Outcome), and
+// OutcomeCancelled for a task its owner or the app cancelled.
+func (t Task) Outcome() (Outcome, bool) {
+	o, ok := t.Status.Outcome()
+	if o == OutcomeRejected && t.RejectedBy == CancelledByOwner {
+		return OutcomeCancelled, true
+	}
+	return o, ok
 }

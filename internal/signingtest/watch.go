@@ -116,9 +116,26 @@ func (r recordingRepo) SettleOwedReceipt(ctx context.Context, key signing.TaskKe
 	return r.w.record("SettleOwedReceipt", key, r.Repository.SettleOwedReceipt(ctx, key, signee, attempt))
 }
 
-func (r recordingRepo) Close(ctx context.Context, key signing.TaskKey, status signing.TaskStatus, at time.Time, actor, reason string) (signing.CloseResult, error) {
-	res, err := r.Repository.Close(ctx, key, status, at, actor, reason)
+func (r recordingRepo) Close(ctx context.Context, key signing.TaskKey, status signing.TaskStatus, at time.Time, actor, reason string, st ...signing.Statement) (signing.CloseResult, error) {
+	res, err := r.Repository.Close(ctx, key, status, at, actor, reason, st...)
 	return res, r.w.record("Close", key, err)
+}
+
+func (r recordingRepo) ChangeSignee(ctx context.Context, key signing.TaskKey, sk signing.SigneeKey, c signing.SigneeChange) (signing.Signee, error) {
+	sg, err := r.Repository.ChangeSignee(ctx, key, sk, c)
+	return sg, r.w.record("ChangeSignee", key, err)
+}
+
+func (r recordingRepo) SetRemindersDone(ctx context.Context, key signing.TaskKey, at time.Time) error {
+	return r.w.record("SetRemindersDone", key, r.Repository.SetRemindersDone(ctx, key, at))
+}
+
+func (r recordingRepo) BeginRelease(ctx context.Context, key signing.TaskKey, until time.Time) error {
+	return r.w.record("BeginRelease", key, r.Repository.BeginRelease(ctx, key, until))
+}
+
+func (r recordingRepo) EndRelease(ctx context.Context, key signing.TaskKey, until time.Time) error {
+	return r.w.record("EndRelease", key, r.Repository.EndRelease(ctx, key, until))
 }
 
 // state lists the founders task's items in the repository (the DynamoDB

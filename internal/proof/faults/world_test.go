@@ -566,8 +566,8 @@ func (r repo) Complete(ctx context.Context, key signing.TaskKey, at time.Time, a
 	return token, err
 }
 
-func (r repo) Close(ctx context.Context, key signing.TaskKey, status signing.TaskStatus, at time.Time, actor, reason string) (out signing.CloseResult, err error) {
-	err = r.write(opClose, func() (e error) { out, e = r.next.Close(ctx, key, status, at, actor, reason); return e })
+func (r repo) Close(ctx context.Context, key signing.TaskKey, status signing.TaskStatus, at time.Time, actor, reason string, st ...signing.Statement) (out signing.CloseResult, err error) {
+	err = r.write(opClose, func() (e error) { out, e = r.next.Close(ctx, key, status, at, actor, reason, st...); return e })
 	return out, err
 }
 

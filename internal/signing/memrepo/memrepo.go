@@ -671,7 +671,7 @@ func (ts *taskState) finish(status signing.TaskStatus, at time.Time, actor, reas
 }
 
 // Close rejects or expires the task and returns the tokens to fail.
-func (r *Repo) Close(_ context.Context, k signing.TaskKey, status signing.TaskStatus, at time.Time, actor, reason string) (signing.CloseResult, error) {
+func (r *Repo) Close(_ context.Context, k signing.TaskKey, status signing.TaskStatus, at time.Time, actor, reason string, statement ...signing.Statement) (signing.CloseResult, error) {
 	if err := r.fail("Close"); err != nil {
 		return signing.CloseResult{}, err
 	}
@@ -698,6 +698,9 @@ func (r *Repo) Close(_ context.Context, k signing.TaskKey, status signing.TaskSt
 	}
 	res := signing.CloseResult{WaitToken: ts.waitToken, CompletionToken: ts.completionToken}
 	ts.finish(status, at.UTC(), actor, reason)
+	if len(statement) > 0 && status == signing.TaskRejected {
+		ts.task.RejectedBy, ts.task.RejectReason = statement[0].By, statement[0].Reason
+	}
 	res.Task = cloneTask(ts.task)
 	return res, nil
 }
