@@ -117,3 +117,29 @@ func testRemindersDone(t *testing.T, newRepo NewRepo) {
 	}
 	WantErr(t, "SetRemindersDone(attempt 2)", repo.SetRemindersDone(ctx, f.Key().At(2), second.Add(time.Hour)), signing.ErrConflict)
 }
+
+// testCloseStatement pins Close with a statement: who rejected and the
+// reason they gave are kept with the task, in the closing write.
+func testCloseStatement(t *testing.T, newRepo NewRepo) {
+	t.Parallel()
+	repo := newRepo(t)
+	f := Create(t, repo, 1)
+	reason := "Feil aksjekapital «100 000»"
+	res, err := repo.Close(ctx, f.Key().At(1), signing.TaskRejected, f.Now(), "someone", "rejected by a signee",
+		signing.Statement{By: signing.RejectedBySignee, Reason: reason})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, got := range []signing.Task{res.Task, f.MustTask(t)} {
+		if got.RejectedBy != signing.RejectedBySignee || got.RejectReason != reason || got.CloseReason != "rejected by a signee" {
+			t.Errorf("task = rejected by %q reason %q close reason %q, want the statement kept apart from the close reason", got.RejectedBy, got.RejectReason, got.CloseReason)
+		}
+	}
+	f2 := Create(t, repo, 1)
+	if _, err := repo.Close(ctx, f2.Key(), signing.TaskExpired, f2.Now(), "system", "deadline", signing.Statement{By: signing.RejectedBySignee, Reason: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f2.MustTask(t); got.RejectedBy != "" || got.RejectReason != "" {
+		t.Errorf("an expired task keeps a statement: %q %q", got.RejectedBy, got.RejectReason)
+	}
+}
