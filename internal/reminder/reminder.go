@@ -208,8 +208,8 @@ type Window struct {
 // DefaultWindow is 08:00 to 21:00.
 var DefaultWindow = Window{From: 8 * time.Hour, To: 21 * time.Hour}
 
-// ParseWindow parses "HH:MM-HH:MM" (From before To, same day); empty is
-// DefaultWindow.
+// ParseWindow parses "HH:MM-HH:MM" (From before To, same day; the end may
+// be 24:00, so "00:00-24:00" holds nothing back); empty is DefaultWindow.
 func ParseWindow(s string) (Window, error) {
 	if s == "" {
 		return DefaultWindow, nil
@@ -230,6 +230,9 @@ func ParseWindow(s string) (Window, error) {
 }
 
 func clock(s string) (time.Duration, error) {
+	if s == "24:00" {
+		return 24 * time.Hour, nil
+	}
 	t, err := time.Parse("15:04", s)
 	if err != nil || len(s) != 5 {
 		return 0, fmt.Errorf("%q is not HH:MM", s)
@@ -246,7 +249,7 @@ func (w Window) Next(t time.Time) time.Time {
 	switch {
 	case local.Before(open):
 		return open.UTC()
-	case local.Before(dayTime(midnight, w.To)):
+	case w.To >= 24*time.Hour || local.Before(dayTime(midnight, w.To)):
 		return t.UTC()
 	}
 	next := time.Date(local.Year(), local.Month(), local.Day()+1, 0, 0, 0, 0, Oslo)

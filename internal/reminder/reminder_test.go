@@ -131,7 +131,16 @@ func TestWindow(t *testing.T) {
 			t.Errorf("Next(%v) = %v, want %v", tt.at.In(reminder.Oslo), got.In(reminder.Oslo), tt.want.In(reminder.Oslo))
 		}
 	}
-	for _, bad := range []string{"8-21", "08:00", "21:00-08:00", "08:00-08:00", "25:00-26:00", "08:00-21:0"} {
+	all, err := reminder.ParseWindow("00:00-24:00")
+	if err != nil || all.String() != "00:00-24:00" {
+		t.Fatalf("ParseWindow(all day) = %v, %v", all, err)
+	}
+	for _, at := range []time.Time{oslo(2026, 5, 4, 23, 59), oslo(2026, 5, 4, 0, 0), oslo(2026, 3, 29, 2, 30)} {
+		if got := all.Next(at); !got.Equal(at) {
+			t.Errorf("all day: Next(%v) = %v, want at once", at, got)
+		}
+	}
+	for _, bad := range []string{"8-21", "08:00", "21:00-08:00", "08:00-08:00", "25:00-26:00", "08:00-21:0", "24:00-24:00"} {
 		if _, err := reminder.ParseWindow(bad); !errors.Is(err, reminder.ErrInvalid) {
 			t.Errorf("ParseWindow(%q) error = %v, want ErrInvalid", bad, err)
 		}

@@ -51,7 +51,8 @@ type Config struct {
 	Reminders []string `json:"reminders,omitempty"`
 	// SMSWindow is the time of day in Europe/Oslo ("HH:MM-HH:MM") outside
 	// which a reminder whose notification includes SMS waits for the next
-	// opening; empty is 08:00-21:00 (reminder.DefaultWindow).
+	// opening; empty is 08:00-21:00 (reminder.DefaultWindow), and
+	// "00:00-24:00" holds nothing back.
 	SMSWindow string `json:"smsWindow,omitempty"`
 	// QuietDeadlineExtension leaves the signees untold when the owner
 	// extends the deadline (by default each unsigned signee is told).
