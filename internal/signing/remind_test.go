@@ -151,3 +151,31 @@ func signingtestStart(h *harness) time.Time {
 	task, _ := h.Repo.GetTask(context.Background(), foundersTask)
 	return task.CreatedAt
 }
+
+// A reminder due at night waits for the SMS window when the signee's
+// notification may go by SMS (the fixture's people have mobiles): the wait
+// ends when the window opens, and the reminder goes then.
+func TestService_remindersHoldSMS(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.Cfg.SMSWindow = "08:00-21:00"
+	startWithReminders(t, h, []string{"PT11H"}, time.Time{}) // 11:00 Oslo + 11 h = 22:00
+	h.Clock.Advance(11*time.Hour + time.Minute)
+	col := collectAndRemind(t, h)
+	if len(col.NeedReminder) != 0 {
+		t.Fatalf("Collect() at 22:01 Oslo = %v, want every SMS reminder held", col.NeedReminder)
+	}
+	open := time.Date(2026, 3, 4, 8, 0, 0, 0, time.UTC).Add(-time.Hour) // 08:00 Oslo (CET)
+	long, err := h.Svc.Collect(context.Background(), foundersTask, signing.CollectOptions{WaitSeconds: 86400})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.Clock.Now().Add(time.Duration(long.WaitSeconds) * time.Second); got.Before(open) || got.After(open.Add(time.Second)) {
+		t.Errorf("a day's wait ends at %v, want when the window opens, %v", got, open)
+	}
+	h.Clock.Advance(open.Sub(h.Clock.Now()))
+	col = collectAndRemind(t, h)
+	if len(col.NeedReminder) != 3 || len(reminders(h)) != 3 {
+		t.Errorf("Collect() at 08:00 Oslo = %v (%d reminded), want all three reminded", col.NeedReminder, len(reminders(h)))
+	}
+}
