@@ -75,6 +75,8 @@ type taskItem struct {
 	// messages, never logged.
 	RejectedBy   string `json:"rejectedBy,omitempty"`
 	RejectReason string `json:"rejectReason,omitempty"`
+	// DeadlineExtendedAt is signing.Task's (ExtendDeadline).
+	DeadlineExtendedAt string `json:"deadlineExtendedAt,omitempty"`
 	// More keeps the task's fields this adapter does not map one by one, so
 	// a field added to signing.Task is stored before anyone maps it here.
 	More string `json:"more,omitempty"`
@@ -83,7 +85,7 @@ type taskItem struct {
 // taskFields are the JSON names of the signing.Task fields taskItem maps itself.
 var taskFields = []string{
 	"key", "instance", "attempt", "status", "config", "configDigest", "executionArn", "counts",
-	"deadline", "version", "createdAt", "updatedAt", "closedAt", "closeReason", "releaseUntil", "releaseAttempt", "remindersDoneUntil", "rejectedBy", "rejectReason",
+	"deadline", "version", "createdAt", "updatedAt", "closedAt", "closeReason", "releaseUntil", "releaseAttempt", "remindersDoneUntil", "rejectedBy", "rejectReason", "deadlineExtendedAt",
 }
 
 // signeeFields are the JSON names of the signing.Signee fields signeeItem maps itself.
@@ -153,6 +155,7 @@ func newTaskItem(t signing.Task, signeesDigest string) taskItem {
 		RemindersDoneUntil: sortableTime(t.RemindersDoneUntil),
 		RejectedBy:         t.RejectedBy,
 		RejectReason:       t.RejectReason,
+		DeadlineExtendedAt: fmtTime(t.DeadlineExtendedAt),
 		Attempt:            max(t.Attempt, 1),
 		More:               more(t, taskFields),
 	}
@@ -174,6 +177,7 @@ func (it taskItem) task() signing.Task {
 	t.CloseReason, t.ReleaseUntil, t.ReleaseAttempt = it.CloseReason, parseTime(it.ReleaseUntil), it.ReleaseAttempt
 	t.RemindersDoneUntil = parseTime(it.RemindersDoneUntil)
 	t.RejectedBy, t.RejectReason = it.RejectedBy, it.RejectReason
+	t.DeadlineExtendedAt = parseTime(it.DeadlineExtendedAt)
 	t.Attempt = it.attempt()
 	return t
 }

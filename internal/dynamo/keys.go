@@ -60,16 +60,18 @@ const OfAttempt = "(attribute_not_exists(#attempt) OR #attempt = :attempt)"
 // items), the restart marker on the task item, and the digest of the
 // create or restart that wrote a signee.
 const (
-	attrAttempt        = AttrAttempt
-	attrRestartAttempt = "restartAttempt"
-	attrRestartDigest  = "restartDigest"
-	attrRestartAt      = "restartAt"
-	attrReleaseUntil   = "releaseUntil"
-	attrRemindersDone  = "remindersDoneUntil"
-	attrRejectedBy     = "rejectedBy"
-	attrRejectReason   = "rejectReason"
-	attrReleaseAttempt = "releaseAttempt"
-	attrCreateDigest   = "createDigest"
+	attrAttempt          = AttrAttempt
+	attrRestartAttempt   = "restartAttempt"
+	attrRestartDigest    = "restartDigest"
+	attrRestartAt        = "restartAt"
+	attrReleaseUntil     = "releaseUntil"
+	attrRemindersDone    = "remindersDoneUntil"
+	attrRejectedBy       = "rejectedBy"
+	attrDeadline         = "deadline"
+	attrDeadlineExtended = "deadlineExtendedAt"
+	attrRejectReason     = "rejectReason"
+	attrReleaseAttempt   = "releaseAttempt"
+	attrCreateDigest     = "createDigest"
 )
 
 // Item types, in the "type" attribute of every item.

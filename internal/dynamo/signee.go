@@ -503,7 +503,8 @@ func (s *Store) PendingFor(ctx context.Context, identityHash string, page signin
 			AttrGSI1PK: str(signerPK(identityHash)), AttrGSI1SK: str(tok.GSK), AttrPK: str(tok.PK), AttrSK: str(tok.SK),
 		}
 	}
-	open := map[string]bool{} // task item key → collecting
+	open := map[string]bool{}        // task item key → collecting
+	deadlines := map[string]string{} // task item key → its deadline (an extension moves it)
 	var found []signeeItem
 	for {
 		in.Limit = aws.Int32(int32(limit + 1 - len(found)))
@@ -519,7 +520,7 @@ func (s *Store) PendingFor(ctx context.Context, identityHash string, page signin
 			}
 			batch = append(batch, it)
 		}
-		if err := s.taskStatus(ctx, batch, open); err != nil {
+		if err := s.taskStatus(ctx, batch, open, deadlines); err != nil {
 			return nil, "", wrap(op, "signer", err)
 		}
 		for _, it := range batch {
@@ -541,6 +542,7 @@ func (s *Store) PendingFor(ctx context.Context, identityHash string, page signin
 	}
 	out := make([]signing.SigningRequest, len(found))
 	for i, it := range found {
+		it.Deadline = deadlines[it.PK+"\n"+taskSK(it.TaskID)]
 		out[i] = it.request()
 	}
 	return out, next, nil
@@ -548,7 +550,7 @@ func (s *Store) PendingFor(ctx context.Context, identityHash string, page signin
 
 // taskStatus fills open with whether the tasks of items are collecting,
 // reading the tasks it does not know yet with BatchGetItem.
-func (s *Store) taskStatus(ctx context.Context, items []signeeItem, open map[string]bool) error {
+func (s *Store) taskStatus(ctx context.Context, items []signeeItem, open map[string]bool, deadlines map[string]string) error {
 	var keys []map[string]types.AttributeValue
 	asked := map[string]bool{}
 	for _, it := range items {
@@ -565,8 +567,8 @@ func (s *Store) taskStatus(ctx context.Context, items []signeeItem, open map[str
 		keys = keys[len(chunk):]
 		req := map[string]types.KeysAndAttributes{s.table: {
 			Keys:                     chunk,
-			ProjectionExpression:     aws.String("#pk, #sk, #status"),
-			ExpressionAttributeNames: map[string]string{"#pk": AttrPK, "#sk": AttrSK, "#status": AttrStatus},
+			ProjectionExpression:     aws.String("#pk, #sk, #status, #deadline"),
+			ExpressionAttributeNames: map[string]string{"#pk": AttrPK, "#sk": AttrSK, "#status": AttrStatus, "#deadline": attrDeadline},
 		}}
 		for attempt := 0; len(req) > 0; attempt++ {
 			out, err := s.api.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
@@ -579,6 +581,7 @@ func (s *Store) taskStatus(ctx context.Context, items []signeeItem, open map[str
 					return err
 				}
 				open[it.PK+"\n"+it.SK] = it.Status == string(signing.TaskCollecting)
+				deadlines[it.PK+"\n"+it.SK] = it.Deadline
 			}
 			req = out.UnprocessedKeys
 			if len(req) > 0 {

@@ -596,6 +596,66 @@ func (s *Store) finish(ctx context.Context, it taskItem, status signing.TaskStat
 	return err
 }
 
+// ExtendDeadline moves the task item's deadline later in one transaction
+// with its audit entry, conditional on the version read (so the returned
+// wait token is the one stored), the task collecting and the key's attempt.
+// The signee items keep the first deadline: PendingFor reads the task's.
+func (s *Store) ExtendDeadline(ctx context.Context, k signing.TaskKey, deadline, at time.Time, actor string) (signing.Task, string, error) {
+	const op = "extend deadline"
+	if err := validateKey(k); err != nil {
+		return signing.Task{}, "", wrap(op, k, err)
+	}
+	for attempt := 0; ; attempt++ {
+		it, err := s.requireAttempt(ctx, k)
+		if err != nil {
+			return signing.Task{}, "", wrap(op, k, err)
+		}
+		cur := it.task()
+		if !cur.Status.Open() {
+			return signing.Task{}, "", wrap(op, k, signing.ClosedError(cur.Status))
+		}
+		if !cur.Deadline.IsZero() && !deadline.After(cur.Deadline) {
+			return signing.Task{}, "", wrap(op, k, signing.Invalid("deadline", "must be later than the current deadline"))
+		}
+		names := map[string]string{
+			"#version": AttrVersion, "#deadline": attrDeadline, "#extended": attrDeadlineExtended, "#updated": AttrUpdatedAt,
+			"#status": AttrStatus,
+		}
+		values := map[string]types.AttributeValue{
+			":v": n(it.Version), ":one": n(1), ":deadline": str(fmtTime(deadline)), ":at": str(fmtTime(at)),
+			":collecting": str(string(signing.TaskCollecting)),
+		}
+		update := types.TransactWriteItem{Update: &types.Update{
+			TableName:                 &s.table,
+			Key:                       TaskKey(k),
+			UpdateExpression:          aws.String("SET #deadline = :deadline, #extended = :at, #updated = :at, #version = #version + :one"),
+			ConditionExpression:       aws.String(ofAttempt("#version = :v AND #status = :collecting", it.attempt(), names, values)),
+			ExpressionAttributeNames:  names,
+			ExpressionAttributeValues: values,
+		}}
+		audit, err := s.auditPut(k, signing.AuditEntry{At: at, Actor: actor, Action: "task.deadline-extended", Detail: signing.ExtensionDetail(cur.Deadline, deadline)}, "deadline-extended")
+		if err != nil {
+			return signing.Task{}, "", wrap(op, k, err)
+		}
+		err = s.transact(ctx, []types.TransactWriteItem{update, audit})
+		if reasons, ok := cancellation(err); ok && anyConditionFailed(reasons) {
+			if attempt < s.retries {
+				if perr := s.pause(ctx, attempt); perr != nil {
+					return signing.Task{}, "", wrap(op, k, perr)
+				}
+				continue
+			}
+			err = fmt.Errorf("the task keeps changing: %w: %w", signing.ErrTransient, err)
+		}
+		if err != nil {
+			return signing.Task{}, "", wrap(op, k, err)
+		}
+		cur.Deadline, cur.DeadlineExtendedAt, cur.UpdatedAt = deadline.UTC(), at.UTC(), at.UTC()
+		cur.Version++
+		return cur, it.WaitToken, nil
+	}
+}
+
 // SetRemindersDone moves the task item's remindersDoneUntil forward to at,
 // conditional on the key's attempt; an equal or later value stays.
 func (s *Store) SetRemindersDone(ctx context.Context, k signing.TaskKey, at time.Time) error {

@@ -157,6 +157,12 @@ type Repository interface {
 	// when change reports nothing to write). It is refused as the change
 	// refuses; an unknown signee is ErrNotFound.
 	ChangeSignee(ctx context.Context, key TaskKey, sk SigneeKey, change SigneeChange) (Signee, error)
+	// ExtendDeadline moves the deadline of key's attempt to deadline, which
+	// must be later than the current one, while the task is collecting, with
+	// the "task.deadline-extended" audit entry; it records at as
+	// DeadlineExtendedAt and returns the task and the stored wait token (to
+	// wake the workflow's wait, as a signature does).
+	ExtendDeadline(ctx context.Context, key TaskKey, deadline, at time.Time, actor string) (task Task, waitToken string, err error)
 	// SetRemindersDone moves the task's RemindersDoneUntil forward to at (a
 	// later value stays), conditional on key's attempt.
 	SetRemindersDone(ctx context.Context, key TaskKey, at time.Time) error

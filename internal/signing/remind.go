@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/signingflow/signing/internal/reminder"
@@ -20,7 +21,7 @@ import (
 // is not reminded outside the SMS window: the wait ends when it opens.
 func (s *Service) remindersDue(ctx context.Context, t Task, now time.Time) (need []SigneeKey, due, next time.Time, err error) {
 	need = []SigneeKey{}
-	if len(t.Config.Reminders) == 0 || !t.Status.Open() || t.Counts.AllSigned() {
+	if (len(t.Config.Reminders) == 0 && !t.tellExtension()) || !t.Status.Open() || t.Counts.AllSigned() {
 		return need, time.Time{}, time.Time{}, nil
 	}
 	settings, err := t.Config.DeadlineSettings()
@@ -31,6 +32,11 @@ func (s *Service) remindersDue(ctx context.Context, t Task, now time.Time) (need
 		return need, time.Time{}, time.Time{}, nil
 	}
 	times := reminder.Times(settings.Reminders, t.CreatedAt, t.Deadline)
+	if t.tellExtension() {
+		// The extension's notice is sent as a reminder is, at its time.
+		times = append(times, t.DeadlineExtendedAt)
+		slices.SortFunc(times, time.Time.Compare)
+	}
 	send, due, next := reminder.Due(times, t.RemindersDoneUntil, now)
 	if !send {
 		return need, time.Time{}, next, nil
@@ -65,6 +71,12 @@ func (s *Service) remindersDue(ctx context.Context, t Task, now time.Time) (need
 		}
 	}
 	return need, due, next, nil
+}
+
+// tellExtension reports whether the signees are to be told of a deadline
+// extension (one was made, and the configuration does not keep it quiet).
+func (t Task) tellExtension() bool {
+	return !t.DeadlineExtendedAt.IsZero() && !t.Config.QuietDeadlineExtension
 }
 
 // SMS reports whether a notification to the signee may go by SMS.
@@ -111,11 +123,19 @@ func (s *Service) Remind(ctx context.Context, key TaskKey, sk SigneeKey, due tim
 		vars.Deadline = reminder.FormatDeadline(task.Deadline, lang)
 	}
 	to, err := s.recipientOf(ctx, sg)
+	var kind string
 	if err == nil {
-		// The app's signing.correspondence_reminder_* texts, else the defaults.
+		// The app's signing.correspondence_reminder_* texts, else the
+		// defaults; the notice of an extension at its time.
 		m := texts.Reminder(res, lang, texts.CTAKeys{}, vars)
+		kind = "remind"
+		if task.tellExtension() && due.Equal(task.DeadlineExtendedAt) {
+			ext := texts.DeadlineExtended(res, lang, vars)
+			m.Message, m.EmailSubject, m.EmailBody, m.SMSBody = ext, ext.Title, ext.Summary, ext.Summary
+			kind = "extended"
+		}
 		_, err = s.Correspondence.Send(ctx, Message{
-			IdempotencyKey:   idempotencyKey("remind", task, string(sk)+":"+due.UTC().Format("20060102T150405Z")),
+			IdempotencyKey:   idempotencyKey(kind, task, string(sk)+":"+due.UTC().Format("20060102T150405.000000000Z")),
 			Resource:         resource,
 			SendersReference: task.Instance.InstanceID(),
 			Recipient:        to,
@@ -140,4 +160,58 @@ func (s *Service) Remind(ctx context.Context, key TaskKey, sk SigneeKey, due tim
 		return sg, fmt.Errorf("remind %s/%s: %w", key, sk, err)
 	}
 	return s.Repo.ChangeSignee(ctx, key, sk, Reminded{Due: due, At: now})
+}
+
+// ExtendInput asks to move a task's deadline later.
+type ExtendInput struct {
+	Task     TaskKey
+	Caller   Caller
+	Instance *InstanceRef
+	Deadline time.Time
+}
+
+// ExtendDeadline moves an open task's deadline later: only the instance
+// owner may, to a time later than the current deadline and in the future,
+// at most MaxDuration after the attempt began (the waiting execution must
+// outlive it). The reminders before the deadline move with it; the running
+// wait is woken, as by a signature, so the new deadline and reminders hold
+// at once; the signees are told at that round unless the configuration
+// keeps it quiet (Config.QuietDeadlineExtension). An audit entry names the
+// old and the new deadline.
+func (s *Service) ExtendDeadline(ctx context.Context, in ExtendInput) (Task, error) {
+	if err := in.Caller.Validate(); err != nil {
+		return Task{}, err
+	}
+	task, err := s.taskFor(ctx, in.Task, in.Instance)
+	if err != nil {
+		return Task{}, err
+	}
+	if !task.Status.Open() {
+		return Task{}, closedError(task)
+	}
+	if !s.isOwner(task, in.Caller) {
+		return Task{}, fmt.Errorf("only the instance owner may extend the deadline of task %s: %w", task.Key, ErrForbidden)
+	}
+	now := s.Clock.Now()
+	switch {
+	case in.Deadline.IsZero():
+		return Task{}, Invalid("deadline", "must be set: an RFC 3339 time such as 2026-04-01T12:00:00Z")
+	case !in.Deadline.After(now):
+		return Task{}, Invalid("deadline", "must be in the future")
+	case !task.Deadline.IsZero() && !in.Deadline.After(task.Deadline):
+		return Task{}, Invalid("deadline", "must be later than the current deadline, %s", task.Deadline.UTC().Format(time.RFC3339))
+	case in.Deadline.Sub(task.CreatedAt) > MaxDuration:
+		return Task{}, Invalid("deadline", "must be at most %d days after the task began (the waiting execution runs at most a year)", int(MaxDuration.Hours()/24))
+	}
+	out, token, err := s.Repo.ExtendDeadline(ctx, task.Key.At(task.Attempt), in.Deadline.UTC(), now, s.Identities.Person(in.Caller.Person))
+	if err != nil {
+		return Task{}, changedMeanwhile(err)
+	}
+	if token != "" {
+		if err := s.Workflow.Resume(ctx, token, map[string]string{"event": "deadline-extended"}); err != nil {
+			// The next wait's timeout sees the new deadline anyway.
+			slog.WarnContext(ctx, "extend deadline: the workflow's wait was not woken", "task", task.Key.String(), "error", err.Error())
+		}
+	}
+	return out, nil
 }

@@ -179,3 +179,95 @@ func TestService_remindersHoldSMS(t *testing.T) {
 		t.Errorf("Collect() at 08:00 Oslo = %v (%d reminded), want all three reminded", col.NeedReminder, len(reminders(h)))
 	}
 }
+
+// messagesOf returns the bodies of the messages whose idempotency key is of kind.
+func messagesOf(h *harness, kind string) []string {
+	var out []string
+	for _, m := range h.Emu.Messages() {
+		if strings.HasPrefix(m.IdempotencyKey, kind+":") {
+			out = append(out, m.Body)
+		}
+	}
+	return out
+}
+
+// The owner moves the deadline: the task does not expire at the old one,
+// the signees are told the new one, and the reminder before the deadline
+// comes again before the new one.
+func TestService_extendDeadline(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	start := h.Clock.Now()
+	deadline := start.Add(24 * time.Hour)
+	startWithReminders(t, h, []string{"-PT2H"}, deadline)
+	if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: ola(t)}); err != nil {
+		t.Fatal(err)
+	}
+	h.Clock.Advance(22*time.Hour + time.Minute)
+	if col := collectAndRemind(t, h); len(col.NeedReminder) != 2 {
+		t.Fatalf("reminder before the first deadline = %v, want Kari and the company", col.NeedReminder)
+	}
+
+	later := start.Add(48 * time.Hour)
+	for _, tt := range []struct {
+		name   string
+		caller signing.Caller
+		to     time.Time
+		want   error
+	}{
+		{"a signee", ola(t), later, signing.ErrForbidden},
+		{"earlier", kari(t), deadline.Add(-time.Hour), signing.ErrInvalid},
+		{"past the execution's lifetime", kari(t), start.Add(signing.MaxDuration + time.Hour), signing.ErrInvalid},
+	} {
+		if _, err := h.Svc.ExtendDeadline(ctx, signing.ExtendInput{Task: foundersTask, Caller: tt.caller, Deadline: tt.to}); !errors.Is(err, tt.want) {
+			t.Errorf("ExtendDeadline(%s) error = %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	task, err := h.Svc.ExtendDeadline(ctx, signing.ExtendInput{Task: foundersTask, Caller: kari(t), Deadline: later})
+	if err != nil || !task.Deadline.Equal(later) {
+		t.Fatalf("ExtendDeadline() = %v, %v; want the deadline moved to %v", task.Deadline, err, later)
+	}
+	h.Clock.Advance(3 * time.Hour) // past the old deadline
+	col := collectAndRemind(t, h)
+	if len(col.NeedReminder) != 2 {
+		t.Fatalf("Collect() after the old deadline = %v, want Kari and the company told of the extension", col.NeedReminder)
+	}
+	told := messagesOf(h, "extended")
+	if len(told) != 2 || !strings.Contains(told[0], "5. mars 2026 kl. 11.00") || !strings.Contains(told[0], "forlenget") {
+		t.Errorf("extension notices = %q, want two naming the new deadline", told)
+	}
+	h.Clock.Advance(46*time.Hour + time.Minute - 25*time.Hour - 2*time.Minute)
+	if col := collectAndRemind(t, h); len(col.NeedReminder) != 2 {
+		t.Errorf("reminder before the new deadline = %v, want Kari and the company again", col.NeedReminder)
+	}
+	if n := len(messagesOf(h, "remind")); n != 4 {
+		t.Errorf("reminders = %d, want 4: two before each deadline", n)
+	}
+	audit, _ := h.Repo.Audit(ctx, foundersTask)
+	var ext int
+	for _, e := range audit {
+		if e.Action == "task.deadline-extended" {
+			ext++
+		}
+	}
+	if ext != 1 {
+		t.Errorf("task.deadline-extended entries = %d, want 1", ext)
+	}
+}
+
+// An extension the configuration keeps quiet tells nobody.
+func TestService_extendDeadlineQuiet(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.Cfg.QuietDeadlineExtension = true
+	ctx := context.Background()
+	startWithReminders(t, h, nil, h.Clock.Now().Add(24*time.Hour))
+	if _, err := h.Svc.ExtendDeadline(ctx, signing.ExtendInput{Task: foundersTask, Caller: kari(t), Deadline: h.Clock.Now().Add(48 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	h.Clock.Advance(time.Hour)
+	if col := collectAndRemind(t, h); len(col.NeedReminder) != 0 || len(messagesOf(h, "extended")) != 0 {
+		t.Errorf("a quiet extension told %v", col.NeedReminder)
+	}
+}

@@ -122,6 +122,10 @@ type Task struct {
 	// personal data. It is shown in the signing state and the messages about
 	// the reject, never logged.
 	RejectReason string `json:"rejectReason,omitempty"`
+	// DeadlineExtendedAt is when the owner last moved the deadline
+	// (Service.ExtendDeadline): the signees are told at the next round, as a
+	// reminder would be, unless the configuration keeps it quiet.
+	DeadlineExtendedAt time.Time `json:"deadlineExtendedAt,omitzero"`
 	// RemindersDoneUntil is the scheduled time of the last reminder every
 	// signee due for it has had (Repository.SetRemindersDone): Collect
 	// looks for signees to remind only when a later time has come.
@@ -222,6 +226,11 @@ func (t Task) Expired(now time.Time) bool {
 	return !t.Deadline.IsZero() && !now.Before(t.Deadline)
 }
 
+// MaxDuration bounds a task's deadline from the attempt's start: a Standard
+// execution runs at most one year, and the execution that waits for a task
+// must outlive it (an extension too).
+const MaxDuration = 360 * 24 * time.Hour
+
 // Who closed a rejected task, and how (Task.RejectedBy).
 const (
 	RejectedByOwner  = "owner"  // the instance owner rejected (Service.Reject)
@@ -247,4 +256,13 @@ func (t Task) Outcome() (Outcome, bool) {
 		return OutcomeCancelled, true
 	}
 	return o, ok
+}
+
+// ExtensionDetail is the detail of the "task.deadline-extended" audit entry.
+func ExtensionDetail(from, to time.Time) string {
+	f := "none"
+	if !from.IsZero() {
+		f = from.UTC().Format(time.RFC3339)
+	}
+	return "deadline " + f + " → " + to.UTC().Format(time.RFC3339)
 }

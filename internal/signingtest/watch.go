@@ -126,6 +126,11 @@ func (r recordingRepo) ChangeSignee(ctx context.Context, key signing.TaskKey, sk
 	return sg, r.w.record("ChangeSignee", key, err)
 }
 
+func (r recordingRepo) ExtendDeadline(ctx context.Context, key signing.TaskKey, deadline, at time.Time, actor string) (signing.Task, string, error) {
+	task, token, err := r.Repository.ExtendDeadline(ctx, key, deadline, at, actor)
+	return task, token, r.w.record("ExtendDeadline", key, err)
+}
+
 func (r recordingRepo) SetRemindersDone(ctx context.Context, key signing.TaskKey, at time.Time) error {
 	return r.w.record("SetRemindersDone", key, r.Repository.SetRemindersDone(ctx, key, at))
 }

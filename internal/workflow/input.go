@@ -24,7 +24,7 @@ const SchemaPath = "schema/execution-input.v1.json"
 
 // MaxDuration bounds a task's deadline: a Standard execution runs at most
 // one year, and the execution that waits for a task must outlive it.
-const MaxDuration = 360 * 24 * time.Hour
+const MaxDuration = signing.MaxDuration
 
 // MaxAttempt is the highest attempt number.
 const MaxAttempt = signing.MaxAttempt

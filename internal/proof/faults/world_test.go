@@ -66,6 +66,7 @@ const (
 	opEndRelease     = repoPrefix + "EndRelease"
 	opChangeSignee   = repoPrefix + "ChangeSignee"
 	opRemindersDone  = repoPrefix + "SetRemindersDone"
+	opExtendDeadline = repoPrefix + "ExtendDeadline"
 )
 
 // reads are the platform calls without an effect.
@@ -609,6 +610,11 @@ func (r repo) OwedReceipts(ctx context.Context, key signing.TaskKey) ([]signing.
 func (r repo) ChangeSignee(ctx context.Context, key signing.TaskKey, sk signing.SigneeKey, c signing.SigneeChange) (out signing.Signee, err error) {
 	err = r.write(opChangeSignee, func() (e error) { out, e = r.next.ChangeSignee(ctx, key, sk, c); return e })
 	return out, err
+}
+
+func (r repo) ExtendDeadline(ctx context.Context, key signing.TaskKey, deadline, at time.Time, actor string) (task signing.Task, token string, err error) {
+	err = r.write(opExtendDeadline, func() (e error) { task, token, e = r.next.ExtendDeadline(ctx, key, deadline, at, actor); return e })
+	return task, token, err
 }
 
 func (r repo) SetRemindersDone(ctx context.Context, key signing.TaskKey, at time.Time) error {

@@ -482,6 +482,31 @@ func (r *Repo) ChangeSignee(_ context.Context, k signing.TaskKey, key signing.Si
 	return cloneSignee(next), nil
 }
 
+// ExtendDeadline moves the deadline of a collecting task later.
+func (r *Repo) ExtendDeadline(_ context.Context, k signing.TaskKey, deadline, at time.Time, actor string) (signing.Task, string, error) {
+	if err := r.fail("ExtendDeadline"); err != nil {
+		return signing.Task{}, "", err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ts, err := r.lookup(k)
+	if err != nil {
+		return signing.Task{}, "", wrap("extend deadline", k, err)
+	}
+	if !ts.task.Status.Open() {
+		return signing.Task{}, "", wrap("extend deadline", k, signing.ClosedError(ts.task.Status))
+	}
+	if !ts.task.Deadline.IsZero() && !deadline.After(ts.task.Deadline) {
+		return signing.Task{}, "", wrap("extend deadline", k, signing.Invalid("deadline", "must be later than the current deadline"))
+	}
+	old := ts.task.Deadline
+	ts.task.Deadline, ts.task.DeadlineExtendedAt = deadline.UTC(), at.UTC()
+	ts.task.UpdatedAt = at.UTC()
+	ts.task.Version++
+	ts.addAudit(signing.AuditEntry{At: at.UTC(), Actor: actor, Action: "task.deadline-extended", Detail: signing.ExtensionDetail(old, deadline)}, "deadline-extended")
+	return cloneTask(ts.task), ts.waitToken, nil
+}
+
 // SetRemindersDone moves RemindersDoneUntil forward to at.
 func (r *Repo) SetRemindersDone(_ context.Context, k signing.TaskKey, at time.Time) error {
 	if err := r.fail("SetRemindersDone"); err != nil {

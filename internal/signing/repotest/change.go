@@ -143,3 +143,46 @@ func testCloseStatement(t *testing.T, newRepo NewRepo) {
 		t.Errorf("an expired task keeps a statement: %q %q", got.RejectedBy, got.RejectReason)
 	}
 }
+
+// testExtendDeadline pins ExtendDeadline: later only, while collecting,
+// audited, and what a signee's open requests show follows it.
+func testExtendDeadline(t *testing.T, newRepo NewRepo) {
+	t.Parallel()
+	repo := newRepo(t)
+	task, signees := NewTask(t, 1)
+	first := T0.Add(24 * time.Hour)
+	task.Deadline = first
+	if err := repo.CreateTask(ctx, task, signees); err != nil {
+		t.Fatal(err)
+	}
+	f := &Fixture{Repo: repo, Task: task, Signees: signees}
+	f.Reach(t, 0, signing.SigneeNotified)
+	if err := repo.RegisterWait(ctx, f.Key(), "wait-1"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := repo.ExtendDeadline(ctx, f.Key(), first.Add(-time.Hour), T0, "owner")
+	WantErr(t, "ExtendDeadline(earlier)", err, signing.ErrInvalid)
+	later := first.Add(24 * time.Hour)
+	at := T0.Add(time.Hour)
+	got, token, err := repo.ExtendDeadline(ctx, f.Key().At(1), later, at, "owner")
+	if err != nil {
+		t.Fatalf("ExtendDeadline() error = %v", err)
+	}
+	if token != "wait-1" || !got.Deadline.Equal(later) || !got.DeadlineExtendedAt.Equal(at) {
+		t.Errorf("ExtendDeadline() = deadline %v extended at %v token %q; want %v, %v, wait-1", got.Deadline, got.DeadlineExtendedAt, token, later, at)
+	}
+	if stored := f.MustTask(t); !stored.Deadline.Equal(later) || !stored.DeadlineExtendedAt.Equal(at) {
+		t.Errorf("stored deadline %v extended at %v, want %v and %v", stored.Deadline, stored.DeadlineExtendedAt, later, at)
+	}
+	reqs, _, err := repo.PendingFor(ctx, signees[0].IdentityHash, signing.Page{})
+	if err != nil || len(reqs) != 1 || !reqs[0].Deadline.Equal(later) {
+		t.Errorf("PendingFor() = %+v, %v; want the request with the new deadline", reqs, err)
+	}
+	audit, err := repo.Audit(ctx, f.Key())
+	if err != nil || countActions(audit, "task.deadline-extended") != 1 {
+		t.Errorf("task.deadline-extended entries = %d, %v; want 1", countActions(audit, "task.deadline-extended"), err)
+	}
+	closeAs(t, f, signing.TaskRejected)
+	_, _, err = repo.ExtendDeadline(ctx, f.Key(), later.Add(time.Hour), at, "owner")
+	WantErr(t, "ExtendDeadline(closed task)", err, signing.ErrTaskClosed)
+}

@@ -40,6 +40,7 @@ func Run(t *testing.T, newRepo NewRepo) {
 	t.Run("ChangeSignee", func(t *testing.T) { t.Parallel(); testChangeSignee(t, newRepo) })
 	t.Run("SetRemindersDone", func(t *testing.T) { testRemindersDone(t, newRepo) })
 	t.Run("CloseStatement", func(t *testing.T) { testCloseStatement(t, newRepo) })
+	t.Run("ExtendDeadline", func(t *testing.T) { testExtendDeadline(t, newRepo) })
 	t.Run("Concurrency", func(t *testing.T) { t.Parallel(); RunConcurrency(t, newRepo) })
 }
 
