@@ -15,6 +15,7 @@ import (
 
 	"github.com/signingflow/signing/internal/dynamo"
 	"github.com/signingflow/signing/internal/ident"
+	"github.com/signingflow/signing/internal/lambdaconf/awsenv"
 	"github.com/signingflow/signing/internal/platform"
 	"github.com/signingflow/signing/internal/platformauth"
 	"github.com/signingflow/signing/internal/signees"
@@ -40,7 +41,19 @@ type AWS struct {
 	KMS platformauth.KMSSignAPI
 }
 
-// NewAWS builds the clients from cfg.
+// NewLambdaAWS builds the clients from a Lambda's environment (package
+// awsenv), each with its own endpoint override.
+func NewLambdaAWS(e awsenv.Env) AWS {
+	return AWS{
+		DynamoDB: dynamodb.NewFromConfig(e.Config, func(o *dynamodb.Options) { o.BaseEndpoint = e.BaseEndpoint(dynamodb.ServiceID) }),
+		SFN:      sfn.NewFromConfig(e.Config, func(o *sfn.Options) { o.BaseEndpoint = e.BaseEndpoint(sfn.ServiceID) }),
+		Secrets:  secretsmanager.NewFromConfig(e.Config, func(o *secretsmanager.Options) { o.BaseEndpoint = e.BaseEndpoint(secretsmanager.ServiceID) }),
+		KMS:      kms.NewFromConfig(e.Config, func(o *kms.Options) { o.BaseEndpoint = e.BaseEndpoint(kms.ServiceID) }),
+	}
+}
+
+// NewAWS builds the clients from cfg (a command's config.LoadDefaultConfig,
+// which resolves the endpoint overrides itself).
 func NewAWS(cfg aws.Config) AWS {
 	return AWS{
 		DynamoDB: dynamodb.NewFromConfig(cfg),

@@ -8,14 +8,15 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/signingflow/signing/internal/lambdaconf/awsenv"
 	"github.com/signingflow/signing/internal/signing"
 )
 
 // RunService is the whole main of a function backed by the signing service:
-// it sets the JSON logger, reads the configuration (Load), loads the AWS
-// configuration once, builds the service and starts the Lambda runtime with
+// it sets the JSON logger, reads the configuration (Load), reads the AWS
+// configuration from the environment (awsenv.Load, not the SDK's config
+// package: see awsenv), builds the service and starts the Lambda runtime with
 // the handler newHandler returns. A transient failure while building the
 // service (reading a secret) is retried (Retry); any other init error is
 // logged and exits 1. It does not return.
@@ -26,11 +27,11 @@ func RunService(name string, newHandler func(*signing.Service) any) {
 		Exit(name+": configuration", err)
 	}
 	ctx := context.Background()
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsEnv, err := awsenv.Load(os.LookupEnv)
 	if err != nil {
 		Exit(name+": AWS configuration", err)
 	}
-	clients := NewAWS(awsCfg)
+	clients := NewLambdaAWS(awsEnv)
 	svc, err := Retry(ctx, InitBackoff, func() (*signing.Service, error) { return cfg.Service(ctx, clients) })
 	if err != nil {
 		Exit(name+": wiring", err)
