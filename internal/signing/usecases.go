@@ -180,7 +180,9 @@ func (u API) service() *Service {
 }
 
 // Sign is Service.Sign.
-func (u API) Sign(ctx context.Context, in SignInput) (SignResult, error) { return u.service().Sign(ctx, in) }
+func (u API) Sign(ctx context.Context, in SignInput) (SignResult, error) {
+	return u.service().Sign(ctx, in)
+}
 
 // Reject is Service.Reject.
 func (u API) Reject(ctx context.Context, in RejectInput) (RejectResult, error) {
