@@ -28,7 +28,11 @@ func main() {
 	if err != nil {
 		lambdaconf.Exit("api: token verifier", err)
 	}
-	lambdaconf.RunService("api", func(svc *signing.Service) any {
+	lambdaconf.Run("api", func(w *lambdaconf.Wiring) any {
+		svc := signing.API{
+			Repo: w.Repo(), Storage: w.Storage(), Authorization: w.Authorization(), Workflow: w.Workflow(),
+			Identities: w.Identities(), Clock: w.Clock(),
+		}
 		return NewHandler(svc, apiCfg, slog.Default()).Handle
 	})
 }

@@ -8,5 +8,9 @@ import (
 )
 
 func main() {
-	lambdaconf.RunService("finalize", func(svc *signing.Service) any { return NewHandler(svc).Handle })
+	lambdaconf.Run("finalize", func(w *lambdaconf.Wiring) any {
+		return NewHandler(signing.Finalization{
+			Repo: w.Repo(), Storage: w.Storage(), Access: w.Access(), Apps: w.Apps(), PDF: w.PDF(), Clock: w.Clock(), Settings: w.Settings(),
+		}).Handle
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,31 +17,50 @@ import (
 	"github.com/signingflow/signing/internal/signingtest"
 )
 
-// loaders returns the lambdaconf loaders a function's main.go calls, and
-// every string literal of the folder's Go files (the names it may read).
-func loaders(t *testing.T, dir string) (calls []string, literals map[string]bool) {
+// wiring returns the Wiring methods a function's main.go calls (on the
+// *lambdaconf.Wiring its lambdaconf.Run callback takes), and every string
+// literal of the folder's Go files (the names the function's own
+// configuration may read, as the API's does).
+func wiring(t *testing.T, dir string) (ports []string, literals map[string]bool) {
 	t.Helper()
 	literals = map[string]bool{}
 	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	seen := map[string]bool{}
 	for _, file := range files {
+		if strings.HasSuffix(file, "_test.go") {
+			continue
+		}
 		f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch n := n.(type) {
-			case *ast.CallExpr:
-				if sel, ok := n.Fun.(*ast.SelectorExpr); ok && filepath.Base(file) == "main.go" {
-					if id, ok := sel.X.(*ast.Ident); ok && id.Name == "lambdaconf" {
-						switch name := sel.Sel.Name; {
-						case name == "RunService":
-							calls = append(calls, "Load") // RunService reads its configuration with Load
-						case strings.HasPrefix(name, "Load"):
-							calls = append(calls, name)
-						}
+			case *ast.FuncLit:
+				for _, field := range n.Type.Params.List {
+					star, ok := field.Type.(*ast.StarExpr)
+					if !ok {
+						continue
+					}
+					sel, ok := star.X.(*ast.SelectorExpr)
+					if !ok || sel.Sel.Name != "Wiring" {
+						continue
+					}
+					for _, name := range field.Names {
+						ast.Inspect(n.Body, func(m ast.Node) bool {
+							if call, ok := m.(*ast.CallExpr); ok {
+								if s, ok := call.Fun.(*ast.SelectorExpr); ok {
+									if id, ok := s.X.(*ast.Ident); ok && id.Name == name.Name && !seen[s.Sel.Name] {
+										seen[s.Sel.Name] = true
+										ports = append(ports, s.Sel.Name)
+									}
+								}
+							}
+							return true
+						})
 					}
 				}
 			case *ast.BasicLit:
@@ -53,14 +73,52 @@ func loaders(t *testing.T, dir string) (calls []string, literals map[string]bool
 			return true
 		})
 	}
-	return calls, literals
+	sort.Strings(ports)
+	return ports, literals
+}
+
+// grants are the AWS actions a function's policy statements allow, named
+// as lambdaconf.Port names them: "dynamodb" for any table action, "kms:Sign
+// VAR" for kms:Sign on the key the function's VAR names.
+func grants(f samtemplate.Function, stmts []samtemplate.Statement) []string {
+	byValue := map[string]string{}
+	for name, v := range f.Environment {
+		for _, text := range samtemplate.Texts(v) {
+			byValue[text] = name
+		}
+	}
+	set := map[string]bool{}
+	for _, s := range stmts {
+		if s.LogicalID != f.LogicalID || s.Effect != "Allow" {
+			continue
+		}
+		for _, a := range s.Actions {
+			switch {
+			case strings.HasPrefix(a, "dynamodb:"):
+				set[lambdaconf.ActionDynamoDB] = true
+			case a == "kms:Sign":
+				for _, r := range s.Resources {
+					set["kms:Sign "+byValue[r]] = true
+				}
+			default:
+				set[a] = true
+			}
+		}
+	}
+	var out []string
+	for a := range set {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // TestTemplate_functions checks that every function folder has a function
-// in template.yaml (CodeUri) and at least one sample event, and that each
-// function's environment is exactly what its loader requires: every
-// required variable (one of each alternative), nothing the function does
-// not read.
+// in template.yaml (CodeUri) and at least one sample event, and, from the
+// Wiring methods its main.go calls (lambdaconf.Ports), that its environment
+// is exactly what its wiring reads (every required variable, one of each
+// alternative, nothing it does not read) and that its IAM policies grant
+// exactly the AWS actions the wired ports call.
 func TestTemplate_functions(t *testing.T) {
 	t.Parallel()
 	root := signingtest.ModuleRoot(t)
@@ -69,6 +127,10 @@ func TestTemplate_functions(t *testing.T) {
 		t.Fatal(err)
 	}
 	fns, err := tpl.Functions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmts, _, err := tpl.Policies()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,23 +174,27 @@ func TestTemplate_functions(t *testing.T) {
 			}) {
 				t.Errorf("events/ has no %s-<case>.json", name)
 			}
-			calls, literals := loaders(t, filepath.Join(root, folder))
-			if len(calls) == 0 {
-				t.Fatalf("%s/main.go calls no lambdaconf loader", folder)
+			ports, literals := wiring(t, filepath.Join(root, folder))
+			if len(ports) == 0 {
+				t.Fatalf("%s/main.go wires no port (lambdaconf.Run)", folder)
 			}
 			known := map[string]bool{}
-			for _, loader := range calls {
-				vars, ok := lambdaconf.Vars(loader)
+			groups := map[string]bool{}
+			var want []string
+			for _, p := range ports {
+				port, ok := lambdaconf.Ports[p]
 				if !ok {
-					t.Fatalf("%s/main.go calls lambdaconf.%s, which has no variable list", folder, loader)
+					t.Fatalf("%s/main.go calls Wiring.%s, which lambdaconf.Ports does not describe", folder, p)
 				}
-				groups := map[string]bool{}
-				for _, v := range vars {
+				for _, v := range port.Vars {
+					if known[v.Name] {
+						continue
+					}
 					known[v.Name] = true
 					_, set := f.Environment[v.Name]
 					switch {
 					case v.Required && v.OneOf == "" && !set:
-						t.Errorf("%s: environment lacks %s, which lambdaconf.%s requires", f.LogicalID, v.Name, loader)
+						t.Errorf("%s: environment lacks %s, which Wiring.%s requires", f.LogicalID, v.Name, p)
 					case v.OneOf != "":
 						if set && groups[v.OneOf] {
 							t.Errorf("%s: environment sets two alternatives of %s", f.LogicalID, v.Name)
@@ -136,12 +202,35 @@ func TestTemplate_functions(t *testing.T) {
 						groups[v.OneOf] = groups[v.OneOf] || set
 					}
 				}
-				for _, v := range vars {
+				for _, a := range port.Actions {
+					// A key or secret the environment names as a file or a
+					// value (local use) needs no grant.
+					if v, ok := strings.CutPrefix(a, "kms:Sign "); ok {
+						if _, set := f.Environment[v]; !set {
+							continue
+						}
+					}
+					if a == lambdaconf.ActionGetSecretValue {
+						if _, set := f.Environment[lambdaconf.EnvHashKeySecretARN]; !set {
+							continue
+						}
+					}
+					if !slices.Contains(want, a) {
+						want = append(want, a)
+					}
+				}
+			}
+			for _, p := range ports {
+				for _, v := range lambdaconf.Ports[p].Vars {
 					if v.OneOf != "" && !groups[v.OneOf] {
 						t.Errorf("%s: environment sets none of the alternatives of %s", f.LogicalID, v.Name)
 						groups[v.OneOf] = true
 					}
 				}
+			}
+			sort.Strings(want)
+			if got := grants(f, stmts); !slices.Equal(got, want) {
+				t.Errorf("%s: its policies grant %v; the ports it wires (%v) call %v", f.LogicalID, got, ports, want)
 			}
 			for _, name := range f.EnvironmentNames() {
 				if !known[name] && !literals[name] {
