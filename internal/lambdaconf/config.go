@@ -91,6 +91,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/signingflow/signing/internal/ident"
@@ -305,12 +306,12 @@ func (r *reader) url(name string) string {
 }
 
 // namePattern is an Altinn org code or app name.
-var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,99}$`)
+var namePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,99}$`) })
 
 // name reads a required org code or app name.
 func (r *reader) name(name string) string {
 	v := r.required(name)
-	if v != "" && !namePattern.MatchString(v) {
+	if v != "" && !namePattern().MatchString(v) {
 		r.fail(name, "must be a lowercase name (letters, digits and hyphens)")
 	}
 	return v
@@ -324,7 +325,7 @@ func (r *reader) arn(name, v string) {
 
 // scopePattern is one OAuth scope (RFC 6749 §3.3 scope-token, printable
 // ASCII without space, quote or backslash).
-var scopePattern = regexp.MustCompile(`^[!#-\[\]-~]+$`)
+var scopePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[!#-\[\]-~]+$`) })
 
 // maskinporten reads the Maskinporten client.
 func (r *reader) maskinporten() Maskinporten {
@@ -339,7 +340,7 @@ func (r *reader) maskinporten() Maskinporten {
 	}
 	m.Scopes = strings.Fields(r.required(EnvMaskinportenScopes))
 	for _, s := range m.Scopes {
-		if !scopePattern.MatchString(s) {
+		if !scopePattern().MatchString(s) {
 			r.fail(EnvMaskinportenScopes, "must be OAuth scopes separated by spaces")
 			break
 		}
