@@ -2,6 +2,7 @@ package lambdaconf
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -11,7 +12,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/signingflow/signing/internal/ident"
 	"github.com/signingflow/signing/internal/lambdaconf/awsenv"
+	"github.com/signingflow/signing/internal/signing"
 )
 
 // TestPorts_readAndCall checks Ports against the Wiring methods: each
@@ -44,7 +47,7 @@ func TestPorts_readAndCall(t *testing.T) {
 	wt := reflect.TypeFor[*Wiring]()
 	for i := range wt.NumMethod() {
 		m := wt.Method(i)
-		if m.Type.NumIn() != 1 || m.Type.NumOut() != 1 || m.Name == "Err" {
+		if m.Type.NumIn() != 1 || m.Type.NumOut() != 1 || m.Name == "Err" || m.Name == "Fail" {
 			continue
 		}
 		if _, ok := Ports[m.Name]; !ok {
@@ -110,5 +113,64 @@ func TestPorts_readAndCall(t *testing.T) {
 		if calledSecrets != slices.Contains(port.Actions, ActionGetSecretValue) {
 			t.Errorf("%s: called GetSecretValue: %v; Ports says %v", name, calledSecrets, !calledSecrets)
 		}
+	}
+}
+
+// TestWiring_Identities_secret checks the hash key read in the background:
+// Err waits for it, the hasher hashes as one built from the key, and a
+// missing secret is a permanent problem naming the variable.
+func TestWiring_Identities_secret(t *testing.T) {
+	t.Parallel()
+	const keyHex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+	for _, tt := range []struct {
+		name   string
+		status int
+		body   string
+		want   string // "" for no error
+	}{
+		{name: "read", status: 200, body: `{"SecretString":"` + keyHex + `"}`},
+		{name: "missing", status: 400, body: `{"__type":"ResourceNotFoundException","message":"no"}`, want: EnvHashKeySecretARN},
+		{name: "not_a_key", status: 200, body: `{"SecretString":"short"}`, want: EnvHashKeySecretARN},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+				w.WriteHeader(tt.status)
+				_, _ = w.Write([]byte(tt.body))
+			}))
+			defer srv.Close()
+			env := map[string]string{"AWS_REGION": "eu-north-1", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b", "AWS_ENDPOINT_URL": srv.URL,
+				EnvHashKeySecretARN: "arn:aws:secretsmanager:eu-north-1:123456789012:secret:h"}
+			lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+			e, err := awsenv.Load(lookup)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := NewWiring(context.Background(), lookup, e)
+			ids := w.Identities()
+			err = w.Err()
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.want) || errors.Is(err, signing.ErrTransient) {
+					t.Fatalf("Err() = %v, want a permanent problem naming %s", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			key, _ := ident.ParseHasherKey(keyHex)
+			want, err := ident.NewHasher(key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			org, err := ident.ParseOrgNumber("312847612")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids.Organisation(org); got != want.Organisation(org) {
+				t.Errorf("Organisation() = %q, want %q", got, want.Organisation(org))
+			}
+		})
 	}
 }

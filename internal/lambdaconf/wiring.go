@@ -52,6 +52,8 @@ type Wiring struct {
 	// transient is set when a secret could not be read for a reason a
 	// retry may cure.
 	transient error
+	// pending are the reads under way, which Err waits for.
+	pending []func()
 }
 
 // NewWiring returns a Wiring that reads through lookup and builds its AWS
@@ -60,9 +62,14 @@ func NewWiring(ctx context.Context, lookup func(string) (string, bool), e awsenv
 	return &Wiring{ctx: ctx, r: &reader{lookup: lookup}, aws: e}
 }
 
-// Err is every problem met so far; it wraps signing.ErrTransient when the
-// only problems are transient.
+// Err waits for the reads still under way (Identities) and returns every
+// problem met; it wraps signing.ErrTransient when the only problems are
+// transient.
 func (w *Wiring) Err() error {
+	for _, wait := range w.pending {
+		wait()
+	}
+	w.pending = nil
 	if err := w.r.err("wiring"); err != nil {
 		return err
 	}
@@ -116,38 +123,85 @@ func (w *Wiring) Settings() signing.Settings {
 func (w *Wiring) PDF() signing.PDFRenderer { return signingpdf.Renderer{Language: w.r.language()} }
 
 // Identities is the keyed hasher: HASH_KEY, or the Secrets Manager secret
-// HASH_KEY_SECRET_ARN names, read now (the API and Resolve Signees hash
-// identities in every call, so a read on first use would only move the
-// wait into the first invocation).
+// HASH_KEY_SECRET_ARN names. The secret is read in the background from this
+// call on, while the rest of the function is wired (the API fetches its
+// token key set meanwhile), and Err waits for it: the API and Resolve
+// Signees hash identities in nearly every call, so a read on first use
+// would only move the wait into the first invocation, while a read in
+// parallel at init overlaps it with the other init work.
 func (w *Wiring) Identities() signing.Identities {
 	key, arn := w.r.hashKey()
-	if arn != "" {
-		api := secretsmanager.NewFromConfig(w.aws.Config, func(o *secretsmanager.Options) { o.BaseEndpoint = w.aws.BaseEndpoint(secretsmanager.ServiceID) })
+	if arn == "" {
+		if key == nil {
+			return nil
+		}
+		h, err := ident.NewHasher(key)
+		if err != nil {
+			w.r.fail(EnvHashKey, "%v", err)
+			return nil
+		}
+		return h
+	}
+	api := secretsmanager.NewFromConfig(w.aws.Config, func(o *secretsmanager.Options) { o.BaseEndpoint = w.aws.BaseEndpoint(secretsmanager.ServiceID) })
+	p := &pendingHasher{done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
 		s, err := secret(w.ctx, api, arn)
 		if err == nil {
-			key, err = ident.ParseHasherKey(s)
+			var key []byte
+			if key, err = ident.ParseHasherKey(s); err == nil {
+				p.h, err = ident.NewHasher(key)
+			}
 			if err != nil {
 				err = fmt.Errorf("the secret: %w", err)
 			}
 		}
-		if err != nil {
-			if errors.Is(err, signing.ErrTransient) {
-				w.transient = fmt.Errorf("lambdaconf: %s: %w", EnvHashKeySecretARN, err)
-			} else {
-				w.r.fail(EnvHashKeySecretARN, "%v", err)
-			}
-			return nil
+		p.err = err
+	}()
+	w.pending = append(w.pending, func() {
+		<-p.done
+		switch {
+		case p.err == nil:
+		case errors.Is(p.err, signing.ErrTransient):
+			w.transient = fmt.Errorf("lambdaconf: %s: %w", EnvHashKeySecretARN, p.err)
+		default:
+			w.r.fail(EnvHashKeySecretARN, "%v", p.err)
 		}
+	})
+	return p
+}
+
+// pendingHasher is the keyed hasher whose key is still being read; Run
+// starts no handler before the read is done (Wiring.Err waits for it).
+type pendingHasher struct {
+	done chan struct{}
+	h    *ident.Hasher
+	err  error
+}
+
+func (p *pendingHasher) hasher() *ident.Hasher {
+	<-p.done
+	if p.h == nil {
+		panic("lambdaconf: the hash key was not read: " + p.err.Error())
 	}
-	if key == nil {
-		return nil
+	return p.h
+}
+
+// Person implements signing.Identities.
+func (p *pendingHasher) Person(id ident.NationalID) string { return p.hasher().Person(id) }
+
+// Organisation implements signing.Identities.
+func (p *pendingHasher) Organisation(org ident.OrgNumber) string { return p.hasher().Organisation(org) }
+
+// Fail records a problem the wiring callback met outside the Wiring (such
+// as the API's token verifier); a transient one (signing.ErrTransient) is
+// retried as the Wiring's own are.
+func (w *Wiring) Fail(err error) {
+	if errors.Is(err, signing.ErrTransient) {
+		w.transient = err
+		return
 	}
-	h, err := ident.NewHasher(key)
-	if err != nil {
-		w.r.fail(EnvHashKey, "%v", err)
-		return nil
-	}
-	return h
+	w.r.errs = append(w.r.errs, err)
 }
 
 // kmsClient is the KMS client, built on first need.
