@@ -1,5 +1,7 @@
 package lambdaconf
 
+import "fmt"
+
 // Port is what one Wiring method reads and calls: the environment
 // variables it reads (Vars semantics: Required, OneOf) and the AWS actions
 // its adapters call, each as IAM names it ("kms:Sign" on the key a
@@ -82,4 +84,40 @@ var Ports = map[string]Port{
 	}), Actions: []string{ActionSignMaskinporten}},
 	"Workflow":   {Actions: []string{ActionSendTaskSuccess, ActionSendTaskFailure}},
 	"Executions": {Actions: []string{ActionStopExecution}},
+}
+
+// CheckEnv reports, through lookup, every variable the given ports
+// (Wiring method names, as wiringscan.Ports reads them from a function's
+// main.go) require and do not find, and every alternative set twice; it
+// reads no value's meaning (the Wiring does that at init). An unknown
+// port is a problem too.
+func CheckEnv(ports []string, lookup func(string) (string, bool)) error {
+	r := &reader{lookup: lookup}
+	seen := map[string]bool{}
+	groups := map[string][]string{}
+	for _, p := range ports {
+		port, ok := Ports[p]
+		if !ok {
+			r.errs = append(r.errs, fmt.Errorf("%s: no such port", p))
+			continue
+		}
+		for _, v := range port.Vars {
+			if seen[v.Name] {
+				continue
+			}
+			seen[v.Name] = true
+			switch {
+			case v.OneOf != "":
+				groups[v.OneOf] = append(groups[v.OneOf], v.Name)
+			case v.Required:
+				r.required(v.Name)
+			}
+		}
+	}
+	for _, names := range groups {
+		if len(names) == 2 {
+			r.oneOf(names[0], names[1])
+		}
+	}
+	return r.err("environment")
 }

@@ -1,84 +1,18 @@
 package lambdaconf_test
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/signingflow/signing/internal/lambdaconf"
+	"github.com/signingflow/signing/internal/lambdaconf/wiringscan"
 	"github.com/signingflow/signing/internal/samtemplate"
 	"github.com/signingflow/signing/internal/signingtest"
 )
-
-// wiring returns the Wiring methods a function's main.go calls (on the
-// *lambdaconf.Wiring its lambdaconf.Run callback takes), and every string
-// literal of the folder's Go files (the names the function's own
-// configuration may read, as the API's does).
-func wiring(t *testing.T, dir string) (ports []string, literals map[string]bool) {
-	t.Helper()
-	literals = map[string]bool{}
-	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := map[string]bool{}
-	for _, file := range files {
-		if strings.HasSuffix(file, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.FuncLit:
-				for _, field := range n.Type.Params.List {
-					star, ok := field.Type.(*ast.StarExpr)
-					if !ok {
-						continue
-					}
-					sel, ok := star.X.(*ast.SelectorExpr)
-					if !ok || sel.Sel.Name != "Wiring" {
-						continue
-					}
-					for _, name := range field.Names {
-						ast.Inspect(n.Body, func(m ast.Node) bool {
-							if call, ok := m.(*ast.CallExpr); ok {
-								if s, ok := call.Fun.(*ast.SelectorExpr); ok {
-									if id, ok := s.X.(*ast.Ident); ok && id.Name == name.Name && !seen[s.Sel.Name] && !notPorts[s.Sel.Name] {
-										seen[s.Sel.Name] = true
-										ports = append(ports, s.Sel.Name)
-									}
-								}
-							}
-							return true
-						})
-					}
-				}
-			case *ast.BasicLit:
-				if n.Kind == token.STRING {
-					if s, err := strconv.Unquote(n.Value); err == nil {
-						literals[s] = true
-					}
-				}
-			}
-			return true
-		})
-	}
-	sort.Strings(ports)
-	return ports, literals
-}
-
-// notPorts are the Wiring methods that build no port.
-var notPorts = map[string]bool{"Fail": true, "Err": true}
 
 // grants are the AWS actions a function's policy statements allow, named
 // as lambdaconf.Port names them: "dynamodb" for any table action, "kms:Sign
@@ -177,7 +111,10 @@ func TestTemplate_functions(t *testing.T) {
 			}) {
 				t.Errorf("events/ has no %s-<case>.json", name)
 			}
-			ports, literals := wiring(t, filepath.Join(root, folder))
+			ports, literals, err := wiringscan.Ports(filepath.Join(root, folder))
+			if err != nil {
+				t.Fatal(err)
+			}
 			if len(ports) == 0 {
 				t.Fatalf("%s/main.go wires no port (lambdaconf.Run)", folder)
 			}
@@ -241,5 +178,41 @@ func TestTemplate_functions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCheckEnv checks CheckEnv on each function's template environment
+// (every variable present) and on an empty one (every required one named).
+func TestCheckEnv(t *testing.T) {
+	t.Parallel()
+	root := signingtest.ModuleRoot(t)
+	tpl, err := samtemplate.Load(filepath.Join(root, samtemplate.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fns, err := tpl.Functions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fns {
+		ports, _, err := wiringscan.Ports(filepath.Join(root, f.CodeUri))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := lambdaconf.CheckEnv(ports, func(k string) (string, bool) {
+			if _, ok := f.Environment[k]; ok {
+				return "set", true
+			}
+			return "", false
+		}); err != nil {
+			t.Errorf("%s: %v", f.LogicalID, err)
+		}
+		err = lambdaconf.CheckEnv(ports, func(string) (string, bool) { return "", false })
+		if err == nil || !strings.Contains(err.Error(), lambdaconf.EnvTableName) {
+			t.Errorf("%s: CheckEnv(empty) = %v, want TABLE_NAME named", f.LogicalID, err)
+		}
+	}
+	if err := lambdaconf.CheckEnv([]string{"Nope"}, func(string) (string, bool) { return "", false }); err == nil {
+		t.Error("CheckEnv(unknown port) = nil")
 	}
 }
