@@ -5,12 +5,17 @@ package main
 import (
 	"github.com/signingflow/signing/internal/lambdaconf"
 	"github.com/signingflow/signing/internal/signing"
+	"github.com/signingflow/signing/internal/signingpdf"
 )
 
 func main() {
 	lambdaconf.Run("finalize", func(w *lambdaconf.Wiring) any {
+		settings := w.Settings()
 		return NewHandler(signing.Finalization{
-			Repo: w.Repo(), Storage: w.Storage(), Access: w.Access(), Apps: w.Apps(), PDF: w.PDF(), Clock: w.Clock(), Settings: w.Settings(),
+			Repo: w.Repo(), Storage: w.Storage(), Access: w.Access(), Apps: w.Apps(), Clock: w.Clock(), Settings: settings,
+			// The renderer is built here, in the one function that makes the
+			// PDF, in the language of its messages.
+			PDF: signingpdf.Renderer{Language: settings.Language},
 		}).Handle
 	})
 }

@@ -20,7 +20,6 @@ import (
 	"github.com/signingflow/signing/internal/platformauth"
 	"github.com/signingflow/signing/internal/signees"
 	"github.com/signingflow/signing/internal/signing"
-	"github.com/signingflow/signing/internal/signingpdf"
 	"github.com/signingflow/signing/internal/workflow"
 )
 
@@ -118,9 +117,6 @@ func (w *Wiring) Settings() signing.Settings {
 	env, instanceURL, lang := w.r.settings()
 	return signing.Settings{Environment: env, InstanceURL: instanceURL, Language: lang}
 }
-
-// PDF is the signing PDF renderer in LANGUAGE.
-func (w *Wiring) PDF() signing.PDFRenderer { return signingpdf.Renderer{Language: w.r.language()} }
 
 // Identities is the keyed hasher: HASH_KEY, or the Secrets Manager secret
 // HASH_KEY_SECRET_ARN names. The secret is read in the background from this
