@@ -15,7 +15,6 @@ import (
 
 	"github.com/signingflow/signing/internal/dynamo"
 	"github.com/signingflow/signing/internal/ident"
-	"github.com/signingflow/signing/internal/lambdaconf/awsenv"
 	"github.com/signingflow/signing/internal/platform"
 	"github.com/signingflow/signing/internal/platformauth"
 	"github.com/signingflow/signing/internal/signees"
@@ -29,7 +28,7 @@ type SecretsAPI interface {
 	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
 }
 
-// AWS holds the AWS clients the functions use, built once per container
+// AWS holds the AWS clients Config.Service uses, built once
 // from one aws.Config (which honours AWS_ENDPOINT_URL and its per-service
 // variants, so a local stack needs no code change).
 type AWS struct {
@@ -39,17 +38,6 @@ type AWS struct {
 	// KMS signs the Maskinporten grant and the platform access token when
 	// MASKINPORTEN_KMS_KEY_ID and PLATFORM_ACCESS_TOKEN_KMS_KEY_ID name keys.
 	KMS platformauth.KMSSignAPI
-}
-
-// NewLambdaAWS builds the clients from a Lambda's environment (package
-// awsenv), each with its own endpoint override.
-func NewLambdaAWS(e awsenv.Env) AWS {
-	return AWS{
-		DynamoDB: dynamodb.NewFromConfig(e.Config, func(o *dynamodb.Options) { o.BaseEndpoint = e.BaseEndpoint(dynamodb.ServiceID) }),
-		SFN:      sfn.NewFromConfig(e.Config, func(o *sfn.Options) { o.BaseEndpoint = e.BaseEndpoint(sfn.ServiceID) }),
-		Secrets:  secretsmanager.NewFromConfig(e.Config, func(o *secretsmanager.Options) { o.BaseEndpoint = e.BaseEndpoint(secretsmanager.ServiceID) }),
-		KMS:      kms.NewFromConfig(e.Config, func(o *kms.Options) { o.BaseEndpoint = e.BaseEndpoint(kms.ServiceID) }),
-	}
 }
 
 // NewAWS builds the clients from cfg (a command's config.LoadDefaultConfig,
@@ -63,7 +51,9 @@ func NewAWS(cfg aws.Config) AWS {
 	}
 }
 
-// Service builds the signing service: DynamoDB store, platform clients,
+// Service builds the whole signing service from every variable (Load): the
+// benchmark and the local tools run it; the functions wire only their own
+// ports instead (Wiring). It is: DynamoDB store, platform clients,
 // Step Functions and SQS adapters, the app catalog, the signee registry
 // (built-in and configured providers), the keyed hasher, the PDF renderer
 // and the system clock.
