@@ -10,7 +10,9 @@
 // world 3.4–4.8 ms; the same with a DynamoDB client on a hand-made
 // aws.Config about the same; with config.LoadDefaultConfig 12.5 ms. So
 // LoadDefaultConfig and what it links was most of the functions' cold
-// start, and the functions build their clients from Load instead.
+// start, and the functions build their clients from Load instead: on a
+// quieter run of the same machine the eight functions went from 10.1–15.2 ms
+// to 5.6–7.2 ms with this change alone (hello world 1.7–1.9 ms).
 //
 // What Load reads, as the SDK names it:
 //
