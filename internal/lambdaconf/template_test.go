@@ -63,10 +63,7 @@ func TestTemplate_functions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fns, err := tpl.Functions()
-	if err != nil {
-		t.Fatal(err)
-	}
+	fns := withGlobals(t, tpl)
 	stmts, _, err := tpl.Policies()
 	if err != nil {
 		t.Fatal(err)
@@ -181,6 +178,70 @@ func TestTemplate_functions(t *testing.T) {
 	}
 }
 
+// withGlobals returns the template's functions with the Globals section's
+// environment merged under each one's own, as SAM merges it.
+func withGlobals(t *testing.T, tpl *samtemplate.Template) []samtemplate.Function {
+	t.Helper()
+	fns, err := tpl.Functions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	globals := globalEnv(tpl)
+	for i, f := range fns {
+		env := map[string]any{}
+		for k, v := range globals {
+			env[k] = v
+		}
+		for k, v := range f.Environment {
+			env[k] = v
+		}
+		fns[i].Environment = env
+	}
+	return fns
+}
+
+// globalEnv is the Globals section's Function.Environment.Variables.
+func globalEnv(tpl *samtemplate.Template) map[string]any {
+	fn, _ := tpl.Globals["Function"].(map[string]any)
+	env, _ := fn["Environment"].(map[string]any)
+	vars, _ := env["Variables"].(map[string]any)
+	return vars
+}
+
+// TestTemplate_globalEnvironment checks that a variable every function
+// sets, to the same value, is set once in Globals instead (and
+// TestTemplate_functions that every function reads what Globals sets).
+func TestTemplate_globalEnvironment(t *testing.T) {
+	t.Parallel()
+	tpl, err := samtemplate.Load(filepath.Join(signingtest.ModuleRoot(t), samtemplate.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fns, err := tpl.Functions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fns) == 0 {
+		t.Fatal("no functions")
+	}
+	for name, v := range fns[0].Environment {
+		text := strings.Join(samtemplate.Texts(v), " ")
+		every := true
+		for _, f := range fns[1:] {
+			if w, ok := f.Environment[name]; !ok || strings.Join(samtemplate.Texts(w), " ") != text {
+				every = false
+				break
+			}
+		}
+		if every {
+			t.Errorf("every function sets %s to %s: set it in Globals", name, text)
+		}
+	}
+	if len(globalEnv(tpl)) == 0 {
+		t.Errorf("Globals sets no environment; every function reads %s", lambdaconf.EnvTableName)
+	}
+}
+
 // TestCheckEnv checks CheckEnv on each function's template environment
 // (every variable present) and on an empty one (every required one named).
 func TestCheckEnv(t *testing.T) {
@@ -190,11 +251,7 @@ func TestCheckEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fns, err := tpl.Functions()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range fns {
+	for _, f := range withGlobals(t, tpl) {
 		ports, _, err := wiringscan.Ports(filepath.Join(root, f.CodeUri))
 		if err != nil {
 			t.Fatal(err)
