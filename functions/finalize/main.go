@@ -10,7 +10,7 @@ import (
 
 func main() {
 	lambdaconf.Run("finalize", func(w *lambdaconf.Wiring) any {
-		settings := w.Settings()
+		settings := w.DocumentSettings()
 		return NewHandler(signing.Finalization{
 			Repo: w.Repo(), Storage: w.Storage(), Access: w.Access(), Apps: w.Apps(), Clock: w.Clock(), Settings: settings,
 			// The renderer is built here, in the one function that makes the

@@ -436,11 +436,15 @@ func (r *reader) hashKey() (key []byte, secretARN string) {
 // settings reads what messages to people and the signing PDF say.
 func (r *reader) settings() (environment, instanceURL, language string) {
 	environment = r.required(EnvEnvironment)
-	instanceURL = r.required(EnvInstanceURL)
-	if instanceURL != "" && !strings.Contains(instanceURL, "{instanceGuid}") {
+	return environment, r.instanceURL(), r.language()
+}
+
+func (r *reader) instanceURL() string {
+	v := r.required(EnvInstanceURL)
+	if v != "" && !strings.Contains(v, "{instanceGuid}") {
 		r.fail(EnvInstanceURL, "must contain the {instanceGuid} placeholder")
 	}
-	return environment, instanceURL, r.language()
+	return v
 }
 
 func (r *reader) language() string {

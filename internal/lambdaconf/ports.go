@@ -65,7 +65,11 @@ var Ports = map[string]Port{
 	"Settings": {Vars: []Var{
 		{Name: EnvEnvironment, Required: true, Doc: "hosting environment (selects the correspondence resource)"},
 		{Name: EnvInstanceURL, Required: true, Doc: "instance link template"},
-		{Name: EnvLanguage, Doc: "language of messages and the signing PDF: nb (default), nn or en"},
+		{Name: EnvLanguage, Doc: "language of messages: nb (default), nn or en"},
+	}},
+	"DocumentSettings": {Vars: []Var{
+		{Name: EnvInstanceURL, Required: true, Doc: "instance link template"},
+		{Name: EnvLanguage, Doc: "language of the signing PDF: nb (default), nn or en"},
 	}},
 	"Identities": {Vars: []Var{
 		{Name: EnvHashKey, Required: true, OneOf: "hash", Doc: "keyed-hash key, hex or base64 (local use)"},

@@ -118,6 +118,13 @@ func (w *Wiring) Settings() signing.Settings {
 	return signing.Settings{Environment: env, InstanceURL: instanceURL, Language: lang}
 }
 
+// DocumentSettings are what the signing PDF says: INSTANCE_URL and
+// LANGUAGE (no correspondence, so no ENVIRONMENT).
+func (w *Wiring) DocumentSettings() signing.Settings {
+	instanceURL := w.r.instanceURL()
+	return signing.Settings{InstanceURL: instanceURL, Language: w.r.language()}
+}
+
 // Identities is the keyed hasher: HASH_KEY, or the Secrets Manager secret
 // HASH_KEY_SECRET_ARN names. The secret is read in the background from this
 // call on, while the rest of the function is wired (the API fetches its
