@@ -17,8 +17,8 @@ import (
 	"github.com/signingflow/signing/internal/signing"
 )
 
-// Service is what the API needs from the signing domain; *signing.Service
-// implements it.
+// Service is what the API needs from the signing domain: signing.API,
+// which main wires; *signing.Service (the tests' harness) implements it too.
 type Service interface {
 	Sign(ctx context.Context, in signing.SignInput) (signing.SignResult, error)
 	Reject(ctx context.Context, in signing.RejectInput) (signing.RejectResult, error)
@@ -32,7 +32,10 @@ type Service interface {
 	MissingSignatures(ctx context.Context, in signing.ReadInput) (bool, error)
 }
 
-var _ Service = (*signing.Service)(nil)
+var (
+	_ Service = signing.API{}
+	_ Service = (*signing.Service)(nil)
+)
 
 // Handler serves the signing HTTP API behind API Gateway (HTTP API, payload
 // format 2.0; it verifies the caller's token itself, auth.go). Every answer

@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 
@@ -20,15 +21,23 @@ func main() {
 	if err != nil {
 		lambdaconf.Exit("api: configuration", err)
 	}
-	// One verifier per container: the key set is fetched at init and kept
-	// while the Lambda stays warm.
-	apiCfg.Verifier, err = altinntoken.New(context.Background(), altinntoken.Options{
-		Issuer: apiCfg.Issuer, JWKSURL: apiCfg.JWKSURL, Audience: apiCfg.Audience,
-	})
-	if err != nil {
-		lambdaconf.Exit("api: token verifier", err)
-	}
-	lambdaconf.RunService("api", func(svc *signing.Service) any {
-		return NewHandler(svc, apiCfg, slog.Default()).Handle
+	lambdaconf.Run("api", func(w *lambdaconf.Wiring) any {
+		svc := signing.API{
+			Repo: w.Repo(), Storage: w.Storage(), Authorization: w.Authorization(), Workflow: w.Workflow(),
+			Identities: w.Identities(), Clock: w.Clock(),
+		}
+		// One verifier per container: the key set is fetched at init, while
+		// the hash key secret is read (Wiring.Identities), and kept while
+		// the Lambda stays warm.
+		cfg := apiCfg
+		v, err := altinntoken.New(context.Background(), altinntoken.Options{
+			Issuer: cfg.Issuer, JWKSURL: cfg.JWKSURL, Audience: cfg.Audience,
+		})
+		if err != nil {
+			w.Fail(fmt.Errorf("api: token verifier: %w", err))
+			return nil
+		}
+		cfg.Verifier = v
+		return NewHandler(svc, cfg, slog.Default()).Handle
 	})
 }

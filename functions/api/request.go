@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -88,11 +89,11 @@ func parseQuery(ev *events.APIGatewayV2HTTPRequest) (url.Values, error) {
 // knownQuery are the query parameters the API reads; others are ignored.
 var knownQuery = map[string]bool{"taskId": true, "language": true, "limit": true, "next": true}
 
-var languagePattern = regexp.MustCompile(`^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$`)
+var languagePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$`) })
 
 // checkLanguage accepts the reference's language parameter: a language tag such as "nb" or "en-GB".
 func checkLanguage(q url.Values) error {
-	if v := q.Get("language"); v != "" && !languagePattern.MatchString(v) {
+	if v := q.Get("language"); v != "" && !languagePattern().MatchString(v) {
 		return invalid("language", "must be a language tag such as nb, nn or en")
 	}
 	return nil
@@ -142,7 +143,7 @@ func callerFrom(r *request, cfg Config) (signing.Caller, error) {
 	}
 	if v := claim(claims, cfg.PartyUUIDClaim); v != "" {
 		v = strings.ToLower(v)
-		if !uuidPattern.MatchString(v) {
+		if !uuidPattern().MatchString(v) {
 			return signing.Caller{}, fail(ProblemUnauthenticated, fmt.Sprintf("The token's %q claim is not a party UUID.", cfg.PartyUUIDClaim))
 		}
 		c.PartyUUID = v
@@ -169,7 +170,9 @@ func bearerToken(ev *events.APIGatewayV2HTTPRequest) string {
 	return ""
 }
 
-var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+var uuidPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+})
 
 // claim returns a claim's trimmed value, or "" when name is empty or the claim is absent.
 func claim(claims map[string]string, name string) string {

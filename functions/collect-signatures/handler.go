@@ -30,10 +30,16 @@ import (
 // Signing.Expired when its deadline passed (the task is closed as expired
 // here); Signing.Invalid for a malformed event or an unknown task;
 // Signing.Transient for failures a retry may cure.
-type Handler struct{ svc *signing.Service }
+type Handler struct{ svc Collector }
+
+// Collector is what the handler runs: the Collect Signatures step (signing.Collection); *signing.Service
+// implements it too (the tests' harness).
+type Collector interface {
+	Collect(ctx context.Context, key signing.TaskKey, opts signing.CollectOptions) (signing.Collected, error)
+}
 
 // NewHandler returns the handler.
-func NewHandler(svc *signing.Service) *Handler { return &Handler{svc: svc} }
+func NewHandler(svc Collector) *Handler { return &Handler{svc: svc} }
 
 // Handle runs one invocation.
 func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (signing.Collected, error) {

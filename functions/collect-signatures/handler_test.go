@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -70,15 +70,12 @@ func TestHandler_Handle_closed(t *testing.T) {
 // badInput are the events Collect Signatures refuses as Signing.Invalid,
 // with the text the message must hold. They reach a task Kari signed, so a
 // handler that acted on them anyway would take the pending signature.
-var badInput = []struct {
-	event    string
-	wantText []string
-}{
-	{event: "collect-signatures-unknown-task", wantText: []string{"task", "00000000-0000-4000-8000-000000000000/SigningTask", "not found"}},
-	{event: "collect-signatures-malformed", wantText: []string{"event: ends before the JSON value is complete"}},
-	{event: "collect-signatures-bad-guid", wantText: []string{"task.instanceGuid: must be a lowercase GUID"}},
+var badInput = []signingtest.Refusal{
+	{Event: "collect-signatures-unknown-task", WantText: []string{"task", "00000000-0000-4000-8000-000000000000/SigningTask", "not found"}},
+	{Event: "collect-signatures-malformed", WantText: []string{"event: ends before the JSON value is complete"}},
+	{Event: "collect-signatures-bad-guid", WantText: []string{"task.instanceGuid: must be a lowercase GUID"}},
 	// Another step's input: its status is not a field of this step's.
-	{event: "handle-reject-bad-status", wantText: []string{"status: is not a known field"}},
+	{Event: "handle-reject-bad-status", WantText: []string{"status: is not a known field"}},
 }
 
 // TestHandler_Handle_badInput checks the error name, that the message names
@@ -86,28 +83,14 @@ var badInput = []struct {
 // delegation, message, notification order or data element.
 func TestHandler_Handle_badInput(t *testing.T) {
 	t.Parallel()
-	for _, tt := range badInput {
-		t.Run(tt.event, func(t *testing.T) {
-			t.Parallel()
-			h := signingtest.New(t)
-			h.Ready(t)
-			if _, err := h.Svc.Sign(context.Background(), signing.SignInput{Task: signingtest.FoundersTask, Caller: signingtest.Kari(t)}); err != nil {
-				t.Fatal(err)
-			}
-			w := signingtest.WatchWrites(t, h)
-			_, err := NewHandler(h.Svc).Handle(context.Background(), stepfntest.Event(t, tt.event))
-			name, msg := stepfntest.ErrorName(t, err)
-			if name != stepfn.ErrorInvalid {
-				t.Errorf("error name = %q, want %q (%s)", name, stepfn.ErrorInvalid, msg)
-			}
-			for _, text := range tt.wantText {
-				if !strings.Contains(msg, text) {
-					t.Errorf("message %q does not name %q", msg, text)
-				}
-			}
-			w.NothingWritten(t)
-		})
-	}
+	signingtest.CheckRefusals(t, badInput, func(t *testing.T) *signingtest.Harness {
+		h := signingtest.New(t)
+		h.Ready(t)
+		if _, err := h.Svc.Sign(context.Background(), signing.SignInput{Task: signingtest.FoundersTask, Caller: signingtest.Kari(t)}); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}, handle, nil)
 }
 
 // TestHandler_Handle_events checks that every events/collect-signatures-*.json has a test case.
@@ -115,7 +98,12 @@ func TestHandler_Handle_events(t *testing.T) {
 	t.Parallel()
 	events := []string{"collect-signatures-founders"} // TestHandler_Handle, TestHandler_Handle_closed
 	for _, tt := range badInput {
-		events = append(events, tt.event)
+		events = append(events, tt.Event)
 	}
 	signingtest.CheckEventsCovered(t, "collect-signatures", events...)
+}
+
+// handle is the handler over the harness's service.
+func handle(h *signingtest.Harness) func(context.Context, json.RawMessage) (signing.Collected, error) {
+	return NewHandler(h.Svc).Handle
 }

@@ -8,5 +8,7 @@ import (
 )
 
 func main() {
-	lambdaconf.RunService("collect-signatures", func(svc *signing.Service) any { return NewHandler(svc).Handle })
+	lambdaconf.Run("collect-signatures", func(w *lambdaconf.Wiring) any {
+		return NewHandler(signing.Collection{Repo: w.Repo(), Clock: w.Clock()}).Handle
+	})
 }

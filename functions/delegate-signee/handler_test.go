@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"strings"
+	"encoding/json"
 	"testing"
 
 	"github.com/signingflow/signing/internal/platform/emulator"
@@ -79,15 +79,12 @@ func TestHandler_Handle_unavailable(t *testing.T) {
 // badInput are the events Delegate Signee refuses as Signing.Invalid, with
 // the text the message must hold. They reach a started task, so a handler
 // that acted on them anyway would delegate Ola's rights.
-var badInput = []struct {
-	event    string
-	wantText []string
-}{
-	{event: "delegate-signee-unknown-task", wantText: []string{"task", "00000000-0000-4000-8000-000000000000/SigningTask", "not found"}},
-	{event: "delegate-signee-unknown-signee", wantText: []string{"p-000000000000000000000000", "not found"}},
+var badInput = []signingtest.Refusal{
+	{Event: "delegate-signee-unknown-task", WantText: []string{"task", "00000000-0000-4000-8000-000000000000/SigningTask", "not found"}},
+	{Event: "delegate-signee-unknown-signee", WantText: []string{"p-000000000000000000000000", "not found"}},
 	// The signee key is a national ID: named as the field, never echoed.
-	{event: "delegate-signee-bad-keys", wantText: []string{"task.instanceGuid: must be a lowercase GUID", "task.taskId: must be a BPMN task ID", "signee: must look like p-<hex> or o-<hex>"}},
-	{event: "delegate-signee-malformed", wantText: []string{"event: ends before the JSON value is complete"}},
+	{Event: "delegate-signee-bad-keys", WantText: []string{"task.instanceGuid: must be a lowercase GUID", "task.taskId: must be a BPMN task ID", "signee: must look like p-<hex> or o-<hex>"}},
+	{Event: "delegate-signee-malformed", WantText: []string{"event: ends before the JSON value is complete"}},
 }
 
 // TestHandler_Handle_badInput checks the error name, that the message names
@@ -96,28 +93,11 @@ var badInput = []struct {
 // order or data element.
 func TestHandler_Handle_badInput(t *testing.T) {
 	t.Parallel()
-	for _, tt := range badInput {
-		t.Run(tt.event, func(t *testing.T) {
-			t.Parallel()
-			h := signingtest.New(t)
-			h.Start(t)
-			w := signingtest.WatchWrites(t, h)
-			_, err := NewHandler(h.Svc).Handle(context.Background(), stepfntest.Event(t, tt.event))
-			name, msg := stepfntest.ErrorName(t, err)
-			if name != stepfn.ErrorInvalid {
-				t.Errorf("error name = %q, want %q (%s)", name, stepfn.ErrorInvalid, msg)
-			}
-			for _, text := range tt.wantText {
-				if !strings.Contains(msg, text) {
-					t.Errorf("message %q does not name %q", msg, text)
-				}
-			}
-			if strings.Contains(msg, "15838523428") {
-				t.Errorf("message %q echoes a national ID", msg)
-			}
-			w.NothingWritten(t)
-		})
-	}
+	signingtest.CheckRefusals(t, badInput, func(t *testing.T) *signingtest.Harness {
+		h := signingtest.New(t)
+		h.Start(t)
+		return h
+	}, handle, nil)
 }
 
 // TestHandler_Handle_events checks that every events/delegate-signee-*.json has a test case.
@@ -125,7 +105,12 @@ func TestHandler_Handle_events(t *testing.T) {
 	t.Parallel()
 	events := []string{"delegate-signee-kari", "delegate-signee-ola"} // TestHandler_Handle, TestHandler_Handle_unavailable
 	for _, tt := range badInput {
-		events = append(events, tt.event)
+		events = append(events, tt.Event)
 	}
 	signingtest.CheckEventsCovered(t, "delegate-signee", events...)
+}
+
+// handle is the handler over the harness's service.
+func handle(h *signingtest.Harness) func(context.Context, json.RawMessage) (stepfn.SigneeResult, error) {
+	return NewHandler(h.Svc).Handle
 }

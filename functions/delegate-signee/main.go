@@ -8,5 +8,7 @@ import (
 )
 
 func main() {
-	lambdaconf.RunService("delegate-signee", func(svc *signing.Service) any { return NewHandler(svc).Handle })
+	lambdaconf.Run("delegate-signee", func(w *lambdaconf.Wiring) any {
+		return NewHandler(signing.Delegating{Repo: w.Repo(), Access: w.Access(), Clock: w.Clock()}).Handle
+	})
 }

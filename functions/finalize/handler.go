@@ -25,10 +25,16 @@ import (
 // after it was signed; Signing.Conflict when the task is not completed;
 // Signing.Invalid for a malformed event or an unknown task;
 // Signing.Transient for failures a retry may cure.
-type Handler struct{ svc *signing.Service }
+type Handler struct{ svc Finalizer }
+
+// Finalizer is what the handler runs: the Finalize Task step (signing.Finalization); *signing.Service
+// implements it too (the tests' harness).
+type Finalizer interface {
+	Finalize(ctx context.Context, key signing.TaskKey) (signing.Outcome, error)
+}
 
 // NewHandler returns the handler.
-func NewHandler(svc *signing.Service) *Handler { return &Handler{svc: svc} }
+func NewHandler(svc Finalizer) *Handler { return &Handler{svc: svc} }
 
 // Handle runs one invocation.
 func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (stepfn.OutcomeResult, error) {

@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
-	"slices"
 	"strings"
 	"testing"
 
@@ -67,23 +67,15 @@ func (c changedStorage) ReadData(ctx context.Context, ref signing.InstanceRef, i
 // errorCases are the events Finalize refuses, on a task everyone signed.
 // The bad events reach a completed task, so a handler that acted on them
 // anyway would write the PDF and revoke the rights.
-var errorCases = []struct {
-	name  string
-	event string
-	// completed has Kari complete the task first; dataChanged then changes
-	// a signed document.
-	completed, dataChanged bool
-	want                   string
-	wantText               []string
-}{
+var errorCases = []signingtest.Refusal{
 	// Every signee signed, but nobody completed the task: not finished.
-	{name: "not_completed", event: "finalize-founders", want: stepfn.ErrorConflict, wantText: []string{"not completed"}},
-	{name: "data_changed", event: "finalize-founders", completed: true, dataChanged: true, want: stepfn.ErrorDataChanged,
-		wantText: []string{"data element", "modified after the signature"}},
-	{name: "unknown_task", event: "finalize-unknown-task", completed: true, want: stepfn.ErrorInvalid,
-		wantText: []string{"task", "00000000-0000-4000-8000-000000000000/SigningTask", "not found"}},
-	{name: "malformed", event: "finalize-malformed", completed: true, want: stepfn.ErrorInvalid, wantText: []string{"task: must be a JSON object"}},
-	{name: "bad_guid", event: "finalize-bad-guid", completed: true, want: stepfn.ErrorInvalid, wantText: []string{"task.instanceGuid: must be a lowercase GUID"}},
+	{Name: "not_completed", Event: "finalize-founders", Want: stepfn.ErrorConflict, WantText: []string{"not completed"}},
+	{Name: "data_changed", Prepare: completeAndChange, Event: "finalize-founders", Want: stepfn.ErrorDataChanged,
+		WantText: []string{"data element", "modified after the signature"}},
+	{Name: "unknown_task", Prepare: complete, Event: "finalize-unknown-task", Want: stepfn.ErrorInvalid,
+		WantText: []string{"task", "00000000-0000-4000-8000-000000000000/SigningTask", "not found"}},
+	{Name: "malformed", Prepare: complete, Event: "finalize-malformed", Want: stepfn.ErrorInvalid, WantText: []string{"task: must be a JSON object"}},
+	{Name: "bad_guid", Prepare: complete, Event: "finalize-bad-guid", Want: stepfn.ErrorInvalid, WantText: []string{"task.instanceGuid: must be a lowercase GUID"}},
 }
 
 // TestHandler_Handle_errors checks the error name, that the message names
@@ -91,39 +83,32 @@ var errorCases = []struct {
 // or other data element, no revocation, message or notification order.
 func TestHandler_Handle_errors(t *testing.T) {
 	t.Parallel()
-	for _, tt := range errorCases {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			h := allSigned(t)
-			ctx := context.Background()
-			if tt.completed {
-				if _, err := h.Svc.Complete(ctx, signing.CompleteInput{Task: signingtest.FoundersTask, Caller: signingtest.Kari(t)}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if tt.dataChanged {
-				sigs, err := h.Repo.ListSignatures(ctx, signingtest.FoundersTask)
-				if err != nil || len(sigs) == 0 || len(sigs[0].Digests) == 0 {
-					t.Fatalf("ListSignatures() = %+v, %v; want signatures with digests", sigs, err)
-				}
-				changed := sigs[0].Digests[0].DataElementID
-				h.Svc.Storage = changedStorage{Storage: h.Svc.Storage, id: changed}
-				tt.wantText = append(slices.Clip(tt.wantText), changed)
-			}
-			w := signingtest.WatchWrites(t, h)
-			_, err := NewHandler(h.Svc).Handle(ctx, stepfntest.Event(t, tt.event))
-			name, msg := stepfntest.ErrorName(t, err)
-			if name != tt.want {
-				t.Errorf("error name = %q, want %q (%s)", name, tt.want, msg)
-			}
-			for _, text := range tt.wantText {
-				if !strings.Contains(msg, text) {
-					t.Errorf("message %q does not name %q", msg, text)
-				}
-			}
-			w.NothingWritten(t)
-		})
+	signingtest.CheckRefusals(t, errorCases, allSigned, func(h *signingtest.Harness) func(context.Context, json.RawMessage) (stepfn.OutcomeResult, error) {
+		return NewHandler(h.Svc).Handle
+	}, nil)
+}
+
+// complete has Kari complete the task.
+func complete(t *testing.T, h *signingtest.Harness) []string {
+	t.Helper()
+	if _, err := h.Svc.Complete(context.Background(), signing.CompleteInput{Task: signingtest.FoundersTask, Caller: signingtest.Kari(t)}); err != nil {
+		t.Fatal(err)
 	}
+	return nil
+}
+
+// completeAndChange has Kari complete the task, then changes a signed
+// document; the message must name it.
+func completeAndChange(t *testing.T, h *signingtest.Harness) []string {
+	t.Helper()
+	complete(t, h)
+	sigs, err := h.Repo.ListSignatures(context.Background(), signingtest.FoundersTask)
+	if err != nil || len(sigs) == 0 || len(sigs[0].Digests) == 0 {
+		t.Fatalf("ListSignatures() = %+v, %v; want signatures with digests", sigs, err)
+	}
+	changed := sigs[0].Digests[0].DataElementID
+	h.Svc.Storage = changedStorage{Storage: h.Svc.Storage, id: changed}
+	return []string{changed}
 }
 
 // TestHandler_Handle_events checks that every events/finalize-*.json has a test case.
@@ -131,7 +116,7 @@ func TestHandler_Handle_events(t *testing.T) {
 	t.Parallel()
 	events := []string{"finalize-founders"} // TestHandler_Handle
 	for _, tt := range errorCases {
-		events = append(events, tt.event)
+		events = append(events, tt.Event)
 	}
 	signingtest.CheckEventsCovered(t, "finalize", events...)
 }

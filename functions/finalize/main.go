@@ -5,8 +5,17 @@ package main
 import (
 	"github.com/signingflow/signing/internal/lambdaconf"
 	"github.com/signingflow/signing/internal/signing"
+	"github.com/signingflow/signing/internal/signingpdf"
 )
 
 func main() {
-	lambdaconf.RunService("finalize", func(svc *signing.Service) any { return NewHandler(svc).Handle })
+	lambdaconf.Run("finalize", func(w *lambdaconf.Wiring) any {
+		settings := w.DocumentSettings()
+		return NewHandler(signing.Finalization{
+			Repo: w.Repo(), Storage: w.Storage(), Access: w.Access(), Apps: w.Apps(), Clock: w.Clock(), Settings: settings,
+			// The renderer is built here, in the one function that makes the
+			// PDF, in the language of its messages.
+			PDF: signingpdf.Renderer{Language: settings.Language},
+		}).Handle
+	})
 }

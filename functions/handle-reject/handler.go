@@ -38,10 +38,17 @@ type Event struct {
 // other than rejected, expired or failed, or an unknown task;
 // Signing.Conflict when the task is still collecting; Signing.Transient for
 // failures a retry may cure.
-type Handler struct{ svc *signing.Service }
+type Handler struct{ svc Closer }
+
+// Closer is what the handler runs: the Handle Reject step (signing.Closing); *signing.Service
+// implements it too (the tests' harness).
+type Closer interface {
+	Finish(ctx context.Context, key signing.TaskKey, status signing.TaskStatus, reason string) (signing.Outcome, error)
+	Abandon(ctx context.Context, key signing.TaskKey, reason string) (signing.TaskStatus, error)
+}
 
 // NewHandler returns the handler.
-func NewHandler(svc *signing.Service) *Handler { return &Handler{svc: svc} }
+func NewHandler(svc Closer) *Handler { return &Handler{svc: svc} }
 
 // reasons are the close reasons recorded on the task.
 var reasons = map[signing.TaskStatus]string{

@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"strings"
+	"encoding/json"
 	"testing"
 
 	"github.com/signingflow/signing/internal/signing"
@@ -70,14 +70,11 @@ func TestHandler_Handle_completedFirst(t *testing.T) {
 // text the message must hold. They reach a task whose signees are delegated
 // and notified, so a handler that acted on them anyway would close the task,
 // revoke the rights and tell the signees.
-var badInput = []struct {
-	event    string
-	wantText []string
-}{
-	{event: "handle-reject-unknown-task", wantText: []string{"task", "00000000-0000-4000-8000-000000000000/SigningTask", "not found"}},
-	{event: "handle-reject-bad-status", wantText: []string{"status: must be \"rejected\", \"expired\" or \"failed\""}},
-	{event: "handle-reject-bad-keys", wantText: []string{"task.instanceGuid: must be a lowercase GUID", "task.taskId: must be a BPMN task ID"}},
-	{event: "handle-reject-malformed", wantText: []string{"status: must be a JSON string"}},
+var badInput = []signingtest.Refusal{
+	{Event: "handle-reject-unknown-task", WantText: []string{"task", "00000000-0000-4000-8000-000000000000/SigningTask", "not found"}},
+	{Event: "handle-reject-bad-status", WantText: []string{"status: must be \"rejected\", \"expired\" or \"failed\""}},
+	{Event: "handle-reject-bad-keys", WantText: []string{"task.instanceGuid: must be a lowercase GUID", "task.taskId: must be a BPMN task ID"}},
+	{Event: "handle-reject-malformed", WantText: []string{"status: must be a JSON string"}},
 }
 
 // TestHandler_Handle_badInput checks the error name, that the message names
@@ -85,29 +82,16 @@ var badInput = []struct {
 // revocation, message, notification order or data element.
 func TestHandler_Handle_badInput(t *testing.T) {
 	t.Parallel()
-	for _, tt := range badInput {
-		t.Run(tt.event, func(t *testing.T) {
-			t.Parallel()
-			h := signingtest.New(t)
-			h.Ready(t)
-			w := signingtest.WatchWrites(t, h)
-			_, err := NewHandler(h.Svc).Handle(context.Background(), stepfntest.Event(t, tt.event))
-			name, msg := stepfntest.ErrorName(t, err)
-			if name != stepfn.ErrorInvalid {
-				t.Errorf("error name = %q, want %q (%s)", name, stepfn.ErrorInvalid, msg)
-			}
-			for _, text := range tt.wantText {
-				if !strings.Contains(msg, text) {
-					t.Errorf("message %q does not name %q", msg, text)
-				}
-			}
-			w.NothingWritten(t)
-			task, err := h.Repo.GetTask(context.Background(), signingtest.FoundersTask)
-			if err != nil || task.Status != signing.TaskCollecting {
-				t.Errorf("task = %s, %v; want still collecting", task.Status, err)
-			}
-		})
-	}
+	signingtest.CheckRefusals(t, badInput, func(t *testing.T) *signingtest.Harness {
+		h := signingtest.New(t)
+		h.Ready(t)
+		return h
+	}, handle, func(t *testing.T, h *signingtest.Harness) {
+		task, err := h.Repo.GetTask(context.Background(), signingtest.FoundersTask)
+		if err != nil || task.Status != signing.TaskCollecting {
+			t.Errorf("task = %s, %v; want still collecting", task.Status, err)
+		}
+	})
 }
 
 // TestHandler_Handle_events checks that every events/handle-reject-*.json has a test case.
@@ -116,7 +100,7 @@ func TestHandler_Handle_events(t *testing.T) {
 	// TestHandler_Handle, TestHandler_Handle_completedFirst
 	events := []string{"handle-reject-rejected", "handle-reject-expired", "handle-reject-failed"}
 	for _, tt := range badInput {
-		events = append(events, tt.event)
+		events = append(events, tt.Event)
 	}
 	signingtest.CheckEventsCovered(t, "handle-reject", events...)
 }
@@ -157,4 +141,9 @@ func TestHandler_Handle_superseded(t *testing.T) {
 			}
 		})
 	}
+}
+
+// handle is the handler over the harness's service.
+func handle(h *signingtest.Harness) func(context.Context, json.RawMessage) (stepfn.OutcomeResult, error) {
+	return NewHandler(h.Svc).Handle
 }

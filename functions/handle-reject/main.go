@@ -8,5 +8,10 @@ import (
 )
 
 func main() {
-	lambdaconf.RunService("handle-reject", func(svc *signing.Service) any { return NewHandler(svc).Handle })
+	lambdaconf.Run("handle-reject", func(w *lambdaconf.Wiring) any {
+		return NewHandler(signing.Closing{
+			Repo: w.Repo(), Storage: w.Storage(), Access: w.Access(), Correspondence: w.Correspondence(), Register: w.Register(),
+			Apps: w.Apps(), Clock: w.Clock(), Settings: w.Settings(),
+		}).Handle
+	})
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/signingflow/signing/internal/signing"
 	"github.com/signingflow/signing/internal/stepfn"
@@ -25,10 +26,17 @@ import (
 // unknown task or signee (nothing is written); Signing.Transient for
 // failures a retry may cure; Signing.Conflict when the signee's state does
 // not allow the step. A closed task is not an error: the step does nothing.
-type Handler struct{ svc *signing.Service }
+type Handler struct{ svc Notifier }
+
+// Notifier is what the handler runs: the Notify Signee step (signing.Notification); *signing.Service
+// implements it too (the tests' harness).
+type Notifier interface {
+	Notify(ctx context.Context, key signing.TaskKey, sk signing.SigneeKey) (signing.Signee, error)
+	Remind(ctx context.Context, key signing.TaskKey, sk signing.SigneeKey, due time.Time) (signing.Signee, error)
+}
 
 // NewHandler returns the handler.
-func NewHandler(svc *signing.Service) *Handler { return &Handler{svc: svc} }
+func NewHandler(svc Notifier) *Handler { return &Handler{svc: svc} }
 
 // Handle runs one invocation.
 func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (stepfn.SigneeResult, error) {

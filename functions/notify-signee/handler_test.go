@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -78,15 +79,12 @@ func TestHandler_Handle_unavailable(t *testing.T) {
 // badInput are the events Notify Signee refuses as Signing.Invalid, with the
 // text the message must hold. They reach a task whose Ola is delegated, so
 // a handler that acted on them anyway would notify Ola.
-var badInput = []struct {
-	event    string
-	wantText []string
-}{
-	{event: "notify-signee-unknown-task", wantText: []string{"task", "00000000-0000-4000-8000-000000000000/SigningTask", "not found"}},
-	{event: "notify-signee-unknown-signee", wantText: []string{"p-000000000000000000000000", "not found"}},
-	{event: "notify-signee-bad-keys", wantText: []string{"task.instanceGuid: must be a lowercase GUID", "task.taskId: must be a BPMN task ID", "signee: must look like p-<hex> or o-<hex>"}},
-	{event: "notify-signee-malformed", wantText: []string{"signee: must be a JSON string"}},
-	{event: "notify-signee-reminder-bad-time", wantText: []string{"reminder"}},
+var badInput = []signingtest.Refusal{
+	{Event: "notify-signee-unknown-task", WantText: []string{"task", "00000000-0000-4000-8000-000000000000/SigningTask", "not found"}},
+	{Event: "notify-signee-unknown-signee", WantText: []string{"p-000000000000000000000000", "not found"}},
+	{Event: "notify-signee-bad-keys", WantText: []string{"task.instanceGuid: must be a lowercase GUID", "task.taskId: must be a BPMN task ID", "signee: must look like p-<hex> or o-<hex>"}},
+	{Event: "notify-signee-malformed", WantText: []string{"signee: must be a JSON string"}},
+	{Event: "notify-signee-reminder-bad-time", WantText: []string{"reminder"}},
 }
 
 // A reminder event sends the reminder to a told signee once, however often
@@ -131,24 +129,7 @@ func TestHandler_Handle_reminder(t *testing.T) {
 // delegation, message, notification order or data element.
 func TestHandler_Handle_badInput(t *testing.T) {
 	t.Parallel()
-	for _, tt := range badInput {
-		t.Run(tt.event, func(t *testing.T) {
-			t.Parallel()
-			h := delegated(t)
-			w := signingtest.WatchWrites(t, h)
-			_, err := NewHandler(h.Svc).Handle(context.Background(), stepfntest.Event(t, tt.event))
-			name, msg := stepfntest.ErrorName(t, err)
-			if name != stepfn.ErrorInvalid {
-				t.Errorf("error name = %q, want %q (%s)", name, stepfn.ErrorInvalid, msg)
-			}
-			for _, text := range tt.wantText {
-				if !strings.Contains(msg, text) {
-					t.Errorf("message %q does not name %q", msg, text)
-				}
-			}
-			w.NothingWritten(t)
-		})
-	}
+	signingtest.CheckRefusals(t, badInput, delegated, handle, nil)
 }
 
 // TestHandler_Handle_events checks that every events/notify-signee-*.json has a test case.
@@ -156,7 +137,12 @@ func TestHandler_Handle_events(t *testing.T) {
 	t.Parallel()
 	events := []string{"notify-signee-ola", "notify-signee-reminder"} // TestHandler_Handle, _unavailable, _reminder
 	for _, tt := range badInput {
-		events = append(events, tt.event)
+		events = append(events, tt.Event)
 	}
 	signingtest.CheckEventsCovered(t, "notify-signee", events...)
+}
+
+// handle is the handler over the harness's service.
+func handle(h *signingtest.Harness) func(context.Context, json.RawMessage) (stepfn.SigneeResult, error) {
+	return NewHandler(h.Svc).Handle
 }

@@ -8,5 +8,9 @@ import (
 )
 
 func main() {
-	lambdaconf.RunService("notify-signee", func(svc *signing.Service) any { return NewHandler(svc).Handle })
+	lambdaconf.Run("notify-signee", func(w *lambdaconf.Wiring) any {
+		return NewHandler(signing.Notification{
+			Repo: w.Repo(), Correspondence: w.Correspondence(), Register: w.Register(), Apps: w.Apps(), Clock: w.Clock(), Settings: w.Settings(),
+		}).Handle
+	})
 }

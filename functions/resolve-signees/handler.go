@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"time"
 
 	"github.com/signingflow/signing/internal/signing"
 	"github.com/signingflow/signing/internal/stepfn"
@@ -43,10 +44,18 @@ type Result struct {
 // which ends cleanly); Signing.Transient for platform or DynamoDB failures
 // a retry may cure. Starting a later attempt stops the previous attempt's
 // execution (best effort: its steps refuse on their own).
-type Handler struct{ svc *signing.Service }
+type Handler struct{ svc Starter }
+
+// Starter is what the handler runs: the Resolve Signees step (signing.Resolution); *signing.Service
+// implements it too (the tests' harness).
+type Starter interface {
+	Start(ctx context.Context, in signing.StartInput) (signing.StartResult, error)
+	// Now is the clock the input's deadline is checked against.
+	Now() time.Time
+}
 
 // NewHandler returns the handler.
-func NewHandler(svc *signing.Service) *Handler { return &Handler{svc: svc} }
+func NewHandler(svc Starter) *Handler { return &Handler{svc: svc} }
 
 // Handle runs one invocation.
 func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Result, error) {
@@ -59,7 +68,7 @@ func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Result, 
 	if ev.Input.Continuation != nil {
 		return Result{}, stepfn.Fail(ctx, step, signing.Invalid("input.continuation", "a continuation does not resolve signees again"), "task", key.String())
 	}
-	if err := ev.Input.Validate(h.svc.Clock.Now()); err != nil {
+	if err := ev.Input.Validate(h.svc.Now()); err != nil {
 		return Result{}, stepfn.Fail(ctx, step, err, "task", key.String())
 	}
 	started, err := h.svc.Start(ctx, ev.Input.StartInput(ev.ExecutionARN))

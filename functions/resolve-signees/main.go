@@ -8,5 +8,11 @@ import (
 )
 
 func main() {
-	lambdaconf.RunService("resolve-signees", func(svc *signing.Service) any { return NewHandler(svc).Handle })
+	lambdaconf.Run("resolve-signees", func(w *lambdaconf.Wiring) any {
+		return NewHandler(signing.Resolution{
+			Repo: w.Repo(), Signees: w.Signees(), Storage: w.Storage(), Access: w.Access(), Register: w.Register(),
+			Executions: w.Executions(), Identities: w.Identities(), Clock: w.Clock(),
+			// Settings: only LookupConcurrency is read here; its default suits.
+		}).Handle
+	})
 }

@@ -21,10 +21,16 @@ import (
 // unknown task or signee (nothing is written); Signing.Transient for
 // failures a retry may cure; Signing.Conflict when the signee's state does
 // not allow the step. A closed task is not an error: the step does nothing.
-type Handler struct{ svc *signing.Service }
+type Handler struct{ svc ReceiptSender }
+
+// ReceiptSender is what the handler runs: the Send Receipt step (signing.Receipts); *signing.Service
+// implements it too (the tests' harness).
+type ReceiptSender interface {
+	SendReceipt(ctx context.Context, key signing.TaskKey, sk signing.SigneeKey) (signing.Signee, error)
+}
 
 // NewHandler returns the handler.
-func NewHandler(svc *signing.Service) *Handler { return &Handler{svc: svc} }
+func NewHandler(svc ReceiptSender) *Handler { return &Handler{svc: svc} }
 
 // Handle runs one invocation.
 func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (stepfn.SigneeResult, error) {

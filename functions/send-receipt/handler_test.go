@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"strings"
+	"encoding/json"
 	"testing"
 
 	"github.com/signingflow/signing/internal/platform/emulator"
@@ -95,14 +95,11 @@ func TestHandler_Handle_unavailable(t *testing.T) {
 // text the message must hold. They reach a task Kari signed, so a handler
 // that acted on them anyway would store Kari's sign document and send her
 // the receipt.
-var badInput = []struct {
-	event    string
-	wantText []string
-}{
-	{event: "send-receipt-unknown-task", wantText: []string{"task", "00000000-0000-4000-8000-000000000000/SigningTask", "not found"}},
-	{event: "send-receipt-unknown-signee", wantText: []string{"o-000000000000000000000000", "not found"}},
-	{event: "send-receipt-bad-signee", wantText: []string{"signee: must look like p-<hex> or o-<hex>"}},
-	{event: "send-receipt-malformed", wantText: []string{"signees: is not a known field"}},
+var badInput = []signingtest.Refusal{
+	{Event: "send-receipt-unknown-task", WantText: []string{"task", "00000000-0000-4000-8000-000000000000/SigningTask", "not found"}},
+	{Event: "send-receipt-unknown-signee", WantText: []string{"o-000000000000000000000000", "not found"}},
+	{Event: "send-receipt-bad-signee", WantText: []string{"signee: must look like p-<hex> or o-<hex>"}},
+	{Event: "send-receipt-malformed", WantText: []string{"signees: is not a known field"}},
 }
 
 // TestHandler_Handle_badInput checks the error name, that the message names
@@ -110,24 +107,7 @@ var badInput = []struct {
 // delegation, message, notification order or data element.
 func TestHandler_Handle_badInput(t *testing.T) {
 	t.Parallel()
-	for _, tt := range badInput {
-		t.Run(tt.event, func(t *testing.T) {
-			t.Parallel()
-			h := signed(t)
-			w := signingtest.WatchWrites(t, h)
-			_, err := NewHandler(h.Svc).Handle(context.Background(), stepfntest.Event(t, tt.event))
-			name, msg := stepfntest.ErrorName(t, err)
-			if name != stepfn.ErrorInvalid {
-				t.Errorf("error name = %q, want %q (%s)", name, stepfn.ErrorInvalid, msg)
-			}
-			for _, text := range tt.wantText {
-				if !strings.Contains(msg, text) {
-					t.Errorf("message %q does not name %q", msg, text)
-				}
-			}
-			w.NothingWritten(t)
-		})
-	}
+	signingtest.CheckRefusals(t, badInput, signed, handle, nil)
 }
 
 // TestHandler_Handle_events checks that every events/send-receipt-*.json has a test case.
@@ -135,7 +115,12 @@ func TestHandler_Handle_events(t *testing.T) {
 	t.Parallel()
 	events := []string{"send-receipt-kari"} // TestHandler_Handle, TestHandler_Handle_unavailable
 	for _, tt := range badInput {
-		events = append(events, tt.event)
+		events = append(events, tt.Event)
 	}
 	signingtest.CheckEventsCovered(t, "send-receipt", events...)
+}
+
+// handle is the handler over the harness's service.
+func handle(h *signingtest.Harness) func(context.Context, json.RawMessage) (stepfn.SigneeResult, error) {
+	return NewHandler(h.Svc).Handle
 }

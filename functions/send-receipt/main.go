@@ -8,5 +8,10 @@ import (
 )
 
 func main() {
-	lambdaconf.RunService("send-receipt", func(svc *signing.Service) any { return NewHandler(svc).Handle })
+	lambdaconf.Run("send-receipt", func(w *lambdaconf.Wiring) any {
+		return NewHandler(signing.Receipts{
+			Repo: w.Repo(), Storage: w.Storage(), Correspondence: w.Correspondence(), Register: w.Register(), Apps: w.Apps(),
+			Clock: w.Clock(), Settings: w.Settings(),
+		}).Handle
+	})
 }

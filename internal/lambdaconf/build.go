@@ -28,7 +28,7 @@ type SecretsAPI interface {
 	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
 }
 
-// AWS holds the AWS clients the functions use, built once per container
+// AWS holds the AWS clients Config.Service uses, built once
 // from one aws.Config (which honours AWS_ENDPOINT_URL and its per-service
 // variants, so a local stack needs no code change).
 type AWS struct {
@@ -40,7 +40,8 @@ type AWS struct {
 	KMS platformauth.KMSSignAPI
 }
 
-// NewAWS builds the clients from cfg.
+// NewAWS builds the clients from cfg (a command's config.LoadDefaultConfig,
+// which resolves the endpoint overrides itself).
 func NewAWS(cfg aws.Config) AWS {
 	return AWS{
 		DynamoDB: dynamodb.NewFromConfig(cfg),
@@ -50,7 +51,9 @@ func NewAWS(cfg aws.Config) AWS {
 	}
 }
 
-// Service builds the signing service: DynamoDB store, platform clients,
+// Service builds the whole signing service from every variable (Load): the
+// benchmark and the local tools run it; the functions wire only their own
+// ports instead (Wiring). It is: DynamoDB store, platform clients,
 // Step Functions and SQS adapters, the app catalog, the signee registry
 // (built-in and configured providers), the keyed hasher, the PDF renderer
 // and the system clock.

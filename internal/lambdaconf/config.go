@@ -1,12 +1,22 @@
-// Package lambdaconf wires the Lambdas: it reads a function's configuration
-// from SCREAMING_SNAKE environment variables through a lookup function
-// (reporting every missing or malformed variable at once) and builds what
-// the function runs from that configuration and one aws.Config: the full
-// signing.Service (Load, Config.Service).
+// Package lambdaconf wires the Lambdas. Each function's main.go calls Run
+// with a callback that builds its use case (package signing: Resolution,
+// Delegating, Notification, Collection, Receipts, Closing, Finalization,
+// API) from the ports a Wiring builds: w.Repo(), w.Access(), w.Storage(), …
+// Each Wiring method reads only the SCREAMING_SNAKE environment variables
+// its port needs and builds only the AWS clients it calls (Ports lists both;
+// a test checks Ports against the methods), so a function reads and links
+// at init only what it uses. Problems are reported all at once; a transient
+// one (a throttled secret read) is retried. The AWS clients come from the
+// environment Lambda sets (package awsenv), not from the SDK's config
+// package, which was most of a cold start.
 //
-// The variables (Vars lists them with their meaning; template.yaml sets
-// them, and a test checks that every function gets exactly what its loader
-// requires):
+// template.yaml gives each function exactly the variables its wiring reads
+// and IAM grants for exactly the actions its ports call;
+// TestTemplate_functions checks both from the Wiring calls in each
+// main.go. Load and Config.Service build the whole signing.Service from
+// every variable (the benchmark and the local tools use it).
+//
+// The variables (Ports and Vars list them with their meaning):
 //
 //	TABLE_NAME                    the DynamoDB table (SigningTable)
 //	HASH_KEY | HASH_KEY_SECRET_ARN  the keyed-hash key (hex or base64, ≥ 32 bytes), or the
@@ -81,6 +91,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/signingflow/signing/internal/ident"
@@ -295,12 +306,12 @@ func (r *reader) url(name string) string {
 }
 
 // namePattern is an Altinn org code or app name.
-var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,99}$`)
+var namePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,99}$`) })
 
 // name reads a required org code or app name.
 func (r *reader) name(name string) string {
 	v := r.required(name)
-	if v != "" && !namePattern.MatchString(v) {
+	if v != "" && !namePattern().MatchString(v) {
 		r.fail(name, "must be a lowercase name (letters, digits and hyphens)")
 	}
 	return v
@@ -314,7 +325,7 @@ func (r *reader) arn(name, v string) {
 
 // scopePattern is one OAuth scope (RFC 6749 §3.3 scope-token, printable
 // ASCII without space, quote or backslash).
-var scopePattern = regexp.MustCompile(`^[!#-\[\]-~]+$`)
+var scopePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[!#-\[\]-~]+$`) })
 
 // maskinporten reads the Maskinporten client.
 func (r *reader) maskinporten() Maskinporten {
@@ -329,7 +340,7 @@ func (r *reader) maskinporten() Maskinporten {
 	}
 	m.Scopes = strings.Fields(r.required(EnvMaskinportenScopes))
 	for _, s := range m.Scopes {
-		if !scopePattern.MatchString(s) {
+		if !scopePattern().MatchString(s) {
 			r.fail(EnvMaskinportenScopes, "must be OAuth scopes separated by spaces")
 			break
 		}
@@ -349,17 +360,19 @@ func (r *reader) maskinporten() Maskinporten {
 }
 
 func (r *reader) platform() Platform {
+	p := r.platformBase()
+	p.Maskinporten = r.maskinporten()
+	r.accessToken(&p)
+	return p
+}
+
+// platformBase reads the platform URL and timeout, which every platform
+// client needs.
+func (r *reader) platformBase() Platform {
 	var p Platform
 	p.URL = r.url(EnvPlatformURL)
 	if u, err := url.Parse(p.URL); err == nil && p.URL != "" && (u.RawQuery != "" || u.Fragment != "" || u.User != nil) {
 		r.fail(EnvPlatformURL, "must not have a query, fragment or credentials")
-	}
-	p.Maskinporten = r.maskinporten()
-	p.AccessTokenOrg = r.name(EnvPlatformAccessTokenOrg)
-	p.AccessTokenApp = r.name(EnvPlatformAccessTokenApp)
-	p.AccessTokenKMSKeyID, p.AccessTokenKeyFile = r.oneOf(EnvPlatformAccessTokenKMSKeyID, EnvPlatformAccessTokenKeyFile)
-	if strings.ContainsAny(p.AccessTokenKMSKeyID, " \t") {
-		r.fail(EnvPlatformAccessTokenKMSKeyID, "must be a KMS key ID, key ARN or alias")
 	}
 	if v := r.get(EnvPlatformTimeout); v != "" {
 		d, err := time.ParseDuration(v)
@@ -369,6 +382,16 @@ func (r *reader) platform() Platform {
 		p.Timeout = d
 	}
 	return p
+}
+
+// accessToken reads the platform access token's app and key into p.
+func (r *reader) accessToken(p *Platform) {
+	p.AccessTokenOrg = r.name(EnvPlatformAccessTokenOrg)
+	p.AccessTokenApp = r.name(EnvPlatformAccessTokenApp)
+	p.AccessTokenKMSKeyID, p.AccessTokenKeyFile = r.oneOf(EnvPlatformAccessTokenKMSKeyID, EnvPlatformAccessTokenKeyFile)
+	if strings.ContainsAny(p.AccessTokenKMSKeyID, " \t") {
+		r.fail(EnvPlatformAccessTokenKMSKeyID, "must be a KMS key ID, key ARN or alias")
+	}
 }
 
 func (r *reader) err(what string) error {
@@ -385,44 +408,68 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	r := &reader{lookup: lookup}
 	var c Config
 	c.TableName = r.required(EnvTableName)
-	var key string
-	key, c.HashKeySecretARN = r.oneOf(EnvHashKey, EnvHashKeySecretARN)
-	r.arn(EnvHashKeySecretARN, c.HashKeySecretARN)
-	if key != "" {
-		b, err := ident.ParseHasherKey(key)
+	c.HashKey, c.HashKeySecretARN = r.hashKey()
+	c.Platform = r.platform()
+	c.Environment, c.InstanceURL, c.Language = r.settings()
+	c.AllowSynthetic, c.Providers = r.signees()
+	return c, r.err("signing function configuration")
+}
+
+// hashKey reads the keyed-hash key, or the secret that holds it.
+func (r *reader) hashKey() (key []byte, secretARN string) {
+	var v string
+	v, secretARN = r.oneOf(EnvHashKey, EnvHashKeySecretARN)
+	r.arn(EnvHashKeySecretARN, secretARN)
+	if v != "" {
+		b, err := ident.ParseHasherKey(v)
 		if err == nil {
 			_, err = ident.NewHasher(b)
 		}
 		if err != nil {
 			r.fail(EnvHashKey, "%v", err)
 		}
-		c.HashKey = b
+		key = b
 	}
-	c.Platform = r.platform()
-	c.Environment = r.required(EnvEnvironment)
-	c.InstanceURL = r.required(EnvInstanceURL)
-	if c.InstanceURL != "" && !strings.Contains(c.InstanceURL, "{instanceGuid}") {
+	return key, secretARN
+}
+
+// settings reads what messages to people and the signing PDF say.
+func (r *reader) settings() (environment, instanceURL, language string) {
+	environment = r.required(EnvEnvironment)
+	return environment, r.instanceURL(), r.language()
+}
+
+func (r *reader) instanceURL() string {
+	v := r.required(EnvInstanceURL)
+	if v != "" && !strings.Contains(v, "{instanceGuid}") {
 		r.fail(EnvInstanceURL, "must contain the {instanceGuid} placeholder")
 	}
+	return v
+}
+
+func (r *reader) language() string {
+	v := r.get(EnvLanguage)
+	if v != "" && !slices.Contains([]string{texts.NB, texts.NN, texts.EN}, v) {
+		r.fail(EnvLanguage, "must be nb, nn or en")
+	}
+	return v
+}
+
+// signees reads the signee source's options and configured providers.
+func (r *reader) signees() (allowSynthetic bool, providers []signees.Spec) {
 	if v := r.get(EnvAllowSyntheticIDs); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			r.fail(EnvAllowSyntheticIDs, "must be true or false")
 		}
-		c.AllowSynthetic = b
-	}
-	if v := r.get(EnvLanguage); v != "" {
-		if !slices.Contains([]string{texts.NB, texts.NN, texts.EN}, v) {
-			r.fail(EnvLanguage, "must be nb, nn or en")
-		}
-		c.Language = v
+		allowSynthetic = b
 	}
 	if v := r.get(EnvSigneeProviders); v != "" {
 		specs, err := signees.ParseSpecs([]byte(v))
 		if err != nil {
 			r.fail(EnvSigneeProviders, "%v", err)
 		}
-		c.Providers = specs
+		providers = specs
 	}
-	return c, r.err("signing function configuration")
+	return allowSynthetic, providers
 }

@@ -1,66 +1,61 @@
 package lambdaconf_test
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
+	"sort"
 	"strings"
 	"testing"
 
 	"github.com/signingflow/signing/internal/lambdaconf"
+	"github.com/signingflow/signing/internal/lambdaconf/wiringscan"
 	"github.com/signingflow/signing/internal/samtemplate"
 	"github.com/signingflow/signing/internal/signingtest"
 )
 
-// loaders returns the lambdaconf loaders a function's main.go calls, and
-// every string literal of the folder's Go files (the names it may read).
-func loaders(t *testing.T, dir string) (calls []string, literals map[string]bool) {
-	t.Helper()
-	literals = map[string]bool{}
-	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, file := range files {
-		f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
-		if err != nil {
-			t.Fatal(err)
+// grants are the AWS actions a function's policy statements allow, named
+// as lambdaconf.Port names them: "dynamodb" for any table action, "kms:Sign
+// VAR" for kms:Sign on the key the function's VAR names.
+func grants(f samtemplate.Function, stmts []samtemplate.Statement) []string {
+	byValue := map[string]string{}
+	for name, v := range f.Environment {
+		for _, text := range samtemplate.Texts(v) {
+			byValue[text] = name
 		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.CallExpr:
-				if sel, ok := n.Fun.(*ast.SelectorExpr); ok && filepath.Base(file) == "main.go" {
-					if id, ok := sel.X.(*ast.Ident); ok && id.Name == "lambdaconf" {
-						switch name := sel.Sel.Name; {
-						case name == "RunService":
-							calls = append(calls, "Load") // RunService reads its configuration with Load
-						case strings.HasPrefix(name, "Load"):
-							calls = append(calls, name)
-						}
-					}
-				}
-			case *ast.BasicLit:
-				if n.Kind == token.STRING {
-					if s, err := strconv.Unquote(n.Value); err == nil {
-						literals[s] = true
-					}
-				}
-			}
-			return true
-		})
 	}
-	return calls, literals
+	set := map[string]bool{}
+	for _, s := range stmts {
+		if s.LogicalID != f.LogicalID || s.Effect != "Allow" {
+			continue
+		}
+		for _, a := range s.Actions {
+			switch {
+			case strings.HasPrefix(a, "dynamodb:"):
+				set[lambdaconf.ActionDynamoDB] = true
+			case a == "kms:Sign":
+				for _, r := range s.Resources {
+					set["kms:Sign "+byValue[r]] = true
+				}
+			default:
+				set[a] = true
+			}
+		}
+	}
+	var out []string
+	for a := range set {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // TestTemplate_functions checks that every function folder has a function
-// in template.yaml (CodeUri) and at least one sample event, and that each
-// function's environment is exactly what its loader requires: every
-// required variable (one of each alternative), nothing the function does
-// not read.
+// in template.yaml (CodeUri) and at least one sample event, and, from the
+// Wiring methods its main.go calls (lambdaconf.Ports), that its environment
+// is exactly what its wiring reads (every required variable, one of each
+// alternative, nothing it does not read) and that its IAM policies grant
+// exactly the AWS actions the wired ports call.
 func TestTemplate_functions(t *testing.T) {
 	t.Parallel()
 	root := signingtest.ModuleRoot(t)
@@ -68,7 +63,8 @@ func TestTemplate_functions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fns, err := tpl.Functions()
+	fns := withGlobals(t, tpl)
+	stmts, _, err := tpl.Policies()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,23 +108,30 @@ func TestTemplate_functions(t *testing.T) {
 			}) {
 				t.Errorf("events/ has no %s-<case>.json", name)
 			}
-			calls, literals := loaders(t, filepath.Join(root, folder))
-			if len(calls) == 0 {
-				t.Fatalf("%s/main.go calls no lambdaconf loader", folder)
+			ports, literals, err := wiringscan.Ports(filepath.Join(root, folder))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ports) == 0 {
+				t.Fatalf("%s/main.go wires no port (lambdaconf.Run)", folder)
 			}
 			known := map[string]bool{}
-			for _, loader := range calls {
-				vars, ok := lambdaconf.Vars(loader)
+			groups := map[string]bool{}
+			var want []string
+			for _, p := range ports {
+				port, ok := lambdaconf.Ports[p]
 				if !ok {
-					t.Fatalf("%s/main.go calls lambdaconf.%s, which has no variable list", folder, loader)
+					t.Fatalf("%s/main.go calls Wiring.%s, which lambdaconf.Ports does not describe", folder, p)
 				}
-				groups := map[string]bool{}
-				for _, v := range vars {
+				for _, v := range port.Vars {
+					if known[v.Name] {
+						continue
+					}
 					known[v.Name] = true
 					_, set := f.Environment[v.Name]
 					switch {
 					case v.Required && v.OneOf == "" && !set:
-						t.Errorf("%s: environment lacks %s, which lambdaconf.%s requires", f.LogicalID, v.Name, loader)
+						t.Errorf("%s: environment lacks %s, which Wiring.%s requires", f.LogicalID, v.Name, p)
 					case v.OneOf != "":
 						if set && groups[v.OneOf] {
 							t.Errorf("%s: environment sets two alternatives of %s", f.LogicalID, v.Name)
@@ -136,12 +139,35 @@ func TestTemplate_functions(t *testing.T) {
 						groups[v.OneOf] = groups[v.OneOf] || set
 					}
 				}
-				for _, v := range vars {
+				for _, a := range port.Actions {
+					// A key or secret the environment names as a file or a
+					// value (local use) needs no grant.
+					if v, ok := strings.CutPrefix(a, "kms:Sign "); ok {
+						if _, set := f.Environment[v]; !set {
+							continue
+						}
+					}
+					if a == lambdaconf.ActionGetSecretValue {
+						if _, set := f.Environment[lambdaconf.EnvHashKeySecretARN]; !set {
+							continue
+						}
+					}
+					if !slices.Contains(want, a) {
+						want = append(want, a)
+					}
+				}
+			}
+			for _, p := range ports {
+				for _, v := range lambdaconf.Ports[p].Vars {
 					if v.OneOf != "" && !groups[v.OneOf] {
 						t.Errorf("%s: environment sets none of the alternatives of %s", f.LogicalID, v.Name)
 						groups[v.OneOf] = true
 					}
 				}
+			}
+			sort.Strings(want)
+			if got := grants(f, stmts); !slices.Equal(got, want) {
+				t.Errorf("%s: its policies grant %v; the ports it wires (%v) call %v", f.LogicalID, got, ports, want)
 			}
 			for _, name := range f.EnvironmentNames() {
 				if !known[name] && !literals[name] {
@@ -149,5 +175,101 @@ func TestTemplate_functions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// withGlobals returns the template's functions with the Globals section's
+// environment merged under each one's own, as SAM merges it.
+func withGlobals(t *testing.T, tpl *samtemplate.Template) []samtemplate.Function {
+	t.Helper()
+	fns, err := tpl.Functions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	globals := globalEnv(tpl)
+	for i, f := range fns {
+		env := map[string]any{}
+		for k, v := range globals {
+			env[k] = v
+		}
+		for k, v := range f.Environment {
+			env[k] = v
+		}
+		fns[i].Environment = env
+	}
+	return fns
+}
+
+// globalEnv is the Globals section's Function.Environment.Variables.
+func globalEnv(tpl *samtemplate.Template) map[string]any {
+	fn, _ := tpl.Globals["Function"].(map[string]any)
+	env, _ := fn["Environment"].(map[string]any)
+	vars, _ := env["Variables"].(map[string]any)
+	return vars
+}
+
+// TestTemplate_globalEnvironment checks that a variable every function
+// sets, to the same value, is set once in Globals instead (and
+// TestTemplate_functions that every function reads what Globals sets).
+func TestTemplate_globalEnvironment(t *testing.T) {
+	t.Parallel()
+	tpl, err := samtemplate.Load(filepath.Join(signingtest.ModuleRoot(t), samtemplate.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fns, err := tpl.Functions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fns) == 0 {
+		t.Fatal("no functions")
+	}
+	for name, v := range fns[0].Environment {
+		text := strings.Join(samtemplate.Texts(v), " ")
+		every := true
+		for _, f := range fns[1:] {
+			if w, ok := f.Environment[name]; !ok || strings.Join(samtemplate.Texts(w), " ") != text {
+				every = false
+				break
+			}
+		}
+		if every {
+			t.Errorf("every function sets %s to %s: set it in Globals", name, text)
+		}
+	}
+	if len(globalEnv(tpl)) == 0 {
+		t.Errorf("Globals sets no environment; every function reads %s", lambdaconf.EnvTableName)
+	}
+}
+
+// TestCheckEnv checks CheckEnv on each function's template environment
+// (every variable present) and on an empty one (every required one named).
+func TestCheckEnv(t *testing.T) {
+	t.Parallel()
+	root := signingtest.ModuleRoot(t)
+	tpl, err := samtemplate.Load(filepath.Join(root, samtemplate.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range withGlobals(t, tpl) {
+		ports, _, err := wiringscan.Ports(filepath.Join(root, f.CodeUri))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := lambdaconf.CheckEnv(ports, func(k string) (string, bool) {
+			if _, ok := f.Environment[k]; ok {
+				return "set", true
+			}
+			return "", false
+		}); err != nil {
+			t.Errorf("%s: %v", f.LogicalID, err)
+		}
+		err = lambdaconf.CheckEnv(ports, func(string) (string, bool) { return "", false })
+		if err == nil || !strings.Contains(err.Error(), lambdaconf.EnvTableName) {
+			t.Errorf("%s: CheckEnv(empty) = %v, want TABLE_NAME named", f.LogicalID, err)
+		}
+	}
+	if err := lambdaconf.CheckEnv([]string{"Nope"}, func(string) (string, bool) { return "", false }); err == nil {
+		t.Error("CheckEnv(unknown port) = nil")
 	}
 }

@@ -6,12 +6,13 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/signingflow/signing/internal/platform/wire"
 	"github.com/signingflow/signing/internal/signing"
 )
 
-var actionPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.:-]{0,99}$`)
+var actionPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.:-]{0,99}$`) })
 
 // AccessClient delegates and revokes instance rights in access management's
 // app instance delegation API (Altinn/altinn-authorization-tmp
@@ -93,13 +94,13 @@ func delegationBody(d signing.Delegation) ([]byte, error) {
 	if err := d.Instance.Validate(); err != nil {
 		errs.Add("instance", "%v", err)
 	}
-	if !actionPattern.MatchString(d.TaskID) {
+	if !actionPattern().MatchString(d.TaskID) {
 		errs.Add("taskId", "must be a task ID")
 	}
-	if !guidPattern.MatchString(d.FromPartyUUID) {
+	if !guidPattern().MatchString(d.FromPartyUUID) {
 		errs.Add("fromPartyUuid", "must be a party UUID")
 	}
-	if !guidPattern.MatchString(d.ToPartyUUID) {
+	if !guidPattern().MatchString(d.ToPartyUUID) {
 		errs.Add("toPartyUuid", "must be a party UUID")
 	}
 	if len(d.Actions) == 0 {
@@ -108,7 +109,7 @@ func delegationBody(d signing.Delegation) ([]byte, error) {
 	var rights []wire.Right
 	seen := map[string]bool{}
 	for i, a := range d.Actions {
-		if !actionPattern.MatchString(a) {
+		if !actionPattern().MatchString(a) {
 			errs.Add(fmt.Sprintf("actions[%d]", i), "must be an action name")
 			continue
 		}

@@ -14,8 +14,8 @@ import (
 )
 
 var (
-	appNamePattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,99}$`)
-	languagePattern = regexp.MustCompile(`^[a-z]{2,3}$`)
+	appNamePattern  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,99}$`) })
+	languagePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2,3}$`) })
 )
 
 // Application is an app's metadata as the signing service reads it.
@@ -50,7 +50,7 @@ func (c *StorageClient) GetApplication(ctx context.Context, org, app string) (Ap
 func (c *StorageClient) GetTexts(ctx context.Context, org, app, lang string) (map[string]string, error) {
 	const op = "getTexts"
 	err := checkApp(org, app)
-	if err == nil && !languagePattern.MatchString(lang) {
+	if err == nil && !languagePattern().MatchString(lang) {
 		err = fieldErrorf("language", "must be a two- or three-letter language code")
 	}
 	if err != nil {
@@ -71,10 +71,10 @@ func (c *StorageClient) GetTexts(ctx context.Context, org, app, lang string) (ma
 
 func checkApp(org, app string) error {
 	var errs signing.FieldErrors
-	if !appNamePattern.MatchString(org) {
+	if !appNamePattern().MatchString(org) {
 		errs.Add("org", "must be 1-100 lowercase letters, digits or dashes")
 	}
-	if !appNamePattern.MatchString(app) {
+	if !appNamePattern().MatchString(app) {
 		errs.Add("app", "must be 1-100 lowercase letters, digits or dashes")
 	}
 	return errs.Err()

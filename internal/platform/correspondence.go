@@ -89,7 +89,7 @@ func (c *CorrespondenceClient) Send(ctx context.Context, m signing.Message) (str
 	if err != nil {
 		return "", err
 	}
-	if len(resp.Correspondences) == 0 || !guidPattern.MatchString(resp.Correspondences[0].CorrespondenceID) {
+	if len(resp.Correspondences) == 0 || !guidPattern().MatchString(resp.Correspondences[0].CorrespondenceID) {
 		return "", c.s.invalidResponse(op, http.StatusOK, "the response names no correspondence")
 	}
 	return strings.ToLower(resp.Correspondences[0].CorrespondenceID), nil
@@ -107,7 +107,7 @@ func (c *CorrespondenceClient) find(ctx context.Context, resource, key string) (
 	if err != nil || len(resp.IDs) == 0 {
 		return "", err
 	}
-	if !guidPattern.MatchString(resp.IDs[0]) {
+	if !guidPattern().MatchString(resp.IDs[0]) {
 		return "", c.s.invalidResponse(op, http.StatusOK, "the listed correspondence ID is not a GUID")
 	}
 	return strings.ToLower(resp.IDs[0]), nil
@@ -134,7 +134,7 @@ func (c *CorrespondenceClient) upload(ctx context.Context, resource string, a si
 	if err != nil {
 		return "", err
 	}
-	if !guidPattern.MatchString(id) {
+	if !guidPattern().MatchString(id) {
 		return "", c.s.invalidResponse("initializeAttachment", http.StatusOK, "the attachment ID is not a GUID")
 	}
 	id = strings.ToLower(id)
@@ -238,7 +238,7 @@ func correspondenceRequest(m signing.Message) (wire.InitializeCorrespondencesReq
 		IdempotentKey:       IdempotentKey(m.IdempotencyKey),
 	}
 	for i, a := range m.Attachments {
-		if !guidPattern.MatchString(a.DataElementID) {
+		if !guidPattern().MatchString(a.DataElementID) {
 			errs.Add("attachments["+itoa(i)+"].dataElementId", "must be a GUID")
 		}
 		if strings.TrimSpace(a.Filename) == "" || len(a.Filename) > 255 {

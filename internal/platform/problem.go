@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -175,16 +176,18 @@ func firstNonEmpty(vals ...string) string {
 var (
 	// elevenDigits matches a run of digits that may be a national ID; the
 	// run may be broken by spaces, as people type them.
-	elevenDigits = regexp.MustCompile(`\d(?:[ \x{00a0}]?\d){10,}`)
+	elevenDigits = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\d(?:[ \x{00a0}]?\d){10,}`) })
 	// bearer matches a bearer token or a JWT.
-	bearer = regexp.MustCompile(`(?i)bearer\s+\S+|eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*`)
+	bearer = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)bearer\s+\S+|eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*`)
+	})
 )
 
 // redact removes what must never appear in an error: runs of 11 or more digits
 // and bearer tokens.
 func redact(s string) string {
-	s = elevenDigits.ReplaceAllString(s, "[redacted]")
-	return bearer.ReplaceAllString(s, "[redacted]")
+	s = elevenDigits().ReplaceAllString(s, "[redacted]")
+	return bearer().ReplaceAllString(s, "[redacted]")
 }
 
 // clean makes s safe to print: valid UTF-8, control characters replaced by

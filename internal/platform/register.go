@@ -106,7 +106,7 @@ func (c *RegisterClient) GetParty(ctx context.Context, partyID int64) (signing.P
 
 // party converts a register party of the expected kind.
 func (c *RegisterClient) party(op string, p wire.Party, kind signing.SigneeKind) (signing.Party, error) {
-	if p.PartyID <= 0 || !guidPattern.MatchString(p.PartyUUID) {
+	if p.PartyID <= 0 || !guidPattern().MatchString(p.PartyUUID) {
 		return signing.Party{}, c.s.invalidResponse(op, http.StatusOK, "the party has no party ID or UUID")
 	}
 	out := signing.Party{PartyID: p.PartyID, PartyUUID: strings.ToLower(p.PartyUUID), Kind: kind, Name: string(p.Name)}

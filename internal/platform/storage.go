@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/signingflow/signing/internal/ident"
@@ -22,8 +23,10 @@ import (
 var errStreamTimeout = fmt.Errorf("platform: stream timed out: %w", context.DeadlineExceeded)
 
 var (
-	guidPattern     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	dataTypePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$`)
+	guidPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	})
+	dataTypePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$`) })
 )
 
 // StorageClient reads instances and data elements and creates app-owned data
@@ -131,7 +134,7 @@ func (c *StorageClient) ReadData(ctx context.Context, ref signing.InstanceRef, d
 	if err := ref.Validate(); err != nil {
 		return nil, signing.DataElement{}, c.s.invalidRequest(op, err)
 	}
-	if !guidPattern.MatchString(dataElementID) {
+	if !guidPattern().MatchString(dataElementID) {
 		return nil, signing.DataElement{}, c.s.invalidRequest(op, fieldErrorf("dataElementId", "must be a GUID"))
 	}
 	id := strings.ToLower(dataElementID)
@@ -204,13 +207,13 @@ func (c *StorageClient) CreateData(ctx context.Context, ref signing.InstanceRef,
 	if err := ref.Validate(); err != nil {
 		return signing.DataElement{}, c.s.invalidRequest(op, err)
 	}
-	if !dataTypePattern.MatchString(el.DataType) {
+	if !dataTypePattern().MatchString(el.DataType) {
 		errs.Add("dataType", "must be 1-100 letters, digits, '_', '-' or '.'")
 	}
 	if mt, _, err := mime.ParseMediaType(el.ContentType); err != nil || !strings.Contains(mt, "/") {
 		errs.Add("contentType", "must be a media type such as application/pdf")
 	}
-	if el.GeneratedFromTask != "" && !dataTypePattern.MatchString(el.GeneratedFromTask) {
+	if el.GeneratedFromTask != "" && !dataTypePattern().MatchString(el.GeneratedFromTask) {
 		errs.Add("generatedFromTask", "must be a task ID")
 	}
 	if el.IdempotencyKey != "" {
@@ -254,7 +257,7 @@ func (c *StorageClient) CreateData(ctx context.Context, ref signing.InstanceRef,
 	if err != nil {
 		return signing.DataElement{}, err
 	}
-	if !guidPattern.MatchString(out.ID) {
+	if !guidPattern().MatchString(out.ID) {
 		return signing.DataElement{}, c.s.invalidResponse(op, http.StatusCreated, "the created data element has no ID")
 	}
 	return dataElement(out), nil
@@ -275,10 +278,10 @@ func (c *StorageClient) Sign(ctx context.Context, userToken string, ref signing.
 	if userToken == "" || strings.ContainsAny(userToken, "\r\n\t ") {
 		errs.Add("userToken", "must be the caller's token")
 	}
-	if !dataTypePattern.MatchString(in.SignatureDataType) {
+	if !dataTypePattern().MatchString(in.SignatureDataType) {
 		errs.Add("signatureDataType", "must be a data type")
 	}
-	if in.TaskID != "" && !dataTypePattern.MatchString(in.TaskID) {
+	if in.TaskID != "" && !dataTypePattern().MatchString(in.TaskID) {
 		errs.Add("taskId", "must be a task ID")
 	}
 	if in.UserID == "" {
@@ -292,7 +295,7 @@ func (c *StorageClient) Sign(ctx context.Context, userToken string, ref signing.
 		Signee: wire.Signee{UserID: wire.NullStr(in.UserID), PersonNumber: wire.NullStr(in.Person.Digits()), OrganisationNumber: wire.NullStr(in.OrgNumber)},
 	}
 	for i, id := range in.DataElementIDs {
-		if !guidPattern.MatchString(id) {
+		if !guidPattern().MatchString(id) {
 			errs.Add("dataElementIds["+itoa(i)+"]", "must be a GUID")
 		}
 		req.DataElementSignatures = append(req.DataElementSignatures, wire.DataElementSignature{DataElementID: strings.ToLower(id), Signed: true})
@@ -324,7 +327,7 @@ func (c *StorageClient) findData(ctx context.Context, ref signing.InstanceRef, e
 		return signing.DataElement{}, false, err
 	}
 	for _, d := range list.DataElements {
-		if d.DataType == el.DataType && d.GeneratedFromTask() == el.GeneratedFromTask && d.Filename == el.Filename && guidPattern.MatchString(d.ID) {
+		if d.DataType == el.DataType && d.GeneratedFromTask() == el.GeneratedFromTask && d.Filename == el.Filename && guidPattern().MatchString(d.ID) {
 			return dataElement(d), true, nil
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/signingflow/signing/internal/signing"
 )
@@ -145,7 +146,7 @@ func describe(status int, code, description string, err error) string {
 }
 
 // jwtLike matches what may be a JWT (or a JWS part of one).
-var jwtLike = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*){0,2}`)
+var jwtLike = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`eyJ[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*){0,2}`) })
 
 // maxDescription bounds a server's text kept in an error.
 const maxDescription = 300
@@ -158,7 +159,7 @@ func scrub(s string, secrets ...string) string {
 			s = strings.ReplaceAll(s, sec, "[redacted]")
 		}
 	}
-	s = jwtLike.ReplaceAllString(s, "[redacted]")
+	s = jwtLike().ReplaceAllString(s, "[redacted]")
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > maxDescription {
 		s = s[:maxDescription] + "…"

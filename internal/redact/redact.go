@@ -7,30 +7,33 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // digits matches a run of digits; a run of eleven or more may hold a
 // national ID.
-var digits = regexp.MustCompile(`\d{11,}`)
+var digits = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\d{11,}`) })
 
 // keep matches what is never personal data but may hold eleven digits: a
 // GUID (its last group, …-00000000005b) and a signee key (p-/o- and a
 // keyed hash in hex); masking them would only hide which instance or
 // signee it was.
-var keep = regexp.MustCompile(`\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b|\b[po]-[0-9a-f]{16,64}\b`)
+var keep = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b|\b[po]-[0-9a-f]{16,64}\b`)
+})
 
 // Digits masks every run of eleven or more digits in s outside GUIDs and
 // signee keys.
 func Digits(s string) string {
-	if !digits.MatchString(s) {
+	if !digits().MatchString(s) {
 		return s
 	}
 	mask := func(part string) string {
-		return digits.ReplaceAllStringFunc(part, func(run string) string { return strings.Repeat("*", len(run)) })
+		return digits().ReplaceAllStringFunc(part, func(run string) string { return strings.Repeat("*", len(run)) })
 	}
 	var b strings.Builder
 	last := 0
-	for _, loc := range keep.FindAllStringIndex(s, -1) {
+	for _, loc := range keep().FindAllStringIndex(s, -1) {
 		b.WriteString(mask(s[last:loc[0]]))
 		b.WriteString(s[loc[0]:loc[1]])
 		last = loc[1]
@@ -75,7 +78,7 @@ func attr(a slog.Attr) slog.Attr {
 	case slog.KindString:
 		return slog.String(a.Key, Digits(v.String()))
 	case slog.KindInt64, slog.KindUint64:
-		if s := v.String(); digits.MatchString(s) {
+		if s := v.String(); digits().MatchString(s) {
 			return slog.String(a.Key, Digits(s))
 		}
 	case slog.KindGroup:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/signingflow/signing/internal/ident"
 	"github.com/signingflow/signing/internal/signing"
@@ -24,9 +25,9 @@ type Options struct {
 }
 
 var (
-	emailPattern  = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
-	mobilePattern = regexp.MustCompile(`^\+?[0-9]{8,15}$`)
-	actionPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,63}$`)
+	emailPattern  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`) })
+	mobilePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\+?[0-9]{8,15}$`) })
+	actionPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9_-]{0,63}$`) })
 )
 
 // Validate checks a provider's output and returns the candidates in order.
@@ -81,7 +82,7 @@ func Validate(provided []Provided, opts Options) ([]signing.Candidate, error) {
 		}
 		checkCommunication(&errs, field, &c.Communication)
 		for j, a := range c.AdditionalActions {
-			if !actionPattern.MatchString(a) {
+			if !actionPattern().MatchString(a) {
 				errs.Add(field(fmt.Sprintf("additionalActions[%d]", j)), "must be a lowercase action name")
 			}
 		}
@@ -103,10 +104,10 @@ func Validate(provided []Provided, opts Options) ([]signing.Candidate, error) {
 func checkCommunication(errs *signing.FieldErrors, field func(string) string, c *signing.Communication) {
 	c.Email = strings.TrimSpace(c.Email)
 	c.Mobile = strings.ReplaceAll(strings.TrimSpace(c.Mobile), " ", "")
-	if c.Email != "" && !emailPattern.MatchString(c.Email) {
+	if c.Email != "" && !emailPattern().MatchString(c.Email) {
 		errs.Add(field("communication.email"), "is not an email address")
 	}
-	if c.Mobile != "" && !mobilePattern.MatchString(c.Mobile) {
+	if c.Mobile != "" && !mobilePattern().MatchString(c.Mobile) {
 		errs.Add(field("communication.mobile"), "must be 8 to 15 digits, optionally starting with +")
 	}
 	if !c.Choice.Valid() {

@@ -5,12 +5,15 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 var (
-	guidPattern   = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	namePattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,99}$`)
-	taskIDPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,127}$`)
+	guidPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	})
+	namePattern   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,99}$`) })
+	taskIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,127}$`) })
 )
 
 // InstanceRef identifies one instance of an app: who owns it and which one it is.
@@ -28,10 +31,10 @@ type InstanceRef struct {
 // ParseInstanceRef builds an InstanceRef from route values, normalising the GUID.
 func ParseInstanceRef(org, app, partyID, instanceGUID string) (InstanceRef, error) {
 	var errs FieldErrors
-	if !namePattern.MatchString(org) {
+	if !namePattern().MatchString(org) {
 		errs.Add("org", "must be 1-100 lowercase letters, digits or dashes")
 	}
-	if !namePattern.MatchString(app) {
+	if !namePattern().MatchString(app) {
 		errs.Add("app", "must be 1-100 lowercase letters, digits or dashes")
 	}
 	// A party ID is a 32-bit integer: the platform's routes take
@@ -42,7 +45,7 @@ func ParseInstanceRef(org, app, partyID, instanceGUID string) (InstanceRef, erro
 		errs.Add("instanceOwnerPartyId", "must be a positive integer of at most 2147483647")
 	}
 	guid := strings.ToLower(strings.TrimSpace(instanceGUID))
-	if !guidPattern.MatchString(guid) {
+	if !guidPattern().MatchString(guid) {
 		errs.Add("instanceGuid", "must be a GUID like 6f1c2d3e-0000-4000-8000-000000000000")
 	}
 	if err := errs.Err(); err != nil {
@@ -110,10 +113,10 @@ func (k TaskKey) CheckAttempt(stored, restarting int) error {
 // Validate reports every malformed field.
 func (k TaskKey) Validate() error {
 	var errs FieldErrors
-	if !guidPattern.MatchString(k.InstanceGUID) {
+	if !guidPattern().MatchString(k.InstanceGUID) {
 		errs.Add("instanceGuid", "must be a lowercase GUID")
 	}
-	if !taskIDPattern.MatchString(k.TaskID) {
+	if !taskIDPattern().MatchString(k.TaskID) {
 		errs.Add("taskId", "must be a BPMN task ID (letters, digits, '_', '-', '.'; at most 128)")
 	}
 	if k.Attempt < 0 || k.Attempt > MaxAttempt {

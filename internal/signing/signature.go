@@ -5,10 +5,11 @@ import (
 	"encoding/hex"
 	"io"
 	"regexp"
+	"sync"
 	"time"
 )
 
-var sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var sha256Pattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{64}$`) })
 
 // DataElementDigest is the SHA-256 of one signed data element.
 type DataElementDigest struct {
@@ -84,7 +85,7 @@ func (s Signature) Validate() error {
 		if d.DataElementID == "" {
 			errs.Add(fieldIndex("digests", i, "dataElementId"), "must be set")
 		}
-		if !sha256Pattern.MatchString(d.SHA256) {
+		if !sha256Pattern().MatchString(d.SHA256) {
 			errs.Add(fieldIndex("digests", i, "sha256Hash"), "must be 64 lowercase hex digits")
 		}
 	}

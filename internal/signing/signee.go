@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -21,7 +22,7 @@ const (
 // may travel through Step Functions payloads and logs.
 type SigneeKey string
 
-var signeeKeyPattern = regexp.MustCompile(`^(p|o)-[0-9a-f]{16,64}$`)
+var signeeKeyPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(p|o)-[0-9a-f]{16,64}$`) })
 
 // NewSigneeKey derives the key of a signee from the keyed hash of its identity.
 func NewSigneeKey(kind SigneeKind, identityHash string) (SigneeKey, error) {
@@ -41,7 +42,7 @@ func NewSigneeKey(kind SigneeKind, identityHash string) (SigneeKey, error) {
 
 // Validate reports whether the key has the form NewSigneeKey produces.
 func (k SigneeKey) Validate() error {
-	if !signeeKeyPattern.MatchString(string(k)) {
+	if !signeeKeyPattern().MatchString(string(k)) {
 		return Invalid("signeeKey", "must look like p-<hex> or o-<hex>")
 	}
 	return nil

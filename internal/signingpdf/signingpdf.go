@@ -194,8 +194,10 @@ func (d *document) bytes() ([]byte, error) {
 
 // fpdf's trailer and its fonts' references to their ToUnicode maps.
 var (
-	fpdfTrailer  = regexp.MustCompile(`trailer\n<<\n/Size (\d+)\n/Root (\d+) 0 R\n/Info (\d+) 0 R\n>>\nstartxref\n(\d+)\n%%EOF\n$`)
-	toUnicodeRef = regexp.MustCompile(`/ToUnicode (\d+) 0 R`)
+	fpdfTrailer = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`trailer\n<<\n/Size (\d+)\n/Root (\d+) 0 R\n/Info (\d+) 0 R\n>>\nstartxref\n(\d+)\n%%EOF\n$`)
+	})
+	toUnicodeRef = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`/ToUnicode (\d+) 0 R`) })
 )
 
 // conformantToUnicode appends to a PDF of fpdf an incremental update
@@ -206,8 +208,8 @@ var (
 // find only Latin-1, not the letters this renderer embeds the font for.
 // The map it writes instead is the same identity, in ranges of 256 codes.
 func conformantToUnicode(pdf []byte) ([]byte, error) {
-	t := fpdfTrailer.FindSubmatch(pdf)
-	refs := toUnicodeRef.FindAllSubmatch(pdf, -1)
+	t := fpdfTrailer().FindSubmatch(pdf)
+	refs := toUnicodeRef().FindAllSubmatch(pdf, -1)
 	if t == nil || len(refs) == 0 {
 		return nil, fmt.Errorf("signingpdf: the PDF's trailer or ToUnicode maps are not where fpdf writes them")
 	}

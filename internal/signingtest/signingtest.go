@@ -106,6 +106,44 @@ func New(t *testing.T, opts ...emulator.Option) *Harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	clock := NewClock()
+	repo := memrepo.New(clock)
+	h := &Harness{Repo: repo, Emu: emu, EmuURL: srv.URL, Workflow: &Workflow{}, Clock: clock, Cfg: st.Config, App: app}
+	h.Svc = NewService(t, Parts{
+		Repo: repo, Storage: clients.Storage, Access: clients.Access, Correspondence: clients.Correspondence,
+		Register: clients.Register, Authorization: clients.Authorization, Workflow: h.Workflow, Apps: exampleApps{app: app}, Clock: clock,
+	})
+	return h
+}
+
+// Parts are the ports a test service is built over: the repository, the
+// platform, the workflow, the app catalog and the clock, which each
+// harness provides its own way (the fault matrix wraps them to inject
+// failures).
+type Parts struct {
+	Repo           signing.Repository
+	Storage        signing.Storage
+	Access         signing.AccessManagement
+	Correspondence signing.Correspondence
+	Register       signing.Register
+	Authorization  signing.Authorization
+	Workflow       signing.Workflow
+	Apps           signing.Apps
+	Clock          signing.Clock
+}
+
+// settings are the test service's settings: the tt02 correspondence
+// resource and an apps.example.no instance link.
+func settings() signing.Settings {
+	return signing.Settings{Environment: "tt02", InstanceURL: "https://{org}.apps.example.no/{org}/{app}/#/instance/{partyId}/{instanceGuid}"}
+}
+
+// NewService returns the signing.Service the test harnesses run: p's ports,
+// the built-in signee providers reading p.Storage (synthetic IDs allowed),
+// the keyed hasher on HasherKey, the PDF renderer and the tt02 settings. New and the
+// fault matrix (internal/proof/faults) both build theirs here.
+func NewService(t testing.TB, p Parts) *signing.Service {
+	t.Helper()
 	reg, err := signees.NewRegistry(signees.BuiltIn()...)
 	if err != nil {
 		t.Fatal(err)
@@ -114,25 +152,21 @@ func New(t *testing.T, opts ...emulator.Option) *Harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := NewClock()
-	repo := memrepo.New(clock)
-	h := &Harness{Repo: repo, Emu: emu, EmuURL: srv.URL, Workflow: &Workflow{}, Clock: clock, Cfg: st.Config, App: app}
-	h.Svc = &signing.Service{
-		Repo:           repo,
-		Signees:        &signees.Source{Registry: reg, Storage: clients.Storage, Options: signees.Options{AllowSynthetic: true}},
-		Storage:        clients.Storage,
-		Access:         clients.Access,
-		Correspondence: clients.Correspondence,
-		Register:       clients.Register,
-		Authorization:  clients.Authorization,
-		Workflow:       h.Workflow,
-		Apps:           exampleApps{app: app},
+	return &signing.Service{
+		Repo:           p.Repo,
+		Signees:        &signees.Source{Registry: reg, Storage: p.Storage, Options: signees.Options{AllowSynthetic: true}},
+		Storage:        p.Storage,
+		Access:         p.Access,
+		Correspondence: p.Correspondence,
+		Register:       p.Register,
+		Authorization:  p.Authorization,
+		Workflow:       p.Workflow,
+		Apps:           p.Apps,
 		Identities:     hasher,
 		PDF:            signingpdf.Renderer{},
-		Clock:          clock,
-		Settings:       signing.Settings{Environment: "tt02", InstanceURL: "https://{org}.apps.example.no/{org}/{app}/#/instance/{partyId}/{instanceGuid}"},
+		Clock:          p.Clock,
+		Settings:       settings(),
 	}
-	return h
 }
 
 // HasherKey is the keyed-hash key the harness uses.

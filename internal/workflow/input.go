@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/signingflow/signing/internal/signees"
@@ -88,8 +89,8 @@ func (in Input) StartInput(executionARN string) signing.StartInput {
 }
 
 var (
-	dataTypePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$`)
-	resourcePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,254}$`)
+	dataTypePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$`) })
+	resourcePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,254}$`) })
 )
 
 // Validate reports every malformed field at once, each error naming its
@@ -139,12 +140,12 @@ func (in Input) validateConfig(errs *signing.FieldErrors) {
 		errs.Add("config.dataTypesToSign", "must name at least one data type")
 	}
 	for i, dt := range c.DataTypesToSign {
-		if !dataTypePattern.MatchString(dt) {
+		if !dataTypePattern().MatchString(dt) {
 			errs.Add("config.dataTypesToSign["+strconv.Itoa(i)+"]", "must be a data type ID")
 		}
 	}
 	for i, dt := range c.UniqueFromSignaturesInDataTypes {
-		if !dataTypePattern.MatchString(dt) {
+		if !dataTypePattern().MatchString(dt) {
 			errs.Add("config.uniqueFromSignaturesInDataTypes["+strconv.Itoa(i)+"]", "must be a data type ID")
 		}
 	}
@@ -156,15 +157,15 @@ func (in Input) validateConfig(errs *signing.FieldErrors) {
 		field, v := f.field, f.v
 		if v == "" {
 			errs.Add(field, "must be set: runtime-delegated signing needs signatureDataType, signeeProviderId and signeeStatesDataTypeId")
-		} else if !dataTypePattern.MatchString(v) {
+		} else if !dataTypePattern().MatchString(v) {
 			errs.Add(field, "must be 1-100 letters, digits, '_', '-' or '.'")
 		}
 	}
-	if c.SigningPDFDataType != "" && !dataTypePattern.MatchString(c.SigningPDFDataType) {
+	if c.SigningPDFDataType != "" && !dataTypePattern().MatchString(c.SigningPDFDataType) {
 		errs.Add("config.signingPdfDataType", "must be a data type ID")
 	}
 	for i, r := range c.CorrespondenceResources {
-		if !resourcePattern.MatchString(r.Value) {
+		if !resourcePattern().MatchString(r.Value) {
 			errs.Add("config.correspondenceResources["+strconv.Itoa(i)+"].value", "must be a resource ID")
 		}
 	}

@@ -9,13 +9,10 @@ import (
 	"time"
 
 	"github.com/signingflow/signing/internal/appconfig"
-	"github.com/signingflow/signing/internal/ident"
 	"github.com/signingflow/signing/internal/platform"
 	"github.com/signingflow/signing/internal/platform/emulator"
-	"github.com/signingflow/signing/internal/signees"
 	"github.com/signingflow/signing/internal/signing"
 	"github.com/signingflow/signing/internal/signing/memrepo"
-	"github.com/signingflow/signing/internal/signingpdf"
 	"github.com/signingflow/signing/internal/signingtest"
 )
 
@@ -81,14 +78,6 @@ func newRun(t *testing.T, plan *fault) *run {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := signees.NewRegistry(signees.BuiltIn()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hasher, err := ident.NewHasher([]byte(signingtest.HasherKey))
-	if err != nil {
-		t.Fatal(err)
-	}
 	w := newWorld(emu, plan)
 	clk := signingtest.NewClock()
 	mem := memrepo.New(clk)
@@ -98,9 +87,8 @@ func newRun(t *testing.T, plan *fault) *run {
 	r := &run{
 		t: t, w: w, mem: mem, emu: emu, wf: wf, clock: clk, cfg: st.Config, log: log, clients: clients,
 	}
-	r.svc = &signing.Service{
+	r.svc = signingtest.NewService(t, signingtest.Parts{
 		Repo:           repo{w: w, next: mem},
-		Signees:        &signees.Source{Registry: reg, Storage: st2, Options: signees.Options{AllowSynthetic: true}},
 		Storage:        st2,
 		Access:         access{w: w, next: clients.Access},
 		Correspondence: correspondence{w: w, next: clients.Correspondence},
@@ -108,15 +96,9 @@ func newRun(t *testing.T, plan *fault) *run {
 		Authorization:  authorization{w: w, next: clients.Authorization},
 		Workflow:       wf,
 		Apps:           signingtest.ExampleApps(app),
-		Identities:     hasher,
-		PDF:            signingpdf.Renderer{},
 		Clock:          clk,
-		Settings: signing.Settings{
-			Environment: "tt02",
-			InstanceURL: "https://{org}.apps.example.no/{org}/{app}/#/instance/{partyId}/{instanceGuid}",
-			// One call at a time, so "the first call of a boundary in a step" is one call.
-			LookupConcurrency: 1,
-		},
-	}
+	})
+	// One call at a time, so "the first call of a boundary in a step" is one call.
+	r.svc.Settings.LookupConcurrency = 1
 	return r
 }

@@ -1,0 +1,126 @@
+package lambdaconf
+
+import "fmt"
+
+// Port is what one Wiring method reads and calls: the environment
+// variables it reads (Vars semantics: Required, OneOf) and the AWS actions
+// its adapters call, each as IAM names it ("kms:Sign" on the key a
+// variable names is "kms:Sign " + that variable). "dynamodb" stands for
+// the table's actions, which depend on the repository methods a use case
+// calls (TestTemplate_leastPrivilege and the table's tests keep those).
+type Port struct {
+	Vars    []Var
+	Actions []string
+}
+
+// Actions of the ports.
+const (
+	ActionDynamoDB          = "dynamodb"
+	ActionGetSecretValue    = "secretsmanager:GetSecretValue"
+	ActionSignMaskinporten  = "kms:Sign " + EnvMaskinportenKMSKeyID
+	ActionSignPlatformToken = "kms:Sign " + EnvPlatformAccessTokenKMSKeyID
+	ActionSendTaskSuccess   = "states:SendTaskSuccess"
+	ActionSendTaskFailure   = "states:SendTaskFailure"
+	ActionStopExecution     = "states:StopExecution"
+)
+
+func platformURLVars() []Var {
+	return []Var{
+		{Name: EnvPlatformURL, Required: true, Doc: "Altinn platform host serving every platform API, e.g. https://platform.tt02.altinn.no"},
+		{Name: EnvPlatformTimeout, Doc: "timeout of one platform call, a Go duration (default 10s)"},
+	}
+}
+
+// bearerVars are the service owner's Maskinporten client's.
+func bearerVars() []Var {
+	var vs []Var
+	for _, v := range platformVars() {
+		if v.Name != EnvPlatformURL && v.Name != EnvPlatformTimeout {
+			vs = append(vs, v)
+		}
+	}
+	return append(platformURLVars(), vs...)
+}
+
+func accessTokenVars() []Var { return append(platformURLVars(), platformAccessTokenVars()...) }
+
+func join(lists ...[]Var) []Var {
+	var out []Var
+	seen := map[string]bool{}
+	for _, l := range lists {
+		for _, v := range l {
+			if !seen[v.Name] {
+				seen[v.Name] = true
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// Ports are the Wiring methods by name.
+var Ports = map[string]Port{
+	"Clock": {},
+	"Repo":  {Vars: []Var{{Name: EnvTableName, Required: true, Doc: "DynamoDB table"}}, Actions: []string{ActionDynamoDB}},
+	"Settings": {Vars: []Var{
+		{Name: EnvEnvironment, Required: true, Doc: "hosting environment (selects the correspondence resource)"},
+		{Name: EnvInstanceURL, Required: true, Doc: "instance link template"},
+		{Name: EnvLanguage, Doc: "language of messages: nb (default), nn or en"},
+	}},
+	"DocumentSettings": {Vars: []Var{
+		{Name: EnvInstanceURL, Required: true, Doc: "instance link template"},
+		{Name: EnvLanguage, Doc: "language of the signing PDF: nb (default), nn or en"},
+	}},
+	"Identities": {Vars: []Var{
+		{Name: EnvHashKey, Required: true, OneOf: "hash", Doc: "keyed-hash key, hex or base64 (local use)"},
+		{Name: EnvHashKeySecretARN, Required: true, OneOf: "hash", Doc: "Secrets Manager secret holding the keyed-hash key"},
+	}, Actions: []string{ActionGetSecretValue}},
+	"Storage":        {Vars: bearerVars(), Actions: []string{ActionSignMaskinporten}},
+	"Apps":           {Vars: bearerVars(), Actions: []string{ActionSignMaskinporten}},
+	"Correspondence": {Vars: bearerVars(), Actions: []string{ActionSignMaskinporten}},
+	"Register":       {Vars: join(bearerVars(), accessTokenVars()), Actions: []string{ActionSignMaskinporten, ActionSignPlatformToken}},
+	"Access":         {Vars: accessTokenVars(), Actions: []string{ActionSignPlatformToken}},
+	"Authorization":  {Vars: platformURLVars()},
+	"Signees": {Vars: join(bearerVars(), []Var{
+		{Name: EnvAllowSyntheticIDs, Doc: "accept synthetic test national IDs (true/false, default false)"},
+		{Name: EnvSigneeProviders, Doc: `configured signee providers, JSON {"providers":[…]} (see signees.Spec)`},
+	}), Actions: []string{ActionSignMaskinporten}},
+	"Workflow":   {Actions: []string{ActionSendTaskSuccess, ActionSendTaskFailure}},
+	"Executions": {Actions: []string{ActionStopExecution}},
+}
+
+// CheckEnv reports, through lookup, every variable the given ports
+// (Wiring method names, as wiringscan.Ports reads them from a function's
+// main.go) require and do not find, and every alternative set twice; it
+// reads no value's meaning (the Wiring does that at init). An unknown
+// port is a problem too.
+func CheckEnv(ports []string, lookup func(string) (string, bool)) error {
+	r := &reader{lookup: lookup}
+	seen := map[string]bool{}
+	groups := map[string][]string{}
+	for _, p := range ports {
+		port, ok := Ports[p]
+		if !ok {
+			r.errs = append(r.errs, fmt.Errorf("%s: no such port", p))
+			continue
+		}
+		for _, v := range port.Vars {
+			if seen[v.Name] {
+				continue
+			}
+			seen[v.Name] = true
+			switch {
+			case v.OneOf != "":
+				groups[v.OneOf] = append(groups[v.OneOf], v.Name)
+			case v.Required:
+				r.required(v.Name)
+			}
+		}
+	}
+	for _, names := range groups {
+		if len(names) == 2 {
+			r.oneOf(names[0], names[1])
+		}
+	}
+	return r.err("environment")
+}
