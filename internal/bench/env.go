@@ -44,7 +44,7 @@ type Env struct {
 	Platform *PlatformMeter
 	Dynamo   *DynamoMeter
 	Lambda   *LambdaTimer
-	// Svc is the signing service in this process, wired as ApiFunction is;
+	// Svc is the signing service in this process, wired with every port the functions use;
 	// the sign-path benchmark prepares its tasks with it.
 	Svc *signing.Service
 	// SFN talks to moto directly (not counted by the edge).
@@ -143,11 +143,20 @@ func StartEnv(ctx context.Context, opts EnvOptions) (_ *Env, err error) {
 	direct.BaseEndpoint = aws.String(motoURL)
 	e.SFN = sfn.NewFromConfig(direct)
 
-	api, ok := e.Stack.Def.Function("ApiFunction")
-	if !ok {
-		return nil, errors.New("bench: the template has no ApiFunction")
+	// Each function's environment holds only what its ports read; the
+	// whole service in this process reads them all.
+	if len(e.Stack.Def.Functions) == 0 {
+		return nil, errors.New("bench: the template has no functions")
 	}
-	conf, err := lambdaconf.Load(func(k string) (string, bool) { v, ok := api.Env[k]; return v, ok })
+	all := map[string]string{}
+	for _, f := range e.Stack.Def.Functions {
+		for k, v := range f.Env {
+			if all[k] == "" {
+				all[k] = v
+			}
+		}
+	}
+	conf, err := lambdaconf.Load(func(k string) (string, bool) { v, ok := all[k]; return v, ok })
 	if err != nil {
 		return nil, err
 	}

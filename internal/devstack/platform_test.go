@@ -16,6 +16,7 @@ import (
 	"github.com/signingflow/signing/internal/devstack/localjwt"
 	"github.com/signingflow/signing/internal/devstack/stackdef"
 	"github.com/signingflow/signing/internal/lambdaconf"
+	"github.com/signingflow/signing/internal/lambdaconf/wiringscan"
 )
 
 // writeKey writes a fresh RSA key as PEM and returns its path.
@@ -112,6 +113,46 @@ func functionEnvs(t *testing.T, s *Stack) map[string]map[string]string {
 	return out
 }
 
+// functionPorts returns, per function, the ports its main.go wires
+// (lambdaconf/wiringscan) and the environment variables they read.
+func functionPorts(t *testing.T, s *Stack) map[string]struct {
+	ports []string
+	reads map[string]bool
+} {
+	t.Helper()
+	root, err := FindModuleRoot("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := projectTemplate(t)
+	def, err := stackdef.Resolve(tpl, stackdef.Options{ModuleRoot: root, StackName: s.opts.StackName, Region: s.opts.Region, AccountID: s.opts.AccountID,
+		EdgeURL: "http://127.0.0.1:4566", APIURL: s.APIURL, Parameters: s.parameters(tpl)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]struct {
+		ports []string
+		reads map[string]bool
+	}{}
+	for _, f := range def.Functions {
+		ports, _, err := wiringscan.Ports(filepath.Join(root, f.CodeURI))
+		if err != nil {
+			t.Fatal(err)
+		}
+		reads := map[string]bool{}
+		for _, p := range ports {
+			for _, v := range lambdaconf.Ports[p].Vars {
+				reads[v.Name] = true
+			}
+		}
+		out[f.LogicalID] = struct {
+			ports []string
+			reads map[string]bool
+		}{ports, reads}
+	}
+	return out
+}
+
 // TestStack_realPlatformEnvironment: with a real platform the functions
 // get its URL, Maskinporten, the client and the key file in place of the
 // KMS key, and nothing points at the emulator; every function's loader
@@ -140,7 +181,9 @@ func TestStack_realPlatformEnvironment(t *testing.T) {
 			if len(envs) == 0 {
 				t.Fatal("no functions")
 			}
+			wired := functionPorts(t, s)
 			for fn, env := range envs {
+				reads := wired[fn].reads
 				want := map[string]string{
 					lambdaconf.EnvPlatformURL:          "https://platform.tt02.altinn.no",
 					lambdaconf.EnvMaskinportenURL:      "https://test.maskinporten.no",
@@ -152,15 +195,15 @@ func TestStack_realPlatformEnvironment(t *testing.T) {
 				}
 				want[lambdaconf.EnvEnvironment] = DefaultRealEnvironment
 				for k, w := range want {
-					if env[k] != w {
+					if reads[k] && env[k] != w {
 						t.Errorf("%s: %s = %q, want %q", fn, k, env[k], w)
 					}
 				}
 				_, hasKMS := env[lambdaconf.EnvMaskinportenKMSKeyID]
-				if got := env[lambdaconf.EnvMaskinportenKeyFile]; tt.wantKeyFile != (got == mpKey) || tt.wantKeyFile == hasKMS {
+				if got := env[lambdaconf.EnvMaskinportenKeyFile]; reads[lambdaconf.EnvMaskinportenKeyFile] && (tt.wantKeyFile != (got == mpKey) || tt.wantKeyFile == hasKMS) {
 					t.Errorf("%s: key file %q, KMS key set %v; want the key file %v", fn, got, hasKMS, tt.wantKeyFile)
 				}
-				if _, hasPATKMS := env[lambdaconf.EnvPlatformAccessTokenKMSKeyID]; hasPATKMS == tt.wantKeyFile {
+				if _, hasPATKMS := env[lambdaconf.EnvPlatformAccessTokenKMSKeyID]; reads[lambdaconf.EnvPlatformAccessTokenKeyFile] && hasPATKMS == tt.wantKeyFile {
 					t.Errorf("%s: platform access token KMS key set %v with key file %q", fn, hasPATKMS, env[lambdaconf.EnvPlatformAccessTokenKeyFile])
 				}
 				for k, v := range env {
@@ -168,8 +211,8 @@ func TestStack_realPlatformEnvironment(t *testing.T) {
 						t.Errorf("%s: %s = %q points at the emulator", fn, k, v)
 					}
 				}
-				if _, err := lambdaconf.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
-					t.Errorf("%s: the loader refuses its environment: %v", fn, err)
+				if err := lambdaconf.CheckEnv(wired[fn].ports, func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+					t.Errorf("%s: its wiring refuses its environment: %v", fn, err)
 				}
 			}
 		})
@@ -187,10 +230,18 @@ func TestStack_emulatorEnvironment(t *testing.T) {
 	if env := functionEnvs(t, s)["ApiFunction"]; env["JWKS_URL"] != s.JWKSURL || env["JWT_ISSUER"] != Issuer {
 		t.Errorf("ApiFunction: JWKS_URL %q, JWT_ISSUER %q; want the local issuer's %q, %q", env["JWKS_URL"], env["JWT_ISSUER"], s.JWKSURL, Issuer)
 	}
+	wired := functionPorts(t, s)
 	for fn, env := range functionEnvs(t, s) {
-		if env[lambdaconf.EnvPlatformURL] != s.EmulatorURL || env[lambdaconf.EnvMaskinportenURL] != s.EmulatorURL ||
+		reads := wired[fn].reads
+		if reads[lambdaconf.EnvPlatformURL] && env[lambdaconf.EnvPlatformURL] != s.EmulatorURL {
+			t.Errorf("%s: %s = %q, want the emulator's URL", fn, lambdaconf.EnvPlatformURL, env[lambdaconf.EnvPlatformURL])
+		}
+		if !reads[lambdaconf.EnvMaskinportenURL] {
+			continue
+		}
+		if env[lambdaconf.EnvMaskinportenURL] != s.EmulatorURL ||
 			env[lambdaconf.EnvMaskinportenClientID] != LocalMaskinportenClientID || env[lambdaconf.EnvAltinnExchangeTest] != "false" {
-			t.Errorf("%s: environment %v, want the emulator's URL for the platform and Maskinporten and the local client", fn, env)
+			t.Errorf("%s: environment %v, want the emulator's URL for Maskinporten and the local client", fn, env)
 		}
 		if want := pendingKeyARN(DefaultRegion, DefaultAccountID, MaskinportenKeyParameter); env[lambdaconf.EnvMaskinportenKMSKeyID] != want {
 			t.Errorf("%s: %s = %q, want the stack's key %q", fn, lambdaconf.EnvMaskinportenKMSKeyID, env[lambdaconf.EnvMaskinportenKMSKeyID], want)
