@@ -26,6 +26,9 @@ var eventStatus = map[string]int{
 	"api-sign-no-token":       http.StatusUnauthorized,
 	"api-sign-malformed-body": http.StatusBadRequest,
 	"api-sign-bad-guid":       http.StatusBadRequest,
+	"api-reject-with-reason":  http.StatusOK,
+	"api-cancel":              http.StatusOK,
+	"api-deadline":            http.StatusOK,
 }
 
 func TestHandler_Handle_events(t *testing.T) {
@@ -71,7 +74,9 @@ func TestHandler_logs(t *testing.T) {
 	}
 	// Closing the task last lets the signatures through first.
 	slices.SortStableFunc(files, func(a, b string) int {
-		closes := func(f string) bool { return strings.Contains(f, "reject") || strings.Contains(f, "process-next") }
+		closes := func(f string) bool {
+			return strings.Contains(f, "reject") || strings.Contains(f, "cancel") || strings.Contains(f, "process-next")
+		}
 		switch {
 		case closes(a) == closes(b):
 			return strings.Compare(a, b)

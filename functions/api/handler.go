@@ -30,6 +30,9 @@ type Service interface {
 	CurrentTask(ctx context.Context, ref signing.InstanceRef) (signing.TaskKey, signing.Instance, error)
 	ReadInstance(ctx context.Context, ref signing.InstanceRef) (signing.Instance, error)
 	MissingSignatures(ctx context.Context, in signing.ReadInput) (bool, error)
+	Cancel(ctx context.Context, in signing.CancelInput) (signing.RejectResult, error)
+	ExtendDeadline(ctx context.Context, in signing.ExtendInput) (signing.Task, error)
+	Resend(ctx context.Context, in signing.ResendInput) (signing.Signee, error)
 }
 
 var (
@@ -189,7 +192,7 @@ func (h *Handler) problem(r *request, path string, p *Problem) events.APIGateway
 	r.problemCause = out.cause
 	r.problemType = strings.TrimPrefix(out.Type, ProblemTypeBase)
 	resp := jsonResponse(out.Status, "application/problem+json", out)
-	if out.Status == http.StatusServiceUnavailable {
+	if out.Status == http.StatusServiceUnavailable || out.Status == http.StatusTooManyRequests {
 		ra := out.retryAfter
 		if ra <= 0 {
 			ra = defaultRetryAfter
@@ -333,12 +336,29 @@ type actionRequest struct {
 	ButtonID          *string            `json:"buttonId"`
 	Metadata          map[string]*string `json:"metadata"`
 	IgnoredValidators []string           `json:"ignoredValidators"`
+	// Reason is the reason of a reject (this API's addition; free text,
+	// never logged).
+	Reason *string `json:"reason"`
 }
 
-// processNextRequest is the reference's ProcessNext body.
+// processNextRequest is the reference's ProcessNext body, and a reject's
+// reason (this API's addition).
 type processNextRequest struct {
 	Action           *string `json:"action"`
 	ActionOnBehalfOf *string `json:"actionOnBehalfOf"`
+	Reason           *string `json:"reason"`
+}
+
+// reasonOf returns a reject's reason from the body field reason, which
+// only a reject may carry.
+func reasonOf(v *string, action string) (string, error) {
+	if v == nil {
+		return "", nil
+	}
+	if action != actionReject {
+		return "", invalid("reason", "is only allowed with the action reject")
+	}
+	return *v, nil
 }
 
 // Actions a body may name.
@@ -380,6 +400,10 @@ func (h *Handler) actions(ctx context.Context, r *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	reason, err := reasonOf(body.Reason, action)
+	if err != nil {
+		return 0, nil, err
+	}
 	out := newUserActionResponse(r.instance)
 	if action == actionSign {
 		sig, err := h.sign(ctx, r, org)
@@ -389,7 +413,7 @@ func (h *Handler) actions(ctx context.Context, r *request) (int, any, error) {
 		out.Signature = sig
 		return http.StatusOK, out, nil
 	}
-	task, err := h.reject(ctx, r)
+	task, err := h.reject(ctx, r, reason)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -414,6 +438,10 @@ func (h *Handler) processNext(ctx context.Context, r *request) (int, any, error)
 	if err != nil {
 		return 0, nil, err
 	}
+	reason, err := reasonOf(body.Reason, action)
+	if err != nil {
+		return 0, nil, err
+	}
 	switch action {
 	case actionSign:
 		sig, err := h.sign(ctx, r, org)
@@ -422,7 +450,7 @@ func (h *Handler) processNext(ctx context.Context, r *request) (int, any, error)
 		}
 		return h.processState(ctx, r, actionSign, taskSummary{TaskID: r.task.TaskID, Status: signing.TaskCollecting}, sig)
 	case actionReject:
-		task, err := h.reject(ctx, r)
+		task, err := h.reject(ctx, r, reason)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -470,9 +498,9 @@ func (h *Handler) sign(ctx context.Context, r *request, org string) (*signatureS
 	return summarizeSignature(res.Signature), nil
 }
 
-// reject closes the task as rejected.
-func (h *Handler) reject(ctx context.Context, r *request) (taskSummary, error) {
-	res, err := h.svc.Reject(ctx, signing.RejectInput{Task: r.task, Caller: r.caller, Instance: &r.instance})
+// reject closes the task as rejected, with the caller's reason.
+func (h *Handler) reject(ctx context.Context, r *request, reason string) (taskSummary, error) {
+	res, err := h.svc.Reject(ctx, signing.RejectInput{Task: r.task, Caller: r.caller, Instance: &r.instance, Reason: reason})
 	if err != nil {
 		return taskSummary{}, err
 	}
@@ -574,4 +602,89 @@ func (h *Handler) signingRequests(ctx context.Context, r *request) (int, any, er
 		reqs = []signing.SigningRequest{}
 	}
 	return http.StatusOK, signingRequestsResponse{SigningRequests: reqs, Next: next}, nil
+}
+
+// cancelRequest is the body of POST …/signing/cancel.
+type cancelRequest struct {
+	Reason *string `json:"reason"`
+}
+
+// cancel serves POST …/signing/cancel: the instance owner withdraws the
+// task, apart from a reject (the execution's outcome is cancelled).
+func (h *Handler) cancel(ctx context.Context, r *request) (int, any, error) {
+	var body cancelRequest
+	if _, err := decodeBody(r, &body); err != nil {
+		return 0, nil, err
+	}
+	reason := ""
+	if body.Reason != nil {
+		reason = *body.Reason
+	}
+	res, err := h.svc.Cancel(ctx, signing.CancelInput{Task: r.task, Caller: r.caller, Instance: &r.instance, Reason: reason})
+	if err != nil {
+		return 0, nil, err
+	}
+	if res.WakeErr != nil {
+		r.log.WarnContext(ctx, "task cancelled, workflow not told", "error", res.WakeErr.Error())
+	}
+	return http.StatusOK, taskSummary{TaskID: r.task.TaskID, Status: signing.TaskRejected}, nil
+}
+
+// deadlineRequest is the body of POST …/signing/deadline.
+type deadlineRequest struct {
+	Deadline *string `json:"deadline"`
+}
+
+// deadlineResponse answers an extension with the task's new deadline.
+type deadlineResponse struct {
+	TaskID   string    `json:"taskId"`
+	Deadline time.Time `json:"deadline"`
+}
+
+// extendDeadline serves POST …/signing/deadline: the instance owner moves
+// the deadline later.
+func (h *Handler) extendDeadline(ctx context.Context, r *request) (int, any, error) {
+	var body deadlineRequest
+	present, err := decodeBody(r, &body)
+	if err != nil {
+		return 0, nil, err
+	}
+	if !present || body.Deadline == nil {
+		return 0, nil, invalid("deadline", "is required: an RFC 3339 time such as 2026-04-01T12:00:00Z")
+	}
+	at, err := time.Parse(time.RFC3339, *body.Deadline)
+	if err != nil {
+		return 0, nil, invalid("deadline", "must be an RFC 3339 time such as 2026-04-01T12:00:00Z")
+	}
+	task, err := h.svc.ExtendDeadline(ctx, signing.ExtendInput{Task: r.task, Caller: r.caller, Instance: &r.instance, Deadline: at})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, deadlineResponse{TaskID: r.task.TaskID, Deadline: task.Deadline.UTC()}, nil
+}
+
+// resendResponse answers an invitation sent again.
+type resendResponse struct {
+	SigneeKey signing.SigneeKey `json:"signeeKey"`
+	Resends   int               `json:"resends"`
+	ResentAt  time.Time         `json:"resentAt"`
+}
+
+// resend serves POST …/signing/signees/{signeeKey}/remind: the instance
+// owner sends one signee's invitation again (429 with Retry-After inside
+// the configured interval).
+func (h *Handler) resend(ctx context.Context, r *request) (int, any, error) {
+	var body struct{}
+	if _, err := decodeBody(r, &body); err != nil {
+		return 0, nil, err
+	}
+	sk := signing.SigneeKey(r.params["signeeKey"])
+	if sk.Validate() != nil {
+		return 0, nil, invalid("signeeKey", "must look like p-<hex> or o-<hex>")
+	}
+	sg, err := h.svc.Resend(ctx, signing.ResendInput{Task: r.task, Caller: r.caller, Instance: &r.instance, Signee: sk})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, resendResponse{SigneeKey: sg.Key, Resends: sg.Resends, ResentAt: sg.ResentAt.UTC()}, nil
 }

@@ -25,6 +25,7 @@ func main() {
 		svc := signing.API{
 			Repo: w.Repo(), Storage: w.Storage(), Authorization: w.Authorization(), Workflow: w.Workflow(),
 			Identities: w.Identities(), Clock: w.Clock(),
+			Correspondence: w.Correspondence(), Register: w.Register(), Apps: w.Apps(), Settings: w.Settings(),
 		}
 		// One verifier per container: the key set is fetched at init, while
 		// the hash key secret is read (Wiring.Identities), and kept while

@@ -54,6 +54,9 @@ var (
 	// ProblemAuthLevelTooLow is the PEP's refusal of a login weaker than the
 	// policy's urn:altinn:minimum-authenticationlevel obligation (403).
 	ProblemAuthLevelTooLow = ProblemType{"authentication-level-too-low", "The login's authentication level is too low", http.StatusForbidden}
+	// ProblemTooSoon refuses an invitation sent again inside the task's
+	// resend interval; Retry-After says when it may be sent.
+	ProblemTooSoon = ProblemType{"too-soon", "Done too recently; try again later", http.StatusTooManyRequests}
 )
 
 // ProblemTypes lists every problem type, for documentation and tests.
@@ -62,7 +65,7 @@ var ProblemTypes = []ProblemType{
 	ProblemNotFound, ProblemMethodNotAllowed, ProblemConflict, ProblemTaskClosed,
 	ProblemTaskRejected, ProblemTaskExpired, ProblemPayloadTooLarge, ProblemUnsupportedMediaType,
 	ProblemInternal, ProblemUnavailable, ProblemNotSigningTask, ProblemMissingSignatures,
-	ProblemXSRF, ProblemOriginNotAllowed, ProblemAuthLevelTooLow,
+	ProblemXSRF, ProblemOriginNotAllowed, ProblemAuthLevelTooLow, ProblemTooSoon,
 }
 
 // Problem is an RFC 9457 problem details object.
@@ -127,6 +130,12 @@ func problemFor(err error, renames map[string]string) *Problem {
 		// and falls through to 500.
 		p = newProblem(ProblemInvalidRequest, "The request has invalid fields; see errors.")
 		p.Errors = fields
+	case errors.Is(err, signing.ErrTooSoon):
+		p = newProblem(ProblemTooSoon, "The invitation was sent again too recently; see Retry-After.")
+		var ts *signing.TooSoonError
+		if errors.As(err, &ts) {
+			p.retryAfter = ts.RetryAfter
+		}
 	case errors.Is(err, signing.ErrForbidden):
 		p = newProblem(ProblemForbidden, "You may not do this on this signing task.")
 	case errors.Is(err, signing.ErrUnauthenticated):

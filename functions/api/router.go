@@ -30,6 +30,9 @@ func routeTable() []route {
 		{method: "GET", pattern: instancePrefix + "/signing/data-elements", handle: (*Handler).dataElements},
 		{method: "GET", pattern: instancePrefix + "/signing/organizations", handle: (*Handler).organizations},
 		{method: "GET", pattern: instancePrefix + "/validate", handle: (*Handler).validate},
+		{method: "POST", pattern: instancePrefix + "/signing/cancel", handle: (*Handler).cancel},
+		{method: "POST", pattern: instancePrefix + "/signing/deadline", handle: (*Handler).extendDeadline},
+		{method: "POST", pattern: instancePrefix + "/signing/signees/{signeeKey}/remind", handle: (*Handler).resend},
 		{method: "GET", pattern: "/signing-requests", handle: (*Handler).signingRequests},
 	}
 }

@@ -215,3 +215,63 @@ func (s *Service) ExtendDeadline(ctx context.Context, in ExtendInput) (Task, err
 	}
 	return out, nil
 }
+
+// ResendInput asks to send a signee's invitation again.
+type ResendInput struct {
+	Task     TaskKey
+	Caller   Caller
+	Instance *InstanceRef
+	Signee   SigneeKey
+}
+
+// Resend sends one signee's call-to-action again: only the instance owner
+// may, only to a signee who was told and has not signed (ErrConflict), at
+// most once per the configuration's resend interval (a *TooSoonError with
+// the time to wait). The message's idempotency key counts the resends, so
+// a retried request sends it once; the send is recorded and audited after
+// it went out ("signee.invitation-resent").
+func (s *Service) Resend(ctx context.Context, in ResendInput) (Signee, error) {
+	if err := in.Caller.Validate(); err != nil {
+		return Signee{}, err
+	}
+	if err := in.Signee.Validate(); err != nil {
+		return Signee{}, err
+	}
+	task, err := s.taskFor(ctx, in.Task, in.Instance)
+	if err != nil {
+		return Signee{}, err
+	}
+	if !task.Status.Open() {
+		return Signee{}, closedError(task)
+	}
+	if !s.isOwner(task, in.Caller) {
+		return Signee{}, fmt.Errorf("only the instance owner may send an invitation again: %w", ErrForbidden)
+	}
+	settings, err := task.Config.DeadlineSettings()
+	if err != nil {
+		return Signee{}, fmt.Errorf("task %s: its configuration: %w", task.Key, err)
+	}
+	key := task.Key.At(task.Attempt)
+	sg, err := s.Repo.GetSignee(ctx, key, in.Signee)
+	if err != nil {
+		return Signee{}, changedMeanwhile(err)
+	}
+	now := s.Clock.Now()
+	change := Resent{At: now, Interval: settings.ResendInterval, Actor: s.Identities.Person(in.Caller.Person)}
+	if _, _, err := change.Apply(sg); err != nil {
+		return Signee{}, err
+	}
+	resource, ok := task.Config.CorrespondenceResourceFor(s.Settings.Environment)
+	if !ok {
+		return Signee{}, fmt.Errorf("no correspondence resource is configured for environment %q: %w", s.Settings.Environment, ErrConflict)
+	}
+	msg, err := s.callToAction(ctx, task, sg, resource, idempotencyKey("resend", task, fmt.Sprintf("%s:%d", sg.Key, sg.Resends+1)))
+	if err != nil {
+		return Signee{}, fmt.Errorf("send the invitation again: %w", err)
+	}
+	if _, err := s.Correspondence.Send(ctx, msg); err != nil {
+		return Signee{}, fmt.Errorf("send the invitation again: %w", err)
+	}
+	out, err := s.Repo.ChangeSignee(ctx, key, sg.Key, change)
+	return out, changedMeanwhile(err)
+}

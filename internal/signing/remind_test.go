@@ -271,3 +271,42 @@ func TestService_extendDeadlineQuiet(t *testing.T) {
 		t.Errorf("a quiet extension told %v", col.NeedReminder)
 	}
 }
+
+// The owner sends one signee's invitation again, at most once per interval.
+func TestService_resend(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.Cfg.ResendInterval = "PT1H"
+	ctx := context.Background()
+	started := h.Ready(t)
+	var company signing.SigneeKey
+	for _, sk := range started.Signees {
+		if sg, _ := h.Repo.GetSignee(ctx, foundersTask, sk); sg.PartyUUID == companyUUID {
+			company = sk
+		}
+	}
+	in := signing.ResendInput{Task: foundersTask, Caller: kari(t), Signee: company}
+	if _, err := h.Svc.Resend(ctx, signing.ResendInput{Task: foundersTask, Caller: ola(t), Signee: company}); !errors.Is(err, signing.ErrForbidden) {
+		t.Errorf("Resend() by a signee error = %v, want ErrForbidden", err)
+	}
+	sg, err := h.Svc.Resend(ctx, in)
+	if err != nil || sg.Resends != 1 {
+		t.Fatalf("Resend() = %d resends, %v", sg.Resends, err)
+	}
+	h.Clock.Advance(20 * time.Minute)
+	_, err = h.Svc.Resend(ctx, in)
+	var soon *signing.TooSoonError
+	if !errors.As(err, &soon) || soon.RetryAfter != 40*time.Minute {
+		t.Errorf("Resend() 20 minutes later error = %v, want too soon, again in 40m", err)
+	}
+	h.Clock.Advance(40 * time.Minute)
+	if sg, err := h.Svc.Resend(ctx, in); err != nil || sg.Resends != 2 {
+		t.Errorf("Resend() after the interval = %d resends, %v; want 2", sg.Resends, err)
+	}
+	if n := len(messagesOf(h, "resend")); n != 2 {
+		t.Errorf("invitations sent again = %d, want 2", n)
+	}
+	if _, err := h.Svc.Resend(ctx, signing.ResendInput{Task: foundersTask, Caller: kari(t), Signee: "p-000000000000000000000000"}); !errors.Is(err, signing.ErrNotFound) {
+		t.Errorf("Resend(unknown signee) error = %v, want ErrNotFound", err)
+	}
+}

@@ -389,17 +389,44 @@ func (s *Service) Notify(ctx context.Context, key TaskKey, sk SigneeKey) (Signee
 	if !ok {
 		return s.fail(ctx, key, sk, "notify", fmt.Errorf("no correspondence resource is configured for environment %q", s.Settings.Environment))
 	}
-	lang := s.language()
-	vars, res, err := s.vars(ctx, task.Instance, lang)
-	if err != nil {
-		return sg, fmt.Errorf("notify %s/%s: %w", key, sk, err)
+	msg, err := s.callToAction(ctx, task, sg, resource, idempotencyKey("cta", task, string(sk)))
+	var te textsError
+	if errors.As(err, &te) {
+		return sg, fmt.Errorf("notify %s/%s: %w", key, sk, te.error)
 	}
-	to, err := s.recipientOf(ctx, sg)
 	if permanent(err) {
 		return s.fail(ctx, key, sk, "notify", err)
 	}
 	if err != nil {
 		return sg, fmt.Errorf("notify %s/%s: %w", key, sk, err)
+	}
+	id, err := s.Correspondence.Send(ctx, msg)
+	if permanent(err) {
+		return s.fail(ctx, key, sk, "notify", err)
+	}
+	if err != nil {
+		return sg, fmt.Errorf("notify %s/%s: send message: %w", key, sk, err)
+	}
+	return s.Repo.UpdateSignee(ctx, key, sk, Transition{To: SigneeNotified, At: s.Clock.Now(), CorrespondenceID: id})
+}
+
+// callToAction builds the call-to-action message to signee sg: the inbox
+// message in the service's language from the signee's text keys (or the
+// app's, or the defaults), whose notification block carries the e-mail and
+// SMS, as the reference sends them (Altinn/app-lib-dotnet
+// src/Altinn.App.Core/Features/Signing/Helpers/SigningNotificationHelper.cs):
+// one send, one idempotent key, and the platform orders them. An error
+// reading the app's texts is a textsError (not the signee's failure); one
+// finding the recipient may be permanent (permanent).
+func (s *Service) callToAction(ctx context.Context, task Task, sg Signee, resource, key string) (Message, error) {
+	lang := s.language()
+	vars, res, err := s.vars(ctx, task.Instance, lang)
+	if err != nil {
+		return Message{}, textsError{err}
+	}
+	to, err := s.recipientOf(ctx, sg)
+	if err != nil {
+		return Message{}, err
 	}
 	c := sg.Communication
 	vars.Args = c.TextArgs
@@ -407,12 +434,8 @@ func (s *Service) Notify(ctx context.Context, key TaskKey, sk SigneeKey) (Signee
 		InboxTitle: c.InboxTitleKey, InboxSummary: c.InboxSummaryKey, InboxBody: c.InboxBodyKey,
 		EmailSubject: c.EmailSubjectKey, EmailBody: c.EmailBodyKey, SMSBody: c.SMSBodyKey,
 	}, vars)
-	// Email and SMS ride on the message's notification block, as the
-	// reference sends them (Altinn/app-lib-dotnet
-	// src/Altinn.App.Core/Features/Signing/Helpers/SigningNotificationHelper.cs):
-	// one send, one idempotent key, and the platform orders them.
-	id, err := s.Correspondence.Send(ctx, Message{
-		IdempotencyKey:   idempotencyKey("cta", task, string(sk)),
+	return Message{
+		IdempotencyKey:   key,
 		Resource:         resource,
 		SendersReference: task.Instance.InstanceID(),
 		Recipient:        to,
@@ -429,12 +452,10 @@ func (s *Service) Notify(ctx context.Context, key TaskKey, sk SigneeKey) (Signee
 			MobileNumber:     c.Mobile,
 			SMSBody:          cta.SMSBody,
 		},
-	})
-	if permanent(err) {
-		return s.fail(ctx, key, sk, "notify", err)
-	}
-	if err != nil {
-		return sg, fmt.Errorf("notify %s/%s: send message: %w", key, sk, err)
-	}
-	return s.Repo.UpdateSignee(ctx, key, sk, Transition{To: SigneeNotified, At: s.Clock.Now(), CorrespondenceID: id})
+	}, nil
 }
+
+// textsError is a failure to read the app's texts for a message.
+type textsError struct{ error }
+
+func (e textsError) Unwrap() error { return e.error }

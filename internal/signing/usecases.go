@@ -179,10 +179,32 @@ type API struct {
 	Workflow      Workflow
 	Identities    Identities
 	Clock         Clock
+	// Correspondence, Register, Apps and Settings send an invitation again
+	// (Resend).
+	Correspondence Correspondence
+	Register       Register
+	Apps           Apps
+	Settings       Settings
 }
 
 func (u API) service() *Service {
-	return &Service{Repo: u.Repo, Storage: u.Storage, Authorization: u.Authorization, Workflow: u.Workflow, Identities: u.Identities, Clock: u.Clock}
+	return &Service{Repo: u.Repo, Storage: u.Storage, Authorization: u.Authorization, Workflow: u.Workflow, Identities: u.Identities, Clock: u.Clock,
+		Correspondence: u.Correspondence, Register: u.Register, Apps: u.Apps, Settings: u.Settings}
+}
+
+// Cancel is Service.Cancel.
+func (u API) Cancel(ctx context.Context, in CancelInput) (RejectResult, error) {
+	return u.service().Cancel(ctx, in)
+}
+
+// ExtendDeadline is Service.ExtendDeadline.
+func (u API) ExtendDeadline(ctx context.Context, in ExtendInput) (Task, error) {
+	return u.service().ExtendDeadline(ctx, in)
+}
+
+// Resend is Service.Resend.
+func (u API) Resend(ctx context.Context, in ResendInput) (Signee, error) {
+	return u.service().Resend(ctx, in)
 }
 
 // Sign is Service.Sign.

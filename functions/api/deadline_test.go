@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/signingflow/signing/internal/signing"
+	"github.com/signingflow/signing/internal/signingtest"
+)
+
+// A reject carries its reason to the task (never to the log); a reason
+// with another action, or too long, is refused naming the field.
+func TestHandler_rejectReason(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	long := strings.Repeat("x", signing.MaxReasonLength+1)
+	for _, tt := range []struct{ body, field string }{
+		{`{"action":"sign","reason":"no"}`, "reason"},
+		{`{"action":"reject","reason":"` + long + `"}`, "reason"},
+	} {
+		resp := e.do(t, as(withBody(loadEvent(t, "api-reject"), tt.body), "kari"))
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.Body, `"`+tt.field+`"`) {
+			t.Errorf("%.40s…: %d %s, want 400 naming %s", tt.body, resp.StatusCode, resp.Body, tt.field)
+		}
+	}
+	resp := e.do(t, as(loadEvent(t, "api-reject-with-reason"), "kari"))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("reject with a reason: %d %s", resp.StatusCode, resp.Body)
+	}
+	task, err := e.h.Repo.GetTask(context.Background(), signingtest.FoundersTask)
+	if err != nil || task.RejectReason != "Feil aksjekapital i stiftelsesdokumentet" || task.RejectedBy != signing.RejectedByOwner {
+		t.Errorf("task reason %q by %q (%v), want the owner's reason kept", task.RejectReason, task.RejectedBy, err)
+	}
+	if strings.Contains(e.logs.String(), "aksjekapital") {
+		t.Errorf("the reason reached the log:\n%s", e.logs.String())
+	}
+}
+
+// Only the owner cancels; the outcome is cancelled.
+func TestHandler_cancel(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if resp := e.do(t, as(loadEvent(t, "api-cancel"), "ola")); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cancel by a signee: %d %s, want 403", resp.StatusCode, resp.Body)
+	}
+	if resp := e.do(t, as(loadEvent(t, "api-cancel"), "kari")); resp.StatusCode != http.StatusOK {
+		t.Fatalf("cancel by the owner: %d %s", resp.StatusCode, resp.Body)
+	}
+	task, _ := e.h.Repo.GetTask(context.Background(), signingtest.FoundersTask)
+	if o, _ := task.Outcome(); o != signing.OutcomeCancelled {
+		t.Errorf("outcome = %q, want cancelled", o)
+	}
+	if resp := e.do(t, as(loadEvent(t, "api-cancel"), "kari")); resp.StatusCode != http.StatusConflict || !strings.Contains(resp.Body, "task-rejected") {
+		t.Errorf("cancel again: %d %s, want 409 task-rejected", resp.StatusCode, resp.Body)
+	}
+}
+
+// The deadline route refuses what is not a later RFC 3339 time, naming
+// deadline, and moves it otherwise.
+func TestHandler_extendDeadline(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, body := range []string{`{}`, `{"deadline":"tomorrow"}`, `{"deadline":"2020-01-01T00:00:00Z"}`, `{"deadline":"2031-01-01T00:00:00Z"}`} {
+		resp := e.do(t, as(withBody(loadEvent(t, "api-deadline"), body), "kari"))
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.Body, `"deadline"`) {
+			t.Errorf("%s: %d %s, want 400 naming deadline", body, resp.StatusCode, resp.Body)
+		}
+	}
+	if resp := e.do(t, as(loadEvent(t, "api-deadline"), "ola")); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("extension by a signee: %d, want 403", resp.StatusCode)
+	}
+	resp := e.do(t, as(loadEvent(t, "api-deadline"), "kari"))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, `"deadline":"2026-06-30T22:00:00Z"`) {
+		t.Fatalf("extension: %d %s", resp.StatusCode, resp.Body)
+	}
+	if resp := e.do(t, as(loadEvent(t, "api-deadline"), "kari")); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("the same deadline again: %d, want 400 (must be later)", resp.StatusCode)
+	}
+}
+
+// An invitation sent again twice within the interval: 429 with Retry-After.
+func TestHandler_resend(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var company signing.SigneeKey
+	list, _, _ := e.h.Repo.ListSignees(context.Background(), signingtest.FoundersTask, signing.Page{})
+	for _, sg := range list {
+		if sg.PartyUUID == signingtest.CompanyUUID {
+			company = sg.Key
+		}
+	}
+	ev := loadEvent(t, "api-cancel")
+	ev.RouteKey = "POST " + instancePrefix + "/signing/signees/{signeeKey}/remind"
+	ev.RequestContext.RouteKey = ev.RouteKey
+	ev = withPath(ev, "/ttd/founders/instances/50001/1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d/signing/signees/"+string(company)+"/remind")
+	ev = withBody(ev, "")
+	if resp := e.do(t, as(ev, "kari")); resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, `"resends":1`) {
+		t.Fatalf("resend: %d %s", resp.StatusCode, resp.Body)
+	}
+	resp := e.do(t, as(ev, "kari"))
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Headers["Retry-After"] != "3600" || !strings.Contains(resp.Body, "too-soon") {
+		t.Errorf("resend again at once: %d Retry-After %q %s, want 429 too-soon with Retry-After 3600", resp.StatusCode, resp.Headers["Retry-After"], resp.Body)
+	}
+	bad := withPath(ev, "/ttd/founders/instances/50001/1d3c5b7a-9e8f-4a6b-8c2d-4e6f8a0b2c4d/signing/signees/x-1/remind")
+	if resp := e.do(t, as(bad, "kari")); resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.Body, "signeeKey") {
+		t.Errorf("resend to a malformed key: %d %s, want 400 naming signeeKey", resp.StatusCode, resp.Body)
+	}
+}
