@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -90,4 +91,147 @@ func TestReminder_beforeTheDeadline(t *testing.T) {
 	sign(t, r, kari, company.OrgNumber, http.StatusOK)
 	complete(t, r, kari)
 	outcome(t, r, "signed")
+}
+
+// signeeKeyOf reads p's signee key from the signing state, as the owner.
+func signeeKeyOf(t *testing.T, r *scenario.Run, owner, p scenario.Party) string {
+	t.Helper()
+	resp, err := r.State(within(t, 30*time.Second), owner)
+	if err != nil || resp.Status != http.StatusOK {
+		t.Fatalf("signing state = %s %v", resp, err)
+	}
+	var st struct {
+		SigneeStates []struct {
+			SigneeKey string `json:"signeeKey"`
+			PartyID   int64  `json:"partyId"`
+		} `json:"signeeStates"`
+	}
+	if err := json.Unmarshal(resp.Body, &st); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range st.SigneeStates {
+		if s.PartyID == p.PartyID {
+			return s.SigneeKey
+		}
+	}
+	t.Fatalf("%s is not in the signing state %s", p.Name, resp.Body)
+	return ""
+}
+
+// TestDeadline_extendedAndResent: the owner moves the deadline while the
+// workflow waits; the execution does not expire at the old deadline, the
+// signees who have not signed are told the new one, the reminder before it
+// comes again before the new one, and the task still signs. Inside the
+// resend interval a second invitation is refused with 429 and Retry-After.
+func TestDeadline_extendedAndResent(t *testing.T) {
+	r := newRun(t)
+	kari, ola, company := scenario.Founders(fixture)
+	deadline := time.Now().Add(20 * time.Second).Truncate(time.Second)
+	r.Input.Deadline = deadline
+	r.Input.Config.Reminders = []string{"-PT10S"}
+	r.Input.Config.SMSWindow = "00:00-24:00"
+	r.Input.Config.ResendInterval = "PT1H"
+	started(t, r)
+	sign(t, r, ola, "", http.StatusOK)
+
+	// The owner sends the company's invitation again; a second time inside the hour is refused.
+	key := signeeKeyOf(t, r, kari, company)
+	if resp, err := r.Resend(within(t, 30*time.Second), kari, key); err != nil || resp.Status != http.StatusOK {
+		t.Fatalf("resend = %s %v, want 200", resp, err)
+	}
+	resp, err := r.Resend(within(t, 30*time.Second), kari, key)
+	if err != nil || resp.Status != http.StatusTooManyRequests || !strings.Contains(string(resp.Body), "too-soon") {
+		t.Errorf("resend again = %s %v, want 429 too-soon", resp, err)
+	}
+	if n := len(messagesByParty(r, "resend")[company.PartyUUID]); n != 1 {
+		t.Errorf("invitations sent again to the company = %d, want 1", n)
+	}
+
+	later := deadline.Add(40 * time.Second)
+	if resp, err := r.ExtendDeadline(within(t, 30*time.Second), kari, later); err != nil || resp.Status != http.StatusOK {
+		t.Fatalf("extend = %s %v, want 200", resp, err)
+	}
+	err = scenario.Eventually(within(t, 30*time.Second), func() (bool, error) {
+		return len(messagesByParty(r, "extended")[kari.PartyUUID]) == 1 && len(messagesByParty(r, "extended")[company.PartyUUID]) == 1, nil
+	})
+	if err != nil {
+		t.Fatalf("the signees were not told of the extension: %v", err)
+	}
+	// Past the old deadline the task still collects, and the reminder
+	// before the new deadline arrives.
+	time.Sleep(time.Until(deadline.Add(2 * time.Second)))
+	if status, _, _ := r.Outcome(within(t, 5*time.Second)); status != "" && status != "RUNNING" {
+		t.Fatalf("the execution ended %s at the old deadline", status)
+	}
+	err = scenario.Eventually(within(t, 60*time.Second), func() (bool, error) {
+		got := reminded(r)
+		for _, m := range got[company.PartyUUID] {
+			if strings.Contains(m.Body, reminder.FormatDeadline(later, "nb")) {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		t.Fatalf("no reminder before the new deadline: %v (reminders: %d)", err, len(reminded(r)[company.PartyUUID]))
+	}
+	if n := len(messagesByParty(r, "extended")[ola.PartyUUID]); n != 0 {
+		t.Errorf("Ola, who signed, was told of the extension %d times", n)
+	}
+	sign(t, r, kari, "", http.StatusOK)
+	sign(t, r, kari, company.OrgNumber, http.StatusOK)
+	complete(t, r, kari)
+	outcome(t, r, "signed")
+}
+
+// messagesByParty returns the messages of one idempotency-key kind by recipient party.
+func messagesByParty(r *scenario.Run, kind string) map[string][]emulator.MessageRecord {
+	out := map[string][]emulator.MessageRecord{}
+	for _, m := range r.Messages() {
+		if strings.HasPrefix(m.IdempotencyKey, kind+":") {
+			out[m.RecipientPartyUUID] = append(out[m.RecipientPartyUUID], m)
+		}
+	}
+	return out
+}
+
+// TestReject_withReasonAndCancel: the owner rejects with a reason and the
+// others are told why; the owner's cancel of another task ends with outcome
+// cancelled, the signees told the sender withdrew it, and a signee may not
+// cancel.
+func TestReject_withReasonAndCancel(t *testing.T) {
+	t.Run("reject", func(t *testing.T) {
+		r := newRun(t)
+		kari, ola, company := scenario.Founders(fixture)
+		started(t, r)
+		resp, err := r.RejectBecause(within(t, 30*time.Second), kari, "Feil aksjekapital")
+		if err != nil || resp.Status != http.StatusOK {
+			t.Fatalf("reject = %s %v", resp, err)
+		}
+		outcome(t, r, "rejected")
+		settle()
+		for _, who := range []scenario.Party{ola, company} {
+			ms := messagesByParty(r, "cancel")[who.PartyUUID]
+			if len(ms) != 1 || !strings.Contains(ms[0].Body, "«Feil aksjekapital»") {
+				t.Errorf("%s's cancellation = %d messages %v, want one with the reason", who.Name, len(ms), ms)
+			}
+		}
+	})
+	t.Run("cancel", func(t *testing.T) {
+		r := newRun(t)
+		kari, ola, _ := scenario.Founders(fixture)
+		started(t, r)
+		if resp, err := r.Cancel(within(t, 30*time.Second), ola, "nei"); err != nil || resp.Status != http.StatusForbidden {
+			t.Errorf("cancel by a signee = %s %v, want 403", resp, err)
+		}
+		if resp, err := r.Cancel(within(t, 30*time.Second), kari, "Vi venter"); err != nil || resp.Status != http.StatusOK {
+			t.Fatalf("cancel = %s %v", resp, err)
+		}
+		outcome(t, r, "cancelled")
+		settle()
+		ms := messagesByParty(r, "cancel")[ola.PartyUUID]
+		if len(ms) != 1 || !strings.Contains(ms[0].Body, "trukket tilbake") || !strings.Contains(ms[0].Body, "«Vi venter»") {
+			t.Errorf("Ola's cancellation = %v, want the sender's withdrawal with the reason", ms)
+		}
+	})
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -28,6 +29,7 @@ import (
 
 	"github.com/signingflow/signing/internal/devstack"
 	"github.com/signingflow/signing/internal/platform/emulator"
+	"github.com/signingflow/signing/internal/signing"
 	"github.com/signingflow/signing/internal/workflow"
 )
 
@@ -135,7 +137,15 @@ func (r *Run) StateMachineARN() string {
 
 // Start starts (or finds) the task's execution, as the process engine does.
 func (r *Run) Start(ctx context.Context) (string, error) {
-	arn, err := workflow.New(sfn.NewFromConfig(r.Stack.AWSConfig()), r.StateMachineARN()).Start(ctx, r.Input)
+	wf := workflow.New(sfn.NewFromConfig(r.Stack.AWSConfig()), r.StateMachineARN())
+	arn, err := wf.Start(ctx, r.Input)
+	// A transient failure (moto's answer cut short under load, which the
+	// SDK does not retry) is retried as the process engine would: the
+	// execution's name makes a repeated start of the same input harmless.
+	for try := 0; errors.Is(err, signing.ErrTransient) && try < 3 && ctx.Err() == nil; try++ {
+		time.Sleep(time.Duration(try+1) * 200 * time.Millisecond)
+		arn, err = wf.Start(ctx, r.Input)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -237,6 +247,26 @@ func (r *Run) Sign(ctx context.Context, p Party, onBehalfOf string) (Response, e
 // Reject rejects the task as p.
 func (r *Run) Reject(ctx context.Context, p Party) (Response, error) {
 	return r.Call(ctx, p, http.MethodPost, r.instancePath()+"/actions"+r.query(), map[string]any{"action": "reject"})
+}
+
+// RejectBecause rejects the task as p, giving reason.
+func (r *Run) RejectBecause(ctx context.Context, p Party, reason string) (Response, error) {
+	return r.Call(ctx, p, http.MethodPost, r.instancePath()+"/actions"+r.query(), map[string]any{"action": "reject", "reason": reason})
+}
+
+// Cancel withdraws the task as p (the instance owner), giving reason.
+func (r *Run) Cancel(ctx context.Context, p Party, reason string) (Response, error) {
+	return r.Call(ctx, p, http.MethodPost, r.instancePath()+"/signing/cancel"+r.query(), map[string]any{"reason": reason})
+}
+
+// ExtendDeadline moves the task's deadline to deadline as p (the instance owner).
+func (r *Run) ExtendDeadline(ctx context.Context, p Party, deadline time.Time) (Response, error) {
+	return r.Call(ctx, p, http.MethodPost, r.instancePath()+"/signing/deadline"+r.query(), map[string]any{"deadline": deadline.UTC().Format(time.RFC3339)})
+}
+
+// Resend sends signee's invitation again as p (the instance owner).
+func (r *Run) Resend(ctx context.Context, p Party, signee string) (Response, error) {
+	return r.Call(ctx, p, http.MethodPost, r.instancePath()+"/signing/signees/"+url.PathEscape(signee)+"/remind"+r.query(), nil)
 }
 
 // Complete submits the task as p (process next).
