@@ -112,6 +112,13 @@ func Demo(ctx context.Context, r *Run, f emulator.Fixture, w io.Writer, opts Dem
 		}
 		return fmt.Sprintf("%s and %s (persons), %s (organisation %s)", kari.Name, ola.Name, company.Name, company.OrgNumber), nil
 	})
+	// A deadline and a reminder a few seconds after the invitation (the
+	// local stack's waits are short), at any hour.
+	if r.Input.Deadline.IsZero() {
+		r.Input.Deadline = time.Now().Add(24 * time.Hour).Truncate(time.Minute)
+	}
+	r.Input.Config.Reminders = []string{"PT8S"}
+	r.Input.Config.SMSWindow = "00:00-24:00"
 	step("the signing task's execution is started", func(ctx context.Context) (string, error) {
 		arn, err := r.Start(ctx)
 		return arn, err
@@ -164,6 +171,28 @@ func Demo(ctx context.Context, r *Run, f emulator.Fixture, w io.Writer, opts Dem
 		}
 	}
 	step(ola.Name+" signs through the HTTP API", sign(ola, Party{}))
+	step("the signees who have not signed get a reminder naming the deadline; "+ola.Name+" gets none", func(ctx context.Context) (string, error) {
+		var got map[string][]emulator.MessageRecord
+		err := Eventually(ctx, func() (bool, error) {
+			if err := r.failedEarly(ctx); err != nil {
+				return false, err
+			}
+			got = map[string][]emulator.MessageRecord{}
+			for _, m := range r.Messages() {
+				if strings.HasPrefix(m.IdempotencyKey, "remind:") {
+					got[m.RecipientPartyUUID] = append(got[m.RecipientPartyUUID], m)
+				}
+			}
+			return len(got[kari.PartyUUID]) > 0 && len(got[company.PartyUUID]) > 0, nil
+		})
+		if err != nil {
+			return "", err
+		}
+		if len(got[ola.PartyUUID]) > 0 {
+			return "", fmt.Errorf("%s, who signed, got a reminder", ola.Name)
+		}
+		return fmt.Sprintf("%s and %s: %q", kari.Name, company.Name, got[kari.PartyUUID][0].Summary), nil
+	})
 	step(kari.Name+" signs through the HTTP API", sign(kari, Party{}))
 	step(kari.Name+" signs for "+company.Name+" (she holds a signing role)", sign(kari, company))
 	// One receipt per signature: Kari signed for herself and the company.
@@ -221,6 +250,53 @@ func Demo(ctx context.Context, r *Run, f emulator.Fixture, w io.Writer, opts Dem
 			return "", fmt.Errorf("receipts at the end: %s: %v", receiptDetail(), err)
 		}
 		return "outcome signed; " + pdf, nil
+	})
+	if len(f.Instances) < 2 {
+		return steps
+	}
+	// A second task of the same app: the instance owner rejects it with a reason.
+	r2 := New(r.Stack, f.Instances[1], r.Input)
+	r2.Input.Config.Reminders = nil
+	const reason = "Aksjekapitalen er feil i stiftelsesdokumentet"
+	step("a second task: "+kari.Name+" rejects it with a reason; the others are told why", func(ctx context.Context) (string, error) {
+		if _, err := r2.Start(ctx); err != nil {
+			return "", err
+		}
+		err := Eventually(ctx, func() (bool, error) {
+			told := map[string]bool{}
+			for _, m := range r2.Messages() {
+				told[m.RecipientPartyUUID] = true
+			}
+			return told[ola.PartyUUID] && told[company.PartyUUID], r2.failedEarly(ctx)
+		})
+		if err != nil {
+			return "", err
+		}
+		resp, err := r2.RejectBecause(ctx, kari, reason)
+		if err != nil || resp.Status != http.StatusOK {
+			return "", fmt.Errorf("reject = %s %v", resp, err)
+		}
+		var body string
+		err = Eventually(ctx, func() (bool, error) {
+			for _, m := range r2.Messages() {
+				if strings.HasPrefix(m.IdempotencyKey, "cancel:") && m.RecipientPartyUUID == ola.PartyUUID {
+					body = m.Body
+				}
+			}
+			return body != "", nil
+		})
+		if err != nil {
+			return "", err
+		}
+		if !strings.Contains(body, reason) {
+			return "", fmt.Errorf("%s's cancellation does not give the reason: %q", ola.Name, body)
+		}
+		status, outcome, err := r2.Outcome(ctx)
+		if err != nil || status != sfntypes.ExecutionStatusSucceeded || outcome != "rejected" {
+			return "", fmt.Errorf("execution %s %q: %v", status, outcome, err)
+		}
+		first, _, _ := strings.Cut(body, "<br />")
+		return "outcome rejected; " + ola.Name + " is told: " + first, nil
 	})
 	return steps
 }
