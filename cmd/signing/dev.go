@@ -337,6 +337,13 @@ func devDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		sf.wait = 5 // heal a lost wake-up within the demo's patience
 	}
 	opts := sf.options(stderr)
+	// A second instance of the founders' app for the demo's rejected task.
+	f := scenario.WithInstances(emulator.Founders(), 1)
+	if opts.Fixture == nil {
+		opts.Fixture = &f
+	} else {
+		f = *opts.Fixture
+	}
 	// Without -v the stack's output is kept, to show why a step failed.
 	var logs *proc.Tail
 	if opts.Logs == nil {
@@ -360,7 +367,6 @@ func devDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "signing dev demo: %v\n", err)
 		return 1
 	}
-	f := emulator.Founders()
 	run := scenario.New(s, f.Instances[0], in)
 	fmt.Fprintf(stdout, "the founders of %s/%s sign instance %s\n", in.Instance.Org, in.Instance.App, f.Instances[0].InstanceGUID)
 	steps := scenario.Demo(ctx, run, f, stdout, scenario.DemoOptions{})

@@ -405,10 +405,12 @@ func (s *Service) release(ctx context.Context, task Task, receipts bool) error {
 	if err != nil {
 		return err
 	}
+	// A signee's reject is told as one of the signees declining; the
+	// owner's reject or cancel as the sender withdrawing the request.
 	why := texts.ByDeadline
 	if task.Status == TaskRejected {
 		why = texts.ByReject
-		if task.RejectedBy == CancelledByOwner {
+		if task.RejectedBy == CancelledByOwner || task.RejectedBy == RejectedByOwner {
 			why = texts.ByOwner
 		}
 	}
