@@ -33,6 +33,10 @@ func TestHandler_rejectReason(t *testing.T) {
 	if err != nil || task.RejectReason != "Feil aksjekapital i stiftelsesdokumentet" || task.RejectedBy != signing.RejectedByOwner {
 		t.Errorf("task reason %q by %q (%v), want the owner's reason kept", task.RejectReason, task.RejectedBy, err)
 	}
+	state := e.do(t, as(loadEvent(t, "api-signing-state"), "ola"))
+	if state.StatusCode != http.StatusOK || !strings.Contains(state.Body, `"rejectReason":"Feil aksjekapital i stiftelsesdokumentet"`) || !strings.Contains(state.Body, `"rejectedBy":"owner"`) {
+		t.Errorf("signing state after the reject: %d %s, want the reason and who rejected", state.StatusCode, state.Body)
+	}
 	if strings.Contains(e.logs.String(), "aksjekapital") {
 		t.Errorf("the reason reached the log:\n%s", e.logs.String())
 	}

@@ -33,6 +33,7 @@ type Service interface {
 	Cancel(ctx context.Context, in signing.CancelInput) (signing.RejectResult, error)
 	ExtendDeadline(ctx context.Context, in signing.ExtendInput) (signing.Task, error)
 	Resend(ctx context.Context, in signing.ResendInput) (signing.Signee, error)
+	StateWithTask(ctx context.Context, in signing.ReadInput) ([]signing.SigneeState, signing.TaskState, error)
 }
 
 var (
@@ -511,21 +512,23 @@ func (h *Handler) reject(ctx context.Context, r *request, reason string) (taskSu
 	return taskSummary{TaskID: r.task.TaskID, Status: signing.TaskRejected}, nil
 }
 
-// signingStateResponse is the reference's SigningStateResponse.
+// signingStateResponse is the reference's SigningStateResponse, and the
+// task's own state (this API's addition; the frontend ignores it).
 type signingStateResponse struct {
 	SigneeStates []signing.SigneeState `json:"signeeStates"`
+	Task         signing.TaskState     `json:"task"`
 }
 
 // signingState serves GET …/signing.
 func (h *Handler) signingState(ctx context.Context, r *request) (int, any, error) {
-	states, err := h.svc.State(ctx, r.readInput())
+	states, task, err := h.svc.StateWithTask(ctx, r.readInput())
 	if err != nil {
 		return 0, nil, err
 	}
 	if states == nil {
 		states = []signing.SigneeState{}
 	}
-	return http.StatusOK, signingStateResponse{SigneeStates: states}, nil
+	return http.StatusOK, signingStateResponse{SigneeStates: states, Task: task}, nil
 }
 
 // dataElementsResponse is the reference's SigningDataElementsResponse.

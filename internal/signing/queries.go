@@ -137,10 +137,37 @@ func (s *Service) authorize(ctx context.Context, in ReadInput) (Task, []Signee, 
 // State returns every signee's state, persons first, organisations last,
 // as the reference orders them.
 func (s *Service) State(ctx context.Context, in ReadInput) ([]SigneeState, error) {
+	out, _, err := s.StateWithTask(ctx, in)
+	return out, err
+}
+
+// TaskState is what the signing state says of the task itself: its
+// status, deadline and reminders, and for a rejected task who rejected and
+// the reason they gave (shown to those who may read the state, never
+// logged).
+type TaskState struct {
+	Status             TaskStatus `json:"status"`
+	Deadline           *time.Time `json:"deadline,omitempty"`
+	DeadlineExtendedAt *time.Time `json:"deadlineExtendedAt,omitempty"`
+	Reminders          []string   `json:"reminders,omitempty"`
+	RejectedBy         string     `json:"rejectedBy,omitempty"`
+	RejectReason       string     `json:"rejectReason,omitempty"`
+}
+
+// StateWithTask is State and the task's own state, from the same reads.
+func (s *Service) StateWithTask(ctx context.Context, in ReadInput) ([]SigneeState, TaskState, error) {
 	task, all, _, err := s.authorize(ctx, in)
 	if err != nil {
-		return nil, err
+		return nil, TaskState{}, err
 	}
+	ts := TaskState{Status: task.Status, Deadline: timePtr(task.Deadline), DeadlineExtendedAt: timePtr(task.DeadlineExtendedAt),
+		Reminders: task.Config.Reminders, RejectedBy: task.RejectedBy, RejectReason: task.RejectReason}
+	states, err := s.signeeStates(ctx, task, all)
+	return states, ts, err
+}
+
+// signeeStates is the signee list of task in the reference's shape.
+func (s *Service) signeeStates(ctx context.Context, task Task, all []Signee) ([]SigneeState, error) {
 	sigs, err := s.Repo.ListSignatures(ctx, task.Key)
 	if err != nil {
 		return nil, err

@@ -227,6 +227,11 @@ func (u API) State(ctx context.Context, in ReadInput) ([]SigneeState, error) {
 	return u.service().State(ctx, in)
 }
 
+// StateWithTask is Service.StateWithTask.
+func (u API) StateWithTask(ctx context.Context, in ReadInput) ([]SigneeState, TaskState, error) {
+	return u.service().StateWithTask(ctx, in)
+}
+
 // DocumentsToSign is Service.DocumentsToSign.
 func (u API) DocumentsToSign(ctx context.Context, in ReadInput) ([]DataElement, error) {
 	return u.service().DocumentsToSign(ctx, in)
