@@ -27,7 +27,7 @@ import (
 )
 
 // instances is how many copies of the founders instance the fixture has.
-const instances = 20
+const instances = 32
 
 var (
 	once     sync.Once
