@@ -580,7 +580,7 @@ func (s *Store) finish(ctx context.Context, it taskItem, status signing.TaskStat
 		ExpressionAttributeValues:           values,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureNone,
 	}}
-	audit, err := s.auditPut(k, signing.AuditEntry{At: at, Actor: actor, Action: "task." + string(status), Detail: reason}, string(status))
+	audit, err := s.auditPut(k, signing.AuditEntry{At: at, Actor: actor, Action: "task." + string(status), Detail: signing.CloseDetail(reason, st)}, string(status))
 	if err != nil {
 		return err
 	}

@@ -266,3 +266,13 @@ func ExtensionDetail(from, to time.Time) string {
 	}
 	return "deadline " + f + " → " + to.UTC().Format(time.RFC3339)
 }
+
+// CloseDetail is the detail of a close's audit entry: the close reason,
+// and for a reject the reason the person gave (the audit trail keeps it,
+// as the task does; neither is logged).
+func CloseDetail(reason string, st *Statement) string {
+	if st == nil || st.Reason == "" {
+		return reason
+	}
+	return reason + ": «" + st.Reason + "»"
+}

@@ -676,11 +676,11 @@ func (r *Repo) Complete(_ context.Context, k signing.TaskKey, at time.Time, acto
 		at = r.now()
 	}
 	token := ts.completionToken
-	ts.finish(signing.TaskCompleted, at.UTC(), actor, "")
+	ts.finish(signing.TaskCompleted, at.UTC(), actor, "", nil)
 	return token, nil
 }
 
-func (ts *taskState) finish(status signing.TaskStatus, at time.Time, actor, reason string) {
+func (ts *taskState) finish(status signing.TaskStatus, at time.Time, actor, reason string, st *signing.Statement) {
 	if actor == "" {
 		actor = "system"
 	}
@@ -692,7 +692,10 @@ func (ts *taskState) finish(status signing.TaskStatus, at time.Time, actor, reas
 	if status != signing.TaskCompleted {
 		ts.waitToken = ""
 	}
-	ts.addAudit(signing.AuditEntry{At: at, Actor: actor, Action: "task." + string(status), Detail: reason}, string(status))
+	if st != nil {
+		ts.task.RejectedBy, ts.task.RejectReason = st.By, st.Reason
+	}
+	ts.addAudit(signing.AuditEntry{At: at, Actor: actor, Action: "task." + string(status), Detail: signing.CloseDetail(reason, st)}, string(status))
 }
 
 // Close rejects or expires the task and returns the tokens to fail.
@@ -722,10 +725,11 @@ func (r *Repo) Close(_ context.Context, k signing.TaskKey, status signing.TaskSt
 		at = r.now()
 	}
 	res := signing.CloseResult{WaitToken: ts.waitToken, CompletionToken: ts.completionToken}
-	ts.finish(status, at.UTC(), actor, reason)
+	var st *signing.Statement
 	if len(statement) > 0 && status == signing.TaskRejected {
-		ts.task.RejectedBy, ts.task.RejectReason = statement[0].By, statement[0].Reason
+		st = &statement[0]
 	}
+	ts.finish(status, at.UTC(), actor, reason, st)
 	res.Task = cloneTask(ts.task)
 	return res, nil
 }

@@ -130,6 +130,19 @@ func testCloseStatement(t *testing.T, newRepo NewRepo) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	audit, err := repo.Audit(ctx, f.Key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var detail string
+	for _, e := range audit {
+		if e.Action == "task.rejected" {
+			detail = e.Detail
+		}
+	}
+	if detail != "rejected by a signee: «"+reason+"»" {
+		t.Errorf("task.rejected audit detail = %q, want the close reason and the person's reason", detail)
+	}
 	for _, got := range []signing.Task{res.Task, f.MustTask(t)} {
 		if got.RejectedBy != signing.RejectedBySignee || got.RejectReason != reason || got.CloseReason != "rejected by a signee" {
 			t.Errorf("task = rejected by %q reason %q close reason %q, want the statement kept apart from the close reason", got.RejectedBy, got.RejectReason, got.CloseReason)
