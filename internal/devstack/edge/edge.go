@@ -200,13 +200,7 @@ func (e *Edge) SetMoto(base string) error {
 	if err != nil {
 		return err
 	}
-	// A new connection per call: answers on connections werkzeug's
-	// threaded server kept alive were now and then cut short under load
-	// (the client saw a 200 whose body ended early, which the SDK does not
-	// retry); on loopback a connection costs a fraction of a millisecond.
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.DisableKeepAlives = true
-	p.Transport = t
+	p.Transport = wholeTransport{next: http.DefaultTransport.(*http.Transport).Clone(), tries: 3}
 	e.mu.Lock()
 	e.moto, e.upstream["moto"] = p, base
 	e.mu.Unlock()
