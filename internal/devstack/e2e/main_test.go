@@ -10,6 +10,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -23,11 +24,15 @@ import (
 	"github.com/signingflow/signing/internal/devstack/proc"
 	"github.com/signingflow/signing/internal/devstack/scenario"
 	"github.com/signingflow/signing/internal/platform/emulator"
+	"github.com/signingflow/signing/internal/signees"
 	"github.com/signingflow/signing/internal/workflow"
 )
 
 // instances is how many copies of the founders instance the fixture has.
 const instances = 32
+
+// mayReject is the signee provider of the founders with the reject action.
+const mayReject = "founders-may-reject"
 
 var (
 	once     sync.Once
@@ -73,11 +78,21 @@ func up(t *testing.T) *devstack.Stack {
 			upErr = err
 			return
 		}
+		// A configured provider that gives the founders the reject action
+		// too (mayReject), for the tests of a signee's reject.
+		spec := signees.Founders().Spec()
+		spec.ID, spec.AdditionalActions = mayReject, []string{"reject"}
+		providers, err := json.Marshal(map[string]any{"providers": []signees.Spec{spec}})
+		if err != nil {
+			upErr = err
+			return
+		}
 		t0 := time.Now()
 		stack, upErr = devstack.Up(ctx, devstack.Options{
 			ModuleRoot: root, EdgeAddr: "127.0.0.1:0", APIAddr: "127.0.0.1:0", EmulatorAddr: "127.0.0.1:0",
 			Fixture:       &fixture,
 			Substitutions: map[string]string{"WaitTimeoutSeconds": "2", "RetryWaitSeconds": "1"},
+			FunctionEnv:   map[string]string{"SIGNEE_PROVIDERS": string(providers)},
 			Logs:          logs,
 		})
 		if upErr == nil {

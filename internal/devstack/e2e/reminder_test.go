@@ -217,6 +217,26 @@ func TestReject_withReasonAndCancel(t *testing.T) {
 			}
 		}
 	})
+	t.Run("signee_rejects", func(t *testing.T) {
+		r := newRun(t)
+		kari, ola, company := scenario.Founders(fixture)
+		r.Input.Config.SigneeProviderID = mayReject
+		started(t, r)
+		resp, err := r.RejectBecause(within(t, 30*time.Second), ola, "Jeg er ikke styremedlem")
+		if err != nil || resp.Status != http.StatusOK {
+			t.Fatalf("reject by Ola (given the reject action) = %s %v", resp, err)
+		}
+		outcome(t, r, "rejected")
+		settle()
+		owner := messagesByParty(r, "owner-rejected")[kari.PartyUUID]
+		if len(owner) != 1 || !strings.Contains(owner[0].Body, "«Jeg er ikke styremedlem»") {
+			t.Errorf("the owner's message = %v, want one with the reason", owner)
+		}
+		ms := messagesByParty(r, "cancel")[company.PartyUUID]
+		if len(ms) != 1 || !strings.Contains(ms[0].Body, "avslo") || !strings.Contains(ms[0].Body, "«Jeg er ikke styremedlem»") {
+			t.Errorf("the company's cancellation = %v, want a signee's reject with the reason", ms)
+		}
+	})
 	t.Run("cancel", func(t *testing.T) {
 		r := newRun(t)
 		kari, ola, _ := scenario.Founders(fixture)
