@@ -3,6 +3,7 @@ package platformauth
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -50,6 +51,38 @@ type tokenResponse struct {
 
 // maskinportenToken POSTs a fresh grant to the token endpoint.
 func (m *Maskinporten) maskinportenToken(ctx context.Context) (string, error) {
+	tok, err := m.maskinportenTokenOnce(ctx)
+	if !staleGrant(err) {
+		return tok, err
+	}
+	// The grant's iat was more than Maskinporten's 10 s from its clock when
+	// it arrived: signing and sending it took that long (a KMS or network
+	// slow moment). A fresh grant is made and sent once more; refused
+	// again, it is a transient failure the step's retries come back to,
+	// not a configuration error.
+	tok, err = m.maskinportenTokenOnce(ctx)
+	if staleGrant(err) {
+		var pe *PermanentError
+		errors.As(err, &pe)
+		return "", &TransientError{Op: opMaskinporten, Status: pe.Status, Code: pe.Code, Description: pe.Description}
+	}
+	return tok, err
+}
+
+// staleGrant reports whether Maskinporten refused a grant for its time
+// claims (invalid_grant naming iat, exp or the clock), which a fresh grant
+// cures unless the clocks really differ.
+func staleGrant(err error) bool {
+	var pe *PermanentError
+	if !errors.As(err, &pe) || pe.Code != "invalid_grant" {
+		return false
+	}
+	d := strings.ToLower(pe.Description)
+	return strings.Contains(d, "iat") || strings.Contains(d, "exp") || strings.Contains(d, "clock")
+}
+
+// maskinportenTokenOnce makes one grant and sends it.
+func (m *Maskinporten) maskinportenTokenOnce(ctx context.Context) (string, error) {
 	assertion, err := m.grant(ctx)
 	if err != nil {
 		return "", err

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/signingflow/signing/internal/signing"
 )
 
 func TestMaskinporten_Token(t *testing.T) {
@@ -194,3 +196,55 @@ var (
 	_ tokenSource = (*Maskinporten)(nil)
 	_ tokenSource = (*PlatformAccessToken)(nil)
 )
+
+// slowSigner moves the clock on by d while it signs, the first slow times:
+// a grant whose signing took longer than Maskinporten's 10 s iat window.
+type slowSigner struct {
+	Signer
+	clk  *clock
+	d    time.Duration
+	slow int
+	n    int
+}
+
+func (s *slowSigner) Sign(ctx context.Context, digest []byte) ([]byte, error) {
+	s.n++
+	if s.n <= s.slow {
+		s.clk.Set(s.clk.Now().Add(s.d))
+	}
+	return s.Signer.Sign(ctx, digest)
+}
+
+// A grant refused for its iat (it took more than 10 s to sign and send)
+// is made again at once; refused again, the failure is transient, not a
+// configuration error that fails the task.
+func TestMaskinporten_Token_staleGrant(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name      string
+		slow      int
+		wantErr   bool
+		wantSigns int
+	}{
+		{"once", 1, false, 2},
+		{"twice", 2, true, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			clk := &clock{t: t0}
+			base := pemSigner(t)
+			d := startDouble(t, clk, base.Public(), base.KeyID(), false)
+			s := &slowSigner{Signer: base, clk: clk, d: 11 * time.Second, slow: tt.slow}
+			_, err := newMaskinporten(t, d.config(s, clk)).Token(t.Context())
+			switch {
+			case !tt.wantErr && err != nil:
+				t.Fatalf("Token() error = %v, want a token from the second grant", err)
+			case tt.wantErr && !errors.Is(err, signing.ErrTransient):
+				t.Fatalf("Token() error = %v, want a transient failure", err)
+			}
+			if s.n != tt.wantSigns {
+				t.Errorf("grants signed = %d, want %d", s.n, tt.wantSigns)
+			}
+		})
+	}
+}
