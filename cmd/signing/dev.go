@@ -34,7 +34,7 @@ const devUsage = `usage: signing dev <up|token|demo|jwk> [flags]
   jwk    print the public JWK to register for the Maskinporten client: of the
          running stack's KMS key, or of -key-file
 
-The README's "Local stack" section says what runs where and how to use the
+docs/local-stack.md says what runs where and how to use the
 AWS CLI against it.
 `
 
@@ -250,7 +250,7 @@ func devJWK(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	edgeURL := fs.String("edge", "http://"+devstack.DefaultEdgeAddr, "`URL` of the running stack's AWS endpoint (the edge)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "usage: signing dev jwk [-key-file file | -edge URL]\n\n"+
-			"Prints the public JWK to register for the Maskinporten client (README:\n"+
+			"Prints the public JWK to register for the Maskinporten client (docs/local-stack.md:\n"+
 			"\"Run against Altinn's test environment (TT02)\").\n\n")
 		fs.PrintDefaults()
 	}

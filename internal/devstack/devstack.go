@@ -817,5 +817,5 @@ func (s *Stack) Close() error {
 }
 
 // GOARCH is the architecture the bootstraps are built for: the host's
-// (the template says arm64; see the README's divergences).
+// (the template says arm64; see docs/local-stack.md, "Divergences from AWS").
 func GOARCH() string { return runtime.GOARCH }

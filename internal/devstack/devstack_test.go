@@ -155,7 +155,7 @@ func TestHostFunction(t *testing.T) {
 	}
 }
 
-// TestQueueAttributes pins the README's divergence: queues are created
+// TestQueueAttributes pins the divergence in docs/local-stack.md: queues are created
 // without their encryption settings.
 func TestQueueAttributes(t *testing.T) {
 	t.Parallel()
@@ -167,7 +167,7 @@ func TestQueueAttributes(t *testing.T) {
 	}
 }
 
-// TestTemplate_declaresWhatIsNotEmulated keeps the README's last divergence
+// TestTemplate_declaresWhatIsNotEmulated keeps the last divergence in docs/local-stack.md
 // honest: template.yaml declares encryption at rest, point-in-time
 // recovery, IAM policies, X-Ray tracing and alarms, which the local stack
 // neither creates nor enforces.

@@ -11,7 +11,7 @@ import (
 )
 
 // DefaultMax is the most signees one task accepts unless configured lower.
-// It is the limit the workflow is proven at (see the README).
+// It is the limit the workflow is proven at (docs/workflow.md, "Limits").
 const DefaultMax = 1000
 
 // Options tune Validate.

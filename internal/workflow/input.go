@@ -48,7 +48,7 @@ type Input struct {
 	// a rejected, expired or failed task again from a clean state (signing.Service.Start).
 	Attempt int `json:"attempt,omitempty"`
 	// Continuation is set only by the workflow itself, on the execution that
-	// continues a long task in a fresh history (see the README, "Limits").
+	// continues a long task in a fresh history (docs/workflow.md, "Limits").
 	Continuation *Continuation `json:"continuation,omitempty"`
 	// StartedBy links a continuation to its parent in the console; set by the workflow.
 	StartedBy string `json:"AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID,omitempty"`

@@ -12,7 +12,7 @@ import (
 	"github.com/signingflow/signing/internal/devstack/scenario"
 )
 
-// TestStack_testOverrides pins the README's divergence of the tests' own
+// TestStack_testOverrides pins the divergence in docs/local-stack.md of the tests' own
 // stack: the state machine waits WaitTimeoutSeconds=2, below the
 // parameter's MinValue.
 func TestStack_testOverrides(t *testing.T) {

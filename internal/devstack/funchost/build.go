@@ -23,7 +23,7 @@ type BuildOptions struct {
 	Packages map[string]string
 	// OutDir receives <key>/bootstrap for every key.
 	OutDir string
-	// GOARCH is the target architecture; default the host's (see the README:
+	// GOARCH is the target architecture; default the host's (see docs/local-stack.md:
 	// the template says arm64, the local stack runs the host's).
 	GOARCH string
 	// Go is the go command; default go on PATH.

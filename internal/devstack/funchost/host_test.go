@@ -119,7 +119,7 @@ var elfMachine = map[string]elf.Machine{
 	"riscv64": elf.EM_RISCV, "ppc64le": elf.EM_PPC64, "s390x": elf.EM_S390, "loong64": elf.EM_LOONGARCH,
 }
 
-// TestBuild_hostArchitecture pins the README's divergence: the bootstraps
+// TestBuild_hostArchitecture pins the divergence in docs/local-stack.md: the bootstraps
 // are Linux executables for the host's architecture, not for the
 // template's arm64 (unless the host is arm64).
 func TestBuild_hostArchitecture(t *testing.T) {
@@ -174,7 +174,7 @@ func TestHost_Invoke_environmentAndContext(t *testing.T) {
 	if st.Invocations != 2 || st.ColdStarts != 1 || len(st.InitDurations) != 1 || st.Errors != 0 {
 		t.Errorf("Stats = %+v, want 2 invocations, 1 cold start with its init duration, no errors", st)
 	}
-	// No log-level filtering (a README divergence): the DEBUG line passes
+	// No log-level filtering (a divergence in docs/local-stack.md): the DEBUG line passes
 	// below an INFO level, prefixed with the function's name.
 	waitFor(t, "the DEBUG line in the output", func() bool {
 		mu.Lock()
@@ -183,7 +183,7 @@ func TestHost_Invoke_environmentAndContext(t *testing.T) {
 	})
 }
 
-// TestHost_Invoke_noMemoryLimit pins the README's divergence: a process
+// TestHost_Invoke_noMemoryLimit pins the divergence in docs/local-stack.md: a process
 // may use more than the function's MemorySize.
 func TestHost_Invoke_noMemoryLimit(t *testing.T) {
 	t.Parallel()
@@ -212,7 +212,7 @@ func (f writerFunc) Write(b []byte) (int, error) { f(b); return len(b), nil }
 
 func TestHost_Invoke_failures(t *testing.T) {
 	t.Parallel()
-	// The messages are the host's approximations of Lambda's (a README divergence).
+	// The messages are the host's approximations of Lambda's (a divergence in docs/local-stack.md).
 	tests := []struct {
 		name          string
 		env           map[string]string
@@ -303,7 +303,7 @@ func TestHost_Invoke_postedInitError(t *testing.T) {
 	}
 }
 
-// TestHost_InvokeAsync_notRetried pins the README's divergence: a failed
+// TestHost_InvokeAsync_notRetried pins the divergence in docs/local-stack.md: a failed
 // Event invocation runs once (Lambda retries twice).
 func TestHost_InvokeAsync_notRetried(t *testing.T) {
 	t.Parallel()
@@ -368,7 +368,7 @@ func TestHost_Kill_restarts(t *testing.T) {
 	}
 }
 
-// TestHost_Invoke_concurrency pins the README's divergence: a function has
+// TestHost_Invoke_concurrency pins the divergence in docs/local-stack.md: a function has
 // at most 4 processes (the default), and calls beyond them wait for one
 // instead of being throttled (429).
 func TestHost_Invoke_concurrency(t *testing.T) {

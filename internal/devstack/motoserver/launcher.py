@@ -157,7 +157,7 @@ def apply_sfn_sync_normalisation():
     States.Runtime "'StateMachineArn'": the ASL's PascalCase parameters reach
     boto3 unchanged, and boto3's lowerCamelCase answers reach the state
     unchanged. The signing workflow continues a long task in a child
-    execution through exactly that resource (the README's "Limits"), so
+    execution through exactly that resource (docs/workflow.md, "Limits"), so
     without this a task of 1,000 signees cannot finish on the local stack.
     This does what LocalStack's normalisation does for this one API:
     parameters to boto3's names, the start and describe answers back to the

@@ -71,7 +71,7 @@ func TestStart_secondStartExecution(t *testing.T) {
 			if got.Status != types.ExecutionStatusSucceeded || output.Answer != 42 {
 				t.Errorf("execution %s = %s %s, want SUCCEEDED {\"answer\":42}", name, got.Status, aws.ToString(got.Output))
 			}
-			// Pins the README's divergence; should moto render compact JSON, drop it there.
+			// Pins the divergence in docs/local-stack.md; should moto render compact JSON, drop it there.
 			if raw := aws.ToString(got.Output); raw != `{"answer": 42}` {
 				t.Errorf("execution %s output = %q, want moto's spaced rendering {\"answer\": 42}", name, raw)
 			}

@@ -169,7 +169,7 @@ func (r *recordingSQS) DeleteMessageBatch(context.Context, *sqs.DeleteMessageBat
 	return &sqs.DeleteMessageBatchOutput{}, nil
 }
 
-// TestPoller_longPoll pins the README's divergence: the poller long-polls
+// TestPoller_longPoll pins the divergence in docs/local-stack.md: the poller long-polls
 // with WaitTimeSeconds 1 (Lambda: 20), one receive at a time per mapping.
 func TestPoller_longPoll(t *testing.T) {
 	t.Parallel()
