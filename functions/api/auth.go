@@ -22,8 +22,8 @@ import (
 // without a valid token is 401 before anything else is read.
 //
 // Why not at API Gateway: a browser running Altinn's app frontend sends no
-// Authorization header, only Altinn's runtime cookie (contracts sheet §8;
-// Altinn/app-lib-dotnet at 1363997d,
+// Authorization header, only Altinn's runtime cookie (Altinn/app-lib-dotnet
+// at 1363997d,
 // src/Altinn.App.Api/Extensions/ServiceCollectionExtensions.cs
 // AddAuthenticationScheme: JwtCookie reading AltinnStudioRuntime). An HTTP
 // API's JWT authorizer reads one identity source and cannot read a cookie;
@@ -49,8 +49,8 @@ const (
 	// RuntimeCookieName).
 	RuntimeCookie = "AltinnStudioRuntime"
 	// XSRFCookie is the JavaScript-readable cookie the frontend's axios
-	// copies into XSRFHeader on every request (contracts sheet §8;
-	// app-lib src/Altinn.App.Api/Controllers/HomeController.cs sets it).
+	// copies into XSRFHeader on every request (Altinn/app-lib-dotnet
+	// src/Altinn.App.Api/Controllers/HomeController.cs sets it).
 	XSRFCookie = "XSRF-TOKEN"
 	// XSRFHeader carries the XSRF token (app-lib ServiceCollectionExtensions.cs
 	// AddAntiforgery: HeaderName).

@@ -80,7 +80,7 @@
 //     upstream facts §1b, §1c).
 //   - Authorization's decision point and Access Management: no bearer at
 //     all (the decision point has no [Authorize]; AM takes the platform
-//     access token alone; sheet §3, §4).
+//     access token alone, §4).
 package lambdaconf
 
 import (

@@ -7,7 +7,7 @@ import "strings"
 // …/authorization/api/v1/, …/authentication/api/v1/,
 // …/accessmanagement/api/v1/, …/correspondence/api/v1/,
 // …/notifications/api/v1/; Altinn/app-lib-dotnet
-// src/Altinn.App.Core/Configuration/PlatformSettings.cs, sheet §0), e.g.
+// src/Altinn.App.Core/Configuration/PlatformSettings.cs), e.g.
 // https://platform.tt02.altinn.no. WithPlatformURL and AuthenticationURL
 // derive every base from that one URL.
 
@@ -29,7 +29,8 @@ func (c Config) WithPlatformURL(platformURL string) Config {
 
 // AuthenticationURL is the Altinn authentication API base below
 // platformURL ({url}/authentication/api/v1), where a Maskinporten token is
-// exchanged for an Altinn token (GET …/exchange/maskinporten, sheet §7.2).
+// exchanged for an Altinn token (GET …/exchange/maskinporten; Altinn/app-lib-dotnet
+// src/Altinn.App.Core/Features/Maskinporten/MaskinportenClient.cs).
 func AuthenticationURL(platformURL string) string {
 	return strings.TrimRight(strings.TrimSpace(platformURL), "/") + "/authentication/api/v1"
 }

@@ -33,7 +33,7 @@
 // "platform.altinn.no", nbf = now − 5 s, exp = now + 300 s, reused until 5 s
 // before it expires (Altinn/altinn-accesstoken
 // src/Altinn.Common.AccessTokenClient/Services/AccessTokenGenerator.cs and
-// its AccessTokenSettings defaults; sheet §7.3). The receiver
+// its AccessTokenSettings defaults). The receiver
 // (src/Altinn.Common.AccessToken/AccessTokenHandler.cs) finds the key by iss.
 //
 // # Refreshes and errors

@@ -37,7 +37,7 @@ func signToken(t *testing.T, key *rsa.PrivateKey, claims jwt.MapClaims) string {
 }
 
 // appClaims are the claims AccessTokenGenerator.cs gives a platform access
-// token (contracts sheet §7.3), changed by mod.
+// token, changed by mod.
 func appClaims(mod func(jwt.MapClaims)) jwt.MapClaims {
 	now := time.Now()
 	c := jwt.MapClaims{"iss": emulator.DevPlatformOrg, "urn:altinn:app": emulator.DevPlatformApp, "aud": "platform.altinn.no",

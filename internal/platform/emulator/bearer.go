@@ -13,11 +13,12 @@ import (
 
 // The service owner's bearer token. The platform APIs take an Altinn JWT
 // (Bearer, or Altinn's runtime cookie) whose signature and lifetime they
-// check with no clock skew, not its issuer or audience (sheet §0:
-// Altinn/altinn-storage src/Storage/Program.cs, Altinn/altinn-register
+// check with no clock skew, not its issuer or audience
+// (Altinn/altinn-storage src/Storage/Program.cs, Altinn/altinn-register
 // src/apps/Altinn.Register/src/Altinn.Register/RegisterHost.cs). A service
 // owner gets one by exchanging a Maskinporten token at Altinn
-// authentication (sheet §7.2). The emulator verifies it with its IDP
+// authentication (GET …/exchange/maskinporten; Altinn/app-lib-dotnet
+// src/Altinn.App.Core/Features/Maskinporten/MaskinportenClient.cs). The emulator verifies it with its IDP
 // (idp.IDP.VerifyAltinnToken: tokens the IDP's exchange issued), then asks
 // of it what each service's policy asks (authorize).
 
@@ -46,7 +47,8 @@ const (
 )
 
 // The service owner of Config's bearer tokens: Testdepartementet, whose org
-// number app-lib uses for ttd outside production (sheet §2).
+// number app-lib uses for ttd outside production (Altinn/app-lib-dotnet
+// src/Altinn.App.Core/Features/Maskinporten/MaskinportenClient.cs).
 const (
 	DevServiceOwnerOrg       = "ttd"
 	DevServiceOwnerOrgNumber = "991825827"
@@ -120,8 +122,10 @@ func bearerToken(r *http.Request) string {
 //
 //   - anonymous routes: nothing of the bearer. Storage's sign endpoint
 //     checks the user's own token in its handler, the decision point has
-//     no [Authorize] (sheet §3), GET applications/{org}/{app} is anonymous
-//     (sheet §1.2); access management asks only the PlatformAccessToken
+//     no [Authorize] (Altinn/altinn-authorization-tmp
+//     src/apps/Altinn.Authorization/src/Altinn.Authorization/Controllers/DecisionController.cs),
+//     GET applications/{org}/{app} is anonymous (Altinn/altinn-storage
+//     src/Storage/Controllers/ApplicationsController.cs); access management asks only the PlatformAccessToken
 //     (access.go).
 //   - Register (InternalOrPlatformAccess: a PlatformAccessToken or the
 //     ScopeRegisterAdmin scope; RG R/Authorization/InternalScopeOrAccessTokenRequirement.cs,

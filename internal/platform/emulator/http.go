@@ -288,7 +288,7 @@ func (e *Emulator) Handler() http.Handler {
 		http.MethodGet: {op: OpReadData, maxBody: maxJSONBody, handle: e.readData},
 	})
 	e.route(mux, "/storage/api/v1/applications/{org}/{app}", map[string]endpoint{
-		// Anonymous upstream (sheet §1.2).
+		// Anonymous upstream (Altinn/altinn-storage src/Storage/Controllers/ApplicationsController.cs).
 		http.MethodGet: {op: OpGetApplication, maxBody: maxJSONBody, handle: e.getApplication, anonymous: true},
 	})
 	e.route(mux, "/storage/api/v1/applications/{org}/{app}/texts/{language}", map[string]endpoint{

@@ -28,7 +28,7 @@
 //	GET  /.well-known/oauth-authorization-server  {issuer, token_endpoint, jwks_uri} [AL]
 //	GET  /jwk                                     the key set of Maskinporten tokens [DG]
 //	POST /token                                   grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=… [DG]
-//	GET  /authentication/api/v1/exchange/maskinporten[?test=true]   Bearer <Maskinporten token> → text/plain Altinn JWT [AL; sheet §7.2]
+//	GET  /authentication/api/v1/exchange/maskinporten[?test=true]   Bearer <Maskinporten token> → text/plain Altinn JWT [AL]
 //
 // The Maskinporten issuer is BaseURL + "/"; Altinn tokens have iss
 // BaseURL + "/authentication/api/v1/openid/".
@@ -57,16 +57,16 @@
 // A Maskinporten token from this double, checked for signature, issuer and
 // lifetime (no skew), is exchanged for an Altinn JWT with claims
 // urn:altinn:org (the org code registered with SetClientOrg; "ttd" with
-// ?test=true, sheet §7.2), urn:altinn:orgNumber, scope, iss, iat and exp
-// (iat + Options.AltinnTokenLifetime, default 30 min). The sheet records
-// these claims as not read from altinn-authentication: they are the org
-// claims of §0. Anything else is 401; a test value that is not a boolean
+// ?test=true), urn:altinn:orgNumber, scope, iss, iat and exp
+// (iat + Options.AltinnTokenLifetime, default 30 min). These claims are
+// not read from altinn-authentication: they are the org claims the
+// platform APIs read [ST src/Storage/Helpers/ClaimsPrincipalExtensions.cs]. Anything else is 401; a test value that is not a boolean
 // is 400 (inferred: ASP.NET model binding).
 //
 // # Verifiers
 //
 // VerifyAltinnToken checks signature and lifetime with zero skew and no
-// iss/aud check, as platform APIs do [sheet §0: ST src/Storage/Program.cs].
+// iss/aud check, as platform APIs do [ST src/Storage/Program.cs].
 // VerifyPlatformAccessToken does what AT AccessTokenHandler.cs does: exactly
 // one header value, the key looked up by iss (RegisterPlatformIssuer),
 // exp required, lifetime with 10 s clock skew, iss and aud not otherwise

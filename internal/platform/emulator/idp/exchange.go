@@ -9,19 +9,20 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// Claims of Altinn tokens [sheet §0: ST src/Storage/Helpers/ClaimsPrincipalExtensions.cs].
+// Claims of Altinn tokens [ST src/Storage/Helpers/ClaimsPrincipalExtensions.cs].
 const (
 	ClaimOrg       = "urn:altinn:org"
 	ClaimOrgNumber = "urn:altinn:orgNumber"
 	ClaimApp       = "urn:altinn:app"
 )
 
-// testOrg is the org of ?test=true tokens, Testdepartementet [sheet §7.2].
+// testOrg is the org of ?test=true tokens, Testdepartementet [Altinn/altinn-studio-docs
+// content/teknologi/…/altinn-platform/authentication/_index.md].
 const testOrg = "ttd"
 
 // serveExchange is Altinn authentication's
-// GET /authentication/api/v1/exchange/maskinporten [AL MaskinportenClient.cs;
-// sheet §7.2]: Bearer = a Maskinporten token → 200 text/plain Altinn JWT,
+// GET /authentication/api/v1/exchange/maskinporten [AL MaskinportenClient.cs]:
+// Bearer = a Maskinporten token → 200 text/plain Altinn JWT,
 // 401 for anything else.
 func (p *IDP) serveExchange(w http.ResponseWriter, r *http.Request) {
 	test := false

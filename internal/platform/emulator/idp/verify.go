@@ -53,7 +53,7 @@ func (c AltinnClaims) HasScope(scope string) bool {
 
 // VerifyAltinnToken verifies an Altinn token this double issued as the
 // platform APIs do: signature and lifetime with no clock skew, iss and aud
-// not checked [sheet §0].
+// not checked.
 func (p *IDP) VerifyAltinnToken(raw string) (AltinnClaims, error) {
 	if raw == "" {
 		return AltinnClaims{}, ErrNoToken

@@ -56,7 +56,7 @@ func altinnToken(t *testing.T, p *idp.IDP) string {
 	return tok
 }
 
-// TestIDP_VerifyPlatformAccessToken follows AccessTokenHandler.cs (sheet §7.3).
+// TestIDP_VerifyPlatformAccessToken follows AccessTokenHandler.cs.
 func TestIDP_VerifyPlatformAccessToken(t *testing.T) {
 	t.Parallel()
 	app := keys()[1]

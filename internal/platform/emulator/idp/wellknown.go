@@ -9,7 +9,7 @@ import (
 
 // serveWellKnown answers Maskinporten's authorization server metadata;
 // app-lib reads "issuer" from it for the grant's aud [AL MaskinportenClient.cs;
-// sheet §7.1].
+// docs.digdir.no maskinporten_protocol_jwtgrant].
 func (p *IDP) serveWellKnown(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{
 		"issuer":         p.Issuer(),
