@@ -23,8 +23,7 @@
 // (Altinn/app-lib-dotnet
 // src/Altinn.App.Core/Features/Maskinporten/MaskinportenClient.cs, which
 // builds the same grant with exp = iat + 2 min and caches with the same
-// margin). The contracts sheet (altinn-platform-contracts.md) §7.1
-// and §7.2 summarise these facts.
+// margin).
 //
 // # Platform access token
 //

@@ -5,8 +5,7 @@
 // the emulator receives: Altinn tokens it issued (VerifyAltinnToken) and
 // apps' platform access tokens (VerifyPlatformAccessToken).
 //
-// Facts come from the contracts sheet (altinn-platform-contracts.md) §0
-// and §7, and the upstream sources each route and refusal names:
+// Facts come from the upstream sources each route and refusal names:
 //
 //   - DG  docs.digdir.no docs/Maskinporten/maskinporten_protocol_jwtgrant
 //     (the grant), …/maskinporten_protocol_token (the /token endpoint) and
