@@ -188,6 +188,7 @@ func (e *Edge) SetDynamoDB(base string) error {
 	if err != nil {
 		return err
 	}
+	p.Transport = wholeTransport{next: http.DefaultTransport.(*http.Transport).Clone(), tries: 3}
 	e.mu.Lock()
 	e.dynamodb, e.upstream["dynamodb"] = p, base
 	e.mu.Unlock()

@@ -10,11 +10,12 @@ import (
 
 // wholeTransport reads each upstream answer whole before the edge passes
 // it on, and asks again when an answer to a call that is safe to repeat
-// ends early. moto's answers were now and then cut short under load (the
-// edge saw its upstream connection closed mid-body), and the SDK does not
-// retry a 200 whose body ends early; a read (Describe…, Get…, List…) or a
-// start whose execution name makes a repeat harmless is asked again, any
-// other call fails as a 502 the SDK retries.
+// ends early. Answers of moto and of DynamoDB Local were now and then cut
+// short under load (the edge saw its upstream connection closed
+// mid-body), and the SDK does not retry a 200 whose body ends early; a
+// read (Describe…, Get…, List…, Query, Scan, BatchGetItem) or a start
+// whose execution name makes a repeat harmless is asked again, any other
+// call fails as a 502 the SDK retries.
 type wholeTransport struct {
 	next  http.RoundTripper
 	tries int
@@ -22,7 +23,7 @@ type wholeTransport struct {
 
 // repeatable reports whether call op may be sent again with the same effect.
 func repeatable(op string) bool {
-	for _, p := range []string{"Describe", "Get", "List"} {
+	for _, p := range []string{"Describe", "Get", "List", "Query", "Scan", "BatchGetItem"} {
 		if strings.HasPrefix(op, p) {
 			return true
 		}
