@@ -39,6 +39,18 @@ var labTrees = []string{
 	module + "/internal/signing/memrepo",
 }
 
+// sdkConfig are the SDK's config package and the credential sources it
+// brings, which were most of a cold start: the Lambdas read their AWS
+// configuration from Lambda's environment (internal/lambdaconf/awsenv).
+var sdkConfig = []string{
+	"github.com/aws/aws-sdk-go-v2/config",
+	"github.com/aws/aws-sdk-go-v2/service/sso",
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc",
+	"github.com/aws/aws-sdk-go-v2/service/signin",
+	"github.com/aws/aws-sdk-go-v2/service/sts",
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds",
+}
+
 // lambdaRule says why a Lambda must not link p, or "" when it may.
 func lambdaRule(p pkg) string {
 	switch {
@@ -46,6 +58,8 @@ func lambdaRule(p pkg) string {
 		return "the testing package"
 	case strings.Contains(strings.ToLower(p.ImportPath), "yaml"):
 		return "a YAML parser (the template is read by the local stack and the tests only)"
+	case slices.Contains(sdkConfig, p.ImportPath):
+		return "the SDK's config package or a credential source it brings (a cold start's cost; lambdaconf/awsenv reads Lambda's environment)"
 	}
 	for _, tree := range labTrees {
 		if p.ImportPath == tree || strings.HasPrefix(p.ImportPath, tree+"/") {
@@ -228,6 +242,9 @@ func TestRules(t *testing.T) {
 		{pkg{ImportPath: module + "/internal/platform", Name: "platform"}, false, false},
 		{pkg{ImportPath: module + "/internal/dynamo", Name: "dynamo"}, false, false},
 		{pkg{ImportPath: "net/http", Name: "http", Standard: true}, false, false},
+		{pkg{ImportPath: "github.com/aws/aws-sdk-go-v2/config", Name: "config"}, true, false},
+		{pkg{ImportPath: "github.com/aws/aws-sdk-go-v2/service/sts", Name: "sts"}, true, false},
+		{pkg{ImportPath: "github.com/aws/aws-sdk-go-v2/service/dynamodb", Name: "dynamodb"}, false, false},
 	}
 	for _, tt := range tests {
 		if got := lambdaRule(tt.p) != ""; got != tt.lambda {
