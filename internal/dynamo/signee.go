@@ -132,18 +132,50 @@ func (s *Store) UpdateSignee(ctx context.Context, k signing.TaskKey, key signing
 	if t.At.IsZero() {
 		t.At = s.now()
 	}
+	var extra []types.TransactWriteItem
+	if t.To == signing.SigneeReceiptSent {
+		extra = append(extra, types.TransactWriteItem{Delete: &types.Delete{
+			TableName: &s.table,
+			Key:       itemKey(instancePK(k.InstanceGUID), receiptSK(k.TaskID, key)),
+		}})
+	}
+	return s.writeSignee(ctx, "update signee", k, key, func(cur signing.Signee) (signing.Signee, bool, error) { return cur.Apply(t) },
+		transitionEntry(key, t), string(t.To), extra)
+}
+
+// ChangeSignee applies change to the signee item with the change's audit
+// entry in one transaction, conditional on the version read (and the key's
+// attempt); a signee changed meanwhile is read again and the change planned
+// anew.
+func (s *Store) ChangeSignee(ctx context.Context, k signing.TaskKey, key signing.SigneeKey, change signing.SigneeChange) (signing.Signee, error) {
+	if err := validateSignee(k, key); err != nil {
+		return signing.Signee{}, wrap("change signee", k.String()+"/"+string(key), err)
+	}
+	e := change.Entry(key)
+	return s.writeSignee(ctx, "change signee", k, key, change.Apply, e, strings.TrimPrefix(e.Action, "signee."), nil)
+}
+
+// writeSignee reads the signee, plans the write with apply and writes the
+// signee item, the audit entry and extra in one transaction conditional on
+// the version read (and the key's attempt). A signee changed meanwhile is
+// read again and planned anew; when nothing is to be written it returns the
+// signee as read.
+func (s *Store) writeSignee(ctx context.Context, op string, k signing.TaskKey, key signing.SigneeKey,
+	apply func(signing.Signee) (signing.Signee, bool, error), entry signing.AuditEntry, event string, extra []types.TransactWriteItem,
+) (signing.Signee, error) {
+	subject := k.String() + "/" + string(key)
 	for attempt := 0; ; attempt++ {
 		it, found, err := s.getSignee(ctx, k, key)
 		if err != nil {
-			return signing.Signee{}, wrap("update signee", subject, err)
+			return signing.Signee{}, wrap(op, subject, err)
 		}
 		if !found {
-			return signing.Signee{}, wrap("update signee", subject, signing.ErrNotFound)
+			return signing.Signee{}, wrap(op, subject, signing.ErrNotFound)
 		}
 		cur := it.signee()
-		next, changed, err := cur.Apply(t)
+		next, changed, err := apply(cur)
 		if err != nil {
-			return signing.Signee{}, wrap("update signee", subject, err)
+			return signing.Signee{}, wrap(op, subject, err)
 		}
 		if !changed {
 			return cur, nil
@@ -157,27 +189,20 @@ func (s *Store) UpdateSignee(ctx context.Context, k signing.TaskKey, key signing
 		}
 		put, err := s.put(it, cond)
 		if err != nil {
-			return signing.Signee{}, wrap("update signee", subject, err)
+			return signing.Signee{}, wrap(op, subject, err)
 		}
 		put.Put.ExpressionAttributeNames = names
 		put.Put.ExpressionAttributeValues = values
-		audit, err := s.auditPut(k, transitionEntry(key, t), string(t.To))
+		audit, err := s.auditPut(k, entry, event)
 		if err != nil {
-			return signing.Signee{}, wrap("update signee", subject, err)
+			return signing.Signee{}, wrap(op, subject, err)
 		}
-		actions := []types.TransactWriteItem{put, audit}
-		if t.To == signing.SigneeReceiptSent {
-			actions = append(actions, types.TransactWriteItem{Delete: &types.Delete{
-				TableName: &s.table,
-				Key:       itemKey(instancePK(k.InstanceGUID), receiptSK(k.TaskID, key)),
-			}})
-		}
-		err = s.transact(ctx, actions)
+		err = s.transact(ctx, append([]types.TransactWriteItem{put, audit}, extra...))
 		if reasons, ok := cancellation(err); ok && attempt < s.retries {
 			if _, failed := conditionFailed(reasons, 0); failed {
 				// Changed meanwhile (e.g. signed): plan again from the new state.
 				if perr := s.pause(ctx, attempt); perr != nil {
-					return signing.Signee{}, wrap("update signee", subject, perr)
+					return signing.Signee{}, wrap(op, subject, perr)
 				}
 				continue
 			}
@@ -186,64 +211,7 @@ func (s *Store) UpdateSignee(ctx context.Context, k signing.TaskKey, key signing
 			err = fmt.Errorf("signee keeps changing: %w: %w", signing.ErrTransient, err)
 		}
 		if err != nil {
-			return signing.Signee{}, wrap("update signee", subject, err)
-		}
-		return next, nil
-	}
-}
-
-// ChangeSignee applies change to the signee item with the change's audit
-// entry in one transaction, conditional on the version read (and the key's
-// attempt); a signee changed meanwhile is read again and the change planned
-// anew.
-func (s *Store) ChangeSignee(ctx context.Context, k signing.TaskKey, key signing.SigneeKey, change signing.SigneeChange) (signing.Signee, error) {
-	subject := k.String() + "/" + string(key)
-	if err := validateSignee(k, key); err != nil {
-		return signing.Signee{}, wrap("change signee", subject, err)
-	}
-	for attempt := 0; ; attempt++ {
-		it, found, err := s.getSignee(ctx, k, key)
-		if err != nil {
-			return signing.Signee{}, wrap("change signee", subject, err)
-		}
-		if !found {
-			return signing.Signee{}, wrap("change signee", subject, signing.ErrNotFound)
-		}
-		cur := it.signee()
-		next, changed, err := change.Apply(cur)
-		if err != nil || !changed {
-			return cur, wrap("change signee", subject, err)
-		}
-		it.set(next)
-		names := map[string]string{"#version": AttrVersion}
-		values := map[string]types.AttributeValue{":v": n(cur.Version)}
-		cond := "#version = :v"
-		if k.Attempt > 0 {
-			cond = ofAttempt(cond, k.Attempt, names, values)
-		}
-		put, err := s.put(it, cond)
-		if err != nil {
-			return signing.Signee{}, wrap("change signee", subject, err)
-		}
-		put.Put.ExpressionAttributeNames = names
-		put.Put.ExpressionAttributeValues = values
-		e := change.Entry(key)
-		audit, err := s.auditPut(k, e, strings.TrimPrefix(e.Action, "signee."))
-		if err != nil {
-			return signing.Signee{}, wrap("change signee", subject, err)
-		}
-		err = s.transact(ctx, []types.TransactWriteItem{put, audit})
-		if reasons, ok := cancellation(err); ok && anyConditionFailed(reasons) {
-			if attempt < s.retries {
-				if perr := s.pause(ctx, attempt); perr != nil {
-					return signing.Signee{}, wrap("change signee", subject, perr)
-				}
-				continue
-			}
-			err = fmt.Errorf("signee keeps changing: %w: %w", signing.ErrTransient, err)
-		}
-		if err != nil {
-			return signing.Signee{}, wrap("change signee", subject, err)
+			return signing.Signee{}, wrap(op, subject, err)
 		}
 		return next, nil
 	}
