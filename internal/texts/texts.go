@@ -154,12 +154,7 @@ func CallToAction(res Resources, lang string, keys CTAKeys, v Vars) CTA {
 func Receipt(res Resources, lang string, v Vars) Message {
 	r := newRenderer(res, lang, v)
 	d := r.defaults
-	return Message{
-		Language: r.lang,
-		Title:    r.render(r.text, d.ReceiptTitle, KeyReceiptTitle),
-		Summary:  r.render(r.text, d.ReceiptSummary, KeyReceiptSummary),
-		Body:     r.render(r.inbox, d.ReceiptBody, KeyReceiptBody),
-	}
+	return r.message(d.ReceiptTitle, d.ReceiptSummary, d.ReceiptBody, KeyReceiptTitle, KeyReceiptSummary, KeyReceiptBody)
 }
 
 // Cancelled renders the message that withdraws a request to sign (the task
@@ -168,12 +163,7 @@ func Receipt(res Resources, lang string, v Vars) Message {
 func Cancelled(res Resources, lang string, v Vars) Message {
 	r := newRenderer(res, lang, v)
 	d := r.defaults
-	return Message{
-		Language: r.lang,
-		Title:    r.render(r.text, d.CancelledTitle, KeyCancelledTitle),
-		Summary:  r.render(r.text, d.CancelledSummary, KeyCancelledSummary),
-		Body:     r.render(r.inbox, d.CancelledBody, KeyCancelledBody),
-	}
+	return r.message(d.CancelledTitle, d.CancelledSummary, d.CancelledBody, KeyCancelledTitle, KeyCancelledSummary, KeyCancelledBody)
 }
 
 // Reminder renders a reminder to a signee who has not signed: the inbox
@@ -185,12 +175,7 @@ func Reminder(res Resources, lang string, keys CTAKeys, v Vars) CTA {
 	r := newRenderer(res, lang, v)
 	d := r.defaults
 	cta := CallToAction(res, lang, keys, v)
-	cta.Message = Message{
-		Language: r.lang,
-		Title:    r.render(r.text, d.ReminderTitle, KeyReminderTitle),
-		Summary:  r.render(r.text, d.ReminderSummary, KeyReminderSummary),
-		Body:     r.render(r.inbox, d.ReminderBody, KeyReminderBody),
-	}
+	cta.Message = r.message(d.ReminderTitle, d.ReminderSummary, d.ReminderBody, KeyReminderTitle, KeyReminderSummary, KeyReminderBody)
 	cta.EmailSubject, cta.EmailBody, cta.SMSBody = cta.ReminderEmailSubject, cta.ReminderEmailBody, cta.ReminderSMSBody
 	return cta
 }
@@ -199,12 +184,7 @@ func Reminder(res Resources, lang string, keys CTAKeys, v Vars) CTA {
 func DeadlineExtended(res Resources, lang string, v Vars) Message {
 	r := newRenderer(res, lang, v)
 	d := r.defaults
-	return Message{
-		Language: r.lang,
-		Title:    r.render(r.text, d.ExtendedTitle, KeyExtendedTitle),
-		Summary:  r.render(r.text, d.ExtendedSummary, KeyExtendedSummary),
-		Body:     r.render(r.inbox, d.ExtendedBody, KeyExtendedBody),
-	}
+	return r.message(d.ExtendedTitle, d.ExtendedSummary, d.ExtendedBody, KeyExtendedTitle, KeyExtendedSummary, KeyExtendedBody)
 }
 
 // Why a request to sign was withdrawn, for CancelledBecause.
@@ -218,15 +198,15 @@ const (
 // reject or the owner's cancel, each with v.Reason when one was given.
 // Any other why is Cancelled.
 func CancelledBecause(res Resources, lang, why string, v Vars) Message {
-	m := Cancelled(res, lang, v)
 	r := newRenderer(res, lang, v)
+	d := r.defaults
 	switch why {
 	case ByReject:
-		m.Body = r.render(r.inbox, r.defaults.RejectedBody, KeyRejectedBody)
+		return r.message(d.CancelledTitle, d.CancelledSummary, d.RejectedBody, KeyCancelledTitle, KeyCancelledSummary, KeyRejectedBody)
 	case ByOwner:
-		m.Body = r.render(r.inbox, r.defaults.WithdrawnBody, KeyWithdrawnBody)
+		return r.message(d.CancelledTitle, d.CancelledSummary, d.WithdrawnBody, KeyCancelledTitle, KeyCancelledSummary, KeyWithdrawnBody)
 	}
-	return m
+	return r.message(d.CancelledTitle, d.CancelledSummary, d.CancelledBody, KeyCancelledTitle, KeyCancelledSummary, KeyCancelledBody)
 }
 
 // OwnerRejected tells the instance owner that a signee rejected, with
@@ -234,11 +214,17 @@ func CancelledBecause(res Resources, lang, why string, v Vars) Message {
 func OwnerRejected(res Resources, lang string, v Vars) Message {
 	r := newRenderer(res, lang, v)
 	d := r.defaults
+	return r.message(d.OwnerTitle, d.OwnerSummary, d.OwnerBody, KeyOwnerTitle, KeyOwnerSummary, KeyOwnerBody)
+}
+
+// message renders an inbox message: the title, summary and body from the
+// app's text keys, else the given defaults.
+func (r renderer) message(title, summary, body, titleKey, summaryKey, bodyKey string) Message {
 	return Message{
 		Language: r.lang,
-		Title:    r.render(r.text, d.OwnerTitle, KeyOwnerTitle),
-		Summary:  r.render(r.text, d.OwnerSummary, KeyOwnerSummary),
-		Body:     r.render(r.inbox, d.OwnerBody, KeyOwnerBody),
+		Title:    r.render(r.text, title, titleKey),
+		Summary:  r.render(r.text, summary, summaryKey),
+		Body:     r.render(r.inbox, body, bodyKey),
 	}
 }
 
