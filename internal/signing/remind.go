@@ -42,11 +42,12 @@ func (s *Service) remindersDue(ctx context.Context, t Task, now time.Time) (need
 		return need, time.Time{}, next, nil
 	}
 	held, more := false, false
+	smsOpens := settings.SMSWindow.Next(now) // now, inside the window
 	err = s.eachSignee(ctx, t.Key, func(sg Signee) error {
 		if sg.Status != SigneeNotified || !due.After(sg.RemindedAt) {
 			return nil
 		}
-		if sg.Communication.SMS() && settings.SMSWindow.Next(now).After(now) {
+		if sg.Communication.SMS() && smsOpens.After(now) {
 			held = true
 			return nil
 		}
@@ -60,10 +61,8 @@ func (s *Service) remindersDue(ctx context.Context, t Task, now time.Time) (need
 	if err != nil {
 		return nil, time.Time{}, time.Time{}, err
 	}
-	if held {
-		if open := settings.SMSWindow.Next(now); next.IsZero() || open.Before(next) {
-			next = open
-		}
+	if held && (next.IsZero() || smsOpens.Before(next)) {
+		next = smsOpens
 	}
 	if len(need) == 0 && !held && !more {
 		if err := s.Repo.SetRemindersDone(ctx, t.Key, due); err != nil {
