@@ -52,14 +52,17 @@ type tokenResponse struct {
 // maskinportenToken POSTs a fresh grant to the token endpoint.
 func (m *Maskinporten) maskinportenToken(ctx context.Context) (string, error) {
 	tok, err := m.maskinportenTokenOnce(ctx)
-	if !staleGrant(err) {
+	var pe *PermanentError
+	if !errors.As(err, &pe) || pe.Code != "invalid_grant" {
 		return tok, err
 	}
-	// The grant's iat was more than Maskinporten's 10 s from its clock when
-	// it arrived: signing and sending it took that long (a KMS or network
-	// slow moment). A fresh grant is made and sent once more; refused
-	// again, it is a transient failure the step's retries come back to,
-	// not a configuration error.
+	// Maskinporten accepts a grant only while its iat is within 10 s of its
+	// clock (docs.digdir.no maskinporten_protocol_jwtgrant): signing and
+	// sending it may take that long (a KMS or network slow moment). A
+	// refused grant is made afresh and sent once more, whatever the
+	// refusal's wording; refused again for its time claims, it is a
+	// transient failure the step's retries come back to, not a
+	// configuration error.
 	tok, err = m.maskinportenTokenOnce(ctx)
 	if staleGrant(err) {
 		var pe *PermanentError
