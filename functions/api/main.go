@@ -12,6 +12,8 @@ import (
 
 	"github.com/signingflow/signing/internal/altinntoken"
 	"github.com/signingflow/signing/internal/lambdaconf"
+	"github.com/signingflow/signing/internal/lambdaconf/awssecrets"
+	"github.com/signingflow/signing/internal/lambdaconf/awssfn"
 	"github.com/signingflow/signing/internal/signing"
 )
 
@@ -21,7 +23,7 @@ func main() {
 	if err != nil {
 		lambdaconf.Exit("api: configuration", err)
 	}
-	lambdaconf.Run("api", func(w *lambdaconf.Wiring) any {
+	lambdaconf.Run("api", lambdaconf.Linked{Secrets: awssecrets.Reader, StepFunctions: awssfn.New}, func(w *lambdaconf.Wiring) any {
 		svc := signing.API{
 			Repo: w.Repo(), Storage: w.Storage(), Authorization: w.Authorization(), Workflow: w.Workflow(),
 			Identities: w.Identities(), Clock: w.Clock(),

@@ -8,7 +8,7 @@ import (
 )
 
 func main() {
-	lambdaconf.Run("collect-signatures", func(w *lambdaconf.Wiring) any {
+	lambdaconf.Run("collect-signatures", lambdaconf.Linked{}, func(w *lambdaconf.Wiring) any {
 		return NewHandler(signing.Collection{Repo: w.Repo(), Clock: w.Clock()}).Handle
 	})
 }

@@ -8,7 +8,7 @@ import (
 )
 
 func main() {
-	lambdaconf.Run("delegate-signee", func(w *lambdaconf.Wiring) any {
+	lambdaconf.Run("delegate-signee", lambdaconf.Linked{}, func(w *lambdaconf.Wiring) any {
 		return NewHandler(signing.Delegating{Repo: w.Repo(), Access: w.Access(), Clock: w.Clock()}).Handle
 	})
 }

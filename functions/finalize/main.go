@@ -9,7 +9,7 @@ import (
 )
 
 func main() {
-	lambdaconf.Run("finalize", func(w *lambdaconf.Wiring) any {
+	lambdaconf.Run("finalize", lambdaconf.Linked{}, func(w *lambdaconf.Wiring) any {
 		settings := w.DocumentSettings()
 		return NewHandler(signing.Finalization{
 			Repo: w.Repo(), Storage: w.Storage(), Access: w.Access(), Apps: w.Apps(), Clock: w.Clock(), Settings: settings,

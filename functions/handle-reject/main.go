@@ -8,7 +8,7 @@ import (
 )
 
 func main() {
-	lambdaconf.Run("handle-reject", func(w *lambdaconf.Wiring) any {
+	lambdaconf.Run("handle-reject", lambdaconf.Linked{}, func(w *lambdaconf.Wiring) any {
 		return NewHandler(signing.Closing{
 			Repo: w.Repo(), Storage: w.Storage(), Access: w.Access(), Correspondence: w.Correspondence(), Register: w.Register(),
 			Apps: w.Apps(), Clock: w.Clock(), Settings: w.Settings(),

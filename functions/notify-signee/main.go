@@ -8,7 +8,7 @@ import (
 )
 
 func main() {
-	lambdaconf.Run("notify-signee", func(w *lambdaconf.Wiring) any {
+	lambdaconf.Run("notify-signee", lambdaconf.Linked{}, func(w *lambdaconf.Wiring) any {
 		return NewHandler(signing.Notification{
 			Repo: w.Repo(), Correspondence: w.Correspondence(), Register: w.Register(), Apps: w.Apps(), Clock: w.Clock(), Settings: w.Settings(),
 		}).Handle

@@ -8,7 +8,7 @@ import (
 )
 
 func main() {
-	lambdaconf.Run("send-receipt", func(w *lambdaconf.Wiring) any {
+	lambdaconf.Run("send-receipt", lambdaconf.Linked{}, func(w *lambdaconf.Wiring) any {
 		return NewHandler(signing.Receipts{
 			Repo: w.Repo(), Storage: w.Storage(), Correspondence: w.Correspondence(), Register: w.Register(), Apps: w.Apps(),
 			Clock: w.Clock(), Settings: w.Settings(),

@@ -25,6 +25,7 @@ import (
 	"github.com/signingflow/signing/internal/devstack/scenario"
 	"github.com/signingflow/signing/internal/devstack/sqsmap"
 	"github.com/signingflow/signing/internal/lambdaconf"
+	"github.com/signingflow/signing/internal/lambdaconf/wholeservice"
 	"github.com/signingflow/signing/internal/signing"
 	"github.com/signingflow/signing/internal/workflow"
 )
@@ -160,7 +161,7 @@ func StartEnv(ctx context.Context, opts EnvOptions) (_ *Env, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if e.Svc, err = conf.Service(ctx, lambdaconf.NewAWS(cfg)); err != nil {
+	if e.Svc, err = wholeservice.Service(ctx, conf, wholeservice.NewAWS(cfg)); err != nil {
 		return nil, err
 	}
 	return e, nil

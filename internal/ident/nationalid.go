@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -78,7 +79,9 @@ type NationalID struct {
 
 // digitMask obfuscates NationalID.v for the life of the process. It is not a
 // secret-keeping measure, only protection against accidental printing.
-var digitMask = newDigitMask()
+// It is drawn on first use (crypto/rand at package init would cost every
+// cold start).
+var digitMask = sync.OnceValue(newDigitMask)
 
 func newDigitMask() uint64 {
 	var b [8]byte
@@ -126,7 +129,7 @@ func ParseNationalID(s string, opts ...ParseOption) (NationalID, error) {
 	for _, x := range d {
 		n = n*10 + uint64(x)
 	}
-	return NationalID{v: n ^ digitMask, kind: b.kind}, nil
+	return NationalID{v: n ^ digitMask(), kind: b.kind}, nil
 }
 
 // birth is the decoded date part of a national ID.
@@ -207,7 +210,7 @@ func daysIn(year, month int) int {
 // digits returns the 11 digit values of a non-zero id.
 func (id NationalID) digits() [nationalIDLen]byte {
 	var d [nationalIDLen]byte
-	n := id.v ^ digitMask
+	n := id.v ^ digitMask()
 	for i := nationalIDLen - 1; i >= 0; i-- {
 		d[i] = byte(n % 10)
 		n /= 10

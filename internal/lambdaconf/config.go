@@ -4,8 +4,12 @@
 // API) from the ports a Wiring builds: w.Repo(), w.Access(), w.Storage(), …
 // Each Wiring method reads only the SCREAMING_SNAKE environment variables
 // its port needs and builds only the AWS clients it calls (Ports lists both;
-// a test checks Ports against the methods), so a function reads and links
-// at init only what it uses. Problems are reported all at once; a transient
+// a test checks Ports against the methods), so a function reads at init
+// only what it uses. What it links is its main.go's choice too: the Secrets
+// Manager and Step Functions adapters are packages of their own
+// (awssecrets, awssfn) that a function names in lambdaconf.Linked only
+// when its ports need them, since an SDK service package's init runs at
+// every cold start of a binary that links it. Problems are reported all at once; a transient
 // one (a throttled secret read) is retried. The AWS clients come from the
 // environment Lambda sets (package awsenv), not from the SDK's config
 // package, which was most of a cold start.
@@ -13,8 +17,9 @@
 // template.yaml gives each function exactly the variables its wiring reads
 // and IAM grants for exactly the actions its ports call;
 // TestTemplate_functions checks both from the Wiring calls in each
-// main.go. Load and Config.Service build the whole signing.Service from
-// every variable (the benchmark and the local tools use it).
+// main.go. Load reads every variable, and wholeservice.Service builds the
+// whole signing.Service from it (the benchmark and the local tools; no
+// function links it).
 //
 // The variables (Ports and Vars list them with their meaning):
 //

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/signingflow/signing/internal/lambdaconf"
+	"github.com/signingflow/signing/internal/lambdaconf/wholeservice"
 )
 
 func env(m map[string]string) func(string) (string, bool) {
@@ -129,14 +130,14 @@ func TestConfig_Service(t *testing.T) {
 		t.Fatal(err)
 	}
 	secrets := fakeSecrets{values: map[string]string{"arn:aws:secretsmanager:eu-north-1:1:secret:k": strings.Repeat("cd", 32)}}
-	svc, err := cfg.Service(context.Background(), lambdaconf.NewAWS(aws.Config{Region: "eu-north-1"}).WithSecrets(secrets))
+	svc, err := wholeservice.Service(context.Background(), cfg, wholeservice.NewAWS(aws.Config{Region: "eu-north-1"}).WithSecrets(secrets))
 	if err != nil {
 		t.Fatalf("Service() error = %v", err)
 	}
 	if svc.Repo == nil || svc.Signees == nil || svc.Workflow == nil || svc.Apps == nil || svc.Identities == nil || svc.PDF == nil || svc.Settings.Environment != "local" {
 		t.Errorf("Service() = %+v, want every port wired", svc)
 	}
-	if _, err := cfg.Service(context.Background(), lambdaconf.NewAWS(aws.Config{Region: "eu-north-1"}).WithSecrets(fakeSecrets{})); err == nil {
+	if _, err := wholeservice.Service(context.Background(), cfg, wholeservice.NewAWS(aws.Config{Region: "eu-north-1"}).WithSecrets(fakeSecrets{})); err == nil {
 		t.Error("Service() with an unreadable secret: error = nil")
 	}
 }

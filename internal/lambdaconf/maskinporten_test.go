@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/signingflow/signing/internal/lambdaconf"
+	"github.com/signingflow/signing/internal/lambdaconf/wholeservice"
 	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/platform/emulator/idp"
 	"github.com/signingflow/signing/internal/platformauth"
@@ -128,9 +129,9 @@ func TestConfig_Service_maskinporten(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			a := lambdaconf.NewAWS(aws.Config{Region: "eu-north-1"})
+			a := wholeservice.NewAWS(aws.Config{Region: "eu-north-1"})
 			a.KMS = kmsKeys{mpKeyARN: mpKey}
-			svc, err := cfg.Service(t.Context(), a)
+			svc, err := wholeservice.Service(t.Context(), cfg, a)
 			if err != nil {
 				t.Fatalf("Service() error = %v", err)
 			}
@@ -184,7 +185,7 @@ func TestConfig_Service_maskinportenRefused(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			svc, err := cfg.Service(t.Context(), lambdaconf.NewAWS(aws.Config{Region: "eu-north-1"}))
+			svc, err := wholeservice.Service(t.Context(), cfg, wholeservice.NewAWS(aws.Config{Region: "eu-north-1"}))
 			if err != nil {
 				t.Fatal(err)
 			}

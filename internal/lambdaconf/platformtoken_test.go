@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/signingflow/signing/internal/lambdaconf"
+	"github.com/signingflow/signing/internal/lambdaconf/wholeservice"
 	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/platform/emulator/idp"
 	"github.com/signingflow/signing/internal/signing"
@@ -88,9 +89,9 @@ func TestConfig_Service_platformAccessToken(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			a := lambdaconf.NewAWS(aws.Config{Region: "eu-north-1"})
+			a := wholeservice.NewAWS(aws.Config{Region: "eu-north-1"})
 			a.KMS = fakeKMS{key: key, keyID: keyARN}
-			svc, err := cfg.Service(t.Context(), a)
+			svc, err := wholeservice.Service(t.Context(), cfg, a)
 			if err != nil {
 				t.Fatalf("Service() error = %v", err)
 			}
@@ -124,7 +125,7 @@ func TestConfig_Service_platformAccessTokenKeyFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = cfg.Service(t.Context(), lambdaconf.NewAWS(aws.Config{Region: "eu-north-1"}))
+		_, err = wholeservice.Service(t.Context(), cfg, wholeservice.NewAWS(aws.Config{Region: "eu-north-1"}))
 		if err == nil || !strings.Contains(err.Error(), "PLATFORM_ACCESS_TOKEN_KEY_FILE") {
 			t.Errorf("Service() with key file %s error = %v, want one naming PLATFORM_ACCESS_TOKEN_KEY_FILE", filepath.Base(file), err)
 		}

@@ -11,6 +11,9 @@ import "fmt"
 type Port struct {
 	Vars    []Var
 	Actions []string
+	// Links are the adapters (Linked fields: LinkSecrets, LinkStepFunctions)
+	// the port needs a function to link.
+	Links []string
 }
 
 // Actions of the ports.
@@ -74,7 +77,7 @@ var Ports = map[string]Port{
 	"Identities": {Vars: []Var{
 		{Name: EnvHashKey, Required: true, OneOf: "hash", Doc: "keyed-hash key, hex or base64 (local use)"},
 		{Name: EnvHashKeySecretARN, Required: true, OneOf: "hash", Doc: "Secrets Manager secret holding the keyed-hash key"},
-	}, Actions: []string{ActionGetSecretValue}},
+	}, Actions: []string{ActionGetSecretValue}, Links: []string{LinkSecrets}},
 	"Storage":        {Vars: bearerVars(), Actions: []string{ActionSignMaskinporten}},
 	"Apps":           {Vars: bearerVars(), Actions: []string{ActionSignMaskinporten}},
 	"Correspondence": {Vars: bearerVars(), Actions: []string{ActionSignMaskinporten}},
@@ -85,8 +88,8 @@ var Ports = map[string]Port{
 		{Name: EnvAllowSyntheticIDs, Doc: "accept synthetic test national IDs (true/false, default false)"},
 		{Name: EnvSigneeProviders, Doc: `configured signee providers, JSON {"providers":[…]} (see signees.Spec)`},
 	}), Actions: []string{ActionSignMaskinporten}},
-	"Workflow":   {Actions: []string{ActionSendTaskSuccess, ActionSendTaskFailure}},
-	"Executions": {Actions: []string{ActionStopExecution}},
+	"Workflow":   {Actions: []string{ActionSendTaskSuccess, ActionSendTaskFailure}, Links: []string{LinkStepFunctions}},
+	"Executions": {Actions: []string{ActionStopExecution}, Links: []string{LinkStepFunctions}},
 }
 
 // CheckEnv reports, through lookup, every variable the given ports

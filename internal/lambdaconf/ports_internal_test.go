@@ -14,8 +14,13 @@ import (
 
 	"github.com/signingflow/signing/internal/ident"
 	"github.com/signingflow/signing/internal/lambdaconf/awsenv"
+	"github.com/signingflow/signing/internal/lambdaconf/awssecrets"
+	"github.com/signingflow/signing/internal/lambdaconf/awssfn"
 	"github.com/signingflow/signing/internal/signing"
 )
+
+// linkAll links every adapter.
+var linkAll = Linked{Secrets: awssecrets.Reader, StepFunctions: awssfn.New}
 
 // TestPorts_readAndCall checks Ports against the Wiring methods: each
 // reads exactly the variables its Port lists, builds the AWS clients its
@@ -63,7 +68,7 @@ func TestPorts_readAndCall(t *testing.T) {
 			read[k] = true
 			v, ok := env[k]
 			return v, ok
-		}, e)
+		}, e, linkAll)
 		mv := reflect.ValueOf(w).MethodByName(name)
 		if !mv.IsValid() {
 			t.Errorf("Ports names %s, which is no Wiring method", name)
@@ -98,7 +103,7 @@ func TestPorts_readAndCall(t *testing.T) {
 			want  bool
 		}{
 			{"a DynamoDB client", w.ddb != nil, has("dynamodb")},
-			{"a Step Functions client", w.sfn != nil, has("states:")},
+			{"the Step Functions adapter", w.flow != nil, has("states:")},
 			{"a KMS client", w.kms != nil, has("kms:Sign")},
 			{"the Maskinporten token source", w.maskp != nil, slices.Contains(port.Actions, ActionSignMaskinporten)},
 			{"the platform access token source", w.pat != nil, slices.Contains(port.Actions, ActionSignPlatformToken)},
@@ -147,7 +152,7 @@ func TestWiring_Identities_secret(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			w := NewWiring(context.Background(), lookup, e)
+			w := NewWiring(context.Background(), lookup, e, linkAll)
 			ids := w.Identities()
 			err = w.Err()
 			if tt.want != "" {
@@ -172,5 +177,32 @@ func TestWiring_Identities_secret(t *testing.T) {
 				t.Errorf("Organisation() = %q, want %q", got, want.Organisation(org))
 			}
 		})
+	}
+}
+
+// TestWiring_unlinked checks that a port whose adapter the function does
+// not link is a problem naming the port and the adapter, not a nil port
+// met at the first call.
+func TestWiring_unlinked(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"AWS_REGION": "eu-north-1", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b",
+		EnvHashKeySecretARN: "arn:aws:secretsmanager:eu-north-1:123456789012:secret:h"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	e, err := awsenv.Load(lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, port := range Ports {
+		if len(port.Links) == 0 {
+			continue
+		}
+		w := NewWiring(context.Background(), lookup, e, Linked{})
+		reflect.ValueOf(w).MethodByName(name).Call(nil)
+		err := w.Err()
+		for _, l := range port.Links {
+			if err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), l) {
+				t.Errorf("%s unlinked: Err() = %v, want a problem naming %s and %s", name, err, name, l)
+			}
+		}
 	}
 }

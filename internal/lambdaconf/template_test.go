@@ -165,6 +165,23 @@ func TestTemplate_functions(t *testing.T) {
 					}
 				}
 			}
+			// The adapters it links are exactly those its ports need: one
+			// it does not need would cost every cold start its SDK
+			// package's init (lambdaconf.Linked).
+			var wantLinks []string
+			for _, p := range ports {
+				for _, l := range lambdaconf.Ports[p].Links {
+					if !slices.Contains(wantLinks, l) {
+						wantLinks = append(wantLinks, l)
+					}
+				}
+			}
+			sort.Strings(wantLinks)
+			if links, err := wiringscan.Links(filepath.Join(root, folder)); err != nil {
+				t.Fatal(err)
+			} else if !slices.Equal(links, wantLinks) {
+				t.Errorf("%s/main.go links %v (lambdaconf.Linked); the ports it wires (%v) need %v", folder, links, ports, wantLinks)
+			}
 			sort.Strings(want)
 			if got := grants(f, stmts); !slices.Equal(got, want) {
 				t.Errorf("%s: its policies grant %v; the ports it wires (%v) call %v", f.LogicalID, got, ports, want)

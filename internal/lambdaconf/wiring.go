@@ -10,8 +10,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/signingflow/signing/internal/dynamo"
 	"github.com/signingflow/signing/internal/ident"
@@ -20,7 +18,33 @@ import (
 	"github.com/signingflow/signing/internal/platformauth"
 	"github.com/signingflow/signing/internal/signees"
 	"github.com/signingflow/signing/internal/signing"
-	"github.com/signingflow/signing/internal/workflow"
+)
+
+// Linked are the adapters a function links beyond the table, KMS and the
+// platform clients. Each lives in a package of its own (awssecrets.Reader,
+// awssfn.New), so a function that does not name one in its main.go does
+// not link its AWS SDK package: a service package's init (its endpoint
+// rules and, since the SDK's schema-based serialisation, its shape
+// schemas) runs at every cold start whether the client is used or not.
+// A port that needs an adapter the function did not link is a wiring
+// problem naming both; TestTemplate_functions checks each main.go links
+// exactly what its ports need (Port.Links).
+type Linked struct {
+	// Secrets reads a secret's string (awssecrets.Reader): Identities with
+	// HASH_KEY_SECRET_ARN.
+	Secrets func(awsenv.Env) func(ctx context.Context, arn string) (string, error)
+	// StepFunctions is the Step Functions adapter (awssfn.New): Workflow
+	// and Executions.
+	StepFunctions func(awsenv.Env) interface {
+		signing.Workflow
+		signing.ExecutionStopper
+	}
+}
+
+// The adapters a Port may need (Port.Links), by their Linked field names.
+const (
+	LinkSecrets       = "Secrets"
+	LinkStepFunctions = "StepFunctions"
 )
 
 // Wiring builds the ports a function's main asks for, each once, from the
@@ -31,14 +55,17 @@ import (
 // built. A problem is kept, and the port returned is nil: Run reports
 // every problem at once after the wiring function returns.
 type Wiring struct {
-	ctx context.Context
-	r   *reader
-	aws awsenv.Env
+	ctx  context.Context
+	r    *reader
+	aws  awsenv.Env
+	link Linked
 
-	ddb   *dynamodb.Client
-	sfn   *sfn.Client
-	kms   *kms.Client
-	flow  *workflow.Workflow
+	ddb  *dynamodb.Client
+	kms  *kms.Client
+	flow interface {
+		signing.Workflow
+		signing.ExecutionStopper
+	}
 	base  *Platform
 	maskp platform.TokenSource
 	pat   platform.TokenSource
@@ -56,9 +83,14 @@ type Wiring struct {
 }
 
 // NewWiring returns a Wiring that reads through lookup and builds its AWS
-// clients from e.
-func NewWiring(ctx context.Context, lookup func(string) (string, bool), e awsenv.Env) *Wiring {
-	return &Wiring{ctx: ctx, r: &reader{lookup: lookup}, aws: e}
+// clients from e, with the adapters link names.
+func NewWiring(ctx context.Context, lookup func(string) (string, bool), e awsenv.Env, link Linked) *Wiring {
+	return &Wiring{ctx: ctx, r: &reader{lookup: lookup}, aws: e, link: link}
+}
+
+// unlinked records that a port needs an adapter the function does not link.
+func (w *Wiring) unlinked(port, link string) {
+	w.r.errs = append(w.r.errs, fmt.Errorf("lambdaconf: %s needs the %s adapter, which this function's main.go does not link (lambdaconf.Linked)", port, link))
 }
 
 // Err waits for the reads still under way (Identities) and returns every
@@ -78,10 +110,11 @@ func (w *Wiring) Err() error {
 // Run is the whole main of a function: it sets the JSON logger, reads the
 // AWS configuration from the environment (awsenv.Load: not the SDK's config
 // package, see awsenv), calls wire with a Wiring, and starts the Lambda
-// runtime with the handler wire returns. A transient failure while wiring
+// runtime with the handler wire returns; link names the adapters beyond
+// the table and the platform that its ports need. A transient failure while wiring
 // (reading a secret at a cold start) is retried with a fresh Wiring
 // (Retry); any other problem is logged and exits 1. It does not return.
-func Run(name string, wire func(w *Wiring) any) {
+func Run(name string, link Linked, wire func(w *Wiring) any) {
 	slog.SetDefault(NewLogger(os.Stdout))
 	e, err := awsenv.Load(os.LookupEnv)
 	if err != nil {
@@ -89,7 +122,7 @@ func Run(name string, wire func(w *Wiring) any) {
 	}
 	ctx := context.Background()
 	handler, err := Retry(ctx, InitBackoff, func() (any, error) {
-		w := NewWiring(ctx, os.LookupEnv, e)
+		w := NewWiring(ctx, os.LookupEnv, e, link)
 		h := wire(w)
 		return h, w.Err()
 	})
@@ -145,11 +178,15 @@ func (w *Wiring) Identities() signing.Identities {
 		}
 		return h
 	}
-	api := secretsmanager.NewFromConfig(w.aws.Config, func(o *secretsmanager.Options) { o.BaseEndpoint = w.aws.BaseEndpoint(secretsmanager.ServiceID) })
+	if w.link.Secrets == nil {
+		w.unlinked("Identities", LinkSecrets)
+		return nil
+	}
+	read := w.link.Secrets(w.aws)
 	p := &pendingHasher{done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
-		s, err := secret(w.ctx, api, arn)
+		s, err := read(w.ctx, arn)
 		if err == nil {
 			var key []byte
 			if key, err = ident.ParseHasherKey(s); err == nil {
@@ -413,20 +450,35 @@ func (w *Wiring) Signees() signing.SigneeSource {
 	return &signees.Source{Registry: registry, Storage: storage, Options: signees.Options{AllowSynthetic: allow}}
 }
 
-// workflowAdapter is the Step Functions adapter, once.
-func (w *Wiring) workflowAdapter() *workflow.Workflow {
+// workflowAdapter is the Step Functions adapter, once; nil (and a
+// problem) when the function does not link it.
+func (w *Wiring) workflowAdapter(port string) interface {
+	signing.Workflow
+	signing.ExecutionStopper
+} {
 	if w.flow == nil {
-		if w.sfn == nil {
-			w.sfn = sfn.NewFromConfig(w.aws.Config, func(o *sfn.Options) { o.BaseEndpoint = w.aws.BaseEndpoint(sfn.ServiceID) })
+		if w.link.StepFunctions == nil {
+			w.unlinked(port, LinkStepFunctions)
+			return nil
 		}
-		w.flow = workflow.New(w.sfn, "")
+		w.flow = w.link.StepFunctions(w.aws)
 	}
 	return w.flow
 }
 
 // Workflow resumes and fails waiting steps (states:SendTaskSuccess,
 // states:SendTaskFailure).
-func (w *Wiring) Workflow() signing.Workflow { return w.workflowAdapter() }
+func (w *Wiring) Workflow() signing.Workflow {
+	if f := w.workflowAdapter("Workflow"); f != nil {
+		return f
+	}
+	return nil
+}
 
 // Executions stops a superseded attempt's execution (states:StopExecution).
-func (w *Wiring) Executions() signing.ExecutionStopper { return w.workflowAdapter() }
+func (w *Wiring) Executions() signing.ExecutionStopper {
+	if f := w.workflowAdapter("Executions"); f != nil {
+		return f
+	}
+	return nil
+}

@@ -37,6 +37,19 @@ var labTrees = []string{
 	module + "/internal/asl",
 	module + "/internal/frontendcontract",
 	module + "/internal/signing/memrepo",
+	module + "/internal/lambdaconf/wholeservice",
+}
+
+// optional are packages only some functions use, each with the package a
+// function's main.go must import itself to link it. An SDK service
+// package's init (its endpoint rules and shape schemas) runs at every cold
+// start of every binary that links it, used or not, so a function links
+// one only by naming its adapter in main.go (lambdaconf.Linked), and the
+// PDF renderer only by importing it.
+var optional = map[string]string{
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager": module + "/internal/lambdaconf/awssecrets",
+	"github.com/aws/aws-sdk-go-v2/service/sfn":            module + "/internal/lambdaconf/awssfn",
+	"codeberg.org/go-pdf/fpdf":                            module + "/internal/signingpdf",
 }
 
 // sdkConfig are the SDK's config package and the credential sources it
@@ -110,6 +123,24 @@ func TestLambdasLinkNoLaboratory(t *testing.T) {
 		t.Parallel()
 		checkLinks(t, "./functions/...", nil, lambdaRule)
 	})
+}
+
+// TestLambdasLinkOnlyWhatTheyUse checks that a function links the
+// optional packages only when its own main.go asks for them (optional).
+func TestLambdasLinkOnlyWhatTheyUse(t *testing.T) {
+	t.Parallel()
+	pkgs := list(t, "./functions/...", deployed)
+	for _, root := range pkgs {
+		if root.DepOnly {
+			continue
+		}
+		chains := reachable(root.ImportPath, pkgs)
+		for p, via := range optional {
+			if chain, ok := chains[p]; ok && !slices.Contains(root.Imports, via) {
+				t.Errorf("%s links %s without importing %s in its main package:\n\t%s", short(root.ImportPath), short(p), short(via), strings.Join(mapShort(chain), "\n\t→ "))
+			}
+		}
+	}
 }
 
 func TestCommandLinksNoTestHelper(t *testing.T) {

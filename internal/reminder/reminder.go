@@ -16,12 +16,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // Europe/Oslo without the image's zoneinfo
 )
 
-// Oslo is the time zone of reminders, deadlines in texts and the SMS window.
-var Oslo = mustLoad("Europe/Oslo")
+// Oslo is the time zone of reminders, deadlines in texts and the SMS
+// window, loaded on first use (a load at package init would cost every
+// cold start, also of the functions that never remind).
+var Oslo = sync.OnceValue(func() *time.Location { return mustLoad("Europe/Oslo") })
 
 func mustLoad(name string) *time.Location {
 	loc, err := time.LoadLocation(name)
@@ -109,7 +112,7 @@ func ParseOffset(s string) (Offset, error) {
 		}
 		rest = rest[i+1:]
 	}
-	ref := time.Date(2026, 1, 1, 0, 0, 0, 0, Oslo)
+	ref := time.Date(2026, 1, 1, 0, 0, 0, 0, Oslo())
 	span := o.add(ref, 1).Sub(ref)
 	switch {
 	case span <= 0:
@@ -125,7 +128,7 @@ func (o Offset) String() string { return o.Raw }
 
 // add moves t by the offset in direction sign (+1 or -1) in Europe/Oslo.
 func (o Offset) add(t time.Time, sign int) time.Time {
-	u := t.In(Oslo).AddDate(sign*o.Years, sign*o.Months, sign*(o.Weeks*7+o.Days))
+	u := t.In(Oslo()).AddDate(sign*o.Years, sign*o.Months, sign*(o.Weeks*7+o.Days))
 	return u.Add(time.Duration(sign) * o.Clock).UTC()
 }
 
@@ -243,8 +246,8 @@ func clock(s string) (time.Duration, error) {
 // Next returns t when it is inside the window, else the window's next
 // opening, in UTC.
 func (w Window) Next(t time.Time) time.Time {
-	local := t.In(Oslo)
-	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, Oslo)
+	local := t.In(Oslo())
+	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, Oslo())
 	open := dayTime(midnight, w.From)
 	switch {
 	case local.Before(open):
@@ -252,7 +255,7 @@ func (w Window) Next(t time.Time) time.Time {
 	case w.To >= 24*time.Hour || local.Before(dayTime(midnight, w.To)):
 		return t.UTC()
 	}
-	next := time.Date(local.Year(), local.Month(), local.Day()+1, 0, 0, 0, 0, Oslo)
+	next := time.Date(local.Year(), local.Month(), local.Day()+1, 0, 0, 0, 0, Oslo())
 	return dayTime(next, w.From).UTC()
 }
 
@@ -260,7 +263,7 @@ func (w Window) Next(t time.Time) time.Time {
 // clock-change day the wall clock, not elapsed time, decides).
 func dayTime(midnight time.Time, d time.Duration) time.Time {
 	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
-	return time.Date(midnight.Year(), midnight.Month(), midnight.Day(), h, m, 0, 0, Oslo)
+	return time.Date(midnight.Year(), midnight.Month(), midnight.Day(), h, m, 0, 0, Oslo())
 }
 
 // String formats the window as ParseWindow reads it.
@@ -281,7 +284,7 @@ var months = map[string][12]string{
 // is nb) reads a date and time, in Europe/Oslo: "5. desember 2026 kl. 14.00"
 // (Språkrådet's clock style) or "5 December 2026 at 14:00 Norwegian time".
 func FormatDeadline(t time.Time, lang string) string {
-	local := t.In(Oslo)
+	local := t.In(Oslo())
 	names, ok := months[lang]
 	if !ok {
 		lang, names = "nb", months["nb"]

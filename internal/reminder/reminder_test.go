@@ -9,7 +9,7 @@ import (
 )
 
 func oslo(y int, m time.Month, d, h, min int) time.Time {
-	return time.Date(y, m, d, h, min, 0, 0, reminder.Oslo).UTC()
+	return time.Date(y, m, d, h, min, 0, 0, reminder.Oslo()).UTC()
 }
 
 func TestParseOffset(t *testing.T) {
@@ -128,7 +128,7 @@ func TestWindow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		if got := w.Next(tt.at); !got.Equal(tt.want) {
-			t.Errorf("Next(%v) = %v, want %v", tt.at.In(reminder.Oslo), got.In(reminder.Oslo), tt.want.In(reminder.Oslo))
+			t.Errorf("Next(%v) = %v, want %v", tt.at.In(reminder.Oslo()), got.In(reminder.Oslo()), tt.want.In(reminder.Oslo()))
 		}
 	}
 	all, err := reminder.ParseWindow("00:00-24:00")

@@ -15,6 +15,44 @@ import (
 	"strings"
 )
 
+// Links returns the fields of the lambdaconf.Linked literals in the
+// folder's non-test Go files (the adapters its main.go links), sorted.
+func Links(dir string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return nil, err
+	}
+	var links []string
+	for _, file := range files {
+		if strings.HasSuffix(file, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
+		if err != nil {
+			return nil, err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			lit, ok := n.(*ast.CompositeLit)
+			if !ok {
+				return true
+			}
+			if sel, ok := lit.Type.(*ast.SelectorExpr); !ok || sel.Sel.Name != "Linked" {
+				return true
+			}
+			for _, el := range lit.Elts {
+				if kv, ok := el.(*ast.KeyValueExpr); ok {
+					if id, ok := kv.Key.(*ast.Ident); ok {
+						links = append(links, id.Name)
+					}
+				}
+			}
+			return true
+		})
+	}
+	sort.Strings(links)
+	return links, nil
+}
+
 // notPorts are the Wiring methods that build no port.
 var notPorts = map[string]bool{"Fail": true, "Err": true}
 
