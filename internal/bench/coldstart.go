@@ -14,11 +14,19 @@ import (
 	"github.com/signingflow/signing/internal/devstack/funchost"
 )
 
-// helloLogicalID names the aws-lambda-go hello world in the results.
-const helloLogicalID = "HelloWorld (aws-lambda-go baseline)"
+// The baselines, built like the functions: the aws-lambda-go hello world,
+// and the same with the DynamoDB and KMS clients (the SDK's floor).
+const (
+	helloLogicalID    = "HelloWorld (aws-lambda-go baseline)"
+	helloPackage      = "internal/bench/testdata/hello"
+	helloSDKLogicalID = "HelloWorld + DynamoDB and KMS clients (SDK baseline)"
+	helloSDKPackage   = "internal/bench/testdata/hellosdk"
+)
 
-// helloPackage is the baseline's package folder, built like the functions.
-const helloPackage = "internal/bench/testdata/hello"
+// baseline reports whether the function named is a baseline.
+func baseline(function string) bool {
+	return function == helloLogicalID || function == helloSDKLogicalID
+}
 
 // ColdStart is one function's cold starts.
 type ColdStart struct {
@@ -53,12 +61,14 @@ func (e *Env) runColdStarts(ctx context.Context, root string, n int, sizes bool,
 		return res, err
 	}
 	defer os.RemoveAll(dir)
-	built, err := funchost.Build(ctx, funchost.BuildOptions{ModuleRoot: root, Packages: map[string]string{"hello": helloPackage}, OutDir: dir})
+	built, err := funchost.Build(ctx, funchost.BuildOptions{ModuleRoot: root, Packages: map[string]string{"hello": helloPackage, "hellosdk": helloSDKPackage}, OutDir: dir})
 	if err != nil {
 		return res, err
 	}
-	if err := e.Stack.Host.Add(funchost.Function{Name: "bench-hello", Bootstrap: built["hello"], MemoryMB: 256, Timeout: 30 * time.Second}); err != nil {
-		return res, err
+	for _, name := range []string{"hello", "hellosdk"} {
+		if err := e.Stack.Host.Add(funchost.Function{Name: "bench-" + name, Bootstrap: built[name], MemoryMB: 256, Timeout: 30 * time.Second}); err != nil {
+			return res, err
+		}
 	}
 	type fn struct{ logical, name, bootstrap, pkg string }
 	var fns []fn
@@ -66,7 +76,8 @@ func (e *Env) runColdStarts(ctx context.Context, root string, n int, sizes bool,
 		fns = append(fns, fn{f.LogicalID, f.Name, e.Bootstrap(f.LogicalID), f.CodeURI})
 	}
 	sort.Slice(fns, func(i, j int) bool { return fns[i].logical < fns[j].logical })
-	fns = append(fns, fn{helloLogicalID, "bench-hello", built["hello"], helloPackage})
+	fns = append(fns, fn{helloLogicalID, "bench-hello", built["hello"], helloPackage},
+		fn{helloSDKLogicalID, "bench-hellosdk", built["hellosdk"], helloSDKPackage})
 	for _, f := range fns {
 		cs := ColdStart{Function: f.logical}
 		if st, err := os.Stat(f.bootstrap); err == nil {

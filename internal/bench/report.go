@@ -169,14 +169,15 @@ func headline(b *strings.Builder, r *Results) {
 		p("- Sign API at concurrency %d: p50 %s, p99 %s; the bare DynamoDB floor p50 %s, p99 %s (ratio %s at p50, %s at p99).\n",
 			l.Concurrency, ms(l.Sign.P50), ms(l.Sign.P99), ms(l.Floor.P50), ms(l.Floor.P99), ratio(l.Sign.P50, l.Floor.P50), ratio(l.Sign.P99, l.Floor.P99))
 	}
-	if hello, fns := coldSplit(r.ColdStarts); len(fns) > 0 {
+	if hello, sdk, fns := coldSplit(r.ColdStarts); len(fns) > 0 {
 		var inits []time.Duration
 		for _, f := range fns {
 			inits = append(inits, Summarise(f.Init).P50)
 		}
 		d := Summarise(inits)
-		p("- Cold start (init under the function host): the functions' medians range %s–%s, against %s for an aws-lambda-go hello world built the same way.\n",
-			ms(d.Min), ms(d.Max), ms(Summarise(hello.Init).P50))
+		h, hs := Summarise(hello.Init).P50, Summarise(sdk.Init).P50
+		p("- Cold start (init under the function host): the functions' medians range %s–%s (%s–%s the hello world's %s; %s–%s the SDK baseline's %s, a hello world with the DynamoDB and KMS clients).\n",
+			ms(d.Min), ms(d.Max), ratio(d.Min, h), ratio(d.Max, h), ms(h), ratio(d.Min, hs), ratio(d.Max, hs), ms(hs))
 	}
 	for _, c := range r.Costs {
 		if c.N == 3 || c.N == 1000 {
@@ -214,29 +215,40 @@ func signPath(b *strings.Builder, r *Results, img func(string, string)) {
 	img(ChartSignPath, "sign path latency against the DynamoDB floor")
 }
 
-// coldSplit returns the hello world and the signing functions.
-func coldSplit(cs ColdStarts) (hello ColdStart, fns []ColdStart) {
+// coldSplit returns the baselines and the signing functions.
+func coldSplit(cs ColdStarts) (hello, sdk ColdStart, fns []ColdStart) {
 	for _, f := range cs.Functions {
-		if f.Function == helloLogicalID {
+		switch {
+		case f.Function == helloLogicalID:
 			hello = f
-		} else {
+		case f.Function == helloSDKLogicalID:
+			sdk = f
+		case !baseline(f.Function):
 			fns = append(fns, f)
 		}
 	}
-	return hello, fns
+	return hello, sdk, fns
 }
 
 func coldStarts(b *strings.Builder, r *Results, img func(string, string)) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	cs := r.ColdStarts
 	p("\n## Cold start\n\n")
-	p("Each function's process is killed and the function invoked again, %d times per function, one function at a time, on the idle stack. *Init* is the function host's init duration: process start to the runtime's first `GET …/invocation/next` (Lambda's *Init Duration*); it includes reading the secrets the function reads at start (Secrets Manager on moto, through the edge). *First invocation* is the first event's handling after init (an empty event, which most functions reject as invalid: init does not depend on it). The baseline is an aws-lambda-go hello world (`internal/bench/testdata/hello`) built and run the same way. Build: %s.\n\n", cs.N, orDefault(cs.BuildNote, "–"))
-	p("| function | init p50 | init p90 | init max | first invocation p50 | bootstrap size | stripped (`-s -w`) | arm64 (`make build`) |\n|---|---|---|---|---|---|---|---|\n")
+	p("Each function's process is killed and the function invoked again, %d times per function, one function at a time, on the idle stack. *Init* is the function host's init duration: process start to the runtime's first `GET …/invocation/next` (Lambda's *Init Duration*); it includes reading the secrets the function reads at start (Secrets Manager on moto, through the edge). *First invocation* is the first event's handling after init (an empty event, which most functions reject as invalid: init does not depend on it). The baselines, built and run the same way, are an aws-lambda-go hello world (`internal/bench/testdata/hello`) and the same with the DynamoDB and KMS clients the functions build (`internal/bench/testdata/hellosdk`, the SDK baseline): the AWS SDK's service packages run their init (endpoint rules and, since its schema-based serialisation, a schema for every shape of the service's API) in every binary that links them, used or not. The ratios are of the init p50s. Build: %s.\n\n", cs.N, orDefault(cs.BuildNote, "–"))
+	hello, sdk, _ := coldSplit(cs)
+	h, hs := Summarise(hello.Init).P50, Summarise(sdk.Init).P50
+	p("| function | init p50 | init p90 | init max | × hello world | × SDK baseline | first invocation p50 | init + first p50 | bootstrap size | stripped (`-s -w`) | arm64 (`make build`) |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, f := range cs.Functions {
 		d, first := Summarise(f.Init), Summarise(f.First)
-		p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", f.Function, ms(d.P50), ms(d.P90), ms(d.Max), ms(first.P50), mib(f.Size), mib(f.Stripped), mib(f.ARM64Size))
+		var both []time.Duration
+		for i := range f.Init {
+			if i < len(f.First) {
+				both = append(both, f.Init[i]+f.First[i])
+			}
+		}
+		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f.Function, ms(d.P50), ms(d.P90), ms(d.Max), ratio(d.P50, h), ratio(d.P50, hs), ms(first.P50), ms(Summarise(both).P50), mib(f.Size), mib(f.Stripped), mib(f.ARM64Size))
 	}
-	p("\nOn Lambda the runtime's own start (the sandbox, the extensions) comes on top; the difference to the hello world is what the signing functions do at start: read their configuration, fetch the secrets, build the AWS and platform clients.\n")
+	p("\nOn Lambda the runtime's own start (the sandbox, the extensions) comes on top. The difference to the SDK baseline is what the signing functions do at start: read their configuration, fetch the secrets (the API and Resolve Signees read the hash key, in parallel with the rest of their init), build the platform clients; each links only the SDK clients and the PDF renderer its own ports use (`internal/layout`).\n")
 	img(ChartColdStart, "cold start init per function")
 }
 
