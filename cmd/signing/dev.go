@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,6 +23,7 @@ import (
 	"github.com/signingflow/signing/internal/devstack/scenario"
 	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/platformauth"
+	"github.com/signingflow/signing/internal/signees"
 )
 
 const devUsage = `usage: signing dev <up|token|demo|jwk> [flags]
@@ -325,6 +328,36 @@ func localToken(root, pid, name string, ttl time.Duration) (string, error) {
 	return iss.Token(claims, ttl)
 }
 
+// demoProviders is the example app's signee providers file with one more
+// provider, scenario.InOrderProvider: its first provider with the
+// organisations in signing group 1 and the persons in group 2.
+func demoProviders() (string, error) {
+	root, err := devstack.FindModuleRoot("")
+	if err != nil {
+		return "", err
+	}
+	data, err := os.ReadFile(filepath.Join(root, "examples", "founders", signees.SpecsPath))
+	if err != nil {
+		return "", err
+	}
+	specs, err := signees.ParseSpecs(data)
+	if err != nil || len(specs) == 0 {
+		return "", fmt.Errorf("%s: %d providers, %v", signees.SpecsPath, len(specs), err)
+	}
+	ordered := specs[0]
+	ordered.ID = scenario.InOrderProvider
+	ordered.Persons = slices.Clone(ordered.Persons)
+	ordered.Organisations = slices.Clone(ordered.Organisations)
+	for i := range ordered.Organisations {
+		ordered.Organisations[i].Group = 1
+	}
+	for i := range ordered.Persons {
+		ordered.Persons[i].Group = 2
+	}
+	out, err := json.Marshal(map[string]any{"providers": append(specs, ordered)})
+	return string(out), err
+}
+
 func devDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("dev demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -337,12 +370,27 @@ func devDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		sf.wait = 5 // heal a lost wake-up within the demo's patience
 	}
 	opts := sf.options(stderr)
-	// A second instance of the founders' app for the demo's rejected task.
-	f := scenario.WithInstances(emulator.Founders(), 1)
+	// More instances of the founders' app for the demo's rejected task
+	// and its task in two signing groups.
+	f := scenario.WithInstances(emulator.Founders(), 2)
 	if opts.Fixture == nil {
 		opts.Fixture = &f
 	} else {
 		f = *opts.Fixture
+	}
+	// The example app's configured providers, as an app deploying them sets
+	// SIGNEE_PROVIDERS, and the same founders in two signing groups (the
+	// company first) for the demo's third task.
+	if _, set := opts.FunctionEnv["SIGNEE_PROVIDERS"]; !set {
+		providers, err := demoProviders()
+		if err != nil {
+			fmt.Fprintf(stderr, "signing dev demo: the example app's signee providers: %v\n", err)
+			return 1
+		}
+		if opts.FunctionEnv == nil {
+			opts.FunctionEnv = map[string]string{}
+		}
+		opts.FunctionEnv["SIGNEE_PROVIDERS"] = providers
 	}
 	// Without -v the stack's output is kept, to show why a step failed.
 	var logs *proc.Tail

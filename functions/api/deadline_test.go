@@ -112,3 +112,27 @@ func TestHandler_resend(t *testing.T) {
 		t.Errorf("resend to a malformed key: %d %s, want 400 naming signeeKey", resp.StatusCode, resp.Body)
 	}
 }
+
+// A signee of a signing group that may not sign yet is refused with 403
+// group-not-open, and the state shows each signee's group.
+func TestHandler_groupNotOpen(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, testConfig(), signingtest.InOrder)
+	resp := e.do(t, as(loadEvent(t, "api-sign"), "ola"))
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(resp.Body, "/problems/group-not-open") {
+		t.Errorf("sign by Ola before the company signed: %d %s, want 403 group-not-open", resp.StatusCode, resp.Body)
+	}
+	state := e.do(t, as(loadEvent(t, "api-signing-state"), "kari"))
+	if state.StatusCode != http.StatusOK || !strings.Contains(state.Body, `"openGroup":1`) || !strings.Contains(state.Body, `"group":2,"groupOpen":false`) {
+		t.Errorf("signing state: %d %s, want open group 1 and the founders in group 2, not open", state.StatusCode, state.Body)
+	}
+	if resp := e.do(t, as(loadEvent(t, "api-sign-on-behalf-of"), "kari")); resp.StatusCode != http.StatusOK {
+		t.Fatalf("sign for the company: %d %s", resp.StatusCode, resp.Body)
+	}
+	// Group 2 is open now; Ola is delegated by the workflow's next round,
+	// and until then the platform's own check refuses.
+	state = e.do(t, as(loadEvent(t, "api-signing-state"), "kari"))
+	if !strings.Contains(state.Body, `"group":2,"groupOpen":true`) {
+		t.Errorf("signing state after the company signed: %s, want group 2 open", state.Body)
+	}
+}

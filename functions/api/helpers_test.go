@@ -159,11 +159,16 @@ func newEnv(t *testing.T) *env {
 	return newEnvWith(t, testConfig())
 }
 
-func newEnvWith(t *testing.T, cfg Config) *env {
+// newEnvWith is newEnv with cfg, each prepare run on the harness before
+// its task starts.
+func newEnvWith(t *testing.T, cfg Config, prepare ...func(*testing.T, *signingtest.Harness)) *env {
 	t.Helper()
 	// Storage's sign endpoint takes the caller's own token: the test
 	// issuer's, or the development key's of the harness's own signatures.
 	h := signingtest.New(t, emulator.WithUserTokenKey(&mustTestIssuer().key.PublicKey, time.Now), emulator.WithUserTokenKey(emulator.DevUserKey(), nil))
+	for _, p := range prepare {
+		p(t, h)
+	}
 	h.Ready(t)
 	logs := &syncBuffer{}
 	// The production logger (lambdaconf.NewLogger), so the log scans see what CloudWatch would.

@@ -57,6 +57,9 @@ var (
 	// ProblemTooSoon refuses an invitation sent again inside the task's
 	// resend interval; Retry-After says when it may be sent.
 	ProblemTooSoon = ProblemType{"too-soon", "Done too recently; try again later", http.StatusTooManyRequests}
+	// ProblemGroupNotOpen refuses a signee whose signing group may not sign
+	// yet: an earlier group has not signed (signing.ErrGroupNotOpen).
+	ProblemGroupNotOpen = ProblemType{"group-not-open", "Your signing group may not sign yet", http.StatusForbidden}
 )
 
 // ProblemTypes lists every problem type, for documentation and tests.
@@ -65,7 +68,7 @@ var ProblemTypes = []ProblemType{
 	ProblemNotFound, ProblemMethodNotAllowed, ProblemConflict, ProblemTaskClosed,
 	ProblemTaskRejected, ProblemTaskExpired, ProblemPayloadTooLarge, ProblemUnsupportedMediaType,
 	ProblemInternal, ProblemUnavailable, ProblemNotSigningTask, ProblemMissingSignatures,
-	ProblemXSRF, ProblemOriginNotAllowed, ProblemAuthLevelTooLow, ProblemTooSoon,
+	ProblemXSRF, ProblemOriginNotAllowed, ProblemAuthLevelTooLow, ProblemTooSoon, ProblemGroupNotOpen,
 }
 
 // Problem is an RFC 9457 problem details object.
@@ -136,6 +139,8 @@ func problemFor(err error, renames map[string]string) *Problem {
 		if errors.As(err, &ts) {
 			p.retryAfter = ts.RetryAfter
 		}
+	case errors.Is(err, signing.ErrGroupNotOpen):
+		p = newProblem(ProblemGroupNotOpen, "Your signing group may sign once every earlier group has signed; you will be told then.")
 	case errors.Is(err, signing.ErrForbidden):
 		p = newProblem(ProblemForbidden, "You may not do this on this signing task.")
 	case errors.Is(err, signing.ErrUnauthenticated):

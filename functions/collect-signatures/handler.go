@@ -13,14 +13,18 @@ import (
 // (signing.Service.Collect) and expires a task past its deadline.
 //
 // Input: {"task": {"instanceGuid": "…", "taskId": "…", "attempt": n}, "round": n, "retry": ["p-…"],
-// "waitTimeoutSeconds": n}: round 0 (the first of an execution) looks at
-// every signee for one whose delegate or notify step did not succeed; later
-// rounds look again at retry, the previous round's needDelegation;
-// waitTimeoutSeconds is the wait the workflow would use.
+// "waitTimeoutSeconds": n, "openGroup": n, "moreToDelegate": bool}: round 0
+// (the first of an execution) looks at every signee for one whose delegate
+// or notify step did not succeed; later rounds look again at retry, the
+// previous round's needDelegation, and at the signees of a signing group
+// opened since the previous round's openGroup (or of which it left more:
+// moreToDelegate); waitTimeoutSeconds is the wait the workflow would use.
 // Output: {"status": "collecting|completed", "needReceipt": ["p-…"], "needDelegation": ["p-…"],
-// "allSigned": bool, "signed": n, "total": n, "waitSeconds": n}: needDelegation
-// are signees still not delegated or notified, for the workflow to try
-// again; waitSeconds is the wait capped at the deadline.
+// "needReminder": ["p-…"], "reminderDue": "…"|null, "allSigned": bool, "signed": n, "total": n,
+// "waitSeconds": n, "openGroup": n, "moreToDelegate": bool}: needDelegation
+// are signees still not delegated or notified (or of a group just opened),
+// for the workflow to delegate and tell; waitSeconds is the wait capped at
+// the deadline; openGroup is the group that may sign now (0: no groups).
 //
 // The task key carries the execution's attempt (required): a step of an
 // attempt that a later one replaced changes nothing and sends nothing, and

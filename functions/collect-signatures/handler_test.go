@@ -96,7 +96,7 @@ func TestHandler_Handle_badInput(t *testing.T) {
 // TestHandler_Handle_events checks that every events/collect-signatures-*.json has a test case.
 func TestHandler_Handle_events(t *testing.T) {
 	t.Parallel()
-	events := []string{"collect-signatures-founders"} // TestHandler_Handle, TestHandler_Handle_closed
+	events := []string{"collect-signatures-founders", "collect-signatures-later-round"} // TestHandler_Handle, TestHandler_Handle_closed, TestHandler_Handle_groupOpened
 	for _, tt := range badInput {
 		events = append(events, tt.Event)
 	}
@@ -106,4 +106,39 @@ func TestHandler_Handle_events(t *testing.T) {
 // handle is the handler over the harness's service.
 func handle(h *signingtest.Harness) func(context.Context, json.RawMessage) (signing.Collected, error) {
 	return NewHandler(h.Svc).Handle
+}
+
+// TestHandler_Handle_groupOpened checks a later round as the state machine
+// sends it: the previous round's open group (1) is no longer the open one
+// once the company of a task in two signing groups signed, so group 2's
+// signees come back for delegation, and the output carries the group.
+func TestHandler_Handle_groupOpened(t *testing.T) {
+	t.Parallel()
+	h := signingtest.New(t)
+	signingtest.InOrder(t, h)
+	h.Ready(t)
+	ctx := context.Background()
+	if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: signingtest.FoundersTask, Caller: signingtest.Kari(t), OnBehalfOf: signingtest.CompanyOrg}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := NewHandler(h.Svc).Handle(ctx, stepfntest.Event(t, "collect-signatures-later-round"))
+	if err != nil {
+		t.Fatalf("Handle() error = %v", err)
+	}
+	if got.OpenGroup != 2 || len(got.NeedDelegation) != 2 || !got.MoreToDelegate {
+		t.Errorf("Handle() = open group %d, needDelegation %v, more %v; want group 2 with Kari and Ola, and to come back at once", got.OpenGroup, got.NeedDelegation, got.MoreToDelegate)
+	}
+	out, err := json.Marshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(out, &fields); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"openGroup", "moreToDelegate"} {
+		if _, ok := fields[f]; !ok {
+			t.Errorf("output lacks %s, which the state machine's selector reads", f)
+		}
+	}
 }

@@ -35,6 +35,8 @@ func TestState_Choose(t *testing.T) {
 		{"Check All Signed", `{"input": {"config": {"completeAutomatically": true}}, ` + round + `, "collected": {"status": "collecting", "allSigned": true, "needDelegation": []}}`, "Finalize Task"},
 		{"Check All Signed", `{"input": {"config": {}}, ` + round + `, "collected": {"status": "collecting", "allSigned": true, "needDelegation": []}}`, "Await Completion"},
 		{"Check All Signed", `{"input": {"config": {}}, ` + round + `, "collected": {"status": "collecting", "allSigned": false, "needDelegation": []}}`, "Wait For Signature"},
+		{"Check All Signed", `{"input": {"config": {}}, ` + round + `, "collected": {"status": "collecting", "allSigned": false, "needDelegation": ["p-1"], "moreToDelegate": true}}`, "Collect Signatures"},
+		{"Check All Signed", `{"input": {"config": {}}, ` + round + `, "collected": {"status": "collecting", "allSigned": false, "needDelegation": ["p-1"], "moreToDelegate": false}}`, "Count Retry"},
 		{"Check All Signed", `{"input": {"continuation": {}, "config": {}}, "budget": {"units": 700, "rounds": 1}, "retries": {"n": 0}, "collected": {"status": "collecting", "allSigned": false, "needDelegation": []}}`, "Wait For Signature"},
 		{"Check All Signed", `{"input": {"continuation": {}, "config": {}}, "budget": {"units": 700, "rounds": 2}, "retries": {"n": 0}, "collected": {"status": "collecting", "allSigned": false, "needDelegation": []}}`, "Continue As New Execution"},
 		{"Check Finish Outcome", `{"result": {"outcome": "expired"}}`, "Expired"},

@@ -128,6 +128,7 @@ var joins = [][2]string{
 	{"Wait Before Retry", "Collect Signatures"},
 	{"Check All Signed", "Send Reminders"},
 	{"Send Reminders", "Wait For Signature"},
+	{"Check All Signed", "Collect Signatures"},
 }
 
 // ending is the most a finished execution spends after its last round's
@@ -177,10 +178,12 @@ func (m model) round(k, receipt int) int {
 // receipt each, r signees retried costing retry each, and m reminders
 // costing reminder each (sent only in a round without retries: Check All
 // Signed takes the retry first). A round with a failure waits
-// RetryWaitSeconds before the next one instead of a signature.
+// RetryWaitSeconds before the next one instead of a signature; a round
+// that opened a signing group with more signees left to hand out (more)
+// goes straight on to the next.
 type step struct {
 	k, receipt, r, retry, m, reminder int
-	failing                           bool
+	failing, more                     bool
 }
 
 // run simulates the collect loop of one execution: rounds as given until
@@ -200,6 +203,9 @@ func (m model) run(units int, continuation bool, budget int, rounds func(round i
 		}
 		if st.r > 0 {
 			events += m.states("Retry Delegations") + st.r*st.retry
+		}
+		if st.more && st.r > 0 {
+			continue // Check All Signed → Collect Signatures
 		}
 		if st.m > 0 && st.r == 0 && !st.failing {
 			events += m.states("Send Reminders") + st.m*st.reminder
@@ -230,6 +236,7 @@ func TestLimits_historyEvents(t *testing.T) {
 	delegate := m.item("Delegate And Notify", "Delegate Signee", "Notify Signee")
 	delegateFailing := m.item("Delegate And Notify", "Delegate Signee", "Notify Signee", "Record Signee Failure")
 	retryFailing := m.item("Retry Delegations", "Delegate Signee Again", "Notify Signee Again", "Record Signee Failure Again")
+	retried := m.item("Retry Delegations", "Delegate Signee Again", "Notify Signee Again")
 	receipt := m.item("Send Receipts", "Send Receipt")
 	receiptFailing := m.item("Send Receipts", "Send Receipt", "Receipt Failed")
 	reminderFailing := m.item("Send Reminders", "Remind Signee", "Reminder Not Sent")
@@ -253,6 +260,30 @@ func TestLimits_historyEvents(t *testing.T) {
 		{name: "first_execution_every_delegation_failing_and_retried", got: func() (int, int) {
 			e, r := m.run(n, false, budget, func(int) step { return step{r: n, retry: retryFailing, failing: true} })
 			return root(delegateFailing) + e, r
+		}},
+		{name: "first_execution_signing_groups_opening_in_rounds", got: func() (int, int) {
+			// signing.MaxGroups groups, the first of one signee: each later
+			// group opens at a signature and is handed out a round's worth at
+			// a time, each such round going straight on to the next
+			// (moreToDelegate), the last of them handing out nobody; then its
+			// signatures come one by one.
+			size := (n - 1) / (signing.MaxGroups - 1)
+			left, opening := 0, false
+			// Resolve Signees hands out the first group alone (its count).
+			e, r := m.run(1, false, budget, func(int) step {
+				switch {
+				case left > 0:
+					h := min(left, signing.MaxRetryPerRound)
+					left -= h
+					return step{r: h, retry: retried, more: true}
+				case opening:
+					opening = false
+					return step{}
+				}
+				left, opening = size, true
+				return step{k: 1, receipt: receipt}
+			})
+			return start + m.states("Resolve Signees", "Delegate And Notify", "Count Delegations") + delegate + e, r
 		}},
 		{name: "first_execution_reminders_every_round_every_one_failing", got: func() (int, int) {
 			e, r := m.run(n, false, budget, func(int) step { return step{m: n, reminder: reminderFailing} })

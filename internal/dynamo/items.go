@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -77,15 +78,52 @@ type taskItem struct {
 	RejectReason string `json:"rejectReason,omitempty"`
 	// DeadlineExtendedAt is signing.Task's (ExtendDeadline).
 	DeadlineExtendedAt string `json:"deadlineExtendedAt,omitempty"`
+	// Groups are signing.Task's, by group number ("1", "2", …), so a
+	// signature adds to its group's count in place (RecordSignature);
+	// absent for a task whose signees are all in one group.
+	Groups map[string]groupItem `json:"groups,omitempty"`
 	// More keeps the task's fields this adapter does not map one by one, so
 	// a field added to signing.Task is stored before anyone maps it here.
 	More string `json:"more,omitempty"`
 }
 
+// groupItem is one signing group's counts in the task item.
+type groupItem struct {
+	Total  int `json:"total"`
+	Signed int `json:"signed"`
+}
+
+func groupItems(gs []signing.GroupCount) map[string]groupItem {
+	if len(gs) == 0 {
+		return nil
+	}
+	out := make(map[string]groupItem, len(gs))
+	for _, g := range gs {
+		out[strconv.Itoa(g.Group)] = groupItem{Total: g.Total, Signed: g.Signed}
+	}
+	return out
+}
+
+func groupCounts(m map[string]groupItem) []signing.GroupCount {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make([]signing.GroupCount, 0, len(m))
+	for k, g := range m {
+		n, err := strconv.Atoi(k)
+		if err != nil {
+			continue
+		}
+		out = append(out, signing.GroupCount{Group: n, Total: g.Total, Signed: g.Signed})
+	}
+	slices.SortFunc(out, func(a, b signing.GroupCount) int { return a.Group - b.Group })
+	return out
+}
+
 // taskFields are the JSON names of the signing.Task fields taskItem maps itself.
 var taskFields = []string{
 	"key", "instance", "attempt", "status", "config", "configDigest", "executionArn", "counts",
-	"deadline", "version", "createdAt", "updatedAt", "closedAt", "closeReason", "releaseUntil", "releaseAttempt", "remindersDoneUntil", "rejectedBy", "rejectReason", "deadlineExtendedAt",
+	"deadline", "version", "createdAt", "updatedAt", "closedAt", "closeReason", "releaseUntil", "releaseAttempt", "remindersDoneUntil", "rejectedBy", "rejectReason", "deadlineExtendedAt", "groups",
 }
 
 // signeeFields are the JSON names of the signing.Signee fields signeeItem maps itself.
@@ -156,6 +194,7 @@ func newTaskItem(t signing.Task, signeesDigest string) taskItem {
 		RejectedBy:         t.RejectedBy,
 		RejectReason:       t.RejectReason,
 		DeadlineExtendedAt: fmtTime(t.DeadlineExtendedAt),
+		Groups:             groupItems(t.Groups),
 		Attempt:            max(t.Attempt, 1),
 		More:               more(t, taskFields),
 	}
@@ -178,6 +217,7 @@ func (it taskItem) task() signing.Task {
 	t.RemindersDoneUntil = parseTime(it.RemindersDoneUntil)
 	t.RejectedBy, t.RejectReason = it.RejectedBy, it.RejectReason
 	t.DeadlineExtendedAt = parseTime(it.DeadlineExtendedAt)
+	t.Groups = groupCounts(it.Groups)
 	t.Attempt = it.attempt()
 	return t
 }
@@ -327,6 +367,7 @@ type signatureItem struct {
 	SignedAt     string                      `json:"signedAt"`
 	Digests      []signing.DataElementDigest `json:"digests"`
 	RequestHash  string                      `json:"requestHash,omitempty"`
+	Group        int                         `json:"group,omitempty"`
 }
 
 func newSignatureItem(s signing.Signature) signatureItem {
@@ -342,6 +383,7 @@ func newSignatureItem(s signing.Signature) signatureItem {
 		SignedAt:     fmtTime(s.SignedAt),
 		Digests:      s.Digests,
 		RequestHash:  s.RequestHash,
+		Group:        s.Group,
 	}
 }
 
@@ -354,6 +396,7 @@ func (it signatureItem) signature() signing.Signature {
 		SignedAt:    parseTime(it.SignedAt),
 		Digests:     it.Digests,
 		RequestHash: it.RequestHash,
+		Group:       it.Group,
 	}
 }
 

@@ -41,6 +41,7 @@ const (
 	AttrVersion         = "version"
 	AttrTotal           = "total"
 	AttrSigned          = "signed"
+	AttrGroups          = "groups"
 	AttrPending         = "pending"
 	AttrWaitToken       = "waitToken"
 	AttrCompletionToken = "completionToken"

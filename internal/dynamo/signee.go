@@ -256,7 +256,15 @@ func (s *Store) RecordSignature(ctx context.Context, sig signing.Signature) (sig
 	taskValues := map[string]types.AttributeValue{
 		":one": n(1), ":at": str(fmtTime(at)), ":collecting": str(string(signing.TaskCollecting)),
 	}
+	taskSet := "SET #signed = #signed + :one, #pending = #pending + :one, #version = #version + :one, #updated = :at"
 	taskCond := "#status = :collecting"
+	if sig.Group > 0 {
+		// The signee's group counts it too; the condition refuses a task
+		// without that group rather than write a malformed count.
+		taskNames["#groups"], taskNames["#group"], taskNames["#gsigned"] = AttrGroups, strconv.Itoa(sig.Group), "signed"
+		taskSet += ", #groups.#group.#gsigned = #groups.#group.#gsigned + :one"
+		taskCond += " AND attribute_exists(#groups.#group)"
+	}
 	if k.Attempt > 0 {
 		// The attempt the caller read: a task rejected and started again
 		// meanwhile is another attempt.
@@ -265,7 +273,7 @@ func (s *Store) RecordSignature(ctx context.Context, sig signing.Signature) (sig
 	taskUpdate := types.TransactWriteItem{Update: &types.Update{
 		TableName:                           &s.table,
 		Key:                                 TaskKey(k),
-		UpdateExpression:                    aws.String("SET #signed = #signed + :one, #pending = #pending + :one, #version = #version + :one, #updated = :at"),
+		UpdateExpression:                    aws.String(taskSet),
 		ConditionExpression:                 aws.String(taskCond),
 		ExpressionAttributeNames:            taskNames,
 		ExpressionAttributeValues:           taskValues,

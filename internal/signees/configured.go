@@ -43,6 +43,9 @@ type PersonSource struct {
 	Mobile     string `json:"mobile,omitempty"`
 	// TextArgs are fields whose values fill {0}, {1}… in the notification texts.
 	TextArgs []string `json:"textArgs,omitempty"`
+	// Group is the signing group of every person this source names (1 to
+	// signing.MaxGroups; absent: group 1): groups sign in ascending order.
+	Group int `json:"group,omitempty"`
 }
 
 // OrgSource says where organisations are in the form data.
@@ -53,6 +56,9 @@ type OrgSource struct {
 	Email     string   `json:"email,omitempty"`
 	Mobile    string   `json:"mobile,omitempty"`
 	TextArgs  []string `json:"textArgs,omitempty"`
+	// Group is the signing group of every organisation this source names,
+	// as PersonSource.Group.
+	Group int `json:"group,omitempty"`
 }
 
 // ParseSpecs reads the providers file `{"providers":[Spec…]}` and checks each
@@ -84,6 +90,14 @@ func ParseSpecs(data []byte) ([]Spec, error) {
 	return file.Providers, nil
 }
 
+// checkGroup refuses a group number outside 1 to signing.MaxGroups (0 is
+// "none": group 1).
+func checkGroup(errs *signing.FieldErrors, field string, g int) {
+	if g < 0 || g > signing.MaxGroups {
+		errs.Add(field, "must be between 1 and %d (or absent: group 1)", signing.MaxGroups)
+	}
+}
+
 // check reports every problem of the spec, fields relative to the spec.
 func (s Spec) check() signing.FieldErrors {
 	var errs signing.FieldErrors
@@ -107,6 +121,7 @@ func (s Spec) check() signing.FieldErrors {
 		if p.LastName == "" {
 			errs.Add(f+"lastName", "must be set: persons are looked up by national ID and last name")
 		}
+		checkGroup(&errs, f+"group", p.Group)
 	}
 	for i, o := range s.Organisations {
 		f := fmt.Sprintf("organisations[%d].", i)
@@ -116,6 +131,7 @@ func (s Spec) check() signing.FieldErrors {
 		if o.OrgNumber == "" {
 			errs.Add(f+"orgNumber", "must be set")
 		}
+		checkGroup(&errs, f+"group", o.Group)
 	}
 	if !s.Communication.Choice.Valid() {
 		errs.Add("communication.choice", "unknown notification choice %q", s.Communication.Choice)
@@ -182,6 +198,7 @@ func (c *Configured) GetSignees(ctx context.Context, data InstanceData) ([]Provi
 				FullName:          name,
 				Communication:     c.communication(row, src.Email, src.Mobile, src.TextArgs),
 				AdditionalActions: c.spec.AdditionalActions,
+				Group:             src.Group,
 			})
 		}
 	}
@@ -197,6 +214,7 @@ func (c *Configured) GetSignees(ctx context.Context, data InstanceData) ([]Provi
 				Name:              text(row, src.Name),
 				Communication:     c.communication(row, src.Email, src.Mobile, src.TextArgs),
 				AdditionalActions: c.spec.AdditionalActions,
+				Group:             src.Group,
 			})
 		}
 	}

@@ -40,6 +40,10 @@ type Provided struct {
 	Name              string                `json:"name,omitempty"`
 	Communication     signing.Communication `json:"communication"`
 	AdditionalActions []string              `json:"additionalActions,omitempty"`
+	// Group is the signing group, 1 to signing.MaxGroups: groups sign in
+	// ascending order, each once every earlier one has signed. Signees
+	// without a group (0) are in group 1.
+	Group int `json:"group,omitempty"`
 }
 
 // ErrUnknownProvider is wrapped by Registry.Get for an ID no provider has.

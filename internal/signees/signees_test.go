@@ -196,6 +196,8 @@ func TestValidate(t *testing.T) {
 		{name: "unknown_kind", in: []Provided{{Kind: "robot"}}, wantFields: []string{"signees[0].kind"}},
 		{name: "bad_email_and_mobile", in: []Provided{{Kind: signing.SigneeOrganisation, OrgNumber: orgA, Communication: signing.Communication{Email: "nope", Mobile: "12"}}}, wantFields: []string{"signees[0].communication.email", "signees[0].communication.mobile"}},
 		{name: "bad_action", in: []Provided{{Kind: signing.SigneeOrganisation, OrgNumber: orgA, AdditionalActions: []string{"Reject!"}}}, wantFields: []string{"signees[0].additionalActions[0]"}},
+		{name: "groups", in: []Provided{{Kind: signing.SigneeOrganisation, OrgNumber: orgA, Group: 1}, {Kind: signing.SigneeOrganisation, OrgNumber: orgB, Group: signing.MaxGroups}}, wantCount: 2},
+		{name: "group_out_of_range", in: []Provided{{Kind: signing.SigneeOrganisation, OrgNumber: orgA, Group: signing.MaxGroups + 1}, {Kind: signing.SigneeOrganisation, OrgNumber: orgB, Group: -1}}, wantFields: []string{"signees[0].group", "signees[1].group"}},
 		{name: "all_errors_at_once", in: []Provided{person("1", ""), org("x")}, wantFields: []string{"signees[0].nationalId", "signees[0].lastName", "signees[1].orgNumber"}},
 	}
 	for _, tt := range tests {
@@ -297,6 +299,9 @@ func TestParseSpecs(t *testing.T) {
 		{name: "no_last_name", in: `{"providers":[{"id":"p","dataType":"m","persons":[{"path":"a","nationalId":"b"}]}]}`, wantField: "providers[0].persons[0].lastName"},
 		{name: "no_org_number", in: `{"providers":[{"id":"p","dataType":"m","organisations":[{"path":"a"}]}]}`, wantField: "providers[0].organisations[0].orgNumber"},
 		{name: "duplicate_id", in: `{"providers":[{"id":"p","dataType":"m","organisations":[{"path":"a","orgNumber":"b"}]},{"id":"p","dataType":"m","organisations":[{"path":"a","orgNumber":"b"}]}]}`, wantField: "providers[1].id"},
+		{name: "group", in: `{"providers":[{"id":"p","dataType":"m","organisations":[{"path":"a","orgNumber":"b","group":1}],"persons":[{"path":"a","nationalId":"b","lastName":"c","group":2}]}]}`},
+		{name: "person_group_out_of_range", in: `{"providers":[{"id":"p","dataType":"m","persons":[{"path":"a","nationalId":"b","lastName":"c","group":21}]}]}`, wantField: "providers[0].persons[0].group"},
+		{name: "organisation_group_out_of_range", in: `{"providers":[{"id":"p","dataType":"m","organisations":[{"path":"a","orgNumber":"b","group":-1}]}]}`, wantField: "providers[0].organisations[0].group"},
 		{name: "bad_choice", in: `{"providers":[{"id":"p","dataType":"m","organisations":[{"path":"a","orgNumber":"b"}],"communication":{"choice":"Fax"}}]}`, wantField: "providers[0].communication.choice"},
 	}
 	for _, tt := range tests {

@@ -54,7 +54,10 @@ func Validate(provided []Provided, opts Options) ([]signing.Candidate, error) {
 	seen := make(map[string]int, len(provided))
 	for i, p := range provided {
 		field := func(name string) string { return fmt.Sprintf("signees[%d].%s", i, name) }
-		c := signing.Candidate{Kind: p.Kind, Communication: p.Communication, AdditionalActions: cleanActions(p.AdditionalActions)}
+		c := signing.Candidate{Kind: p.Kind, Communication: p.Communication, AdditionalActions: cleanActions(p.AdditionalActions), Group: p.Group}
+		if p.Group < 0 || p.Group > signing.MaxGroups {
+			errs.Add(field("group"), "must be between 1 and %d (or absent: group 1)", signing.MaxGroups)
+		}
 		var identity string
 		switch p.Kind {
 		case signing.SigneePerson:

@@ -19,6 +19,8 @@ type Candidate struct {
 	Name              string
 	Communication     Communication
 	AdditionalActions []string
+	// Group is the signing group (1 to MaxGroups; 0 is group 1): see Signee.Group.
+	Group int
 }
 
 // SigneeSource names the signees of an instance's signing task, checked.

@@ -37,6 +37,11 @@ type CollectOptions struct {
 	// WaitSeconds is the wait the workflow would use (WaitTimeoutSeconds);
 	// Collect caps it at the deadline. Zero means DefaultWaitSeconds.
 	WaitSeconds int
+	// OpenGroup and MoreToDelegate are the previous round's (Collected):
+	// when the open group differs, or more of it were left to hand out,
+	// Collect looks for the open group's signees not yet delegated or told.
+	OpenGroup      int
+	MoreToDelegate bool
 }
 
 // Collected is what the workflow learns when a wait for signatures ends.
@@ -57,6 +62,13 @@ type Collected struct {
 	AllSigned    bool        `json:"allSigned"`
 	Signed       int         `json:"signed"`
 	Total        int         `json:"total"`
+	// OpenGroup is the signing group that may sign now (Task.OpenGroup;
+	// 0 for a task without groups). When it opened since the previous
+	// round, NeedDelegation holds its signees, the first MaxRetryPerRound
+	// of them; MoreToDelegate says more of them, never handed out, are
+	// left, and the workflow comes back at once rather than after a wait.
+	OpenGroup      int  `json:"openGroup"`
+	MoreToDelegate bool `json:"moreToDelegate"`
 	// WaitSeconds is how long the next wait may last: the requested wait,
 	// or less so that the deadline is seen when it passes and the next
 	// reminder goes when it is due (at least 1).
@@ -87,7 +99,7 @@ func (s *Service) Collect(ctx context.Context, key TaskKey, opts CollectOptions)
 	if need == nil {
 		need = []SigneeKey{}
 	}
-	stuck, err := s.stuck(ctx, t, opts)
+	stuck, more, err := s.stuck(ctx, t, opts)
 	if err != nil {
 		return Collected{}, fmt.Errorf("collect %s: %w", key, err)
 	}
@@ -102,45 +114,62 @@ func (s *Service) Collect(ctx context.Context, key TaskKey, opts CollectOptions)
 	return Collected{
 		Status: t.Status, NeedReceipt: need, NeedDelegation: stuck, NeedReminder: remind, ReminderDue: timePtr(due),
 		AllSigned: t.Counts.AllSigned() || t.Counts.Total == 0, Signed: t.Counts.Signed, Total: t.Counts.Total,
-		WaitSeconds: wait,
+		WaitSeconds: wait, OpenGroup: t.OpenGroup(), MoreToDelegate: more,
 	}, nil
 }
 
 // stuck returns the signees of an open task still to be delegated or
-// notified: among all signees when opts.Scan, else among opts.Retry.
-func (s *Service) stuck(ctx context.Context, t Task, opts CollectOptions) ([]SigneeKey, error) {
-	out := []SigneeKey{}
+// notified, of groups that are open (Task.GroupOpen): among all signees
+// when opts.Scan, else among opts.Retry and, when the open group changed
+// since the previous round (or more of it were left), among the open
+// group's signees. At most MaxRetryPerRound; more reports, for a task with
+// groups, that this round handed out signees the previous round did not:
+// the workflow comes back at once, to hand out the rest of the group or to
+// see which of these failed (those then wait RetryWaitSeconds, as any
+// retry does). Each such round makes progress, so they end.
+func (s *Service) stuck(ctx context.Context, t Task, opts CollectOptions) (out []SigneeKey, more bool, err error) {
+	out = []SigneeKey{}
 	if !t.Status.Open() {
-		return out, nil
+		return out, false, nil
 	}
-	waiting := func(st SigneeStatus) bool { return st == SigneeResolved || st == SigneeDelegated }
-	if opts.Scan {
-		err := s.eachSignee(ctx, t.Key, func(sg Signee) error {
-			if waiting(sg.Status) && len(out) < MaxRetryPerRound {
-				out = append(out, sg.Key)
-			}
-			return nil
-		})
-		return out, err
+	waiting := func(sg Signee) bool {
+		return (sg.Status == SigneeResolved || sg.Status == SigneeDelegated) && t.GroupOpen(sg.Group)
 	}
 	seen := make(map[SigneeKey]bool, len(opts.Retry))
-	for _, sk := range opts.Retry {
-		if seen[sk] || len(out) == MaxRetryPerRound {
-			continue
-		}
-		seen[sk] = true
-		sg, err := s.Repo.GetSignee(ctx, t.Key, sk)
-		if errors.Is(err, ErrNotFound) {
-			continue // not a signee of this attempt
-		}
-		if err != nil {
-			return nil, err
-		}
-		if waiting(sg.Status) {
-			out = append(out, sk)
+	if !opts.Scan {
+		for _, sk := range opts.Retry {
+			if seen[sk] || len(out) == MaxRetryPerRound {
+				continue
+			}
+			seen[sk] = true
+			sg, err := s.Repo.GetSignee(ctx, t.Key, sk)
+			if errors.Is(err, ErrNotFound) {
+				continue // not a signee of this attempt
+			}
+			if err != nil {
+				return nil, false, err
+			}
+			if waiting(sg) {
+				out = append(out, sk)
+			}
 		}
 	}
-	return out, nil
+	open := t.OpenGroup()
+	if !opts.Scan && (open == 0 || (open == opts.OpenGroup && !opts.MoreToDelegate)) {
+		return out, false, nil
+	}
+	handed := 0
+	err = s.eachSignee(ctx, t.Key, func(sg Signee) error {
+		if seen[sg.Key] || !waiting(sg) {
+			return nil
+		}
+		if len(out) < MaxRetryPerRound {
+			out = append(out, sg.Key)
+			handed++
+		}
+		return nil
+	})
+	return out, open != 0 && handed > 0, err
 }
 
 // waitSeconds caps the requested wait at the task's deadline.

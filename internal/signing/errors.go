@@ -32,6 +32,12 @@ var ErrSuperseded = errors.New("the attempt is superseded")
 // ErrorSuperseded is the workflow error name of ErrSuperseded.
 const ErrorSuperseded = "Signing.Superseded"
 
+// ErrGroupNotOpen means the signee's signing group may not sign yet: an
+// earlier group has not signed (Task.GroupOpen). The signee is neither
+// delegated nor told until it may, so the order is authorization's, not
+// only the messages'.
+var ErrGroupNotOpen = fmt.Errorf("%w: the signee's group may not sign until every earlier group has signed", ErrForbidden)
+
 // ErrTaskClosed means the task no longer collects signatures (completed, rejected, expired or failed).
 var ErrTaskClosed = fmt.Errorf("%w: task is closed", ErrConflict)
 

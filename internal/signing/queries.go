@@ -69,6 +69,10 @@ type SigneeState struct {
 	SigneeKey          SigneeKey    `json:"signeeKey"`
 	// FailedStep names the step that failed for good, if any.
 	FailedStep string `json:"failedStep,omitempty"`
+	// Group and GroupOpen are the signee's signing group and whether it may
+	// sign now, when the task has groups (Task.Groups); absent otherwise.
+	Group     int   `json:"group,omitempty"`
+	GroupOpen *bool `json:"groupOpen,omitempty"`
 }
 
 // access is what a caller may see of a task.
@@ -152,6 +156,9 @@ type TaskState struct {
 	Reminders          []string   `json:"reminders,omitempty"`
 	RejectedBy         string     `json:"rejectedBy,omitempty"`
 	RejectReason       string     `json:"rejectReason,omitempty"`
+	// OpenGroup is the signing group that may sign now, when the task has
+	// groups (Task.OpenGroup).
+	OpenGroup int `json:"openGroup,omitempty"`
 }
 
 // StateWithTask is State and the task's own state, from the same reads.
@@ -161,7 +168,7 @@ func (s *Service) StateWithTask(ctx context.Context, in ReadInput) ([]SigneeStat
 		return nil, TaskState{}, err
 	}
 	ts := TaskState{Status: task.Status, Deadline: timePtr(task.Deadline), DeadlineExtendedAt: timePtr(task.DeadlineExtendedAt),
-		Reminders: task.Config.Reminders, RejectedBy: task.RejectedBy, RejectReason: task.RejectReason}
+		Reminders: task.Config.Reminders, RejectedBy: task.RejectedBy, RejectReason: task.RejectReason, OpenGroup: task.OpenGroup()}
 	states, err := s.signeeStates(ctx, task, all)
 	return states, ts, err
 }
@@ -177,6 +184,9 @@ func (s *Service) signeeStates(ctx context.Context, task Task, all []Signee) ([]
 		bySignee[sig.SigneeKey] = sig
 	}
 	slices.SortStableFunc(all, func(a, b Signee) int {
+		if d := a.SigningGroup() - b.SigningGroup(); d != 0 {
+			return d // in the order the groups sign
+		}
 		if a.Kind == b.Kind {
 			return 0
 		}
@@ -194,6 +204,10 @@ func (s *Service) signeeStates(ctx context.Context, task Task, all []Signee) ([]
 			Status:               sg.Status,
 			SigneeKey:            sg.Key,
 			FailedStep:           sg.FailedStep,
+		}
+		if len(task.Groups) > 0 {
+			open := task.GroupOpen(sg.Group)
+			st.Group, st.GroupOpen = sg.SigningGroup(), &open
 		}
 		switch {
 		case !sg.NotifiedAt.IsZero():

@@ -128,6 +128,9 @@ func (s *Service) Sign(ctx context.Context, in SignInput) (SignResult, error) {
 	if sg.Status.HasSigned() {
 		return s.replay(ctx, task.Key, sg.Key, requestHash)
 	}
+	if !task.GroupOpen(sg.Group) {
+		return SignResult{}, fmt.Errorf("signee %s of group %d: %w", sg.Key, sg.SigningGroup(), ErrGroupNotOpen)
+	}
 	if apply, _ := Plan(sg.Status, SigneeSigned); !apply || sg.DelegatedAt.IsZero() {
 		return SignResult{}, fmt.Errorf("signee %s is %s and may not sign (signing needs a delegation): %w", sg.Key, sg.Status, ErrForbidden)
 	}
@@ -170,6 +173,9 @@ func (s *Service) Sign(ctx context.Context, in SignInput) (SignResult, error) {
 		SignedAt:    s.Clock.Now().UTC(),
 		Digests:     digests,
 		RequestHash: requestHash,
+	}
+	if len(task.Groups) > 0 {
+		sig.Group = sg.SigningGroup()
 	}
 	if sg.Kind == SigneePerson && (sig.Signer.PartyUUID == "" || sig.Signer.PartyUUID == sg.PartyUUID) {
 		// A person signs as the signee Register found: its party, which the

@@ -61,6 +61,9 @@ type Signature struct {
 	// RequestHash); a retry of that request is answered with this
 	// signature instead of a conflict. Empty when the client sent no key.
 	RequestHash string `json:"requestHash,omitempty"`
+	// Group is the signee's signing group when the task has groups
+	// (Task.Groups): the signature counts toward it. 0 otherwise.
+	Group int `json:"group,omitempty"`
 }
 
 // Validate checks a signature before it is recorded.

@@ -195,6 +195,11 @@ type Signee struct {
 	Communication Communication `json:"communication"`
 	// AdditionalActions are delegated beyond read and sign, e.g. "reject".
 	AdditionalActions []string `json:"additionalActions,omitempty"`
+	// Group is the signing group the provider put the signee in (1 to
+	// MaxGroups; 0 is group 1). Groups sign in ascending order: a signee is
+	// delegated and told, and may sign, only once every earlier group has
+	// signed (Task.GroupOpen).
+	Group int `json:"group,omitempty"`
 
 	Status        SigneeStatus `json:"status"`
 	DelegatedAt   time.Time    `json:"delegatedAt,omitzero"`
@@ -217,6 +222,13 @@ type Signee struct {
 	Resends  int       `json:"resends,omitempty"`
 	Version  int64     `json:"version"`
 }
+
+// MaxGroups is the most signing groups a task may have, and the highest
+// group number.
+const MaxGroups = 20
+
+// SigningGroup is the signee's group number, 1 when none was given.
+func (sg Signee) SigningGroup() int { return max(sg.Group, 1) }
 
 // Actions returns the actions delegated to the signee: read, sign, then the
 // additional ones without duplicates.
@@ -265,6 +277,9 @@ func (s Signee) Validate() error {
 	}
 	if !s.Communication.Choice.Valid() {
 		errs.Add("communication.choice", "unknown notification choice %q", s.Communication.Choice)
+	}
+	if s.Group < 0 || s.Group > MaxGroups {
+		errs.Add("group", "must be between 1 and %d", MaxGroups)
 	}
 	return errs.Err()
 }

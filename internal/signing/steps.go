@@ -101,6 +101,7 @@ func (s *Service) Start(ctx context.Context, in StartInput) (StartResult, error)
 	}
 	task.OwnerPartyUUID = owner.PartyUUID
 	task.Counts.Total = len(signees)
+	task.Groups = GroupCounts(signees)
 	var stopErr error
 	if found {
 		stopErr, err = s.restart(ctx, existing, task, signees)
@@ -115,9 +116,11 @@ func (s *Service) Start(ctx context.Context, in StartInput) (StartResult, error)
 			return StartResult{}, fmt.Errorf("start %s: %w", key, err)
 		}
 	}
-	out := StartResult{Task: key, Signees: make([]SigneeKey, len(signees)), StopErr: stopErr}
-	for i, sg := range signees {
-		out.Signees[i] = sg.Key
+	out := StartResult{Task: key, Signees: []SigneeKey{}, StopErr: stopErr}
+	for _, sg := range signees {
+		if task.GroupOpen(sg.Group) {
+			out.Signees = append(out.Signees, sg.Key)
+		}
 	}
 	return out, nil
 }
@@ -180,7 +183,7 @@ func (s *Service) started(ctx context.Context, task Task, executionARN string) (
 			return StartResult{}, fmt.Errorf("start %s: %w", task.Key, err)
 		}
 	}
-	return s.signeeKeys(ctx, task.Key)
+	return s.signeeKeys(ctx, task)
 }
 
 // restart replaces the closed attempt previous with task and signees:
@@ -212,11 +215,16 @@ func (s *Service) restart(ctx context.Context, previous, task Task, signees []Si
 	return stopErr, nil
 }
 
-// signeeKeys lists every signee key of a stored task.
-func (s *Service) signeeKeys(ctx context.Context, key TaskKey) (StartResult, error) {
-	out := StartResult{Task: key, Signees: []SigneeKey{}}
-	err := s.eachSignee(ctx, key, func(sg Signee) error {
-		out.Signees = append(out.Signees, sg.Key)
+// signeeKeys lists the signee keys of a stored task that the workflow's
+// first delegation runs for: those of its open group (every signee when
+// the task has no groups; the later groups' come from Collect as their
+// group opens).
+func (s *Service) signeeKeys(ctx context.Context, task Task) (StartResult, error) {
+	out := StartResult{Task: task.Key, Signees: []SigneeKey{}}
+	err := s.eachSignee(ctx, task.Key, func(sg Signee) error {
+		if task.GroupOpen(sg.Group) {
+			out.Signees = append(out.Signees, sg.Key)
+		}
 		return nil
 	})
 	return out, err
@@ -276,7 +284,7 @@ func (s *Service) lookup(ctx context.Context, c Candidate) (Signee, error) {
 		err          error
 	)
 	comm := c.Communication
-	sg := Signee{Kind: c.Kind, AdditionalActions: c.AdditionalActions, Status: SigneeResolved}
+	sg := Signee{Kind: c.Kind, AdditionalActions: c.AdditionalActions, Group: c.Group, Status: SigneeResolved}
 	switch c.Kind {
 	case SigneePerson:
 		party, err = s.Register.LookupPerson(ctx, c.Person)
@@ -334,6 +342,11 @@ func (s *Service) Delegate(ctx context.Context, key TaskKey, sk SigneeKey) (Sign
 	task, sg, open, err := s.openSignee(ctx, key, sk)
 	if err != nil || !open || sg.Status != SigneeResolved {
 		return sg, err
+	}
+	if !task.GroupOpen(sg.Group) {
+		// Never before the signee's group opens: the order is enforced by
+		// who holds the rights, not only by who is told.
+		return sg, fmt.Errorf("delegate %s/%s: group %d: %w", key, sk, sg.SigningGroup(), ErrGroupNotOpen)
 	}
 	if sg.PartyUUID == task.OwnerPartyUUID {
 		// The instance owner holds the rights already; there is nothing to delegate.

@@ -2,6 +2,7 @@ package signing
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -75,8 +76,60 @@ type Counts struct {
 	Pending int `json:"pending"`
 }
 
+// GroupCount counts the signees of one signing group.
+type GroupCount struct {
+	// Group is the group's number (≥ 1): groups sign in ascending order.
+	Group  int `json:"group"`
+	Total  int `json:"total"`
+	Signed int `json:"signed"`
+}
+
+// Complete reports whether every signee of the group has signed.
+func (g GroupCount) Complete() bool { return g.Signed >= g.Total }
+
 // AllSigned reports whether every signee has signed.
 func (c Counts) AllSigned() bool { return c.Total > 0 && c.Signed >= c.Total }
+
+// OpenGroup is the group whose signees may sign now: the first group that
+// is not complete, or the last one when all are (0 when the task has no
+// groups: everyone signs at once). A group opens when every earlier group
+// is complete and never closes again, so a signee of an open group stays
+// free to sign.
+func (t Task) OpenGroup() int {
+	if len(t.Groups) == 0 {
+		return 0
+	}
+	for _, g := range t.Groups {
+		if !g.Complete() {
+			return g.Group
+		}
+	}
+	return t.Groups[len(t.Groups)-1].Group
+}
+
+// GroupOpen reports whether the signees of group may be delegated, told
+// and sign: every earlier group is complete.
+func (t Task) GroupOpen(group int) bool {
+	return len(t.Groups) == 0 || max(group, 1) <= t.OpenGroup()
+}
+
+// GroupCounts counts signees by group; nil when they are all in one
+// group (Signee.Group 0 and 1 are the same group).
+func GroupCounts(signees []Signee) []GroupCount {
+	by := map[int]int{}
+	for _, sg := range signees {
+		by[sg.SigningGroup()]++
+	}
+	if len(by) < 2 {
+		return nil
+	}
+	out := make([]GroupCount, 0, len(by))
+	for g, n := range by {
+		out = append(out, GroupCount{Group: g, Total: n})
+	}
+	slices.SortFunc(out, func(a, b GroupCount) int { return a.Group - b.Group })
+	return out
+}
 
 // MaxAttempt is the highest attempt number of a task.
 const MaxAttempt = 9999
@@ -98,6 +151,10 @@ type Task struct {
 	// ExecutionARN is the Step Functions execution that runs the task.
 	ExecutionARN string `json:"executionArn,omitempty"`
 	Counts       Counts `json:"counts"`
+	// Groups are the signing groups in the order they sign, each with its
+	// own counts; empty when every signee is in one group (the common case,
+	// whose task item carries no group counts). See Signee.Group.
+	Groups []GroupCount `json:"groups,omitempty"`
 	// Deadline, when set, expires the task.
 	Deadline time.Time `json:"deadline,omitzero"`
 	// Version increases with every change of the task item.

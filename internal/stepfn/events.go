@@ -50,6 +50,10 @@ type CollectEvent struct {
 	Round              int                 `json:"round"`
 	Retry              []signing.SigneeKey `json:"retry,omitempty"`
 	WaitTimeoutSeconds int                 `json:"waitTimeoutSeconds,omitempty"`
+	// OpenGroup and MoreToDelegate are the previous round's
+	// (signing.Collected); absent on an execution's first round.
+	OpenGroup      int  `json:"openGroup,omitempty"`
+	MoreToDelegate bool `json:"moreToDelegate,omitempty"`
 }
 
 // Validate reports a malformed task key, round, signee key or wait.
@@ -67,6 +71,9 @@ func (e CollectEvent) Validate() error {
 	if e.WaitTimeoutSeconds < 0 {
 		errs.Add("waitTimeoutSeconds", "must not be negative, got %d", e.WaitTimeoutSeconds)
 	}
+	if e.OpenGroup < 0 || e.OpenGroup > signing.MaxGroups {
+		errs.Add("openGroup", "must be between 0 and %d, got %d", signing.MaxGroups, e.OpenGroup)
+	}
 	for i, sk := range e.Retry {
 		if sk.Validate() != nil {
 			errs.Add("retry["+strconv.Itoa(i)+"]", "must look like p-<hex> or o-<hex>")
@@ -77,7 +84,8 @@ func (e CollectEvent) Validate() error {
 
 // Options returns what Collect needs.
 func (e CollectEvent) Options() signing.CollectOptions {
-	return signing.CollectOptions{Scan: e.Round == 0, Retry: e.Retry, WaitSeconds: e.WaitTimeoutSeconds}
+	return signing.CollectOptions{Scan: e.Round == 0, Retry: e.Retry, WaitSeconds: e.WaitTimeoutSeconds,
+		OpenGroup: e.OpenGroup, MoreToDelegate: e.MoreToDelegate}
 }
 
 // SigneeEvent is the input of a step that works on one signee (a Map item).

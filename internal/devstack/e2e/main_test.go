@@ -34,6 +34,10 @@ const instances = 32
 // mayReject is the signee provider of the founders with the reject action.
 const mayReject = "founders-may-reject"
 
+// inOrder is the signee provider of the founders in two signing groups:
+// the company first, then Kari and Ola.
+const inOrder = "founders-in-order"
+
 var (
 	once     sync.Once
 	stack    *devstack.Stack
@@ -78,11 +82,20 @@ func up(t *testing.T) *devstack.Stack {
 			upErr = err
 			return
 		}
-		// A configured provider that gives the founders the reject action
-		// too (mayReject), for the tests of a signee's reject.
+		// Configured providers that give the founders the reject action
+		// too (mayReject), for the tests of a signee's reject, and that put
+		// the founders after the company (inOrder), for signing groups.
 		spec := signees.Founders().Spec()
 		spec.ID, spec.AdditionalActions = mayReject, []string{"reject"}
-		providers, err := json.Marshal(map[string]any{"providers": []signees.Spec{spec}})
+		ordered := signees.Founders().Spec()
+		ordered.ID = inOrder
+		for i := range ordered.Organisations {
+			ordered.Organisations[i].Group = 1
+		}
+		for i := range ordered.Persons {
+			ordered.Persons[i].Group = 2
+		}
+		providers, err := json.Marshal(map[string]any{"providers": []signees.Spec{spec, ordered}})
 		if err != nil {
 			upErr = err
 			return

@@ -298,7 +298,81 @@ func Demo(ctx context.Context, r *Run, f emulator.Fixture, w io.Writer, opts Dem
 		first, _, _ := strings.Cut(body, "<br />")
 		return "outcome rejected; " + ola.Name + " is told: " + first, nil
 	})
+	if len(f.Instances) < 3 {
+		return steps
+	}
+	// A third task in two signing groups (InOrderProvider): the founders
+	// sign after the company's approver.
+	r3 := New(r.Stack, f.Instances[2], r.Input)
+	r3.Input.Config.Reminders = nil
+	r3.Input.Config.SigneeProviderID = InOrderProvider
+	step("a third task in two signing groups: "+company.Name+" signs first; "+kari.Name+" and "+ola.Name+" are neither delegated nor told, and may not sign, until it has", func(ctx context.Context) (string, error) {
+		if _, err := r3.Start(ctx); err != nil {
+			return "", err
+		}
+		err := Eventually(ctx, func() (bool, error) {
+			told, delegated := r3.toldAndDelegated(company)
+			return told && delegated, r3.failedEarly(ctx)
+		})
+		if err != nil {
+			return "", err
+		}
+		for _, p := range []Party{kari, ola} {
+			if told, delegated := r3.toldAndDelegated(p); told || delegated {
+				return "", fmt.Errorf("%s is told (%v) or delegated (%v) before %s signed", p.Name, told, delegated, company.Name)
+			}
+		}
+		resp, err := r3.Sign(ctx, ola, "")
+		if err != nil || resp.Status != http.StatusForbidden || !strings.Contains(string(resp.Body), "/problems/group-not-open") {
+			return "", fmt.Errorf("%s signs before %s = %s %v, want 403 group-not-open", ola.Name, company.Name, resp, err)
+		}
+		if resp, err := r3.Sign(ctx, kari, company.OrgNumber); err != nil || resp.Status != http.StatusOK {
+			return "", fmt.Errorf("%s signs for %s = %s %v", kari.Name, company.Name, resp, err)
+		}
+		err = Eventually(ctx, func() (bool, error) {
+			kt, _ := r3.toldAndDelegated(kari)
+			ot, od := r3.toldAndDelegated(ola)
+			return kt && ot && od, r3.failedEarly(ctx)
+		})
+		if err != nil {
+			return "", fmt.Errorf("group 2 was not delegated and told once %s signed: %w", company.Name, err)
+		}
+		for _, p := range []Party{ola, kari} {
+			if resp, err := r3.Sign(ctx, p, ""); err != nil || resp.Status != http.StatusOK {
+				return "", fmt.Errorf("%s signs = %s %v", p.Name, resp, err)
+			}
+		}
+		err = Eventually(ctx, func() (bool, error) {
+			resp, err := r3.Complete(ctx, kari)
+			return err == nil && (resp.Status == http.StatusOK || resp.Status == http.StatusAccepted), err
+		})
+		if err != nil {
+			return "", err
+		}
+		status, outcome, err := r3.Outcome(ctx)
+		if err != nil || status != sfntypes.ExecutionStatusSucceeded || outcome != "signed" {
+			return "", fmt.Errorf("execution %s %q: %v", status, outcome, err)
+		}
+		return ola.Name + " was refused with 403 group-not-open before " + company.Name + " signed; then group 2 was delegated and told, signed, and the task ended signed", nil
+	})
 	return steps
+}
+
+// InOrderProvider is the demo's configured provider: the example app's
+// founders with the company in signing group 1 and the founders in group 2
+// (`signing dev demo` adds it to the app's providers).
+const InOrderProvider = "founders-in-order"
+
+// toldAndDelegated reports whether p got a message and was delegated sign
+// on r's instance.
+func (r *Run) toldAndDelegated(p Party) (told, delegated bool) {
+	for _, m := range r.Messages() {
+		told = told || m.RecipientPartyUUID == p.PartyUUID
+	}
+	for _, d := range r.Delegations() {
+		delegated = delegated || (d.Action == "sign" && d.To == p.PartyUUID)
+	}
+	return told, delegated
 }
 
 // failedEarly reports an execution that ended while a step waits for it.

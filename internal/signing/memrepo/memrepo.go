@@ -558,6 +558,14 @@ func (r *Repo) RecordSignature(_ context.Context, sig signing.Signature) (signin
 	sig.SignedAt = at
 	ts.task.Counts.Signed++
 	ts.task.Counts.Pending++
+	if sig.Group > 0 {
+		i := slices.IndexFunc(ts.task.Groups, func(g signing.GroupCount) bool { return g.Group == sig.Group })
+		if i < 0 {
+			return signing.RecordResult{}, wrap("record signature", subject, fmt.Errorf("the task has no group %d: %w", sig.Group, signing.ErrConflict))
+		}
+		ts.task.Groups = slices.Clone(ts.task.Groups)
+		ts.task.Groups[i].Signed++
+	}
 	ts.task.Version++
 	ts.task.UpdatedAt = at
 	s.Status = signing.SigneeSigned

@@ -221,6 +221,7 @@ func (f *Fixture) NextAttempt(signees []signing.Signee) signing.Task {
 	task.Attempt = max(task.Attempt, 1) + 1
 	task.Status = signing.TaskCollecting
 	task.Counts = signing.Counts{Total: len(signees)}
+	task.Groups = signing.GroupCounts(signees)
 	task.CreatedAt = f.Now()
 	task.UpdatedAt = task.CreatedAt
 	task.ExecutionARN, task.ClosedAt, task.CloseReason, task.Version = "", time.Time{}, "", 0

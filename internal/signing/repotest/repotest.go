@@ -552,6 +552,33 @@ func testRecordSignature(t *testing.T, newRepo NewRepo) {
 		}
 		SameJSON(t, "signatures", sigs, []signing.Signature{sig})
 	})
+	t.Run("counts_the_signees_group", func(t *testing.T) {
+		t.Parallel()
+		task, signees := NewTask(t, 3)
+		signees[0].Group, signees[1].Group, signees[2].Group = 1, 2, 2
+		task.Groups = signing.GroupCounts(signees)
+		if err := repo.CreateTask(ctx, task, signees); err != nil {
+			t.Fatalf("CreateTask() error = %v", err)
+		}
+		f := &Fixture{Repo: repo, Task: task, Signees: signees}
+		SameJSON(t, "stored groups", f.MustTask(t).Groups, []signing.GroupCount{{Group: 1, Total: 1}, {Group: 2, Total: 2}})
+		if g := f.MustSignee(t, 1).Group; g != 2 {
+			t.Errorf("stored signee group = %d, want 2", g)
+		}
+		f.Reach(t, 0, signing.SigneeNotified)
+		sig := f.Signature(0)
+		sig.Group = 1
+		res, err := repo.RecordSignature(ctx, sig)
+		if err != nil {
+			t.Fatalf("RecordSignature() error = %v", err)
+		}
+		want := []signing.GroupCount{{Group: 1, Total: 1, Signed: 1}, {Group: 2, Total: 2}}
+		SameJSON(t, "groups after the signature", res.Task.Groups, want)
+		SameJSON(t, "stored groups after the signature", f.MustTask(t).Groups, want)
+		if got := res.Task.OpenGroup(); got != 2 {
+			t.Errorf("OpenGroup() = %d, want 2", got)
+		}
+	})
 	t.Run("returns_stored_wait_token", func(t *testing.T) {
 		t.Parallel()
 		f := Create(t, repo, 2)

@@ -1,0 +1,67 @@
+package e2e
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signingflow/signing/internal/devstack/scenario"
+)
+
+// TestGroups_inOrder runs the founders in two signing groups on the local
+// stack: the company signs first, and Kari and Ola are neither delegated
+// nor told, and are refused, until it has; then the workflow delegates and
+// tells them on its own, they sign, and the task completes.
+func TestGroups_inOrder(t *testing.T) {
+	r := newRun(t)
+	kari, ola, company := scenario.Founders(fixture)
+	r.Input.Config.SigneeProviderID = inOrder
+	if _, err := r.Start(within(t, 30*time.Second)); err != nil {
+		t.Fatalf("Start() error = %v", err)
+	}
+	toldAndDelegated := func(p scenario.Party) (told, delegated bool) {
+		for _, m := range r.Messages() {
+			told = told || m.RecipientPartyUUID == p.PartyUUID
+		}
+		for _, d := range r.Delegations() {
+			delegated = delegated || (d.Action == "sign" && d.To == p.PartyUUID)
+		}
+		return told, delegated
+	}
+	err := scenario.Eventually(within(t, 30*time.Second), func() (bool, error) {
+		told, delegated := toldAndDelegated(company)
+		return told && delegated, nil
+	})
+	if err != nil {
+		t.Fatalf("the company was not delegated and told: %v", err)
+	}
+	settle()
+	for _, p := range []scenario.Party{kari, ola} {
+		if told, delegated := toldAndDelegated(p); told || delegated {
+			t.Errorf("%s before the company signed: told %v, delegated %v; want neither", p.Name, told, delegated)
+		}
+	}
+	resp, err := r.Sign(within(t, 30*time.Second), ola, "")
+	if err != nil || resp.Status != http.StatusForbidden || !strings.Contains(string(resp.Body), "/problems/group-not-open") {
+		t.Errorf("Ola signs before the company = %s %v, want 403 group-not-open", resp, err)
+	}
+	state, err := r.State(within(t, 30*time.Second), kari)
+	if err != nil || state.Status != http.StatusOK || !strings.Contains(string(state.Body), `"openGroup":1`) {
+		t.Errorf("signing state = %s %v, want open group 1", state, err)
+	}
+
+	sign(t, r, kari, company.OrgNumber, http.StatusOK)
+	err = scenario.Eventually(within(t, 30*time.Second), func() (bool, error) {
+		kt, _ := toldAndDelegated(kari)
+		ot, od := toldAndDelegated(ola)
+		return kt && ot && od, nil
+	})
+	if err != nil {
+		t.Fatalf("Kari and Ola were not delegated and told once the company signed: %v", err)
+	}
+	sign(t, r, ola, "", http.StatusOK)
+	sign(t, r, kari, "", http.StatusOK)
+	complete(t, r, kari)
+	outcome(t, r, "signed")
+}

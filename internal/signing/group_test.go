@@ -1,0 +1,230 @@
+package signing_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/signingflow/signing/internal/signing"
+	"github.com/signingflow/signing/internal/signing/memrepo"
+	"github.com/signingflow/signing/internal/signing/repotest"
+	"github.com/signingflow/signing/internal/signingtest"
+)
+
+// TestService_groupsInOrder runs a task whose founders sign after the
+// company: the founders are neither delegated nor told, and may not sign,
+// until the company has signed; then Collect hands them out for delegation.
+func TestService_groupsInOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newHarness(t)
+	signingtest.InOrder(t, h)
+	started := h.Ready(t)
+	company := h.SigneeByUUID(t, companyUUID)
+	if !slices.Equal(started.Signees, []signing.SigneeKey{company.Key}) {
+		t.Fatalf("Start() handed out %v for the first delegation, want the company's key alone", started.Signees)
+	}
+	task, err := h.Repo.GetTask(ctx, foundersTask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []signing.GroupCount{{Group: 1, Total: 1}, {Group: 2, Total: 2}}; !slices.Equal(task.Groups, want) {
+		t.Fatalf("task groups = %+v, want %+v", task.Groups, want)
+	}
+	for _, d := range h.Emu.Delegations() {
+		if d.To != companyUUID {
+			t.Errorf("delegated to %s before the company signed; want the company alone", d.To)
+		}
+	}
+	ola := h.SigneeByUUID(t, olaUUID)
+	if _, err := h.Svc.Delegate(ctx, foundersTask, ola.Key); !errors.Is(err, signing.ErrGroupNotOpen) {
+		t.Errorf("Delegate(Ola) before group 2 opens: error = %v, want ErrGroupNotOpen", err)
+	}
+	for _, who := range []signing.Caller{signingtest.Ola(t), signingtest.Kari(t)} {
+		if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: who}); !errors.Is(err, signing.ErrGroupNotOpen) || !errors.Is(err, signing.ErrForbidden) {
+			t.Errorf("Sign(%s) before group 2 opens: error = %v, want ErrGroupNotOpen (a forbidden)", who.Name, err)
+		}
+	}
+	states, ts, err := h.Svc.StateWithTask(ctx, signing.ReadInput{Task: foundersTask, Caller: signingtest.Kari(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ts.OpenGroup != 1 {
+		t.Errorf("task state openGroup = %d, want 1", ts.OpenGroup)
+	}
+	for i, st := range states {
+		wantGroup, wantOpen := 2, false
+		if st.SigneeKey == company.Key {
+			wantGroup, wantOpen = 1, true
+		}
+		if st.Group != wantGroup || st.GroupOpen == nil || *st.GroupOpen != wantOpen {
+			t.Errorf("signee state %s: group %d open %v, want %d %v", st.SigneeKey, st.Group, st.GroupOpen, wantGroup, wantOpen)
+		}
+		if i == 0 && st.SigneeKey != company.Key {
+			t.Errorf("signee states start with %s, want group 1's company first", st.SigneeKey)
+		}
+	}
+
+	// The company signs: group 2 opens, and the next round hands out Kari and Ola.
+	if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: signingtest.Kari(t), OnBehalfOf: signingtest.CompanyOrg}); err != nil {
+		t.Fatalf("Sign(company) error = %v", err)
+	}
+	col, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{OpenGroup: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kari := h.SigneeByUUID(t, kariUUID)
+	slices.Sort(col.NeedDelegation)
+	want := []signing.SigneeKey{kari.Key, ola.Key}
+	slices.Sort(want)
+	if col.OpenGroup != 2 || !slices.Equal(col.NeedDelegation, want) || !col.MoreToDelegate || col.AllSigned {
+		t.Fatalf("Collect() after the company signed = open group %d, needDelegation %v, more %v, allSigned %v; want group 2, Kari and Ola, come back at once, not all signed",
+			col.OpenGroup, col.NeedDelegation, col.MoreToDelegate, col.AllSigned)
+	}
+	for _, sk := range col.NeedDelegation {
+		for _, fn := range []string{"DelegateSignee", "NotifySignee"} {
+			if err := signingtest.SigneeStep(ctx, h.Svc, fn, foundersTask, sk); err != nil {
+				t.Fatalf("%s(%s): %v", fn, sk, err)
+			}
+		}
+	}
+	// The round after that hands out nobody again.
+	again, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{OpenGroup: col.OpenGroup, Retry: col.NeedDelegation, MoreToDelegate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.NeedDelegation) != 0 || again.MoreToDelegate {
+		t.Errorf("Collect() once group 2 is told: needDelegation %v, more %v; want none, and a wait", again.NeedDelegation, again.MoreToDelegate)
+	}
+	for _, who := range []signing.Caller{signingtest.Ola(t), signingtest.Kari(t)} {
+		if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: who}); err != nil {
+			t.Errorf("Sign(%s) once group 2 is open: %v", who.Name, err)
+		}
+	}
+	task, err = h.Repo.GetTask(ctx, foundersTask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !task.Counts.AllSigned() || !slices.Equal(task.Groups, []signing.GroupCount{{Group: 1, Total: 1, Signed: 1}, {Group: 2, Total: 2, Signed: 2}}) {
+		t.Errorf("task after every signature: counts %+v groups %+v, want all signed in both groups", task.Counts, task.Groups)
+	}
+}
+
+// TestTask_openGroup checks which groups are open: those up to the first
+// incomplete one, unnumbered signees being group 1.
+func TestTask_openGroup(t *testing.T) {
+	t.Parallel()
+	var g []signing.GroupCount
+	g = append(g, signing.GroupCount{Group: 1, Total: 1, Signed: 1}, signing.GroupCount{Group: 3, Total: 2})
+	task := signing.Task{Groups: g}
+	if task.OpenGroup() != 3 || !task.GroupOpen(0) || !task.GroupOpen(3) || task.GroupOpen(4) {
+		t.Errorf("OpenGroup() = %d (groups %+v): want 3, with group 1 (and unnumbered) and 3 open, 4 not", task.OpenGroup(), g)
+	}
+	if (signing.Task{}).OpenGroup() != 0 || !(signing.Task{}).GroupOpen(7) {
+		t.Error("a task without groups: OpenGroup() must be 0 and every group open")
+	}
+}
+
+// TestService_groupOpening_inRounds opens a group larger than a round:
+// Collect hands it out a round at a time, asking the workflow to come back
+// at once (moreToDelegate) after each round that handed out signees the
+// previous did not, and not after one that handed out none (its retries
+// fill it, or nobody is left), so the rounds end.
+func TestService_groupOpening_inRounds(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := signingtest.NewClock()
+	repo := memrepo.New(clock)
+	task, people := repotest.NewTask(t, 250)
+	people[0].Group = 1
+	for i := 1; i < len(people); i++ {
+		people[i].Group = 2
+	}
+	task.Groups = signing.GroupCounts(people)
+	if err := repo.CreateTask(ctx, task, people); err != nil {
+		t.Fatal(err)
+	}
+	f := &repotest.Fixture{Repo: repo, Task: task, Signees: people}
+	f.Reach(t, 0, signing.SigneeNotified)
+	sig := f.Signature(0)
+	sig.Group = 1
+	if _, err := repo.RecordSignature(ctx, sig); err != nil {
+		t.Fatal(err)
+	}
+	svc := signingtest.NewService(t, signingtest.Parts{Repo: repo, Clock: clock})
+	tell := func(keys []signing.SigneeKey) {
+		for _, sk := range keys {
+			for _, to := range []signing.SigneeStatus{signing.SigneeDelegated, signing.SigneeNotified} {
+				if _, err := repo.UpdateSignee(ctx, task.Key, sk, signing.Transition{To: to, At: clock.Now()}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	opts := signing.CollectOptions{OpenGroup: 1}
+	handed := map[signing.SigneeKey]bool{}
+	var rounds []int
+	for round := 0; round < 10; round++ {
+		col, err := svc.Collect(ctx, task.Key, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rounds = append(rounds, len(col.NeedDelegation))
+		if col.OpenGroup != 2 {
+			t.Fatalf("round %d: open group %d, want 2", round, col.OpenGroup)
+		}
+		for _, sk := range col.NeedDelegation {
+			if handed[sk] {
+				t.Errorf("round %d handed out %s again", round, sk)
+			}
+			handed[sk] = true
+		}
+		tell(col.NeedDelegation)
+		opts = signing.CollectOptions{OpenGroup: col.OpenGroup, MoreToDelegate: col.MoreToDelegate, Retry: col.NeedDelegation}
+		if !col.MoreToDelegate {
+			break
+		}
+	}
+	if want := []int{100, 100, 49, 0}; !slices.Equal(rounds, want) {
+		t.Errorf("signees handed out per round = %v, want %v", rounds, want)
+	}
+	if len(handed) != 249 {
+		t.Errorf("handed out %d signees of group 2, want all 249", len(handed))
+	}
+
+	// A round whose retries fill it hands out nobody new: no more, so a
+	// platform that keeps refusing does not loop without waits.
+	task2, people2 := repotest.NewTask(t, 202)
+	people2[0].Group = 1
+	for i := 1; i < len(people2); i++ {
+		people2[i].Group = 2
+	}
+	task2.Groups = signing.GroupCounts(people2)
+	if err := repo.CreateTask(ctx, task2, people2); err != nil {
+		t.Fatal(err)
+	}
+	f2 := &repotest.Fixture{Repo: repo, Task: task2, Signees: people2}
+	f2.Reach(t, 0, signing.SigneeNotified)
+	sig2 := f2.Signature(0)
+	sig2.Group = 1
+	if _, err := repo.RecordSignature(ctx, sig2); err != nil {
+		t.Fatal(err)
+	}
+	first, err := svc.Collect(ctx, task2.Key, signing.CollectOptions{OpenGroup: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.NeedDelegation) != 100 || !first.MoreToDelegate {
+		t.Fatalf("first round = %d handed out, more %v; want 100 and more", len(first.NeedDelegation), first.MoreToDelegate)
+	}
+	// None of them was delegated: the next round is full of retries.
+	col, err := svc.Collect(ctx, task2.Key, signing.CollectOptions{OpenGroup: 2, Retry: first.NeedDelegation, MoreToDelegate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(col.NeedDelegation, first.NeedDelegation) || col.MoreToDelegate {
+		t.Errorf("round of failed retries = %d handed out (same: %v), more %v; want the same 100 and no more",
+			len(col.NeedDelegation), slices.Equal(col.NeedDelegation, first.NeedDelegation), col.MoreToDelegate)
+	}
+}
