@@ -136,3 +136,21 @@ func TestHandler_groupNotOpen(t *testing.T) {
 		t.Errorf("signing state after the company signed: %s, want group 2 open", state.Body)
 	}
 }
+
+// Once a group has its required signatures, another signee of it is
+// refused with 409 signature-not-needed, and the task may be submitted.
+func TestHandler_signatureNotNeeded(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, testConfig(), func(_ *testing.T, h *signingtest.Harness) {
+		h.Cfg.RequiredSignatures = []signing.GroupRequirement{{Group: 1, Required: 2}}
+	})
+	for _, who := range []string{"ola", "kari"} {
+		if resp := e.do(t, as(loadEvent(t, "api-sign"), who)); resp.StatusCode != http.StatusOK {
+			t.Fatalf("sign as %s: %d %s", who, resp.StatusCode, resp.Body)
+		}
+	}
+	resp := e.do(t, as(loadEvent(t, "api-sign-on-behalf-of"), "kari"))
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(resp.Body, "/problems/signature-not-needed") {
+		t.Errorf("sign for the company after 2 of 3: %d %s, want 409 signature-not-needed", resp.StatusCode, resp.Body)
+	}
+}

@@ -60,6 +60,9 @@ var (
 	// ProblemGroupNotOpen refuses a signee whose signing group may not sign
 	// yet: an earlier group has not signed (signing.ErrGroupNotOpen).
 	ProblemGroupNotOpen = ProblemType{"group-not-open", "Your signing group may not sign yet", http.StatusForbidden}
+	// ProblemSignatureNotNeeded refuses a signee whose signing group has
+	// the signatures it requires (signing.ErrSignatureNotNeeded).
+	ProblemSignatureNotNeeded = ProblemType{"signature-not-needed", "Your signature is no longer needed", http.StatusConflict}
 )
 
 // ProblemTypes lists every problem type, for documentation and tests.
@@ -69,6 +72,7 @@ var ProblemTypes = []ProblemType{
 	ProblemTaskRejected, ProblemTaskExpired, ProblemPayloadTooLarge, ProblemUnsupportedMediaType,
 	ProblemInternal, ProblemUnavailable, ProblemNotSigningTask, ProblemMissingSignatures,
 	ProblemXSRF, ProblemOriginNotAllowed, ProblemAuthLevelTooLow, ProblemTooSoon, ProblemGroupNotOpen,
+	ProblemSignatureNotNeeded,
 }
 
 // Problem is an RFC 9457 problem details object.
@@ -139,6 +143,8 @@ func problemFor(err error, renames map[string]string) *Problem {
 		if errors.As(err, &ts) {
 			p.retryAfter = ts.RetryAfter
 		}
+	case errors.Is(err, signing.ErrSignatureNotNeeded):
+		p = newProblem(ProblemSignatureNotNeeded, "Your signing group has the signatures it requires; your signature is no longer needed.")
 	case errors.Is(err, signing.ErrGroupNotOpen):
 		p = newProblem(ProblemGroupNotOpen, "Your signing group may sign once every earlier group has signed; you will be told then.")
 	case errors.Is(err, signing.ErrForbidden):

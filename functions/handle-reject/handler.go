@@ -9,12 +9,23 @@ import (
 	"github.com/signingflow/signing/internal/stepfn"
 )
 
-// Event is the step's input: the task and how it ended.
+// Event is the step's input: the task and how it ended, or (Release
+// Signees) one signee its signing group no longer needs.
 //
 //	{"task": {"instanceGuid": "…", "taskId": "…", "attempt": n}, "status": "rejected" | "expired" | "failed"}
+//	{"task": {…}, "signee": "p-…"}
 type Event struct {
 	Task   signing.TaskKey    `json:"task"`
-	Status signing.TaskStatus `json:"status"`
+	Status signing.TaskStatus `json:"status,omitempty"`
+	Signee signing.SigneeKey  `json:"signee,omitempty"`
+}
+
+// Result is the step's output: the task's outcome, or for a release the
+// signee and its status. Keys only.
+type Result struct {
+	Outcome signing.Outcome      `json:"outcome,omitempty"`
+	Signee  signing.SigneeKey    `json:"signee,omitempty"`
+	Status  signing.SigneeStatus `json:"status,omitempty"`
 }
 
 // Handler ends a rejected or expired task (signing.Service.Finish): it
@@ -30,6 +41,13 @@ type Event struct {
 // "signed" when the task completed before it could be rejected or expire,
 // and Finalize ends it.
 //
+// With a signee (and no status) it is Release Signees' step
+// (signing.Service.ReleaseSignee): the signee's group has the signatures it
+// requires, so the signee's rights are revoked and a signee who was told is
+// told their signature is no longer needed. Output: {"signee": "p-…",
+// "status": "revoked"} (or the status it kept: signed, or not yet released
+// because its group still needs signatures).
+//
 // The task key carries the execution's attempt (required): a step of an
 // attempt that a later one replaced changes nothing and sends nothing, and
 // fails with Signing.Superseded, which ends the execution as superseded.
@@ -43,6 +61,7 @@ type Handler struct{ svc Closer }
 // Closer is what the handler runs: the Handle Reject step (signing.Closing); *signing.Service
 // implements it too (the tests' harness).
 type Closer interface {
+	ReleaseSignee(ctx context.Context, key signing.TaskKey, sk signing.SigneeKey) (signing.Signee, error)
 	Finish(ctx context.Context, key signing.TaskKey, status signing.TaskStatus, reason string) (signing.Outcome, error)
 	Abandon(ctx context.Context, key signing.TaskKey, reason string) (signing.TaskStatus, error)
 }
@@ -58,31 +77,51 @@ var reasons = map[signing.TaskStatus]string{
 }
 
 // Handle runs one invocation.
-func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (stepfn.OutcomeResult, error) {
+func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Result, error) {
 	const step = "handle-reject"
 	var ev Event
 	if err := stepfn.Decode(payload, &ev); err != nil {
-		return stepfn.OutcomeResult{}, stepfn.Fail(ctx, step, err)
+		return Result{}, stepfn.Fail(ctx, step, err)
 	}
 	if err := (stepfn.TaskEvent{Task: ev.Task}).Validate(); err != nil {
-		return stepfn.OutcomeResult{}, stepfn.Fail(ctx, step, err)
+		return Result{}, stepfn.Fail(ctx, step, err)
+	}
+	if ev.Signee != "" {
+		return h.release(ctx, ev)
 	}
 	reason, ok := reasons[ev.Status]
 	if !ok {
-		return stepfn.OutcomeResult{}, stepfn.Fail(ctx, step, signing.Invalid("status", "must be %q, %q or %q", signing.TaskRejected, signing.TaskExpired, signing.TaskFailed))
+		return Result{}, stepfn.Fail(ctx, step, signing.Invalid("status", "must be %q, %q or %q", signing.TaskRejected, signing.TaskExpired, signing.TaskFailed))
 	}
 	if ev.Status == signing.TaskFailed {
 		status, err := h.svc.Abandon(ctx, ev.Task, reason)
 		if err != nil {
-			return stepfn.OutcomeResult{}, stepfn.Fail(ctx, step, err, "task", ev.Task.String())
+			return Result{}, stepfn.Fail(ctx, step, err, "task", ev.Task.String())
 		}
 		slog.WarnContext(ctx, "failed task cleaned up", "step", step, "task", ev.Task.String(), "status", string(status))
-		return stepfn.OutcomeResult{Outcome: signing.OutcomeFailed}, nil
+		return Result{Outcome: signing.OutcomeFailed}, nil
 	}
 	outcome, err := h.svc.Finish(ctx, ev.Task, ev.Status, reason)
 	if err != nil {
-		return stepfn.OutcomeResult{}, stepfn.Fail(ctx, step, err, "task", ev.Task.String())
+		return Result{}, stepfn.Fail(ctx, step, err, "task", ev.Task.String())
 	}
 	slog.InfoContext(ctx, "task finished", "step", step, "task", ev.Task.String(), "status", string(ev.Status), "outcome", string(outcome))
-	return stepfn.OutcomeResult{Outcome: outcome}, nil
+	return Result{Outcome: outcome}, nil
+}
+
+// release runs Release Signees' step for one signee.
+func (h *Handler) release(ctx context.Context, ev Event) (Result, error) {
+	const step = "release-signee"
+	if err := (stepfn.SigneeEvent{Task: ev.Task, Signee: ev.Signee}).Validate(); err != nil {
+		return Result{}, stepfn.Fail(ctx, step, err)
+	}
+	if ev.Status != "" {
+		return Result{}, stepfn.Fail(ctx, step, signing.Invalid("status", "must be absent when a signee is released"))
+	}
+	sg, err := h.svc.ReleaseSignee(ctx, ev.Task, ev.Signee)
+	if err != nil {
+		return Result{}, stepfn.Fail(ctx, step, err, "task", ev.Task.String(), "signee", string(ev.Signee))
+	}
+	slog.InfoContext(ctx, "signee released", "step", step, "task", ev.Task.String(), "signee", string(ev.Signee), "status", string(sg.Status))
+	return Result{Signee: ev.Signee, Status: sg.Status}, nil
 }

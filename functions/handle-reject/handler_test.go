@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/signingflow/signing/internal/signing"
@@ -97,8 +98,8 @@ func TestHandler_Handle_badInput(t *testing.T) {
 // TestHandler_Handle_events checks that every events/handle-reject-*.json has a test case.
 func TestHandler_Handle_events(t *testing.T) {
 	t.Parallel()
-	// TestHandler_Handle, TestHandler_Handle_completedFirst
-	events := []string{"handle-reject-rejected", "handle-reject-expired", "handle-reject-failed"}
+	// TestHandler_Handle, TestHandler_Handle_completedFirst, TestHandler_Handle_release
+	events := []string{"handle-reject-rejected", "handle-reject-expired", "handle-reject-failed", "handle-reject-release"}
 	for _, tt := range badInput {
 		events = append(events, tt.Event)
 	}
@@ -144,6 +145,48 @@ func TestHandler_Handle_superseded(t *testing.T) {
 }
 
 // handle is the handler over the harness's service.
-func handle(h *signingtest.Harness) func(context.Context, json.RawMessage) (stepfn.OutcomeResult, error) {
+func handle(h *signingtest.Harness) func(context.Context, json.RawMessage) (Result, error) {
 	return NewHandler(h.Svc).Handle
+}
+
+// TestHandler_Handle_release runs Release Signees' step: in a task that
+// needs any 2 of its 3 signatures, once Kari has signed for herself and the
+// company, Ola loses his rights and is told once, however often it runs.
+func TestHandler_Handle_release(t *testing.T) {
+	t.Parallel()
+	h := signingtest.New(t)
+	h.Cfg.RequiredSignatures = []signing.GroupRequirement{{Group: 1, Required: 2}}
+	h.Ready(t)
+	ctx := context.Background()
+	handler := NewHandler(h.Svc)
+	// Before the group has its signatures, the step leaves Ola as he is.
+	got, err := handler.Handle(ctx, stepfntest.Event(t, "handle-reject-release"))
+	if err != nil || got.Status != signing.SigneeNotified || got.Outcome != "" {
+		t.Fatalf("Handle() before 2 of 3 = %+v, %v; want Ola still notified", got, err)
+	}
+	for _, org := range []string{"", signingtest.CompanyOrg} {
+		if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: signingtest.FoundersTask, Caller: signingtest.Kari(t), OnBehalfOf: org}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 2 { // a repeated step is harmless
+		got, err := handler.Handle(ctx, stepfntest.Event(t, "handle-reject-release"))
+		if err != nil || got.Status != signing.SigneeRevoked || got.Signee != "p-775735aa3661a2e57beb46a4" {
+			t.Fatalf("Handle() = %+v, %v; want Ola revoked", got, err)
+		}
+	}
+	for _, d := range h.Emu.Delegations() {
+		if d.To == signingtest.OlaUUID {
+			t.Errorf("Ola still holds %s", d.Action)
+		}
+	}
+	told := 0
+	for _, m := range h.Emu.Messages() {
+		if m.RecipientPartyUUID == signingtest.OlaUUID && strings.HasPrefix(m.IdempotencyKey, "not-needed:") {
+			told++
+		}
+	}
+	if told != 1 {
+		t.Errorf("Ola was told %d times he is no longer needed, want once", told)
+	}
 }

@@ -143,7 +143,9 @@ func TestLoad_deadlineSettings(t *testing.T) {
 			"<altinn:smsWindow>09:00-20:00</altinn:smsWindow>\n"+
 			"<altinn:resendInterval>PT4H</altinn:resendInterval>\n"+
 			"<altinn:quietDeadlineExtension>true</altinn:quietDeadlineExtension>\n"+
-			"<altinn:requireRejectReason>true</altinn:requireRejectReason>")
+			"<altinn:requireRejectReason>true</altinn:requireRejectReason>\n"+
+			"<altinn:requiredSignatures>2</altinn:requiredSignatures>\n"+
+			"<altinn:requiredSignatures group=\"3\">1</altinn:requiredSignatures>")
 	a := mustLoad(t, dir)
 	st, _ := a.Task("SigningTask")
 	c := st.Config
@@ -154,6 +156,9 @@ func TestLoad_deadlineSettings(t *testing.T) {
 	}
 	if _, err := c.DeadlineSettings(); err != nil {
 		t.Errorf("DeadlineSettings() error = %v", err)
+	}
+	if want := []signing.GroupRequirement{{Group: 1, Required: 2}, {Group: 3, Required: 1}}; !slices.Equal(c.RequiredSignatures, want) {
+		t.Errorf("requiredSignatures = %+v, want %+v", c.RequiredSignatures, want)
 	}
 	if fs := a.Check(); len(fs) != 0 {
 		t.Errorf("Check() = %s, want no findings", formatFindings(fs))
@@ -168,6 +173,10 @@ func TestLoad_badDeadlineSettings(t *testing.T) {
 		{"sms_window", "<altinn:smsWindow>21:00-08:00</altinn:smsWindow>", "SigningTask.smsWindow"},
 		{"resend_interval", "<altinn:resendInterval>-PT1H</altinn:resendInterval>", "SigningTask.resendInterval"},
 		{"require_reason", "<altinn:requireRejectReason>maybe</altinn:requireRejectReason>", "requireRejectReason"},
+		{"required_zero", "<altinn:requiredSignatures>0</altinn:requiredSignatures>", "SigningTask.requiredSignatures[0].required"},
+		{"required_not_a_number", "<altinn:requiredSignatures>two</altinn:requiredSignatures>", "SigningTask.requiredSignatures[0].required"},
+		{"required_group", "<altinn:requiredSignatures group=\"21\">1</altinn:requiredSignatures>", "SigningTask.requiredSignatures[0].group"},
+		{"required_group_twice", "<altinn:requiredSignatures group=\"2\">1</altinn:requiredSignatures><altinn:requiredSignatures group=\"2\">2</altinn:requiredSignatures>", "SigningTask.requiredSignatures[1].group"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -77,7 +77,7 @@ var signatureConfigElements = []string{
 	"correspondenceResource", "runDefaultValidator",
 	// Extensions of this product (see signing.Config).
 	"completeAutomatically", "keepReadAccess", "allowNoSignees", "maxSignees", "submitterActions",
-	"reminder", "smsWindow", "quietDeadlineExtension", "resendInterval", "requireRejectReason",
+	"reminder", "smsWindow", "quietDeadlineExtension", "resendInterval", "requireRejectReason", "requiredSignatures",
 }
 
 // parseBPMN reads the tasks of process.bpmn. ok is false when the document
@@ -205,7 +205,7 @@ func parseSignatureConfig(sc *xmlNode, prefix string, lines map[string]int, fs *
 			continue
 		}
 		counts[local]++
-		if counts[local] == 2 && local != "correspondenceResource" && local != "reminder" {
+		if counts[local] == 2 && local != "correspondenceResource" && local != "reminder" && local != "requiredSignatures" {
 			fs.warnf(processPath, c.line, field, "altinn:%s appears more than once; the last one is used", local)
 		}
 		if _, ok := lines[local]; !ok || local != "correspondenceResource" {
@@ -281,6 +281,35 @@ func parseSignatureConfig(sc *xmlNode, prefix string, lines map[string]int, fs *
 			cfg.QuietDeadlineExtension = parseBool(c, field, value, fs)
 		case "requireRejectReason":
 			cfg.RequireRejectReason = parseBool(c, field, value, fs)
+		case "requiredSignatures":
+			// <altinn:requiredSignatures group="2">2</altinn:requiredSignatures>:
+			// any 2 of signing group 2; group defaults to 1 (every signee of a
+			// task without groups).
+			i := len(cfg.RequiredSignatures)
+			f := fmt.Sprintf("%s[%d]", field, i)
+			r := signing.GroupRequirement{Group: 1}
+			if g, ok := c.attr("group"); ok {
+				n, err := strconv.Atoi(strings.TrimSpace(g))
+				if err != nil {
+					fs.errorf(processPath, c.line, f+".group", "group must be a whole number, not %q", g)
+					continue
+				}
+				r.Group = n
+			}
+			n, err := strconv.Atoi(value)
+			if err != nil {
+				fs.errorf(processPath, c.line, f+".required", "requiredSignatures must be a whole number of signatures, not %q", value)
+				continue
+			}
+			r.Required = n
+			cfg.RequiredSignatures = append(cfg.RequiredSignatures, r)
+			if err := cfg.CheckRequiredSignatures(); err != nil {
+				for _, fe := range err.(signing.FieldErrors) {
+					if strings.HasPrefix(fe.Field, fmt.Sprintf("requiredSignatures[%d]", i)) {
+						fs.errorf(processPath, c.line, prefix+"."+fe.Field, "%s", fe.Message)
+					}
+				}
+			}
 		case "submitterActions":
 			for _, a := range strings.Fields(strings.ReplaceAll(value, ",", " ")) {
 				if a != signing.SubmitterComplete && a != signing.SubmitterReject {

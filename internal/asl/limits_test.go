@@ -123,7 +123,9 @@ var joins = [][2]string{
 	{"Check All Signed", "Wait For Signature"},
 	{"Wait For Signature", "Collect Signatures"},
 	{"Check Retries", "Retry Delegations"},
-	{"Retry Delegations", "Check All Signed"},
+	{"Retry Delegations", "Check Releases"},
+	{"Check Releases", "Release Signees"},
+	{"Release Signees", "Check All Signed"},
 	{"Send Receipts", "Check Retry Budget"},
 	{"Wait Before Retry", "Collect Signatures"},
 	{"Check All Signed", "Send Reminders"},
@@ -171,7 +173,7 @@ func (m model) ending() int {
 
 // round is one pass of the collect loop with k receipts, each costing receipt.
 func (m model) round(k, receipt int) int {
-	return m.states("Collect Signatures", "Count Round", "Send Receipts", "Check Retries", "Check All Signed") + k*receipt
+	return m.states("Collect Signatures", "Count Round", "Send Receipts", "Check Retries", "Check Releases", "Check All Signed") + k*receipt
 }
 
 // step is what one round of a modelled execution does: k receipts costing
@@ -182,8 +184,8 @@ func (m model) round(k, receipt int) int {
 // that opened a signing group with more signees left to hand out (more)
 // goes straight on to the next.
 type step struct {
-	k, receipt, r, retry, m, reminder int
-	failing, more                     bool
+	k, receipt, r, retry, m, reminder, rel, release int
+	failing, more                                   bool
 }
 
 // run simulates the collect loop of one execution: rounds as given until
@@ -196,13 +198,17 @@ func (m model) run(units int, continuation bool, budget int, rounds func(round i
 		st := rounds(n)
 		st.r = min(st.r, signing.MaxRetryPerRound)
 		st.m = min(st.m, signing.MaxRetryPerRound)
+		st.rel = min(st.rel, signing.MaxRetryPerRound)
 		events += m.round(st.k, st.receipt)
-		units += 1 + st.k + st.r + st.m
+		units += 1 + st.k + st.r + st.m + st.rel
 		if units >= budget && (!continuation || n >= 2) {
 			return events + m.ending(), n // Check Retries skips the retries
 		}
 		if st.r > 0 {
 			events += m.states("Retry Delegations") + st.r*st.retry
+		}
+		if st.rel > 0 {
+			events += m.states("Release Signees") + st.rel*st.release
 		}
 		if st.more && st.r > 0 {
 			continue // Check All Signed → Collect Signatures
@@ -237,6 +243,7 @@ func TestLimits_historyEvents(t *testing.T) {
 	delegateFailing := m.item("Delegate And Notify", "Delegate Signee", "Notify Signee", "Record Signee Failure")
 	retryFailing := m.item("Retry Delegations", "Delegate Signee Again", "Notify Signee Again", "Record Signee Failure Again")
 	retried := m.item("Retry Delegations", "Delegate Signee Again", "Notify Signee Again")
+	releaseFailing := m.item("Release Signees", "Release Signee", "Release Not Done")
 	receipt := m.item("Send Receipts", "Send Receipt")
 	receiptFailing := m.item("Send Receipts", "Send Receipt", "Receipt Failed")
 	reminderFailing := m.item("Send Reminders", "Remind Signee", "Reminder Not Sent")
@@ -284,6 +291,13 @@ func TestLimits_historyEvents(t *testing.T) {
 				return step{k: 1, receipt: receipt}
 			})
 			return start + m.states("Resolve Signees", "Delegate And Notify", "Count Delegations") + delegate + e, r
+		}},
+		{name: "continuation_every_release_failing_every_round", got: func() (int, int) {
+			// Any k of n: a group has its signatures and every release of
+			// its other signees fails after its retries, round after round
+			// (each retried from needRelease at the next signature wait).
+			e, r := m.run(0, true, budget, func(int) step { return step{rel: n, release: releaseFailing} })
+			return start + e, r
 		}},
 		{name: "first_execution_reminders_every_round_every_one_failing", got: func() (int, int) {
 			e, r := m.run(n, false, budget, func(int) step { return step{m: n, reminder: reminderFailing} })

@@ -87,10 +87,13 @@ type taskItem struct {
 	More string `json:"more,omitempty"`
 }
 
-// groupItem is one signing group's counts in the task item.
+// groupItem is one signing group's counts in the task item. Required is
+// always stored (the group's Need), so a signature's condition compares
+// two numbers of the item.
 type groupItem struct {
-	Total  int `json:"total"`
-	Signed int `json:"signed"`
+	Total    int `json:"total"`
+	Signed   int `json:"signed"`
+	Required int `json:"required"`
 }
 
 func groupItems(gs []signing.GroupCount) map[string]groupItem {
@@ -99,7 +102,7 @@ func groupItems(gs []signing.GroupCount) map[string]groupItem {
 	}
 	out := make(map[string]groupItem, len(gs))
 	for _, g := range gs {
-		out[strconv.Itoa(g.Group)] = groupItem{Total: g.Total, Signed: g.Signed}
+		out[strconv.Itoa(g.Group)] = groupItem{Total: g.Total, Signed: g.Signed, Required: g.Need()}
 	}
 	return out
 }
@@ -114,7 +117,11 @@ func groupCounts(m map[string]groupItem) []signing.GroupCount {
 		if err != nil {
 			continue
 		}
-		out = append(out, signing.GroupCount{Group: n, Total: g.Total, Signed: g.Signed})
+		gc := signing.GroupCount{Group: n, Total: g.Total, Signed: g.Signed}
+		if g.Required > 0 && g.Required < g.Total {
+			gc.Required = g.Required
+		}
+		out = append(out, gc)
 	}
 	slices.SortFunc(out, func(a, b signing.GroupCount) int { return a.Group - b.Group })
 	return out

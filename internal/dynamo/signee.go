@@ -259,11 +259,13 @@ func (s *Store) RecordSignature(ctx context.Context, sig signing.Signature) (sig
 	taskSet := "SET #signed = #signed + :one, #pending = #pending + :one, #version = #version + :one, #updated = :at"
 	taskCond := "#status = :collecting"
 	if sig.Group > 0 {
-		// The signee's group counts it too; the condition refuses a task
-		// without that group rather than write a malformed count.
-		taskNames["#groups"], taskNames["#group"], taskNames["#gsigned"] = AttrGroups, strconv.Itoa(sig.Group), "signed"
+		// The signee's group counts it too. The condition refuses a task
+		// without that group rather than write a malformed count, and a
+		// group that has the signatures it needs ("k of n"): its other
+		// signees are no longer needed.
+		taskNames["#groups"], taskNames["#group"], taskNames["#gsigned"], taskNames["#grequired"] = AttrGroups, strconv.Itoa(sig.Group), "signed", "required"
 		taskSet += ", #groups.#group.#gsigned = #groups.#group.#gsigned + :one"
-		taskCond += " AND attribute_exists(#groups.#group)"
+		taskCond += " AND attribute_exists(#groups.#group) AND #groups.#group.#gsigned < #groups.#group.#grequired"
 	}
 	if k.Attempt > 0 {
 		// The attempt the caller read: a task rejected and started again

@@ -42,6 +42,12 @@ type CollectOptions struct {
 	// Collect looks for the open group's signees not yet delegated or told.
 	OpenGroup      int
 	MoreToDelegate bool
+	// CompleteGroups is the previous round's (Collected): when more
+	// groups are complete now, Collect looks for their signees who are no
+	// longer needed. ReleaseRetry is the previous round's NeedRelease,
+	// looked at again.
+	CompleteGroups int
+	ReleaseRetry   []SigneeKey
 }
 
 // Collected is what the workflow learns when a wait for signatures ends.
@@ -69,6 +75,12 @@ type Collected struct {
 	// left, and the workflow comes back at once rather than after a wait.
 	OpenGroup      int  `json:"openGroup"`
 	MoreToDelegate bool `json:"moreToDelegate"`
+	// NeedRelease are signees no longer needed: their group has the
+	// signatures it requires (Config.RequiredSignatures) and they have not
+	// signed (at most MaxRetryPerRound); the workflow runs ReleaseSignee
+	// for each. CompleteGroups counts the groups with their signatures.
+	NeedRelease    []SigneeKey `json:"needRelease"`
+	CompleteGroups int         `json:"completeGroups"`
 	// WaitSeconds is how long the next wait may last: the requested wait,
 	// or less so that the deadline is seen when it passes and the next
 	// reminder goes when it is due (at least 1).
@@ -103,6 +115,10 @@ func (s *Service) Collect(ctx context.Context, key TaskKey, opts CollectOptions)
 	if err != nil {
 		return Collected{}, fmt.Errorf("collect %s: %w", key, err)
 	}
+	release, err := s.notNeeded(ctx, t, opts)
+	if err != nil {
+		return Collected{}, fmt.Errorf("collect %s: %w", key, err)
+	}
 	remind, due, next, err := s.remindersDue(ctx, t, now)
 	if err != nil {
 		return Collected{}, fmt.Errorf("collect %s: reminders: %w", key, err)
@@ -113,8 +129,9 @@ func (s *Service) Collect(ctx context.Context, key TaskKey, opts CollectOptions)
 	}
 	return Collected{
 		Status: t.Status, NeedReceipt: need, NeedDelegation: stuck, NeedReminder: remind, ReminderDue: timePtr(due),
-		AllSigned: t.Counts.AllSigned() || t.Counts.Total == 0, Signed: t.Counts.Signed, Total: t.Counts.Total,
+		AllSigned: t.SignaturesDone() || t.Counts.Total == 0, Signed: t.Counts.Signed, Total: t.Counts.Total,
 		WaitSeconds: wait, OpenGroup: t.OpenGroup(), MoreToDelegate: more,
+		NeedRelease: release, CompleteGroups: t.CompleteGroups(),
 	}, nil
 }
 
@@ -170,6 +187,98 @@ func (s *Service) stuck(ctx context.Context, t Task, opts CollectOptions) (out [
 		return nil
 	})
 	return out, open != 0 && handed > 0, err
+}
+
+// notNeeded returns the signees of an open task whose group has the
+// signatures it requires and who have not signed and still hold their
+// request (not revoked): among opts.ReleaseRetry, and among all signees
+// when opts.Scan or when more groups are complete than the previous round
+// saw. At most MaxRetryPerRound; the rest come in later rounds (a
+// continuation scans again).
+func (s *Service) notNeeded(ctx context.Context, t Task, opts CollectOptions) ([]SigneeKey, error) {
+	out := []SigneeKey{}
+	if !t.Status.Open() || len(t.Groups) == 0 {
+		return out, nil
+	}
+	releasable := func(sg Signee) bool {
+		return !sg.Status.HasSigned() && sg.Status != SigneeRevoked && t.GroupComplete(sg.Group)
+	}
+	seen := map[SigneeKey]bool{}
+	for _, sk := range opts.ReleaseRetry {
+		if seen[sk] || len(out) == MaxRetryPerRound {
+			continue
+		}
+		seen[sk] = true
+		sg, err := s.Repo.GetSignee(ctx, t.Key, sk)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if releasable(sg) {
+			out = append(out, sk)
+		}
+	}
+	if !opts.Scan && t.CompleteGroups() == opts.CompleteGroups {
+		return out, nil
+	}
+	err := s.eachSignee(ctx, t.Key, func(sg Signee) error {
+		if !seen[sg.Key] && releasable(sg) && len(out) < MaxRetryPerRound {
+			out = append(out, sg.Key)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ReleaseSignee ends the request of a signee their group no longer needs
+// (it has the signatures Config.RequiredSignatures asks): it revokes the
+// signee's rights, with the additional actions, tells a signee who was told
+// to sign that their signature is no longer needed (one message: its
+// idempotency key), and marks the signee revoked. A signee who signed, is
+// revoked, or whose group still needs signatures is left as it is; a task
+// no longer collecting is left to Finalize or the release of its close; a
+// step of a superseded attempt changes nothing (ErrSuperseded).
+func (s *Service) ReleaseSignee(ctx context.Context, key TaskKey, sk SigneeKey) (Signee, error) {
+	task, sg, open, err := s.openSignee(ctx, key, sk)
+	if err != nil || !open || sg.Status.HasSigned() || sg.Status == SigneeRevoked || !task.GroupComplete(sg.Group) {
+		return sg, err
+	}
+	if err := s.revoke(ctx, task, sg, sg.Actions()); err != nil {
+		return sg, fmt.Errorf("release %s/%s: %w", key, sk, err)
+	}
+	if sg.Status == SigneeNotified {
+		if resource, ok := task.Config.CorrespondenceResourceFor(s.Settings.Environment); ok {
+			if err := s.tellNotNeeded(ctx, task, sg, resource); err != nil {
+				return sg, fmt.Errorf("release %s/%s: %w", key, sk, err)
+			}
+		}
+	}
+	return s.Repo.UpdateSignee(ctx, key, sk, Transition{To: SigneeRevoked, At: s.Clock.Now()})
+}
+
+// tellNotNeeded sends sg the message that their signature is no longer needed.
+func (s *Service) tellNotNeeded(ctx context.Context, task Task, sg Signee, resource string) error {
+	lang := s.language()
+	vars, res, err := s.vars(ctx, task.Instance, lang)
+	if err != nil {
+		return err
+	}
+	to, err := s.recipientOf(ctx, sg)
+	if err != nil {
+		return fmt.Errorf("tell signee %s: %w", sg.Key, err)
+	}
+	m := texts.NotNeeded(res, lang, vars)
+	_, err = s.Correspondence.Send(ctx, Message{
+		IdempotencyKey: idempotencyKey("not-needed", task, string(sg.Key)), Resource: resource,
+		SendersReference: task.Instance.InstanceID(), Recipient: to,
+		Language: m.Language, Title: m.Title, Summary: m.Summary, Body: m.Body,
+	})
+	if err != nil {
+		return fmt.Errorf("tell signee %s: %w", sg.Key, err)
+	}
+	return nil
 }
 
 // waitSeconds caps the requested wait at the task's deadline.

@@ -62,6 +62,53 @@ type Config struct {
 	ResendInterval string `json:"resendInterval,omitempty"`
 	// RequireRejectReason refuses a reject without a reason.
 	RequireRejectReason bool `json:"requireRejectReason,omitempty"`
+	// RequiredSignatures are the signing groups that complete with fewer
+	// signatures than they have signees ("any k of n"): group 1 is every
+	// signee of a task without groups. A group not named needs every one
+	// of its signees. When a group has its k, its other signees lose their
+	// rights and are told they are no longer needed.
+	RequiredSignatures []GroupRequirement `json:"requiredSignatures,omitempty"`
+}
+
+// GroupRequirement is how many signatures one signing group needs.
+type GroupRequirement struct {
+	// Group is the signing group, 1 to MaxGroups (Signee.Group).
+	Group int `json:"group"`
+	// Required is how many of its signees must sign, at least 1.
+	Required int `json:"required"`
+}
+
+// CheckRequiredSignatures checks RequiredSignatures on its own (group
+// numbers, counts, repeats); whether each group has that many signees is
+// known when they are resolved (GroupCounts). Fields are relative to the
+// configuration.
+func (c Config) CheckRequiredSignatures() error {
+	var errs FieldErrors
+	seen := map[int]int{}
+	for i, r := range c.RequiredSignatures {
+		f := fmt.Sprintf("requiredSignatures[%d]", i)
+		if r.Group < 1 || r.Group > MaxGroups {
+			errs.Add(f+".group", "must be between 1 and %d", MaxGroups)
+		}
+		if r.Required < 1 {
+			errs.Add(f+".required", "must be at least 1")
+		}
+		if first, dup := seen[r.Group]; dup {
+			errs.Add(f+".group", "group %d is also requiredSignatures[%d]", r.Group, first)
+		}
+		seen[r.Group] = i
+	}
+	return errs.Err()
+}
+
+// required is how many signatures group needs: its requirement, or 0 (all).
+func (c Config) required(group int) (int, int) {
+	for i, r := range c.RequiredSignatures {
+		if r.Group == group {
+			return r.Required, i
+		}
+	}
+	return 0, -1
 }
 
 // DefaultResendInterval is the ResendInterval when none is configured.

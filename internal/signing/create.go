@@ -36,7 +36,7 @@ func PrepareCreate(task Task, signees []Signee, now time.Time) (Task, error) {
 	if task.Counts != (Counts{Total: len(signees)}) {
 		errs.Add("counts", "must be total=%d (the number of signees), signed=0, pending=0", len(signees))
 	}
-	if !slices.Equal(task.Groups, GroupCounts(signees)) {
+	if groups, err := GroupCounts(signees, task.Config); err != nil || !slices.Equal(task.Groups, groups) {
 		errs.Add("groups", "must count the signees of each group, none signed (GroupCounts), or be empty when there is one group")
 	}
 	seen := make(map[SigneeKey]bool, len(signees))

@@ -38,6 +38,11 @@ const ErrorSuperseded = "Signing.Superseded"
 // only the messages'.
 var ErrGroupNotOpen = fmt.Errorf("%w: the signee's group may not sign until every earlier group has signed", ErrForbidden)
 
+// ErrSignatureNotNeeded means the signee's signing group already has the
+// signatures it requires (Config.RequiredSignatures): its other signees
+// are no longer needed, lose their rights and are told.
+var ErrSignatureNotNeeded = fmt.Errorf("%w: the signee's group has the signatures it needs", ErrConflict)
+
 // ErrTaskClosed means the task no longer collects signatures (completed, rejected, expired or failed).
 var ErrTaskClosed = fmt.Errorf("%w: task is closed", ErrConflict)
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/signingflow/signing/internal/signing"
@@ -141,7 +142,7 @@ func TestService_groupOpening_inRounds(t *testing.T) {
 	for i := 1; i < len(people); i++ {
 		people[i].Group = 2
 	}
-	task.Groups = signing.GroupCounts(people)
+	task.Groups = repotest.Groups(t, people, signing.Config{})
 	if err := repo.CreateTask(ctx, task, people); err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +201,7 @@ func TestService_groupOpening_inRounds(t *testing.T) {
 	for i := 1; i < len(people2); i++ {
 		people2[i].Group = 2
 	}
-	task2.Groups = signing.GroupCounts(people2)
+	task2.Groups = repotest.Groups(t, people2, signing.Config{})
 	if err := repo.CreateTask(ctx, task2, people2); err != nil {
 		t.Fatal(err)
 	}
@@ -226,5 +227,95 @@ func TestService_groupOpening_inRounds(t *testing.T) {
 	if !slices.Equal(col.NeedDelegation, first.NeedDelegation) || col.MoreToDelegate {
 		t.Errorf("round of failed retries = %d handed out (same: %v), more %v; want the same 100 and no more",
 			len(col.NeedDelegation), slices.Equal(col.NeedDelegation, first.NeedDelegation), col.MoreToDelegate)
+	}
+}
+
+// TestService_twoOfThree runs a task that needs any 2 of its 3
+// signatures: when Ola and Kari have signed, the task may complete, the
+// company may no longer sign, and Collect hands it out to be released: its
+// rights revoked and it told, once, that it is no longer needed.
+func TestService_twoOfThree(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newHarness(t)
+	h.Cfg.RequiredSignatures = []signing.GroupRequirement{{Group: 1, Required: 2}}
+	h.Ready(t)
+	task, err := h.Repo.GetTask(ctx, foundersTask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []signing.GroupCount{{Group: 1, Total: 3, Required: 2}}; !slices.Equal(task.Groups, want) {
+		t.Fatalf("groups = %+v, want %+v", task.Groups, want)
+	}
+	for _, who := range []signing.Caller{signingtest.Ola(t), signingtest.Kari(t)} {
+		if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: who}); err != nil {
+			t.Fatalf("Sign(%s) error = %v", who.Name, err)
+		}
+	}
+	_, err = h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: signingtest.Kari(t), OnBehalfOf: signingtest.CompanyOrg})
+	if !errors.Is(err, signing.ErrSignatureNotNeeded) {
+		t.Errorf("Sign(company) after 2 of 3: error = %v, want ErrSignatureNotNeeded", err)
+	}
+	col, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	company := h.SigneeByUUID(t, companyUUID)
+	if !col.AllSigned || col.CompleteGroups != 1 || !slices.Equal(col.NeedRelease, []signing.SigneeKey{company.Key}) {
+		t.Fatalf("Collect() = allSigned %v, complete groups %d, needRelease %v; want all signed, 1, the company", col.AllSigned, col.CompleteGroups, col.NeedRelease)
+	}
+	rightsBefore := len(h.Emu.Delegations())
+	for range 2 { // a retried step changes nothing more
+		sg, err := h.Svc.ReleaseSignee(ctx, foundersTask, company.Key)
+		if err != nil || sg.Status != signing.SigneeRevoked {
+			t.Fatalf("ReleaseSignee() = %s, %v; want revoked", sg.Status, err)
+		}
+	}
+	for _, d := range h.Emu.Delegations() {
+		if d.To == companyUUID {
+			t.Errorf("the company still holds %s after its release", d.Action)
+		}
+	}
+	if len(h.Emu.Delegations()) >= rightsBefore {
+		t.Errorf("rights in force %d, before the release %d; want fewer", len(h.Emu.Delegations()), rightsBefore)
+	}
+	told := 0
+	for _, m := range h.Emu.Messages() {
+		if strings.HasPrefix(m.IdempotencyKey, "not-needed:") {
+			told++
+			if m.RecipientPartyUUID != companyUUID || !strings.Contains(m.Title, "trengs ikke lenger") {
+				t.Errorf("not-needed message to %s titled %q", m.RecipientPartyUUID, m.Title)
+			}
+		}
+	}
+	if told != 1 {
+		t.Errorf("not-needed messages = %d, want 1", told)
+	}
+	again, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{CompleteGroups: col.CompleteGroups, ReleaseRetry: col.NeedRelease})
+	if err != nil || len(again.NeedRelease) != 0 {
+		t.Errorf("Collect() after the release: needRelease %v (%v), want none", again.NeedRelease, err)
+	}
+	if _, err := h.Svc.Complete(ctx, signing.CompleteInput{Task: foundersTask, Caller: signingtest.Kari(t)}); err != nil {
+		t.Errorf("Complete() with 2 of 3 signatures: %v", err)
+	}
+}
+
+// TestService_requiredSignatures_refused checks the start refuses a
+// requirement its signees cannot meet, naming the field.
+func TestService_requiredSignatures_refused(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		req   signing.GroupRequirement
+		field string
+	}{
+		{signing.GroupRequirement{Group: 1, Required: 4}, "config.requiredSignatures[0].required"},
+		{signing.GroupRequirement{Group: 2, Required: 1}, "config.requiredSignatures[0].group"},
+	} {
+		h := newHarness(t)
+		h.Cfg.RequiredSignatures = []signing.GroupRequirement{tt.req}
+		_, err := h.Svc.Start(context.Background(), signing.StartInput{Instance: foundersInstance, TaskID: "SigningTask", Config: h.Cfg})
+		if !errors.Is(err, signing.ErrInvalid) || !strings.Contains(err.Error(), tt.field) {
+			t.Errorf("Start(%+v) error = %v, want one naming %s", tt.req, err, tt.field)
+		}
 	}
 }

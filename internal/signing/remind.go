@@ -21,7 +21,7 @@ import (
 // is not reminded outside the SMS window: the wait ends when it opens.
 func (s *Service) remindersDue(ctx context.Context, t Task, now time.Time) (need []SigneeKey, due, next time.Time, err error) {
 	need = []SigneeKey{}
-	if (len(t.Config.Reminders) == 0 && !t.tellExtension()) || !t.Status.Open() || t.Counts.AllSigned() {
+	if (len(t.Config.Reminders) == 0 && !t.tellExtension()) || !t.Status.Open() || t.SignaturesDone() {
 		return need, time.Time{}, time.Time{}, nil
 	}
 	settings, err := t.Config.DeadlineSettings()

@@ -131,6 +131,9 @@ func (s *Service) Sign(ctx context.Context, in SignInput) (SignResult, error) {
 	if !task.GroupOpen(sg.Group) {
 		return SignResult{}, fmt.Errorf("signee %s of group %d: %w", sg.Key, sg.SigningGroup(), ErrGroupNotOpen)
 	}
+	if task.GroupComplete(sg.Group) {
+		return SignResult{}, fmt.Errorf("signee %s of group %d: %w", sg.Key, sg.SigningGroup(), ErrSignatureNotNeeded)
+	}
 	if apply, _ := Plan(sg.Status, SigneeSigned); !apply || sg.DelegatedAt.IsZero() {
 		return SignResult{}, fmt.Errorf("signee %s is %s and may not sign (signing needs a delegation): %w", sg.Key, sg.Status, ErrForbidden)
 	}

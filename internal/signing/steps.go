@@ -101,7 +101,9 @@ func (s *Service) Start(ctx context.Context, in StartInput) (StartResult, error)
 	}
 	task.OwnerPartyUUID = owner.PartyUUID
 	task.Counts.Total = len(signees)
-	task.Groups = GroupCounts(signees)
+	if task.Groups, err = GroupCounts(signees, in.Config); err != nil {
+		return StartResult{}, fmt.Errorf("start %s: %w", key, err)
+	}
 	var stopErr error
 	if found {
 		stopErr, err = s.restart(ctx, existing, task, signees)

@@ -82,10 +82,21 @@ type GroupCount struct {
 	Group  int `json:"group"`
 	Total  int `json:"total"`
 	Signed int `json:"signed"`
+	// Required is how many must sign (Config.RequiredSignatures): at most
+	// Total; 0 is every one.
+	Required int `json:"required,omitempty"`
 }
 
-// Complete reports whether every signee of the group has signed.
-func (g GroupCount) Complete() bool { return g.Signed >= g.Total }
+// Need is how many signatures complete the group.
+func (g GroupCount) Need() int {
+	if g.Required > 0 {
+		return g.Required
+	}
+	return g.Total
+}
+
+// Complete reports whether the group has the signatures it needs.
+func (g GroupCount) Complete() bool { return g.Signed >= g.Need() }
 
 // AllSigned reports whether every signee has signed.
 func (c Counts) AllSigned() bool { return c.Total > 0 && c.Signed >= c.Total }
@@ -113,22 +124,77 @@ func (t Task) GroupOpen(group int) bool {
 	return len(t.Groups) == 0 || max(group, 1) <= t.OpenGroup()
 }
 
-// GroupCounts counts signees by group; nil when they are all in one
-// group (Signee.Group 0 and 1 are the same group).
-func GroupCounts(signees []Signee) []GroupCount {
+// GroupCounts counts signees by group, with the number each group requires
+// (cfg.RequiredSignatures); nil when they are all in one group that needs
+// every signature (Signee.Group 0 and 1 are the same group). A requirement
+// for a group without signees, or for more signatures than the group has
+// signees, is an error naming it.
+func GroupCounts(signees []Signee, cfg Config) ([]GroupCount, error) {
 	by := map[int]int{}
 	for _, sg := range signees {
 		by[sg.SigningGroup()]++
 	}
-	if len(by) < 2 {
-		return nil
+	var errs FieldErrors
+	for i, r := range cfg.RequiredSignatures {
+		switch n := by[r.Group]; {
+		case n == 0:
+			errs.Add(fmt.Sprintf("config.requiredSignatures[%d].group", i), "signing group %d has no signees", r.Group)
+		case r.Required > n:
+			errs.Add(fmt.Sprintf("config.requiredSignatures[%d].required", i), "%d signatures required of signing group %d, which has %d signees", r.Required, r.Group, n)
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	if len(by) < 2 && len(cfg.RequiredSignatures) == 0 {
+		return nil, nil
 	}
 	out := make([]GroupCount, 0, len(by))
 	for g, n := range by {
-		out = append(out, GroupCount{Group: g, Total: n})
+		gc := GroupCount{Group: g, Total: n}
+		if k, _ := cfg.required(g); k > 0 && k < n {
+			gc.Required = k
+		}
+		out = append(out, gc)
 	}
 	slices.SortFunc(out, func(a, b GroupCount) int { return a.Group - b.Group })
-	return out
+	return out, nil
+}
+
+// SignaturesDone reports whether the task has every signature it needs:
+// each group its required number (Task.Groups), or every signee.
+func (t Task) SignaturesDone() bool {
+	if len(t.Groups) == 0 {
+		return t.Counts.AllSigned()
+	}
+	for _, g := range t.Groups {
+		if !g.Complete() {
+			return false
+		}
+	}
+	return true
+}
+
+// CompleteGroups counts the groups that have the signatures they need.
+func (t Task) CompleteGroups() int {
+	n := 0
+	for _, g := range t.Groups {
+		if g.Complete() {
+			n++
+		}
+	}
+	return n
+}
+
+// GroupComplete reports whether the signee's group has the signatures it
+// needs, so no more of its signees may sign.
+func (t Task) GroupComplete(group int) bool {
+	for _, g := range t.Groups {
+		if g.Group == max(group, 1) {
+			return g.Complete()
+		}
+	}
+	return false
 }
 
 // MaxAttempt is the highest attempt number of a task.
@@ -272,7 +338,7 @@ func (t Task) CanComplete() error {
 	if !t.Status.Open() {
 		return closedError(t)
 	}
-	if !t.Counts.AllSigned() && t.Counts.Total > 0 {
+	if !t.SignaturesDone() && t.Counts.Total > 0 {
 		return fmt.Errorf("task %s: %d of %d signees have signed: %w", t.Key, t.Counts.Signed, t.Counts.Total, ErrMissingSignatures)
 	}
 	return nil

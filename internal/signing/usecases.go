@@ -139,6 +139,11 @@ func (u Closing) service() *Service {
 		Apps: u.Apps, Clock: u.Clock, Settings: u.Settings}
 }
 
+// ReleaseSignee is Service.ReleaseSignee.
+func (u Closing) ReleaseSignee(ctx context.Context, key TaskKey, sk SigneeKey) (Signee, error) {
+	return u.service().ReleaseSignee(ctx, key, sk)
+}
+
 // Finish is Service.Finish.
 func (u Closing) Finish(ctx context.Context, key TaskKey, status TaskStatus, reason string) (Outcome, error) {
 	return u.service().Finish(ctx, key, status, reason)

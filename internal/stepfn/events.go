@@ -54,6 +54,10 @@ type CollectEvent struct {
 	// (signing.Collected); absent on an execution's first round.
 	OpenGroup      int  `json:"openGroup,omitempty"`
 	MoreToDelegate bool `json:"moreToDelegate,omitempty"`
+	// CompleteGroups and ReleaseRetry are the previous round's
+	// completeGroups and needRelease (signing.Collected).
+	CompleteGroups int                 `json:"completeGroups,omitempty"`
+	ReleaseRetry   []signing.SigneeKey `json:"releaseRetry,omitempty"`
 }
 
 // Validate reports a malformed task key, round, signee key or wait.
@@ -74,6 +78,14 @@ func (e CollectEvent) Validate() error {
 	if e.OpenGroup < 0 || e.OpenGroup > signing.MaxGroups {
 		errs.Add("openGroup", "must be between 0 and %d, got %d", signing.MaxGroups, e.OpenGroup)
 	}
+	if e.CompleteGroups < 0 || e.CompleteGroups > signing.MaxGroups {
+		errs.Add("completeGroups", "must be between 0 and %d, got %d", signing.MaxGroups, e.CompleteGroups)
+	}
+	for i, sk := range e.ReleaseRetry {
+		if sk.Validate() != nil {
+			errs.Add("releaseRetry["+strconv.Itoa(i)+"]", "must look like p-<hex> or o-<hex>")
+		}
+	}
 	for i, sk := range e.Retry {
 		if sk.Validate() != nil {
 			errs.Add("retry["+strconv.Itoa(i)+"]", "must look like p-<hex> or o-<hex>")
@@ -85,7 +97,7 @@ func (e CollectEvent) Validate() error {
 // Options returns what Collect needs.
 func (e CollectEvent) Options() signing.CollectOptions {
 	return signing.CollectOptions{Scan: e.Round == 0, Retry: e.Retry, WaitSeconds: e.WaitTimeoutSeconds,
-		OpenGroup: e.OpenGroup, MoreToDelegate: e.MoreToDelegate}
+		OpenGroup: e.OpenGroup, MoreToDelegate: e.MoreToDelegate, CompleteGroups: e.CompleteGroups, ReleaseRetry: e.ReleaseRetry}
 }
 
 // SigneeEvent is the input of a step that works on one signee (a Map item).

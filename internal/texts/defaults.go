@@ -51,6 +51,12 @@ type defaultTexts struct {
 	OwnerTitle     string
 	OwnerSummary   string
 	OwnerBody      string
+
+	// NotNeeded* tell a signee that their signing group has the signatures
+	// it requires (any k of n), so theirs is no longer needed.
+	NotNeededTitle   string
+	NotNeededSummary string
+	NotNeededBody    string
 }
 
 // defaults holds the reference implementation's default texts verbatim (the
@@ -91,6 +97,9 @@ var defaults = map[string]defaultTexts{
 		OwnerTitle:       "{appName}: Signeringen ble avslått",
 		OwnerSummary:     "En av dem som skulle signere {appName}, avslo.",
 		OwnerBody:        "En av dem som skulle signere {appName}, avslo, og signeringen er avbrutt.{reasonSentence} {link}\n\nHvis du lurer på noe, kan du kontakte {appOwner}.",
+		NotNeededTitle:   "{appName}: Din signatur trengs ikke lenger",
+		NotNeededSummary: "Nok personer har signert {appName}.",
+		NotNeededBody:    "Nok personer har nå signert {appName}, så din signatur trengs ikke lenger, og du trenger ikke gjøre noe mer. <br /><br />Hvis du lurer på noe, kan du kontakte {appOwner}.",
 	},
 	NN: {
 		LinkText: "Klikk her for å opne skjema",
@@ -124,6 +133,9 @@ var defaults = map[string]defaultTexts{
 		OwnerTitle:       "{appName}: Signeringa vart avslått",
 		OwnerSummary:     "Ein av dei som skulle signere {appName}, avslo.",
 		OwnerBody:        "Ein av dei som skulle signere {appName}, avslo, og signeringa er avbroten.{reasonSentence} {link}\n\nOm du lurer på noko, kan du kontakte {appOwner}.",
+		NotNeededTitle:   "{appName}: Signaturen din trengst ikkje lenger",
+		NotNeededSummary: "Nok personar har signert {appName}.",
+		NotNeededBody:    "Nok personar har no signert {appName}, så signaturen din trengst ikkje lenger, og du treng ikkje gjere noko meir. <br /><br />Om du lurer på noko, kan du kontakte {appOwner}.",
 	},
 	EN: {
 		LinkText: "Click here to open the form",
@@ -157,5 +169,8 @@ var defaults = map[string]defaultTexts{
 		OwnerTitle:       "{appName}: Signing declined",
 		OwnerSummary:     "One of the signees of {appName} declined.",
 		OwnerBody:        "One of the signees of {appName} declined, and the signing has been cancelled.{reasonSentence} {link}\n\nIf you have any questions, you can contact {appOwner}.",
+		NotNeededTitle:   "{appName}: Your signature is no longer needed",
+		NotNeededSummary: "Enough people have signed {appName}.",
+		NotNeededBody:    "Enough people have now signed {appName}, so your signature is no longer needed and there is nothing more for you to do. <br /><br />If you have any questions, you can contact {appOwner}.",
 	},
 }

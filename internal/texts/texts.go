@@ -39,6 +39,10 @@ const (
 	KeyOwnerTitle       = "signing.correspondence_owner_rejected_title"
 	KeyOwnerSummary     = "signing.correspondence_owner_rejected_summary"
 	KeyOwnerBody        = "signing.correspondence_owner_rejected_body"
+	// KeyNotNeeded* tell a surplus signee of a group with its k signatures.
+	KeyNotNeededTitle   = "signing.correspondence_not_needed_title"
+	KeyNotNeededSummary = "signing.correspondence_not_needed_summary"
+	KeyNotNeededBody    = "signing.correspondence_not_needed_body"
 	KeyAppName          = "appName"     // The app's display name.
 	KeyServiceName      = "ServiceName" // The app's display name, older key.
 )
@@ -215,6 +219,14 @@ func OwnerRejected(res Resources, lang string, v Vars) Message {
 	r := newRenderer(res, lang, v)
 	d := r.defaults
 	return r.message(d.OwnerTitle, d.OwnerSummary, d.OwnerBody, KeyOwnerTitle, KeyOwnerSummary, KeyOwnerBody)
+}
+
+// NotNeeded tells a signee that their signing group has the signatures it
+// requires, so theirs is no longer needed.
+func NotNeeded(res Resources, lang string, v Vars) Message {
+	r := newRenderer(res, lang, v)
+	d := r.defaults
+	return r.message(d.NotNeededTitle, d.NotNeededSummary, d.NotNeededBody, KeyNotNeededTitle, KeyNotNeededSummary, KeyNotNeededBody)
 }
 
 // message renders an inbox message: the title, summary and body from the

@@ -573,3 +573,15 @@ func TestCancelled(t *testing.T) {
 		})
 	}
 }
+
+// TestNotNeeded checks the message to a signee whose group has the
+// signatures it requires, in each language.
+func TestNotNeeded(t *testing.T) {
+	t.Parallel()
+	for lang, want := range map[string]string{texts.NB: "trengs ikke lenger", texts.NN: "trengst ikkje lenger", texts.EN: "no longer needed"} {
+		m := texts.NotNeeded(nil, lang, texts.Vars{AppName: "Stiftelse"})
+		if m.Language != lang || !strings.Contains(m.Title, want) || !strings.Contains(m.Title, "Stiftelse") || m.Body == "" || m.Summary == "" {
+			t.Errorf("NotNeeded(%s) = %+v, want a title with %q and the app's name", lang, m, want)
+		}
+	}
+}

@@ -172,9 +172,11 @@ func (in Input) validateConfig(errs *signing.FieldErrors) {
 	if c.MaxSignees < 0 || c.MaxSignees > signees.DefaultMax {
 		errs.Add("config.maxSignees", "must be between 0 (the product limit) and %d", signees.DefaultMax)
 	}
-	if _, err := c.DeadlineSettings(); err != nil {
-		for _, fe := range err.(signing.FieldErrors) {
-			errs.Add("config."+fe.Field, "%s", fe.Message)
+	for _, check := range []func() error{func() error { _, err := c.DeadlineSettings(); return err }, c.CheckRequiredSignatures} {
+		if err := check(); err != nil {
+			for _, fe := range err.(signing.FieldErrors) {
+				errs.Add("config."+fe.Field, "%s", fe.Message)
+			}
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/signingflow/signing/internal/devstack/scenario"
+	"github.com/signingflow/signing/internal/signing"
 )
 
 // TestGroups_inOrder runs the founders in two signing groups on the local
@@ -64,4 +65,38 @@ func TestGroups_inOrder(t *testing.T) {
 	sign(t, r, kari, "", http.StatusOK)
 	complete(t, r, kari)
 	outcome(t, r, "signed")
+}
+
+// TestGroups_twoOfThree runs a task that needs any 2 of its 3 signatures
+// on the local stack: once Ola and Kari have signed, the company's rights
+// are revoked and it is told, once, that it is no longer needed; its
+// signature is refused; the owner submits and the task ends signed.
+func TestGroups_twoOfThree(t *testing.T) {
+	r := newRun(t)
+	kari, ola, company := scenario.Founders(fixture)
+	r.Input.Config.RequiredSignatures = []signing.GroupRequirement{{Group: 1, Required: 2}}
+	started(t, r)
+	sign(t, r, ola, "", http.StatusOK)
+	sign(t, r, kari, "", http.StatusOK)
+	err := scenario.Eventually(within(t, 30*time.Second), func() (bool, error) {
+		for _, d := range r.Delegations() {
+			if d.To == company.PartyUUID {
+				return false, nil
+			}
+		}
+		return len(messagesByParty(r, "not-needed")[company.PartyUUID]) == 1, nil
+	})
+	if err != nil {
+		t.Fatalf("the company was not released once two had signed: %v (not-needed messages %v)", err, messagesByParty(r, "not-needed"))
+	}
+	resp, err := r.Sign(within(t, 30*time.Second), kari, company.OrgNumber)
+	if err != nil || resp.Status != http.StatusConflict || !strings.Contains(string(resp.Body), "/problems/signature-not-needed") {
+		t.Errorf("sign for the company after 2 of 3 = %s %v, want 409 signature-not-needed", resp, err)
+	}
+	complete(t, r, kari)
+	outcome(t, r, "signed")
+	settle()
+	if n := len(messagesByParty(r, "not-needed")[company.PartyUUID]); n != 1 {
+		t.Errorf("the company was told %d times it is no longer needed, want once", n)
+	}
 }

@@ -67,6 +67,10 @@ var outlivingSteps = []outliving{
 	{"Await Completion", "its conditional write", func(ctx context.Context, r *run, _, _ signing.SigneeKey) error {
 		return r.svc.Repo.RegisterCompletionWait(ctx, stepTask, "completion-of-attempt-1")
 	}},
+	{"Release Signees / Release Signee", "access.revoke", func(ctx context.Context, r *run, _, company signing.SigneeKey) error {
+		_, err := r.svc.ReleaseSignee(ctx, stepTask, company)
+		return err
+	}},
 	{"Send Reminders / Remind Signee", "correspondence.send", func(ctx context.Context, r *run, _, company signing.SigneeKey) error {
 		_, err := r.svc.Remind(ctx, stepTask, company, r.clock.Now())
 		return err

@@ -28,12 +28,16 @@ const (
 	// nobody signs for that hour, the reminder goes to all three, then as
 	// signFlow.
 	remindFlow flow = "remind"
+	// twoOfThreeFlow: the task needs any 2 of its 3 signatures
+	// (requiredSignatures); Ola and Kari sign, the company is released
+	// (its rights revoked, told it is no longer needed), Kari completes.
+	twoOfThreeFlow flow = "two-of-three"
 )
 
 // remindAfter is remindFlow's reminder offset (PT1H).
 const remindAfter = time.Hour
 
-var flows = []flow{signFlow, rejectFlow, remindFlow}
+var flows = []flow{signFlow, rejectFlow, remindFlow, twoOfThreeFlow}
 
 // maxAttempts is the state machine's budget per Task: the first attempt and MaxAttempts 4 retries.
 const maxAttempts = 5
@@ -165,6 +169,13 @@ var wants = map[flow]want{
 			signingtest.KariUUID: signing.SigneeReceiptSent, signingtest.OlaUUID: signing.SigneeReceiptSent, signingtest.CompanyUUID: signing.SigneeReceiptSent,
 		},
 	},
+	twoOfThreeFlow: {
+		outcome: signing.OutcomeSigned, status: signing.TaskCompleted, signatures: 2,
+		messages: map[string]int{"cta": 3, "receipt": 2, "not-needed": 1}, orders: 3, pdfs: 1, delegated: 4,
+		signees: map[string]signing.SigneeStatus{
+			signingtest.KariUUID: signing.SigneeReceiptSent, signingtest.OlaUUID: signing.SigneeReceiptSent, signingtest.CompanyUUID: signing.SigneeRevoked,
+		},
+	},
 	rejectFlow: {
 		outcome: signing.OutcomeRejected, status: signing.TaskRejected, signatures: 1,
 		messages: map[string]int{"cta": 3, "receipt": 1, "cancel": 2}, orders: 3, delegated: 4,
@@ -224,7 +235,13 @@ func (r *run) verify(f flow, outcome signing.Outcome, delegated int, err error) 
 			bad("message %s sent %d times", key, n)
 		}
 	}
-	for _, kind := range []string{"cta", "receipt", "cancel"} {
+	kinds := []string{"cta", "receipt", "cancel"}
+	for kind := range w.messages {
+		if !slices.Contains(kinds, kind) {
+			kinds = append(kinds, kind)
+		}
+	}
+	for _, kind := range kinds {
 		if byKind[kind] != w.messages[kind] {
 			bad("%s messages = %d, want %d", kind, byKind[kind], w.messages[kind])
 		}

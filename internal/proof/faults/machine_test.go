@@ -54,6 +54,10 @@ func machine(t testing.TB) *asl.Definition {
 // reminder time.
 const remindStep = "NotifySignee+reminder"
 
+// releaseStep is the steps key of the HandleReject function invoked with a
+// signee (Release Signees).
+const releaseStep = "HandleReject+signee"
+
 // steps are the matrix's steps by the function a Lambda Task invokes (its
 // ${…FunctionArn} placeholder): the step's name in the rows ("Start /
 // repo.CreateTask") and what the function does. A Task invoking another
@@ -100,6 +104,10 @@ var steps = map[string]struct {
 		outcome, err := r.svc.Finish(ctx, stepTask, p.Payload.Status, reason)
 		return stepfn.OutcomeResult{Outcome: outcome}, err
 	}},
+	// The HandleReject function given a signee (functions/handle-reject).
+	releaseStep: {"Release", func(ctx context.Context, r *run, _ asl.State, sk signing.SigneeKey) (any, error) {
+		return r.svc.ReleaseSignee(ctx, stepTask, sk)
+	}},
 	"Finalize": {"Finalize", func(ctx context.Context, r *run, _ asl.State, _ signing.SigneeKey) (any, error) {
 		outcome, err := r.svc.Finalize(ctx, stepTask)
 		return stepfn.OutcomeResult{Outcome: outcome}, err
@@ -116,6 +124,22 @@ func (r *run) while(f flow, state string, visit int) func(ctx context.Context) e
 			_, err := r.svc.Sign(ctx, signing.SignInput{Task: task, Caller: c, OnBehalfOf: org, Instance: &signingtest.FoundersInstance})
 			return err
 		}, r.signed(uuid))
+	}
+	if f == twoOfThreeFlow {
+		switch {
+		case state == "Wait For Signature" && visit == 1:
+			// Two of three sign; the company is no longer needed.
+			return func(ctx context.Context) error {
+				if err := sign(ctx, ola, "", signingtest.OlaUUID); err != nil {
+					return err
+				}
+				return sign(ctx, kari, "", signingtest.KariUUID)
+			}
+		case state == "Await Completion" && visit == 1:
+			f = signFlow
+		default:
+			return nil
+		}
 	}
 	if f == remindFlow {
 		if state == "Wait For Signature" && visit == 1 {
@@ -190,6 +214,9 @@ func (r *run) drive(ctx context.Context, f flow) (outcome signing.Outcome, deleg
 	if f == remindFlow {
 		r.cfg.Reminders = []string{"PT1H"}
 	}
+	if f == twoOfThreeFlow {
+		r.cfg.RequiredSignatures = []signing.GroupRequirement{{Group: 1, Required: 2}}
+	}
 	e := &execution{r: r, f: f, visits: map[string]int{}, data: map[string]any{
 		// Check Attempt reads the input's attempt; the rest is Load Settings' shape.
 		"attempt": 1,
@@ -198,7 +225,7 @@ func (r *run) drive(ctx context.Context, f flow) (outcome signing.Outcome, deleg
 		"budget":  map[string]any{"units": 0, "rounds": 0},
 		"retries": map[string]any{"n": 0},
 		"collected": map[string]any{
-			"needDelegation": []any{},
+			"needDelegation": []any{}, "openGroup": 0, "moreToDelegate": false, "needRelease": []any{}, "completeGroups": 0,
 		},
 	}}
 	e.data = jsonValue(e.data).(map[string]any)
@@ -272,6 +299,9 @@ func (e *execution) task(ctx context.Context, where string, s asl.State, item si
 	fn := s.Function()
 	if fn == "NotifySignee" && e.r.reminder != nil {
 		fn = remindStep
+	}
+	if fn == "HandleReject" && item != "" {
+		fn = releaseStep
 	}
 	st, ok := steps[fn]
 	if !ok {

@@ -554,17 +554,23 @@ func (r *Repo) RecordSignature(_ context.Context, sig signing.Signature) (signin
 		}
 		return signing.RecordResult{}, wrap("record signature", subject, fmt.Errorf("signee is %s and cannot sign: %w", s.Status, signing.ErrConflict))
 	}
+	gi := -1
+	if sig.Group > 0 {
+		gi = slices.IndexFunc(ts.task.Groups, func(g signing.GroupCount) bool { return g.Group == sig.Group })
+		if gi < 0 {
+			return signing.RecordResult{}, wrap("record signature", subject, fmt.Errorf("the task has no group %d: %w", sig.Group, signing.ErrConflict))
+		}
+		if ts.task.Groups[gi].Complete() {
+			return signing.RecordResult{}, wrap("record signature", subject, fmt.Errorf("group %d has the signatures it needs: %w", sig.Group, signing.ErrConflict))
+		}
+	}
 	at := sig.SignedAt.UTC()
 	sig.SignedAt = at
 	ts.task.Counts.Signed++
 	ts.task.Counts.Pending++
-	if sig.Group > 0 {
-		i := slices.IndexFunc(ts.task.Groups, func(g signing.GroupCount) bool { return g.Group == sig.Group })
-		if i < 0 {
-			return signing.RecordResult{}, wrap("record signature", subject, fmt.Errorf("the task has no group %d: %w", sig.Group, signing.ErrConflict))
-		}
+	if gi >= 0 {
 		ts.task.Groups = slices.Clone(ts.task.Groups)
-		ts.task.Groups[i].Signed++
+		ts.task.Groups[gi].Signed++
 	}
 	ts.task.Version++
 	ts.task.UpdatedAt = at

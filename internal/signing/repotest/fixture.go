@@ -221,7 +221,7 @@ func (f *Fixture) NextAttempt(signees []signing.Signee) signing.Task {
 	task.Attempt = max(task.Attempt, 1) + 1
 	task.Status = signing.TaskCollecting
 	task.Counts = signing.Counts{Total: len(signees)}
-	task.Groups = signing.GroupCounts(signees)
+	task.Groups = Groups(nil, signees, task.Config)
 	task.CreatedAt = f.Now()
 	task.UpdatedAt = task.CreatedAt
 	task.ExecutionARN, task.ClosedAt, task.CloseReason, task.Version = "", time.Time{}, "", 0
@@ -286,4 +286,18 @@ func WantErr(tb testing.TB, what string, err, want error) {
 	case want != nil && !errors.Is(err, want):
 		tb.Errorf("%s: error = %v, want %v", what, err, want)
 	}
+}
+
+// Groups is signing.GroupCounts, which must succeed (tb fails otherwise; a
+// nil tb panics).
+func Groups(tb testing.TB, signees []signing.Signee, cfg signing.Config) []signing.GroupCount {
+	g, err := signing.GroupCounts(signees, cfg)
+	if err != nil {
+		if tb == nil {
+			panic(err)
+		}
+		tb.Helper()
+		tb.Fatalf("GroupCounts: %v", err)
+	}
+	return g
 }

@@ -556,7 +556,7 @@ func testRecordSignature(t *testing.T, newRepo NewRepo) {
 		t.Parallel()
 		task, signees := NewTask(t, 3)
 		signees[0].Group, signees[1].Group, signees[2].Group = 1, 2, 2
-		task.Groups = signing.GroupCounts(signees)
+		task.Groups = Groups(t, signees, signing.Config{})
 		if err := repo.CreateTask(ctx, task, signees); err != nil {
 			t.Fatalf("CreateTask() error = %v", err)
 		}
