@@ -154,3 +154,47 @@ func TestHandler_signatureNotNeeded(t *testing.T) {
 		t.Errorf("sign for the company after 2 of 3: %d %s, want 409 signature-not-needed", resp.StatusCode, resp.Body)
 	}
 }
+
+// The owner replaces Ola, who has not signed, by Per Hansen: 200 with both
+// keys, Ola replaced in the state and Per resolved in his group; the owner
+// alone may, a signee who signed or was replaced is refused (409), and a
+// body that names nobody is refused naming the field.
+func TestHandler_replaceSignee(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if resp := e.do(t, as(loadEvent(t, "api-replace-signee"), "ola")); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("replace by a signee: %d %s, want 403", resp.StatusCode, resp.Body)
+	}
+	for _, tt := range []struct{ body, field string }{
+		{`{}`, "nationalId"},
+		{`{"nationalId":"12847832280"}`, "lastName"},
+		{`{"nationalId":"12847832281","lastName":"Hansen"}`, "nationalId"},
+		{`{"organisationNumber":"123"}`, "organisationNumber"},
+	} {
+		resp := e.do(t, as(withBody(loadEvent(t, "api-replace-signee"), tt.body), "kari"))
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.Body, `"`+tt.field+`"`) {
+			t.Errorf("%s: %d %s, want 400 naming %s", tt.body, resp.StatusCode, resp.Body, tt.field)
+		}
+	}
+	resp := e.do(t, as(loadEvent(t, "api-replace-signee"), "kari"))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, `"replacedSigneeKey":"p-775735aa3661a2e57beb46a4"`) || !strings.Contains(resp.Body, `"status":"replaced"`) {
+		t.Fatalf("replace Ola by Per: %d %s", resp.StatusCode, resp.Body)
+	}
+	state := e.do(t, as(loadEvent(t, "api-signing-state"), "kari"))
+	if !strings.Contains(state.Body, `"status":"replaced"`) || !strings.Contains(state.Body, `"name":"Per Hansen"`) {
+		t.Errorf("signing state after the replacement: %s, want Ola replaced and Per Hansen listed", state.Body)
+	}
+	if resp := e.do(t, as(loadEvent(t, "api-replace-signee"), "kari")); resp.StatusCode != http.StatusConflict {
+		t.Errorf("replace Ola again: %d %s, want 409", resp.StatusCode, resp.Body)
+	}
+	// Kari signs; a signature is never replaced.
+	if resp := e.do(t, as(loadEvent(t, "api-sign"), "kari")); resp.StatusCode != http.StatusOK {
+		t.Fatalf("sign as Kari: %d %s", resp.StatusCode, resp.Body)
+	}
+	kari := withPath(loadEvent(t, "api-replace-signee"), strings.Replace(loadEvent(t, "api-replace-signee").RawPath, "p-775735aa3661a2e57beb46a4", "p-470efb2ec61806d293f3e5c3", 1))
+	kari.PathParameters = cloneMap(kari.PathParameters)
+	kari.PathParameters["signeeKey"] = "p-470efb2ec61806d293f3e5c3"
+	if resp := e.do(t, as(withBody(kari, `{"organisationNumber":"312847612"}`), "kari")); resp.StatusCode != http.StatusConflict {
+		t.Errorf("replace Kari, who signed: %d %s, want 409", resp.StatusCode, resp.Body)
+	}
+}

@@ -29,6 +29,7 @@ var eventStatus = map[string]int{
 	"api-reject-with-reason":  http.StatusOK,
 	"api-cancel":              http.StatusOK,
 	"api-deadline":            http.StatusOK,
+	"api-replace-signee":      http.StatusOK,
 }
 
 func TestHandler_Handle_events(t *testing.T) {
@@ -72,10 +73,10 @@ func TestHandler_logs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Closing the task last lets the signatures through first.
+	// Closing the task (or replacing a signee) last lets the signatures through first.
 	slices.SortStableFunc(files, func(a, b string) int {
 		closes := func(f string) bool {
-			return strings.Contains(f, "reject") || strings.Contains(f, "cancel") || strings.Contains(f, "process-next")
+			return strings.Contains(f, "reject") || strings.Contains(f, "cancel") || strings.Contains(f, "process-next") || strings.Contains(f, "replace")
 		}
 		switch {
 		case closes(a) == closes(b):

@@ -33,6 +33,7 @@ type Service interface {
 	Cancel(ctx context.Context, in signing.CancelInput) (signing.RejectResult, error)
 	ExtendDeadline(ctx context.Context, in signing.ExtendInput) (signing.Task, error)
 	Resend(ctx context.Context, in signing.ResendInput) (signing.Signee, error)
+	ReplaceSignee(ctx context.Context, in signing.ReplaceInput) (signing.ReplaceResult, error)
 	StateWithTask(ctx context.Context, in signing.ReadInput) ([]signing.SigneeState, signing.TaskState, error)
 }
 
@@ -690,4 +691,54 @@ func (h *Handler) resend(ctx context.Context, r *request) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusOK, resendResponse{SigneeKey: sg.Key, Resends: sg.Resends, ResentAt: sg.ResentAt.UTC()}, nil
+}
+
+// replaceRequest is the new signee of a replacement: a person by national
+// ID and last name, or an organisation by number; email and mobile are
+// where the new signee is told (else the register's, for an organisation).
+type replaceRequest struct {
+	NationalID         string `json:"nationalId"`
+	LastName           string `json:"lastName"`
+	OrganisationNumber string `json:"organisationNumber"`
+	Email              string `json:"email"`
+	Mobile             string `json:"mobile"`
+}
+
+// replaceResponse answers a replacement with both keys; never an identity.
+type replaceResponse struct {
+	SigneeKey   signing.SigneeKey `json:"signeeKey"`
+	ReplacedKey signing.SigneeKey `json:"replacedSigneeKey"`
+	Status      string            `json:"status"`
+}
+
+// replaceSignee serves PUT …/signing/signees/{signeeKey}: the instance
+// owner replaces a signee who has not signed by another person or
+// organisation (signing.Service.ReplaceSignee); 409 for a signee who signed
+// or a closed task.
+func (h *Handler) replaceSignee(ctx context.Context, r *request) (int, any, error) {
+	var body replaceRequest
+	present, err := decodeBody(r, &body)
+	if err != nil {
+		return 0, nil, err
+	}
+	if !present {
+		return 0, nil, invalid("nationalId", "the body names the new signee: nationalId and lastName, or organisationNumber")
+	}
+	sk := signing.SigneeKey(r.params["signeeKey"])
+	if sk.Validate() != nil {
+		return 0, nil, invalid("signeeKey", "must look like p-<hex> or o-<hex>")
+	}
+	by, err := signing.ReplacementCandidate(strings.TrimSpace(body.NationalID), strings.TrimSpace(body.LastName), strings.TrimSpace(body.OrganisationNumber), h.cfg.AllowSyntheticIDs)
+	if err != nil {
+		return 0, nil, err
+	}
+	by.Communication.Email, by.Communication.Mobile = strings.TrimSpace(body.Email), strings.TrimSpace(body.Mobile)
+	res, err := h.svc.ReplaceSignee(ctx, signing.ReplaceInput{Task: r.task, Caller: r.caller, Instance: &r.instance, Signee: sk, By: by})
+	if err != nil {
+		return 0, nil, err
+	}
+	if res.WakeErr != nil {
+		h.log.WarnContext(ctx, "replacement recorded; the workflow was not woken (it looks again at its next round)", "error", res.WakeErr.Error())
+	}
+	return http.StatusOK, replaceResponse{SigneeKey: res.New.Key, ReplacedKey: res.Old.Key, Status: string(res.Old.Status)}, nil
 }

@@ -36,11 +36,12 @@ const (
 	kariID     = "15838523428"
 	olaID      = "02919043558"
 	strangerID = "31129956715" // a valid birth number the fixture does not know
+	perID      = "12847832280" // Per Hansen: in the register, named by no form (a signee's replacement)
 	companyOrg = "312847612"
 )
 
 // secrets must never appear in a log line or (raw) in a response.
-var secrets = []string{kariID, olaID, strangerID, "Bearer ", "eyJhbGciOi", "AltinnStudioRuntime="}
+var secrets = []string{kariID, olaID, strangerID, perID, "Bearer ", "eyJhbGciOi", "AltinnStudioRuntime="}
 
 // syncBuffer is a bytes.Buffer safe for concurrent writes.
 type syncBuffer struct {

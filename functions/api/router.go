@@ -33,6 +33,7 @@ func routeTable() []route {
 		{method: "POST", pattern: instancePrefix + "/signing/cancel", handle: (*Handler).cancel},
 		{method: "POST", pattern: instancePrefix + "/signing/deadline", handle: (*Handler).extendDeadline},
 		{method: "POST", pattern: instancePrefix + "/signing/signees/{signeeKey}/remind", handle: (*Handler).resend},
+		{method: "PUT", pattern: instancePrefix + "/signing/signees/{signeeKey}", handle: (*Handler).replaceSignee},
 		{method: "GET", pattern: "/signing-requests", handle: (*Handler).signingRequests},
 	}
 }

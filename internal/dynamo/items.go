@@ -82,6 +82,8 @@ type taskItem struct {
 	// signature adds to its group's count in place (RecordSignature);
 	// absent for a task whose signees are all in one group.
 	Groups map[string]groupItem `json:"groups,omitempty"`
+	// Replacements is signing.Task's, counted up in place (ReplaceSignee).
+	Replacements int `json:"replacements,omitempty"`
 	// More keeps the task's fields this adapter does not map one by one, so
 	// a field added to signing.Task is stored before anyone maps it here.
 	More string `json:"more,omitempty"`
@@ -89,11 +91,13 @@ type taskItem struct {
 
 // groupItem is one signing group's counts in the task item. Required is
 // always stored (the group's Need), so a signature's condition compares
-// two numbers of the item.
+// two numbers of the item; K is signing.GroupCount.Required as given (0:
+// every signee).
 type groupItem struct {
 	Total    int `json:"total"`
 	Signed   int `json:"signed"`
 	Required int `json:"required"`
+	K        int `json:"k,omitempty"`
 }
 
 func groupItems(gs []signing.GroupCount) map[string]groupItem {
@@ -102,7 +106,7 @@ func groupItems(gs []signing.GroupCount) map[string]groupItem {
 	}
 	out := make(map[string]groupItem, len(gs))
 	for _, g := range gs {
-		out[strconv.Itoa(g.Group)] = groupItem{Total: g.Total, Signed: g.Signed, Required: g.Need()}
+		out[strconv.Itoa(g.Group)] = groupItem{Total: g.Total, Signed: g.Signed, Required: g.Need(), K: g.Required}
 	}
 	return out
 }
@@ -117,11 +121,7 @@ func groupCounts(m map[string]groupItem) []signing.GroupCount {
 		if err != nil {
 			continue
 		}
-		gc := signing.GroupCount{Group: n, Total: g.Total, Signed: g.Signed}
-		if g.Required > 0 && g.Required < g.Total {
-			gc.Required = g.Required
-		}
-		out = append(out, gc)
+		out = append(out, signing.GroupCount{Group: n, Total: g.Total, Signed: g.Signed, Required: g.K})
 	}
 	slices.SortFunc(out, func(a, b signing.GroupCount) int { return a.Group - b.Group })
 	return out
@@ -130,7 +130,7 @@ func groupCounts(m map[string]groupItem) []signing.GroupCount {
 // taskFields are the JSON names of the signing.Task fields taskItem maps itself.
 var taskFields = []string{
 	"key", "instance", "attempt", "status", "config", "configDigest", "executionArn", "counts",
-	"deadline", "version", "createdAt", "updatedAt", "closedAt", "closeReason", "releaseUntil", "releaseAttempt", "remindersDoneUntil", "rejectedBy", "rejectReason", "deadlineExtendedAt", "groups",
+	"deadline", "version", "createdAt", "updatedAt", "closedAt", "closeReason", "releaseUntil", "releaseAttempt", "remindersDoneUntil", "rejectedBy", "rejectReason", "deadlineExtendedAt", "groups", "replacements",
 }
 
 // signeeFields are the JSON names of the signing.Signee fields signeeItem maps itself.
@@ -202,6 +202,7 @@ func newTaskItem(t signing.Task, signeesDigest string) taskItem {
 		RejectReason:       t.RejectReason,
 		DeadlineExtendedAt: fmtTime(t.DeadlineExtendedAt),
 		Groups:             groupItems(t.Groups),
+		Replacements:       t.Replacements,
 		Attempt:            max(t.Attempt, 1),
 		More:               more(t, taskFields),
 	}
@@ -225,6 +226,7 @@ func (it taskItem) task() signing.Task {
 	t.RejectedBy, t.RejectReason = it.RejectedBy, it.RejectReason
 	t.DeadlineExtendedAt = parseTime(it.DeadlineExtendedAt)
 	t.Groups = groupCounts(it.Groups)
+	t.Replacements = it.Replacements
 	t.Attempt = it.attempt()
 	return t
 }

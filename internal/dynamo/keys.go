@@ -42,6 +42,7 @@ const (
 	AttrTotal           = "total"
 	AttrSigned          = "signed"
 	AttrGroups          = "groups"
+	AttrReplacements    = "replacements"
 	AttrPending         = "pending"
 	AttrWaitToken       = "waitToken"
 	AttrCompletionToken = "completionToken"

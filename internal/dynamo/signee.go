@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -573,4 +574,89 @@ func (s *Store) taskStatus(ctx context.Context, items []signeeItem, open map[str
 		}
 	}
 	return nil
+}
+
+// ReplaceSignee replaces signee old by next in one transaction (see
+// signing.Repository.ReplaceSignee): old's item becomes replaced
+// (conditional on the version read and the attempt), next's item is
+// created (only if no item has its key), the task's replacements and
+// pending grow by one (conditional on collecting and the attempt), and the
+// audit entry is written. It then reads the task for its wait token.
+func (s *Store) ReplaceSignee(ctx context.Context, k signing.TaskKey, old signing.SigneeKey, next signing.Signee, entry signing.AuditEntry) (signing.RecordResult, error) {
+	const op = "replace signee"
+	subject := k.String() + "/" + string(old)
+	if err := validateSignee(k, old); err != nil {
+		return signing.RecordResult{}, wrap(op, subject, err)
+	}
+	if err := next.Validate(); err != nil {
+		return signing.RecordResult{}, wrap(op, subject, err)
+	}
+	ti, err := s.requireAttempt(ctx, k)
+	if err != nil {
+		return signing.RecordResult{}, wrap(op, subject, err)
+	}
+	task := ti.task()
+	if !task.Status.Open() {
+		return signing.RecordResult{}, wrap(op, subject, signing.ClosedError(task.Status))
+	}
+	it, found, err := s.getSignee(ctx, k, old)
+	if err != nil {
+		return signing.RecordResult{}, wrap(op, subject, err)
+	}
+	if !found {
+		return signing.RecordResult{}, wrap(op, subject, signing.ErrNotFound)
+	}
+	cur := it.signee()
+	if !slices.Contains(signing.Predecessors(signing.SigneeReplaced), cur.Status) {
+		return signing.RecordResult{}, wrap(op, subject, fmt.Errorf("signee is %s and cannot be replaced: %w", cur.Status, signing.ErrConflict))
+	}
+	was := cur
+	cur.Status, cur.ReplacedBy = signing.SigneeReplaced, next.Key
+	cur.Version++
+	it.set(cur)
+	oldNames := map[string]string{"#version": AttrVersion}
+	oldValues := map[string]types.AttributeValue{":v": n(was.Version)}
+	oldPut, err := s.put(it, ofAttempt("#version = :v", task.Attempt, oldNames, oldValues))
+	if err != nil {
+		return signing.RecordResult{}, wrap(op, subject, err)
+	}
+	oldPut.Put.ExpressionAttributeNames, oldPut.Put.ExpressionAttributeValues = oldNames, oldValues
+	newPut, err := s.putNew(newSigneeItem(task, next, "replace:"+string(old)))
+	if err != nil {
+		return signing.RecordResult{}, wrap(op, subject, err)
+	}
+	at := entry.At.UTC()
+	taskNames := map[string]string{"#pending": AttrPending, "#replacements": AttrReplacements, "#version": AttrVersion, "#updated": AttrUpdatedAt, "#status": AttrStatus}
+	taskValues := map[string]types.AttributeValue{":one": n(1), ":zero": n(0), ":at": str(fmtTime(at)), ":collecting": str(string(signing.TaskCollecting))}
+	taskUpdate := types.TransactWriteItem{Update: &types.Update{
+		TableName:                 &s.table,
+		Key:                       TaskKey(k),
+		UpdateExpression:          aws.String("SET #pending = #pending + :one, #replacements = if_not_exists(#replacements, :zero) + :one, #version = #version + :one, #updated = :at"),
+		ConditionExpression:       aws.String(ofAttempt("#status = :collecting", task.Attempt, taskNames, taskValues)),
+		ExpressionAttributeNames:  taskNames,
+		ExpressionAttributeValues: taskValues,
+	}}
+	audit, err := s.auditPut(k, entry, "replaced")
+	if err != nil {
+		return signing.RecordResult{}, wrap(op, subject, err)
+	}
+	err = s.transact(ctx, []types.TransactWriteItem{oldPut, newPut, taskUpdate, audit})
+	if reasons, ok := cancellation(err); ok && anyConditionFailed(reasons) {
+		switch {
+		case func() bool { _, f := conditionFailed(reasons, 1); return f }():
+			err = fmt.Errorf("%s is already a signee of the task: %w", next.Key, signing.ErrConflict)
+		case func() bool { _, f := conditionFailed(reasons, 2); return f }():
+			err = fmt.Errorf("the task no longer collects signatures: %w", signing.ErrConflict)
+		default:
+			err = fmt.Errorf("the signee changed meanwhile: %w", signing.ErrConflict)
+		}
+	}
+	if err != nil {
+		return signing.RecordResult{}, wrap(op, subject, err)
+	}
+	ti, found, err = s.getTask(ctx, k)
+	if err != nil || !found {
+		return signing.RecordResult{}, wrap(op, subject, fmt.Errorf("replaced, then reading the task: %w (found %v)", err, found))
+	}
+	return signing.RecordResult{Task: ti.task(), WaitToken: ti.WaitToken}, nil
 }

@@ -10,8 +10,9 @@ import (
 )
 
 // FixtureNationalIDs are the synthetic national IDs the tests use: the
-// founders fixture's Kari and Ola, and the stranger the API tests add.
-var FixtureNationalIDs = []string{"15838523428", "02919043558", "31129956715"}
+// founders fixture's Kari, Ola and Per (named by no form: a replacement),
+// and the stranger the API tests add.
+var FixtureNationalIDs = []string{"15838523428", "02919043558", "31129956715", "12847832280"}
 
 // Sink collects log output; it is safe for concurrent writes.
 type Sink struct {

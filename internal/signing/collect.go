@@ -45,9 +45,11 @@ type CollectOptions struct {
 	// CompleteGroups is the previous round's (Collected): when more
 	// groups are complete now, Collect looks for their signees who are no
 	// longer needed. ReleaseRetry is the previous round's NeedRelease,
-	// looked at again.
+	// looked at again. Replacements is the previous round's: when the owner
+	// replaced signees since, Collect looks for the new ones and the old.
 	CompleteGroups int
 	ReleaseRetry   []SigneeKey
+	Replacements   int
 }
 
 // Collected is what the workflow learns when a wait for signatures ends.
@@ -81,6 +83,8 @@ type Collected struct {
 	// for each. CompleteGroups counts the groups with their signatures.
 	NeedRelease    []SigneeKey `json:"needRelease"`
 	CompleteGroups int         `json:"completeGroups"`
+	// Replacements counts the signees the owner replaced (Task.Replacements).
+	Replacements int `json:"replacements"`
 	// WaitSeconds is how long the next wait may last: the requested wait,
 	// or less so that the deadline is seen when it passes and the next
 	// reminder goes when it is due (at least 1).
@@ -131,7 +135,7 @@ func (s *Service) Collect(ctx context.Context, key TaskKey, opts CollectOptions)
 		Status: t.Status, NeedReceipt: need, NeedDelegation: stuck, NeedReminder: remind, ReminderDue: timePtr(due),
 		AllSigned: t.SignaturesDone() || t.Counts.Total == 0, Signed: t.Counts.Signed, Total: t.Counts.Total,
 		WaitSeconds: wait, OpenGroup: t.OpenGroup(), MoreToDelegate: more,
-		NeedRelease: release, CompleteGroups: t.CompleteGroups(),
+		NeedRelease: release, CompleteGroups: t.CompleteGroups(), Replacements: t.Replacements,
 	}, nil
 }
 
@@ -172,7 +176,8 @@ func (s *Service) stuck(ctx context.Context, t Task, opts CollectOptions) (out [
 		}
 	}
 	open := t.OpenGroup()
-	if !opts.Scan && (open == 0 || (open == opts.OpenGroup && !opts.MoreToDelegate)) {
+	replaced := t.Replacements != opts.Replacements
+	if !opts.Scan && !replaced && (open == 0 || (open == opts.OpenGroup && !opts.MoreToDelegate)) {
 		return out, false, nil
 	}
 	handed := 0
@@ -189,19 +194,20 @@ func (s *Service) stuck(ctx context.Context, t Task, opts CollectOptions) (out [
 	return out, open != 0 && handed > 0, err
 }
 
-// notNeeded returns the signees of an open task whose group has the
-// signatures it requires and who have not signed and still hold their
-// request (not revoked): among opts.ReleaseRetry, and among all signees
-// when opts.Scan or when more groups are complete than the previous round
+// notNeeded returns the signees of an open task to release: those the
+// owner replaced, and those whose group has the signatures it requires who
+// have not signed and still hold their request (not revoked): among
+// opts.ReleaseRetry, and among all signees when opts.Scan or when more
+// groups are complete, or more signees replaced, than the previous round
 // saw. At most MaxRetryPerRound; the rest come in later rounds (a
 // continuation scans again).
 func (s *Service) notNeeded(ctx context.Context, t Task, opts CollectOptions) ([]SigneeKey, error) {
 	out := []SigneeKey{}
-	if !t.Status.Open() || len(t.Groups) == 0 {
+	if !t.Status.Open() || (len(t.Groups) == 0 && t.Replacements == 0) {
 		return out, nil
 	}
 	releasable := func(sg Signee) bool {
-		return !sg.Status.HasSigned() && sg.Status != SigneeRevoked && t.GroupComplete(sg.Group)
+		return sg.Status == SigneeReplaced || (!sg.Status.HasSigned() && sg.Status != SigneeRevoked && t.GroupComplete(sg.Group))
 	}
 	seen := map[SigneeKey]bool{}
 	for _, sk := range opts.ReleaseRetry {
@@ -220,7 +226,7 @@ func (s *Service) notNeeded(ctx context.Context, t Task, opts CollectOptions) ([
 			out = append(out, sk)
 		}
 	}
-	if !opts.Scan && t.CompleteGroups() == opts.CompleteGroups {
+	if !opts.Scan && t.CompleteGroups() == opts.CompleteGroups && t.Replacements == opts.Replacements {
 		return out, nil
 	}
 	err := s.eachSignee(ctx, t.Key, func(sg Signee) error {
@@ -232,25 +238,28 @@ func (s *Service) notNeeded(ctx context.Context, t Task, opts CollectOptions) ([
 	return out, err
 }
 
-// ReleaseSignee ends the request of a signee their group no longer needs
-// (it has the signatures Config.RequiredSignatures asks): it revokes the
-// signee's rights, with the additional actions, tells a signee who was told
-// to sign that their signature is no longer needed (one message: its
-// idempotency key), and marks the signee revoked. A signee who signed, is
-// revoked, or whose group still needs signatures is left as it is; a task
-// no longer collecting is left to Finalize or the release of its close; a
-// step of a superseded attempt changes nothing (ErrSuperseded).
+// ReleaseSignee ends the request of a signee the task no longer asks: one
+// the owner replaced (ReplaceSignee), or one whose group has the signatures
+// Config.RequiredSignatures asks. It revokes the signee's rights, with the
+// additional actions, tells a signee who was told to sign (one message: its
+// idempotency key): a replaced one that the sender withdrew the request, a
+// surplus one that its signature is no longer needed, and marks the signee
+// revoked. A signee who signed, is revoked, or whose group still needs
+// signatures is left as it is; a task no longer collecting is left to
+// Finalize or the release of its close; a step of a superseded attempt
+// changes nothing (ErrSuperseded).
 func (s *Service) ReleaseSignee(ctx context.Context, key TaskKey, sk SigneeKey) (Signee, error) {
 	task, sg, open, err := s.openSignee(ctx, key, sk)
-	if err != nil || !open || sg.Status.HasSigned() || sg.Status == SigneeRevoked || !task.GroupComplete(sg.Group) {
+	replaced := sg.Status == SigneeReplaced
+	if err != nil || !open || (!replaced && (sg.Status.HasSigned() || sg.Status == SigneeRevoked || !task.GroupComplete(sg.Group))) {
 		return sg, err
 	}
 	if err := s.revoke(ctx, task, sg, sg.Actions()); err != nil {
 		return sg, fmt.Errorf("release %s/%s: %w", key, sk, err)
 	}
-	if sg.Status == SigneeNotified {
+	if !sg.NotifiedAt.IsZero() {
 		if resource, ok := task.Config.CorrespondenceResourceFor(s.Settings.Environment); ok {
-			if err := s.tellNotNeeded(ctx, task, sg, resource); err != nil {
+			if err := s.tellReleased(ctx, task, sg, replaced, resource); err != nil {
 				return sg, fmt.Errorf("release %s/%s: %w", key, sk, err)
 			}
 		}
@@ -258,8 +267,10 @@ func (s *Service) ReleaseSignee(ctx context.Context, key TaskKey, sk SigneeKey) 
 	return s.Repo.UpdateSignee(ctx, key, sk, Transition{To: SigneeRevoked, At: s.Clock.Now()})
 }
 
-// tellNotNeeded sends sg the message that their signature is no longer needed.
-func (s *Service) tellNotNeeded(ctx context.Context, task Task, sg Signee, resource string) error {
+// tellReleased sends sg the message of its release: for a replaced signee
+// that the sender withdrew the request, else that its signature is no
+// longer needed.
+func (s *Service) tellReleased(ctx context.Context, task Task, sg Signee, replaced bool, resource string) error {
 	lang := s.language()
 	vars, res, err := s.vars(ctx, task.Instance, lang)
 	if err != nil {
@@ -269,9 +280,12 @@ func (s *Service) tellNotNeeded(ctx context.Context, task Task, sg Signee, resou
 	if err != nil {
 		return fmt.Errorf("tell signee %s: %w", sg.Key, err)
 	}
-	m := texts.NotNeeded(res, lang, vars)
+	m, kind := texts.NotNeeded(res, lang, vars), "not-needed"
+	if replaced {
+		m, kind = texts.CancelledBecause(res, lang, texts.ByOwner, vars), "replaced"
+	}
 	_, err = s.Correspondence.Send(ctx, Message{
-		IdempotencyKey: idempotencyKey("not-needed", task, string(sg.Key)), Resource: resource,
+		IdempotencyKey: idempotencyKey(kind, task, string(sg.Key)), Resource: resource,
 		SendersReference: task.Instance.InstanceID(), Recipient: to,
 		Language: m.Language, Title: m.Title, Summary: m.Summary, Body: m.Body,
 	})

@@ -319,3 +319,101 @@ func TestService_requiredSignatures_refused(t *testing.T) {
 		}
 	}
 }
+
+// TestService_replaceSignee replaces Ola, who has not signed, by Per
+// Hansen: the round after releases Ola (rights revoked, told once that the
+// sender withdrew the request) and hands Per out for delegation; Per signs
+// and Kari's earlier signature still counts.
+func TestService_replaceSignee(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newHarness(t)
+	h.Ready(t)
+	if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: signingtest.Kari(t)}); err != nil {
+		t.Fatal(err)
+	}
+	ola := h.SigneeByUUID(t, olaUUID)
+	per, err := signing.ReplacementCandidate(signingtest.PerSSN, "Hansen", "", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Svc.ReplaceSignee(ctx, signing.ReplaceInput{Task: foundersTask, Caller: signingtest.Ola(t), Signee: ola.Key, By: per}); !errors.Is(err, signing.ErrForbidden) {
+		t.Errorf("ReplaceSignee() by a signee: error = %v, want ErrForbidden", err)
+	}
+	wrong := per
+	wrong.LastName = "Olsen"
+	if _, err := h.Svc.ReplaceSignee(ctx, signing.ReplaceInput{Task: foundersTask, Caller: signingtest.Kari(t), Signee: ola.Key, By: wrong}); !errors.Is(err, signing.ErrInvalid) {
+		t.Errorf("ReplaceSignee() with the wrong last name: error = %v, want ErrInvalid", err)
+	}
+	res, err := h.Svc.ReplaceSignee(ctx, signing.ReplaceInput{Task: foundersTask, Caller: signingtest.Kari(t), Signee: ola.Key, By: per})
+	if err != nil {
+		t.Fatalf("ReplaceSignee() error = %v", err)
+	}
+	if res.Old.Status != signing.SigneeReplaced || res.Old.ReplacedBy != res.New.Key || res.New.PartyUUID != signingtest.PerUUID || res.New.Status != signing.SigneeResolved {
+		t.Fatalf("ReplaceSignee() = old %s (by %s), new %s of party %s; want Ola replaced by Per, resolved", res.Old.Status, res.Old.ReplacedBy, res.New.Status, res.New.PartyUUID)
+	}
+	kari := h.SigneeByUUID(t, kariUUID)
+	if _, err := h.Svc.ReplaceSignee(ctx, signing.ReplaceInput{Task: foundersTask, Caller: signingtest.Kari(t), Signee: kari.Key, By: per}); !errors.Is(err, signing.ErrConflict) {
+		t.Errorf("ReplaceSignee(Kari, who signed) error = %v, want ErrConflict", err)
+	}
+	if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: signingtest.Ola(t)}); !errors.Is(err, signing.ErrForbidden) {
+		t.Errorf("Sign(Ola) once replaced: error = %v, want ErrForbidden", err)
+	}
+	audit, err := h.Repo.Audit(ctx, foundersTask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(audit, func(e signing.AuditEntry) bool {
+		return e.Action == "signee.replaced" && strings.Contains(e.Detail, ola.MaskedID) && strings.Contains(e.Detail, res.New.MaskedID) && !strings.Contains(e.Detail, signingtest.PerSSN)
+	}) {
+		t.Errorf("audit = %+v, want signee.replaced naming both masked identities", audit)
+	}
+
+	col, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(col.NeedDelegation, []signing.SigneeKey{res.New.Key}) || !slices.Equal(col.NeedRelease, []signing.SigneeKey{ola.Key}) || col.Replacements != 1 {
+		t.Fatalf("Collect() = needDelegation %v, needRelease %v, replacements %d; want Per, Ola and 1", col.NeedDelegation, col.NeedRelease, col.Replacements)
+	}
+	for range 2 {
+		if sg, err := h.Svc.ReleaseSignee(ctx, foundersTask, ola.Key); err != nil || sg.Status != signing.SigneeRevoked {
+			t.Fatalf("ReleaseSignee(Ola) = %s, %v; want revoked", sg.Status, err)
+		}
+	}
+	for _, fn := range []string{"DelegateSignee", "NotifySignee"} {
+		if err := signingtest.SigneeStep(ctx, h.Svc, fn, foundersTask, res.New.Key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	told := 0
+	for _, m := range h.Emu.Messages() {
+		if strings.HasPrefix(m.IdempotencyKey, "replaced:") {
+			told++
+			if m.RecipientPartyUUID != olaUUID {
+				t.Errorf("replaced message to %s, want Ola", m.RecipientPartyUUID)
+			}
+		}
+	}
+	if told != 1 {
+		t.Errorf("Ola was told %d times, want once", told)
+	}
+	for _, d := range h.Emu.Delegations() {
+		if d.To == olaUUID {
+			t.Errorf("Ola still holds %s", d.Action)
+		}
+	}
+	for _, in := range []signing.SignInput{{Task: foundersTask, Caller: signingtest.Per(t)}, {Task: foundersTask, Caller: signingtest.Kari(t), OnBehalfOf: signingtest.CompanyOrg}} {
+		if _, err := h.Svc.Sign(ctx, in); err != nil {
+			t.Fatalf("Sign(%s %s) error = %v", in.Caller.Name, in.OnBehalfOf, err)
+		}
+	}
+	task, err := h.Repo.GetTask(ctx, foundersTask)
+	if err != nil || !task.SignaturesDone() || task.Counts.Signed != 3 {
+		t.Errorf("task after Per and the company signed: %d signed, done %v (%v); want Kari's, Per's and the company's", task.Counts.Signed, task.SignaturesDone(), err)
+	}
+	again, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{Replacements: col.Replacements, Retry: col.NeedDelegation, ReleaseRetry: col.NeedRelease})
+	if err != nil || len(again.NeedDelegation)+len(again.NeedRelease) != 0 || !again.AllSigned {
+		t.Errorf("Collect() after = %+v (%v), want nothing left and all signed", again, err)
+	}
+}

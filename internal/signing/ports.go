@@ -157,6 +157,16 @@ type Repository interface {
 	// when change reports nothing to write). It is refused as the change
 	// refuses; an unknown signee is ErrNotFound.
 	ChangeSignee(ctx context.Context, key TaskKey, sk SigneeKey, change SigneeChange) (Signee, error)
+	// ReplaceSignee replaces signee old of a collecting task (at key's
+	// attempt) by next in one write: old becomes replaced (ReplacedBy
+	// next.Key) if it may (it has not signed: Predecessors(SigneeReplaced)),
+	// next is stored as a new signee of the attempt (its key must be new),
+	// the task's Replacements and Pending grow by one (so a workflow about
+	// to wait looks again), and entry is audited. It returns the task after
+	// the write and its stored wait token. A signee that may not be
+	// replaced, a key already a signee's, or a task no longer collecting is
+	// ErrConflict; an unknown old signee ErrNotFound.
+	ReplaceSignee(ctx context.Context, key TaskKey, old SigneeKey, next Signee, entry AuditEntry) (RecordResult, error)
 	// ExtendDeadline moves the deadline of key's attempt to deadline, which
 	// must be later than the current one, while the task is collecting, with
 	// the "task.deadline-extended" audit entry; it records at as

@@ -52,8 +52,10 @@ func (k SigneeKey) Validate() error {
 type SigneeStatus string
 
 // Signee statuses. The main path is resolved → delegated → notified → signed →
-// receipt_sent; failed records a step that failed for good (with a reason) and
-// revoked a signee whose request was withdrawn before they signed.
+// receipt_sent; failed records a step that failed for good (with a reason),
+// replaced a signee the owner replaced by another (ReplacedBy) whose rights
+// are still to be released, and revoked a signee whose request was
+// withdrawn before they signed.
 const (
 	SigneeResolved    SigneeStatus = "resolved"
 	SigneeDelegated   SigneeStatus = "delegated"
@@ -62,6 +64,7 @@ const (
 	SigneeReceiptSent SigneeStatus = "receipt_sent"
 	SigneeFailed      SigneeStatus = "failed"
 	SigneeRevoked     SigneeStatus = "revoked"
+	SigneeReplaced    SigneeStatus = "replaced"
 )
 
 // rank orders the main path; statuses off the path have rank 0.
@@ -80,13 +83,14 @@ var predecessors = map[SigneeStatus][]SigneeStatus{
 	SigneeSigned:      {SigneeDelegated, SigneeNotified, SigneeFailed},
 	SigneeReceiptSent: {SigneeSigned},
 	SigneeFailed:      {SigneeResolved, SigneeDelegated},
-	SigneeRevoked:     {SigneeResolved, SigneeDelegated, SigneeNotified, SigneeFailed},
+	SigneeRevoked:     {SigneeResolved, SigneeDelegated, SigneeNotified, SigneeFailed, SigneeReplaced},
+	SigneeReplaced:    {SigneeResolved, SigneeDelegated, SigneeNotified, SigneeFailed},
 }
 
 // Valid reports whether s is a known status.
 func (s SigneeStatus) Valid() bool {
 	_, onPath := rank[s]
-	return onPath || s == SigneeFailed || s == SigneeRevoked
+	return onPath || s == SigneeFailed || s == SigneeRevoked || s == SigneeReplaced
 }
 
 // HasSigned reports whether the signee's signature is recorded.
@@ -195,6 +199,8 @@ type Signee struct {
 	Communication Communication `json:"communication"`
 	// AdditionalActions are delegated beyond read and sign, e.g. "reject".
 	AdditionalActions []string `json:"additionalActions,omitempty"`
+	// ReplacedBy is the signee that replaced this one (Service.ReplaceSignee).
+	ReplacedBy SigneeKey `json:"replacedBy,omitempty"`
 	// Group is the signing group the provider put the signee in (1 to
 	// MaxGroups; 0 is group 1). Groups sign in ascending order: a signee is
 	// delegated and told, and may sign, only once every earlier group has

@@ -217,6 +217,10 @@ type Task struct {
 	// ExecutionARN is the Step Functions execution that runs the task.
 	ExecutionARN string `json:"executionArn,omitempty"`
 	Counts       Counts `json:"counts"`
+	// Replacements counts the signees the owner replaced
+	// (Service.ReplaceSignee); Collect looks for the new signees and the
+	// replaced ones when it changed since the previous round.
+	Replacements int `json:"replacements,omitempty"`
 	// Groups are the signing groups in the order they sign, each with its
 	// own counts; empty when every signee is in one group (the common case,
 	// whose task item carries no group counts). See Signee.Group.

@@ -207,6 +207,11 @@ func (u API) ExtendDeadline(ctx context.Context, in ExtendInput) (Task, error) {
 	return u.service().ExtendDeadline(ctx, in)
 }
 
+// ReplaceSignee is Service.ReplaceSignee.
+func (u API) ReplaceSignee(ctx context.Context, in ReplaceInput) (ReplaceResult, error) {
+	return u.service().ReplaceSignee(ctx, in)
+}
+
 // Resend is Service.Resend.
 func (u API) Resend(ctx context.Context, in ResendInput) (Signee, error) {
 	return u.service().Resend(ctx, in)

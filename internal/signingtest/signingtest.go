@@ -35,6 +35,9 @@ var (
 	KariUUID         = "0b6c1f2e-3d4a-4b5c-8d6e-000000050001"
 	OlaUUID          = "0b6c1f2e-3d4a-4b5c-8d6e-000000050002"
 	CompanyUUID      = "0b6c1f2e-3d4a-4b5c-8d6e-000000050003"
+	// PerUUID and PerSSN are Per Hansen's, whom no form names.
+	PerUUID = "0b6c1f2e-3d4a-4b5c-8d6e-000000050004"
+	PerSSN  = "12847832280"
 	// CompanyOrg is the company's organisation number.
 	CompanyOrg = "312847612"
 )
@@ -271,6 +274,10 @@ func Caller(t *testing.T, ssn, partyUUID, name string) signing.Caller {
 
 // Kari owns the instance and holds a signing role for the company.
 func Kari(t *testing.T) signing.Caller { return Caller(t, "15838523428", KariUUID, "Kari Nordmann") }
+
+// Per is Per Hansen, in the register but named by no form: the one a
+// signee is replaced by.
+func Per(t *testing.T) signing.Caller { return Caller(t, PerSSN, PerUUID, "Per Hansen") }
 
 // Ola is a founder without a role in the company.
 func Ola(t *testing.T) signing.Caller { return Caller(t, "02919043558", OlaUUID, "Ola Johan Testesen") }

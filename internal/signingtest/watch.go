@@ -216,3 +216,8 @@ func short(v any) string {
 	}
 	return s
 }
+
+func (r recordingRepo) ReplaceSignee(ctx context.Context, key signing.TaskKey, old signing.SigneeKey, next signing.Signee, e signing.AuditEntry) (signing.RecordResult, error) {
+	res, err := r.Repository.ReplaceSignee(ctx, key, old, next, e)
+	return res, r.w.record("ReplaceSignee", key, err)
+}

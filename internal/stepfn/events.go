@@ -58,6 +58,8 @@ type CollectEvent struct {
 	// completeGroups and needRelease (signing.Collected).
 	CompleteGroups int                 `json:"completeGroups,omitempty"`
 	ReleaseRetry   []signing.SigneeKey `json:"releaseRetry,omitempty"`
+	// Replacements is the previous round's (signing.Collected).
+	Replacements int `json:"replacements,omitempty"`
 }
 
 // Validate reports a malformed task key, round, signee key or wait.
@@ -78,6 +80,9 @@ func (e CollectEvent) Validate() error {
 	if e.OpenGroup < 0 || e.OpenGroup > signing.MaxGroups {
 		errs.Add("openGroup", "must be between 0 and %d, got %d", signing.MaxGroups, e.OpenGroup)
 	}
+	if e.Replacements < 0 {
+		errs.Add("replacements", "must not be negative, got %d", e.Replacements)
+	}
 	if e.CompleteGroups < 0 || e.CompleteGroups > signing.MaxGroups {
 		errs.Add("completeGroups", "must be between 0 and %d, got %d", signing.MaxGroups, e.CompleteGroups)
 	}
@@ -97,7 +102,7 @@ func (e CollectEvent) Validate() error {
 // Options returns what Collect needs.
 func (e CollectEvent) Options() signing.CollectOptions {
 	return signing.CollectOptions{Scan: e.Round == 0, Retry: e.Retry, WaitSeconds: e.WaitTimeoutSeconds,
-		OpenGroup: e.OpenGroup, MoreToDelegate: e.MoreToDelegate, CompleteGroups: e.CompleteGroups, ReleaseRetry: e.ReleaseRetry}
+		OpenGroup: e.OpenGroup, MoreToDelegate: e.MoreToDelegate, CompleteGroups: e.CompleteGroups, ReleaseRetry: e.ReleaseRetry, Replacements: e.Replacements}
 }
 
 // SigneeEvent is the input of a step that works on one signee (a Map item).

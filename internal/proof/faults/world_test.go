@@ -65,6 +65,7 @@ const (
 	opBeginRelease   = repoPrefix + "BeginRelease"
 	opEndRelease     = repoPrefix + "EndRelease"
 	opChangeSignee   = repoPrefix + "ChangeSignee"
+	opReplaceSignee  = repoPrefix + "ReplaceSignee"
 	opRemindersDone  = repoPrefix + "SetRemindersDone"
 	opExtendDeadline = repoPrefix + "ExtendDeadline"
 )
@@ -609,6 +610,11 @@ func (r repo) OwedReceipts(ctx context.Context, key signing.TaskKey) ([]signing.
 
 func (r repo) ChangeSignee(ctx context.Context, key signing.TaskKey, sk signing.SigneeKey, c signing.SigneeChange) (out signing.Signee, err error) {
 	err = r.write(opChangeSignee, func() (e error) { out, e = r.next.ChangeSignee(ctx, key, sk, c); return e })
+	return out, err
+}
+
+func (r repo) ReplaceSignee(ctx context.Context, key signing.TaskKey, old signing.SigneeKey, next signing.Signee, e signing.AuditEntry) (out signing.RecordResult, err error) {
+	err = r.write(opReplaceSignee, func() (e2 error) { out, e2 = r.next.ReplaceSignee(ctx, key, old, next, e); return e2 })
 	return out, err
 }
 

@@ -955,3 +955,42 @@ func (r *Repo) SettleOwedReceipt(_ context.Context, k signing.TaskKey, signee si
 	}
 	return nil
 }
+
+// ReplaceSignee replaces signee old by next in one step (see
+// signing.Repository.ReplaceSignee).
+func (r *Repo) ReplaceSignee(_ context.Context, k signing.TaskKey, old signing.SigneeKey, next signing.Signee, entry signing.AuditEntry) (signing.RecordResult, error) {
+	if err := r.fail("ReplaceSignee"); err != nil {
+		return signing.RecordResult{}, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	subject := k.String() + "/" + string(old)
+	if err := next.Validate(); err != nil {
+		return signing.RecordResult{}, wrap("replace signee", subject, err)
+	}
+	s, err := r.signee(k, old)
+	if err != nil {
+		return signing.RecordResult{}, wrap("replace signee", subject, err)
+	}
+	ts := r.tasks[k.Unqualified()]
+	if !ts.task.Status.Open() {
+		return signing.RecordResult{}, wrap("replace signee", subject, signing.ClosedError(ts.task.Status))
+	}
+	if !slices.Contains(signing.Predecessors(signing.SigneeReplaced), s.Status) {
+		return signing.RecordResult{}, wrap("replace signee", subject, fmt.Errorf("signee is %s and cannot be replaced: %w", s.Status, signing.ErrConflict))
+	}
+	if _, dup := ts.signees[next.Key]; dup {
+		return signing.RecordResult{}, wrap("replace signee", subject, fmt.Errorf("%s is already a signee of the task: %w", next.Key, signing.ErrConflict))
+	}
+	at := entry.At.UTC()
+	s.Status, s.ReplacedBy = signing.SigneeReplaced, next.Key
+	s.Version++
+	n := cloneSignee(next)
+	ts.signees[next.Key] = &n
+	ts.task.Replacements++
+	ts.task.Counts.Pending++
+	ts.task.Version++
+	ts.task.UpdatedAt = at
+	ts.addAudit(entry, "replaced")
+	return signing.RecordResult{Task: cloneTask(ts.task), WaitToken: ts.waitToken}, nil
+}

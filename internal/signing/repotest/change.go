@@ -199,3 +199,67 @@ func testExtendDeadline(t *testing.T, newRepo NewRepo) {
 	_, _, err = repo.ExtendDeadline(ctx, f.Key(), later.Add(time.Hour), at, "owner")
 	WantErr(t, "ExtendDeadline(closed task)", err, signing.ErrTaskClosed)
 }
+
+// testReplaceSignee pins ReplaceSignee: one write replaces a signee who has
+// not signed by a new one of the same attempt, counts it on the task (so a
+// workflow about to wait looks again) and audits it; a signee who signed, a
+// key already a signee's, a closed task and an unknown signee are refused
+// and change nothing.
+func testReplaceSignee(t *testing.T, newRepo NewRepo) {
+	repo := newRepo(t)
+	entry := func(f *Fixture) signing.AuditEntry {
+		return signing.AuditEntry{At: f.Now(), Actor: NewIdentityHash(), Action: "signee.replaced", SigneeKey: f.Signees[0].Key, Detail: "replaced"}
+	}
+	t.Run("replaces", func(t *testing.T) {
+		t.Parallel()
+		f := Create(t, repo, 2)
+		f.Reach(t, 0, signing.SigneeNotified)
+		if err := repo.RegisterWait(ctx, f.Key(), "wait-token-r"); err != nil {
+			t.Fatal(err)
+		}
+		next := NewPerson("New Signee")
+		res, err := repo.ReplaceSignee(ctx, f.Key().At(1), f.Signees[0].Key, next, entry(f))
+		if err != nil {
+			t.Fatalf("ReplaceSignee() error = %v", err)
+		}
+		if res.Task.Replacements != 1 || res.Task.Counts.Pending != 1 || res.WaitToken != "wait-token-r" {
+			t.Errorf("task after: replacements %d pending %d token %q, want 1, 1 and the stored token", res.Task.Replacements, res.Task.Counts.Pending, res.WaitToken)
+		}
+		SameJSON(t, "stored task", f.MustTask(t), res.Task)
+		old := f.MustSignee(t, 0)
+		if old.Status != signing.SigneeReplaced || old.ReplacedBy != next.Key || old.DelegatedAt.IsZero() {
+			t.Errorf("old signee = %s replaced by %q (delegated %v), want replaced by the new one, its delegation kept for the release", old.Status, old.ReplacedBy, old.DelegatedAt)
+		}
+		got, err := repo.GetSignee(ctx, f.Key().At(1), next.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		SameJSON(t, "new signee", got, next)
+		audit, err := repo.Audit(ctx, f.Key())
+		if err != nil || countActions(audit, "signee.replaced") != 1 {
+			t.Errorf("audit %v (%v), want one signee.replaced", audit, err)
+		}
+	})
+	t.Run("refused", func(t *testing.T) {
+		t.Parallel()
+		f := Create(t, repo, 3)
+		f.Reach(t, 0, signing.SigneeNotified)
+		f.Sign(t, 0)
+		before := f.MustTask(t)
+		_, err := repo.ReplaceSignee(ctx, f.Key().At(1), f.Signees[0].Key, NewPerson("New Signee"), entry(f))
+		WantErr(t, "a signee who signed", err, signing.ErrConflict)
+		_, err = repo.ReplaceSignee(ctx, f.Key().At(1), f.Signees[1].Key, f.Signees[2], entry(f))
+		WantErr(t, "a key already a signee's", err, signing.ErrConflict)
+		_, err = repo.ReplaceSignee(ctx, f.Key().At(1), NewPerson("Nobody").Key, NewPerson("New Signee"), entry(f))
+		WantErr(t, "an unknown signee", err, signing.ErrNotFound)
+		SameJSON(t, "task after the refusals", f.MustTask(t), before)
+		if got := f.MustSignee(t, 1); got.Status != signing.SigneeResolved {
+			t.Errorf("signee 1 after a refused replacement = %s, want resolved", got.Status)
+		}
+		if _, err := repo.Close(ctx, f.Key(), signing.TaskRejected, f.Now(), "owner", "rejected"); err != nil {
+			t.Fatal(err)
+		}
+		_, err = repo.ReplaceSignee(ctx, f.Key().At(1), f.Signees[1].Key, NewPerson("New Signee"), entry(f))
+		WantErr(t, "a closed task", err, signing.ErrConflict)
+	})
+}

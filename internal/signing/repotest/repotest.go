@@ -38,6 +38,7 @@ func Run(t *testing.T, newRepo NewRepo) {
 	t.Run("RestartTask", func(t *testing.T) { t.Parallel(); testRestartTask(t, newRepo) })
 	t.Run("Release", func(t *testing.T) { t.Parallel(); testRelease(t, newRepo) })
 	t.Run("ChangeSignee", func(t *testing.T) { t.Parallel(); testChangeSignee(t, newRepo) })
+	t.Run("ReplaceSignee", func(t *testing.T) { t.Parallel(); testReplaceSignee(t, newRepo) })
 	t.Run("SetRemindersDone", func(t *testing.T) { testRemindersDone(t, newRepo) })
 	t.Run("CloseStatement", func(t *testing.T) { testCloseStatement(t, newRepo) })
 	t.Run("ExtendDeadline", func(t *testing.T) { testExtendDeadline(t, newRepo) })
