@@ -125,6 +125,7 @@ var joins = [][2]string{
 	{"Check Retries", "Retry Delegations"},
 	{"Retry Delegations", "Check Releases"},
 	{"Check Releases", "Release Signees"},
+	{"Check Retries", "Release Signees"},
 	{"Release Signees", "Check All Signed"},
 	{"Send Receipts", "Check Retry Budget"},
 	{"Wait Before Retry", "Collect Signatures"},
@@ -173,7 +174,7 @@ func (m model) ending() int {
 
 // round is one pass of the collect loop with k receipts, each costing receipt.
 func (m model) round(k, receipt int) int {
-	return m.states("Collect Signatures", "Count Round", "Send Receipts", "Check Retries", "Check Releases", "Check All Signed") + k*receipt
+	return m.states("Collect Signatures", "Count Round", "Send Receipts", "Check Retries", "Check All Signed") + k*receipt
 }
 
 // step is what one round of a modelled execution does: k receipts costing
@@ -205,7 +206,7 @@ func (m model) run(units int, continuation bool, budget int, rounds func(round i
 			return events + m.ending(), n // Check Retries skips the retries
 		}
 		if st.r > 0 {
-			events += m.states("Retry Delegations") + st.r*st.retry
+			events += m.states("Retry Delegations", "Check Releases") + st.r*st.retry
 		}
 		if st.rel > 0 {
 			events += m.states("Release Signees") + st.rel*st.release

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -98,5 +99,70 @@ func TestGroups_twoOfThree(t *testing.T) {
 	settle()
 	if n := len(messagesByParty(r, "not-needed")[company.PartyUUID]); n != 1 {
 		t.Errorf("the company was told %d times it is no longer needed, want once", n)
+	}
+}
+
+// TestGroups_replace replaces Ola, who has not signed, by Per Hansen on
+// the local stack after Kari signed: Ola loses his rights and is told once,
+// Per is delegated and told, Ola's signature is refused, Per and the
+// company sign, Kari's earlier signature still counts, and the task ends
+// signed with a receipt for each of the three signatures.
+func TestGroups_replace(t *testing.T) {
+	r := newRun(t)
+	kari, ola, company := scenario.Founders(fixture)
+	per := scenario.Per(fixture)
+	if per.PartyUUID == "" {
+		t.Fatal("the fixture has no Per Hansen")
+	}
+	started(t, r)
+	sign(t, r, kari, "", http.StatusOK)
+	state, err := r.State(within(t, 30*time.Second), kari)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		SigneeStates []struct {
+			SigneeKey string `json:"signeeKey"`
+			PartyID   int64  `json:"partyId"`
+		} `json:"signeeStates"`
+	}
+	if err := json.Unmarshal(state.Body, &st); err != nil {
+		t.Fatal(err)
+	}
+	var olaKey string
+	for _, s := range st.SigneeStates {
+		if s.PartyID == ola.PartyID {
+			olaKey = s.SigneeKey
+		}
+	}
+	if resp, err := r.Replace(within(t, 30*time.Second), ola, olaKey, per, "Hansen"); err != nil || resp.Status != http.StatusForbidden {
+		t.Errorf("replace by Ola himself = %s %v, want 403", resp, err)
+	}
+	resp, err := r.Replace(within(t, 30*time.Second), kari, olaKey, per, "Hansen")
+	if err != nil || resp.Status != http.StatusOK {
+		t.Fatalf("replace Ola by Per = %s %v", resp, err)
+	}
+	err = scenario.Eventually(within(t, 30*time.Second), func() (bool, error) {
+		olaHolds, perHolds := false, false
+		for _, d := range r.Delegations() {
+			olaHolds = olaHolds || d.To == ola.PartyUUID
+			perHolds = perHolds || (d.To == per.PartyUUID && d.Action == "sign")
+		}
+		perTold := len(messagesByParty(r, "cta")[per.PartyUUID]) == 1
+		return !olaHolds && perHolds && perTold && len(messagesByParty(r, "replaced")[ola.PartyUUID]) == 1, nil
+	})
+	if err != nil {
+		t.Fatalf("Ola was not released and Per not delegated and told: %v", err)
+	}
+	if resp, err := r.Sign(within(t, 30*time.Second), ola, ""); err != nil || resp.Status != http.StatusForbidden {
+		t.Errorf("Ola signs once replaced = %s %v, want 403", resp, err)
+	}
+	sign(t, r, per, "", http.StatusOK)
+	sign(t, r, kari, company.OrgNumber, http.StatusOK)
+	complete(t, r, kari)
+	outcome(t, r, "signed")
+	settle()
+	if got := receipts(r); got[kari.PartyUUID] != 2 || got[per.PartyUUID] != 1 || got[ola.PartyUUID] != 0 {
+		t.Errorf("receipts = %v, want Kari's two (hers and the company's), Per's one, none for Ola", got)
 	}
 }

@@ -269,6 +269,24 @@ func (r *Run) Resend(ctx context.Context, p Party, signee string) (Response, err
 	return r.Call(ctx, p, http.MethodPost, r.instancePath()+"/signing/signees/"+url.PathEscape(signee)+"/remind"+r.query(), nil)
 }
 
+// Replace replaces signee by the person by as p (the instance owner):
+// PUT …/signing/signees/{signeeKey} with by's national ID and last name.
+func (r *Run) Replace(ctx context.Context, p Party, signee string, by Party, lastName string) (Response, error) {
+	return r.Call(ctx, p, http.MethodPut, r.instancePath()+"/signing/signees/"+url.PathEscape(signee)+r.query(),
+		map[string]any{"nationalId": by.SSN, "lastName": lastName})
+}
+
+// Per returns Per Hansen of the founders fixture, whom no form names (a
+// replacement), or the zero Party.
+func Per(f emulator.Fixture) Party {
+	for _, p := range f.Persons {
+		if p.FirstName == "Per" {
+			return Party{Name: p.Name(), SSN: p.SSN, PartyID: p.PartyID, PartyUUID: p.PartyUUID, UserID: p.UserID}
+		}
+	}
+	return Party{}
+}
+
 // Complete submits the task as p (process next).
 func (r *Run) Complete(ctx context.Context, p Party) (Response, error) {
 	return r.Call(ctx, p, http.MethodPut, r.instancePath()+"/process/next"+r.query(), nil)

@@ -32,12 +32,16 @@ const (
 	// (requiredSignatures); Ola and Kari sign, the company is released
 	// (its rights revoked, told it is no longer needed), Kari completes.
 	twoOfThreeFlow flow = "two-of-three"
+	// replaceFlow: Kari replaces Ola, who has not signed, by Per Hansen;
+	// Ola is released (rights revoked, told once), Per is delegated and
+	// told; Per, Kari and Kari for the company sign; Kari completes.
+	replaceFlow flow = "replace"
 )
 
 // remindAfter is remindFlow's reminder offset (PT1H).
 const remindAfter = time.Hour
 
-var flows = []flow{signFlow, rejectFlow, remindFlow, twoOfThreeFlow}
+var flows = []flow{signFlow, rejectFlow, remindFlow, twoOfThreeFlow, replaceFlow}
 
 // maxAttempts is the state machine's budget per Task: the first attempt and MaxAttempts 4 retries.
 const maxAttempts = 5
@@ -174,6 +178,14 @@ var wants = map[flow]want{
 		messages: map[string]int{"cta": 3, "receipt": 2, "not-needed": 1}, orders: 3, pdfs: 1, delegated: 4,
 		signees: map[string]signing.SigneeStatus{
 			signingtest.KariUUID: signing.SigneeReceiptSent, signingtest.OlaUUID: signing.SigneeReceiptSent, signingtest.CompanyUUID: signing.SigneeRevoked,
+		},
+	},
+	replaceFlow: {
+		outcome: signing.OutcomeSigned, status: signing.TaskCompleted, signatures: 3,
+		messages: map[string]int{"cta": 4, "receipt": 3, "replaced": 1}, orders: 4, pdfs: 1, delegated: 4,
+		signees: map[string]signing.SigneeStatus{
+			signingtest.KariUUID: signing.SigneeReceiptSent, signingtest.OlaUUID: signing.SigneeRevoked,
+			signingtest.CompanyUUID: signing.SigneeReceiptSent, signingtest.PerUUID: signing.SigneeReceiptSent,
 		},
 	},
 	rejectFlow: {

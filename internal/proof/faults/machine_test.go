@@ -125,6 +125,42 @@ func (r *run) while(f flow, state string, visit int) func(ctx context.Context) e
 			return err
 		}, r.signed(uuid))
 	}
+	if f == replaceFlow {
+		switch {
+		case state == "Wait For Signature" && visit == 1:
+			// Kari replaces Ola, who has not signed, by Per.
+			return func(ctx context.Context) error {
+				per, err := signing.ReplacementCandidate(signingtest.PerSSN, "Hansen", "", true)
+				if err != nil {
+					return err
+				}
+				ola := r.signeeKey(signingtest.OlaUUID)
+				return r.api(ctx, "Replace", func(ctx context.Context) error {
+					_, err := r.svc.ReplaceSignee(ctx, signing.ReplaceInput{Task: task, Caller: kari, Instance: &signingtest.FoundersInstance, Signee: ola, By: per})
+					return err
+				}, func() bool {
+					sg, err := r.mem.GetSignee(context.Background(), task, ola)
+					return err == nil && sg.Status != signing.SigneeNotified
+				})
+			}
+		case state == "Wait For Signature" && visit == 2:
+			return func(ctx context.Context) error {
+				for _, s := range []struct {
+					c         signing.Caller
+					org, uuid string
+				}{{signingtest.Per(r.t), "", signingtest.PerUUID}, {kari, "", signingtest.KariUUID}, {kari, companyOrg, signingtest.CompanyUUID}} {
+					if err := sign(ctx, s.c, s.org, s.uuid); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+		case state == "Await Completion" && visit == 1:
+			f = signFlow
+		default:
+			return nil
+		}
+	}
 	if f == twoOfThreeFlow {
 		switch {
 		case state == "Wait For Signature" && visit == 1:
@@ -460,10 +496,6 @@ var uncovered = map[string]string{
 		"the flows end before the deadline (TestOutlivesItsAttempt runs it)",
 	"Clean Up Failed Task": "reached only when a step fails for good; the retries (5 attempts) cure every single fault, " +
 		"so a run that reached it would fail its checks (TestOutlivesItsAttempt runs it)",
-	"Retry Delegations / Delegate Signee Again": "the DelegateSignee function, as Delegate And Notify / Delegate Signee (row Delegate); " +
-		"reached only after an iteration failed for good",
-	"Retry Delegations / Notify Signee Again": "the NotifySignee function, as Delegate And Notify / Notify Signee (row Notify); " +
-		"reached only after an iteration failed for good",
 	"Continue As New Execution": "starts a child execution (startExecution.sync) and writes nothing itself; " +
 		"the flows stay far below the round budget",
 }

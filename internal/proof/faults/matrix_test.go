@@ -63,6 +63,7 @@ var wantBoundaries = []string{
 	"Finish / correspondence.send", "Finish / repo.UpdateSignee",
 	"Remind / correspondence.send", "Remind / repo.ChangeSignee",
 	"Release / access.revoke", "Release / correspondence.send", "Release / repo.UpdateSignee",
+	"Replace / register.lookupPerson", "Replace / repo.ReplaceSignee", "Replace / workflow.resume",
 }
 
 // calibrate runs each flow without a fault and returns the boundaries
@@ -109,6 +110,20 @@ func sharedPrefix(f flow, step string, nth int) bool {
 		// The same as the sign flow but for the reminder round: only that
 		// round's Collect and the reminders are faulted here.
 		return !(step == "Remind" || (step == "Collect" && nth == 2))
+	}
+	if f == replaceFlow {
+		// The same as the sign flow until the replacement: Per's delegation,
+		// notification and signature, the replacement and the rounds after
+		// it are faulted here.
+		switch step {
+		case "Start":
+			return true
+		case "Delegate", "Notify":
+			return nth <= 2
+		case "Collect":
+			return nth == 1
+		}
+		return false
 	}
 	if f == twoOfThreeFlow {
 		// The same as the sign flow until the second signature: its Collect,
