@@ -738,7 +738,7 @@ func (h *Handler) replaceSignee(ctx context.Context, r *request) (int, any, erro
 		return 0, nil, err
 	}
 	if res.WakeErr != nil {
-		h.log.WarnContext(ctx, "replacement recorded; the workflow was not woken (it looks again at its next round)", "error", res.WakeErr.Error())
+		r.log.WarnContext(ctx, "replacement recorded; the workflow was not woken (it looks again at its next round)", "error", res.WakeErr.Error())
 	}
 	return http.StatusOK, replaceResponse{SigneeKey: res.New.Key, ReplacedKey: res.Old.Key, Status: string(res.Old.Status)}, nil
 }

@@ -356,6 +356,11 @@ func signatureRefused(k signing.TaskKey, reasons []types.CancellationReason) err
 		if err := k.CheckAttempt(prev.attempt(), prev.RestartAttempt); err != nil {
 			return err
 		}
+		if prev.Status == string(signing.TaskCollecting) {
+			// Still collecting: the signee's group had the signatures it
+			// requires (another signature took the last place).
+			return signing.ErrSignatureNotNeeded
+		}
 		return signing.ClosedError(signing.TaskStatus(prev.Status))
 	}
 	if old, failed := conditionFailed(reasons, 1); failed {
@@ -628,11 +633,18 @@ func (s *Store) ReplaceSignee(ctx context.Context, k signing.TaskKey, old signin
 	at := entry.At.UTC()
 	taskNames := map[string]string{"#pending": AttrPending, "#replacements": AttrReplacements, "#version": AttrVersion, "#updated": AttrUpdatedAt, "#status": AttrStatus}
 	taskValues := map[string]types.AttributeValue{":one": n(1), ":zero": n(0), ":at": str(fmtTime(at)), ":collecting": str(string(signing.TaskCollecting))}
+	taskCond := "#status = :collecting"
+	if len(task.Groups) > 0 {
+		// The old signee's group must still need signatures: one that has
+		// them releases its other signees instead.
+		taskNames["#groups"], taskNames["#group"], taskNames["#gsigned"], taskNames["#grequired"] = AttrGroups, strconv.Itoa(was.SigningGroup()), "signed", "required"
+		taskCond += " AND #groups.#group.#gsigned < #groups.#group.#grequired"
+	}
 	taskUpdate := types.TransactWriteItem{Update: &types.Update{
 		TableName:                 &s.table,
 		Key:                       TaskKey(k),
 		UpdateExpression:          aws.String("SET #pending = #pending + :one, #replacements = if_not_exists(#replacements, :zero) + :one, #version = #version + :one, #updated = :at"),
-		ConditionExpression:       aws.String(ofAttempt("#status = :collecting", task.Attempt, taskNames, taskValues)),
+		ConditionExpression:       aws.String(ofAttempt(taskCond, task.Attempt, taskNames, taskValues)),
 		ExpressionAttributeNames:  taskNames,
 		ExpressionAttributeValues: taskValues,
 	}}
@@ -646,7 +658,7 @@ func (s *Store) ReplaceSignee(ctx context.Context, k signing.TaskKey, old signin
 		case func() bool { _, f := conditionFailed(reasons, 1); return f }():
 			err = fmt.Errorf("%s is already a signee of the task: %w", next.Key, signing.ErrConflict)
 		case func() bool { _, f := conditionFailed(reasons, 2); return f }():
-			err = fmt.Errorf("the task no longer collects signatures: %w", signing.ErrConflict)
+			err = fmt.Errorf("the task no longer collects signatures, or the signee's group has the signatures it requires: %w", signing.ErrConflict)
 		default:
 			err = fmt.Errorf("the signee changed meanwhile: %w", signing.ErrConflict)
 		}

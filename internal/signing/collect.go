@@ -154,7 +154,7 @@ func (s *Service) stuck(ctx context.Context, t Task, opts CollectOptions) (out [
 		return out, false, nil
 	}
 	waiting := func(sg Signee) bool {
-		return (sg.Status == SigneeResolved || sg.Status == SigneeDelegated) && t.GroupOpen(sg.Group)
+		return (sg.Status == SigneeResolved || sg.Status == SigneeDelegated) && t.GroupOpen(sg.Group) && !t.GroupComplete(sg.Group)
 	}
 	seen := make(map[SigneeKey]bool, len(opts.Retry))
 	if !opts.Scan {
@@ -254,13 +254,26 @@ func (s *Service) ReleaseSignee(ctx context.Context, key TaskKey, sk SigneeKey) 
 	if err != nil || !open || (!replaced && (sg.Status.HasSigned() || sg.Status == SigneeRevoked || !task.GroupComplete(sg.Group))) {
 		return sg, err
 	}
-	if err := s.revoke(ctx, task, sg, sg.Actions()); err != nil {
+	// Revoked whatever the record says: a delegation may have reached
+	// access management after the replacement (its own write then refused),
+	// and revoking one that is not there changes nothing.
+	delegated := sg
+	if delegated.DelegatedAt.IsZero() {
+		delegated.DelegatedAt = s.Clock.Now()
+	}
+	if err := s.revoke(ctx, task, delegated, sg.Actions()); err != nil {
 		return sg, fmt.Errorf("release %s/%s: %w", key, sk, err)
 	}
 	if !sg.NotifiedAt.IsZero() {
 		if resource, ok := task.Config.CorrespondenceResourceFor(s.Settings.Environment); ok {
-			if err := s.tellReleased(ctx, task, sg, replaced, resource); err != nil {
+			err := s.tellReleased(ctx, task, sg, replaced, resource)
+			if err != nil && !permanent(err) {
 				return sg, fmt.Errorf("release %s/%s: %w", key, sk, err)
+			}
+			if err != nil {
+				// Refused for good (no recipient, say): the rights are
+				// revoked, so the release is done; no retry can tell them.
+				slog.WarnContext(ctx, "released signee not told", "task", key.String(), "signee", string(sk), "error", err.Error())
 			}
 		}
 	}

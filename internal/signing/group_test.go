@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/signing"
 	"github.com/signingflow/signing/internal/signing/memrepo"
 	"github.com/signingflow/signing/internal/signing/repotest"
@@ -352,6 +353,13 @@ func TestService_replaceSignee(t *testing.T) {
 	if res.Old.Status != signing.SigneeReplaced || res.Old.ReplacedBy != res.New.Key || res.New.PartyUUID != signingtest.PerUUID || res.New.Status != signing.SigneeResolved {
 		t.Fatalf("ReplaceSignee() = old %s (by %s), new %s of party %s; want Ola replaced by Per, resolved", res.Old.Status, res.Old.ReplacedBy, res.New.Status, res.New.PartyUUID)
 	}
+	self, err := signing.ReplacementCandidate("02919043558", "Testesen", "", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Svc.ReplaceSignee(ctx, signing.ReplaceInput{Task: foundersTask, Caller: signingtest.Kari(t), Signee: ola.Key, By: self}); err == nil {
+		t.Error("ReplaceSignee(Ola by Ola) succeeded, want a refusal")
+	}
 	kari := h.SigneeByUUID(t, kariUUID)
 	if _, err := h.Svc.ReplaceSignee(ctx, signing.ReplaceInput{Task: foundersTask, Caller: signingtest.Kari(t), Signee: kari.Key, By: per}); !errors.Is(err, signing.ErrConflict) {
 		t.Errorf("ReplaceSignee(Kari, who signed) error = %v, want ErrConflict", err)
@@ -415,5 +423,44 @@ func TestService_replaceSignee(t *testing.T) {
 	again, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{Replacements: col.Replacements, Retry: col.NeedDelegation, ReleaseRetry: col.NeedRelease})
 	if err != nil || len(again.NeedDelegation)+len(again.NeedRelease) != 0 || !again.AllSigned {
 		t.Errorf("Collect() after = %+v (%v), want nothing left and all signed", again, err)
+	}
+}
+
+// TestService_restart_keepsTheOrder: attempt 1 of a task in two groups got
+// as far as delegating group 2; the owner rejects it and attempt 2 starts.
+// Attempt 2's group 2 is not open, so Ola, though named again, loses the
+// rights attempt 1 gave him until the company has signed again.
+func TestService_restart_keepsTheOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newHarness(t)
+	signingtest.InOrder(t, h)
+	h.Ready(t)
+	if _, err := h.Svc.Sign(ctx, signing.SignInput{Task: foundersTask, Caller: signingtest.Kari(t), OnBehalfOf: signingtest.CompanyOrg}); err != nil {
+		t.Fatal(err)
+	}
+	col, err := h.Svc.Collect(ctx, foundersTask, signing.CollectOptions{OpenGroup: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sk := range col.NeedDelegation {
+		if err := signingtest.SigneeStep(ctx, h.Svc, "DelegateSignee", foundersTask, sk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	holds := func() bool {
+		return slices.ContainsFunc(h.Emu.Delegations(), func(d emulator.DelegationRecord) bool { return d.To == olaUUID })
+	}
+	if !holds() {
+		t.Fatal("Ola was not delegated once group 2 opened")
+	}
+	if _, err := h.Svc.Reject(ctx, signing.RejectInput{Task: foundersTask, Caller: signingtest.Kari(t)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Svc.Start(ctx, signing.StartInput{Instance: foundersInstance, TaskID: "SigningTask", Config: h.Cfg, Attempt: 2}); err != nil {
+		t.Fatalf("Start(attempt 2) error = %v", err)
+	}
+	if holds() {
+		t.Error("Ola still holds rights from attempt 1 while attempt 2's group 2 is not open")
 	}
 }

@@ -60,7 +60,8 @@ type AuditEntry struct {
 	// Action is what happened, e.g. "task.created", "signee.delegated", "signature.recorded".
 	Action    string    `json:"action"`
 	SigneeKey SigneeKey `json:"signeeKey,omitempty"`
-	// Detail is a short, personal-data-free note.
+	// Detail is a short note without a national ID, token or free text: at
+	// most the masked form of an identity (as signee.replaced names both).
 	Detail string `json:"detail,omitempty"`
 }
 

@@ -44,7 +44,7 @@ func (s *Service) remindersDue(ctx context.Context, t Task, now time.Time) (need
 	held, more := false, false
 	smsOpens := settings.SMSWindow.Next(now) // now, inside the window
 	err = s.eachSignee(ctx, t.Key, func(sg Signee) error {
-		if sg.Status != SigneeNotified || !due.After(sg.RemindedAt) {
+		if sg.Status != SigneeNotified || !due.After(sg.RemindedAt) || t.GroupComplete(sg.Group) {
 			return nil
 		}
 		if sg.Communication.SMS() && smsOpens.After(now) {
@@ -100,7 +100,7 @@ func (s *Service) Remind(ctx context.Context, key TaskKey, sk SigneeKey, due tim
 		return Signee{}, Invalid("reminder", "must be the reminder's scheduled time")
 	}
 	task, sg, open, err := s.openSignee(ctx, key, sk)
-	if err != nil || !open || sg.Status != SigneeNotified || !due.After(sg.RemindedAt) {
+	if err != nil || !open || sg.Status != SigneeNotified || !due.After(sg.RemindedAt) || task.GroupComplete(sg.Group) {
 		return sg, err
 	}
 	now := s.Clock.Now()
@@ -254,6 +254,9 @@ func (s *Service) Resend(ctx context.Context, in ResendInput) (Signee, error) {
 	sg, err := s.Repo.GetSignee(ctx, key, in.Signee)
 	if err != nil {
 		return Signee{}, changedMeanwhile(err)
+	}
+	if task.GroupComplete(sg.Group) {
+		return Signee{}, fmt.Errorf("signee %s: %w", sg.Key, ErrSignatureNotNeeded)
 	}
 	now := s.Clock.Now()
 	change := Resent{At: now, Interval: settings.ResendInterval, Actor: s.Identities.Person(in.Caller.Person)}

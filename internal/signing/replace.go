@@ -83,6 +83,9 @@ func (s *Service) ReplaceSignee(ctx context.Context, in ReplaceInput) (ReplaceRe
 		}
 		return ReplaceResult{}, fmt.Errorf("look up the new signee: %w", err)
 	}
+	if next.Key == old.Key {
+		return ReplaceResult{}, fmt.Errorf("the new signee is the signee to replace: %w", ErrConflict)
+	}
 	entry := AuditEntry{
 		At: s.Clock.Now(), Actor: s.Identities.Person(in.Caller.Person), Action: "signee.replaced", SigneeKey: old.Key,
 		Detail: fmt.Sprintf("%s %s replaced by %s %s (%s)", old.Kind, old.MaskedID, next.Kind, next.MaskedID, next.Key),

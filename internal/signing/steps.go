@@ -190,16 +190,22 @@ func (s *Service) started(ctx context.Context, task Task, executionARN string) (
 
 // restart replaces the closed attempt previous with task and signees:
 // first it revokes the rights previous delegated to signees that task does
-// not name (previous's own release may not have run: it is superseded
-// now), then the repository swaps the attempts, then previous's execution
-// is stopped (its failure is returned as stopErr, the start stands).
+// not name, or names in a signing group not yet open (previous's own
+// release may not have run: it is superseded now), then the repository
+// swaps the attempts, then previous's execution is stopped (its failure is
+// returned as stopErr, the start stands). The owner's replacements of
+// previous are not carried over: the new attempt asks the provider again.
 func (s *Service) restart(ctx context.Context, previous, task Task, signees []Signee) (stopErr, err error) {
-	named := make(map[SigneeKey]bool, len(signees))
+	// Kept: the rights of signees the new attempt names in a group open
+	// from its start (they are delegated again anyway). Revoked: those it
+	// does not name, and those of a later group, which must not hold rights
+	// before their group opens.
+	keep := make(map[SigneeKey]bool, len(signees))
 	for _, sg := range signees {
-		named[sg.Key] = true
+		keep[sg.Key] = task.GroupOpen(sg.Group)
 	}
 	err = s.eachSignee(ctx, previous.Key.At(previous.Attempt), func(sg Signee) error {
-		if named[sg.Key] || sg.Status == SigneeRevoked {
+		if keep[sg.Key] || sg.Status == SigneeRevoked {
 			return nil
 		}
 		return s.revoke(ctx, previous, sg, sg.Actions())
@@ -350,6 +356,9 @@ func (s *Service) Delegate(ctx context.Context, key TaskKey, sk SigneeKey) (Sign
 		// who holds the rights, not only by who is told.
 		return sg, fmt.Errorf("delegate %s/%s: group %d: %w", key, sk, sg.SigningGroup(), ErrGroupNotOpen)
 	}
+	if task.GroupComplete(sg.Group) {
+		return sg, nil // the group has its signatures: no longer needed
+	}
 	if sg.PartyUUID == task.OwnerPartyUUID {
 		// The instance owner holds the rights already; there is nothing to delegate.
 		return s.Repo.UpdateSignee(ctx, key, sk, Transition{To: SigneeDelegated, At: s.Clock.Now()})
@@ -397,7 +406,7 @@ func reason(err error) string {
 // missing correspondence resource, is recorded as a failure.
 func (s *Service) Notify(ctx context.Context, key TaskKey, sk SigneeKey) (Signee, error) {
 	task, sg, open, err := s.openSignee(ctx, key, sk)
-	if err != nil || !open || sg.Status != SigneeDelegated {
+	if err != nil || !open || sg.Status != SigneeDelegated || task.GroupComplete(sg.Group) {
 		return sg, err
 	}
 	resource, ok := task.Config.CorrespondenceResourceFor(s.Settings.Environment)

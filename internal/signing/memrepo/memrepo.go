@@ -561,7 +561,7 @@ func (r *Repo) RecordSignature(_ context.Context, sig signing.Signature) (signin
 			return signing.RecordResult{}, wrap("record signature", subject, fmt.Errorf("the task has no group %d: %w", sig.Group, signing.ErrConflict))
 		}
 		if ts.task.Groups[gi].Complete() {
-			return signing.RecordResult{}, wrap("record signature", subject, fmt.Errorf("group %d has the signatures it needs: %w", sig.Group, signing.ErrConflict))
+			return signing.RecordResult{}, wrap("record signature", subject, fmt.Errorf("group %d: %w", sig.Group, signing.ErrSignatureNotNeeded))
 		}
 	}
 	at := sig.SignedAt.UTC()
@@ -981,6 +981,9 @@ func (r *Repo) ReplaceSignee(_ context.Context, k signing.TaskKey, old signing.S
 	}
 	if _, dup := ts.signees[next.Key]; dup {
 		return signing.RecordResult{}, wrap("replace signee", subject, fmt.Errorf("%s is already a signee of the task: %w", next.Key, signing.ErrConflict))
+	}
+	if ts.task.GroupComplete(s.Group) {
+		return signing.RecordResult{}, wrap("replace signee", subject, fmt.Errorf("the signee's group has the signatures it requires: %w", signing.ErrConflict))
 	}
 	at := entry.At.UTC()
 	s.Status, s.ReplacedBy = signing.SigneeReplaced, next.Key

@@ -580,6 +580,31 @@ func testRecordSignature(t *testing.T, newRepo NewRepo) {
 			t.Errorf("OpenGroup() = %d, want 2", got)
 		}
 	})
+	t.Run("refuses_a_signature_its_group_does_not_need", func(t *testing.T) {
+		t.Parallel()
+		task, signees := NewTask(t, 3)
+		task.Config.RequiredSignatures = []signing.GroupRequirement{{Group: 1, Required: 1}}
+		task.ConfigDigest = task.Config.Digest()
+		task.Groups = Groups(t, signees, task.Config)
+		if err := repo.CreateTask(ctx, task, signees); err != nil {
+			t.Fatalf("CreateTask() error = %v", err)
+		}
+		f := &Fixture{Repo: repo, Task: task, Signees: signees}
+		f.Reach(t, 0, signing.SigneeNotified)
+		f.Reach(t, 1, signing.SigneeNotified)
+		first := f.Signature(0)
+		first.Group = 1
+		if _, err := repo.RecordSignature(ctx, first); err != nil {
+			t.Fatalf("RecordSignature(first) error = %v", err)
+		}
+		second := f.Signature(1)
+		second.Group = 1
+		_, err := repo.RecordSignature(ctx, second)
+		WantErr(t, "a signature the group does not need", err, signing.ErrSignatureNotNeeded)
+		if got := f.MustTask(t); got.Counts.Signed != 1 || got.Groups[0].Signed != 1 {
+			t.Errorf("task after the refused signature: %+v %+v, want one signature", got.Counts, got.Groups)
+		}
+	})
 	t.Run("returns_stored_wait_token", func(t *testing.T) {
 		t.Parallel()
 		f := Create(t, repo, 2)
