@@ -198,3 +198,33 @@ func TestHandler_replaceSignee(t *testing.T) {
 		t.Errorf("replace Kari, who signed: %d %s, want 409", resp.StatusCode, resp.Body)
 	}
 }
+
+// The owner reads the audit trail (paged), the evidence and a verification;
+// a signee may not (403); every answer matches the OpenAPI document
+// (e.do checks it).
+func TestHandler_evidence(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if resp := e.do(t, as(loadEvent(t, "api-sign"), "kari")); resp.StatusCode != http.StatusOK {
+		t.Fatalf("sign as Kari: %d %s", resp.StatusCode, resp.Body)
+	}
+	for _, name := range []string{"api-audit", "api-evidence", "api-verify"} {
+		if resp := e.do(t, as(loadEvent(t, name), "ola")); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s by a signee: %d %s, want 403", name, resp.StatusCode, resp.Body)
+		}
+		if resp := e.do(t, as(loadEvent(t, name), "kari")); resp.StatusCode != http.StatusOK {
+			t.Errorf("%s by the owner: %d %s, want 200", name, resp.StatusCode, resp.Body)
+		}
+	}
+	page := e.do(t, as(withQuery(loadEvent(t, "api-audit"), "taskId=SigningTask&limit=2"), "kari"))
+	if page.StatusCode != http.StatusOK || !strings.Contains(page.Body, `"next":"`) {
+		t.Errorf("audit page of 2: %d %s, want a next token", page.StatusCode, page.Body)
+	}
+	if resp := e.do(t, as(withQuery(loadEvent(t, "api-audit"), "taskId=SigningTask&limit=0"), "kari")); resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.Body, `"limit"`) {
+		t.Errorf("audit limit 0: %d %s, want 400 naming limit", resp.StatusCode, resp.Body)
+	}
+	v := e.do(t, as(loadEvent(t, "api-verify"), "kari"))
+	if !strings.Contains(v.Body, `"intact":true`) {
+		t.Errorf("verify: %s, want intact", v.Body)
+	}
+}

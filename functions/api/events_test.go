@@ -30,6 +30,9 @@ var eventStatus = map[string]int{
 	"api-cancel":              http.StatusOK,
 	"api-deadline":            http.StatusOK,
 	"api-replace-signee":      http.StatusOK,
+	"api-audit":               http.StatusOK,
+	"api-evidence":            http.StatusOK,
+	"api-verify":              http.StatusOK,
 }
 
 func TestHandler_Handle_events(t *testing.T) {

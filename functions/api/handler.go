@@ -34,6 +34,9 @@ type Service interface {
 	ExtendDeadline(ctx context.Context, in signing.ExtendInput) (signing.Task, error)
 	Resend(ctx context.Context, in signing.ResendInput) (signing.Signee, error)
 	ReplaceSignee(ctx context.Context, in signing.ReplaceInput) (signing.ReplaceResult, error)
+	AuditTrail(ctx context.Context, in signing.ReadInput, page signing.Page) ([]signing.AuditEntry, string, error)
+	Evidence(ctx context.Context, in signing.ReadInput) (signing.Evidence, error)
+	Verify(ctx context.Context, in signing.ReadInput) (signing.Verification, error)
 	StateWithTask(ctx context.Context, in signing.ReadInput) ([]signing.SigneeState, signing.TaskState, error)
 }
 
@@ -741,4 +744,58 @@ func (h *Handler) replaceSignee(ctx context.Context, r *request) (int, any, erro
 		r.log.WarnContext(ctx, "replacement recorded; the workflow was not woken (it looks again at its next round)", "error", res.WakeErr.Error())
 	}
 	return http.StatusOK, replaceResponse{SigneeKey: res.New.Key, ReplacedKey: res.Old.Key, Status: string(res.Old.Status)}, nil
+}
+
+// auditResponse is a page of the audit trail, oldest first.
+type auditResponse struct {
+	Entries []signing.AuditEntry `json:"entries"`
+	Next    string               `json:"next,omitempty"`
+}
+
+// auditTrail serves GET …/signing/audit: the task's audit trail to its
+// instance owner, paged (limit, next), oldest first.
+func (h *Handler) auditTrail(ctx context.Context, r *request) (int, any, error) {
+	page := signing.Page{Token: r.query.Get("next")}
+	if v := r.query.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > signing.MaxAuditPage {
+			return 0, nil, invalid("limit", fmt.Sprintf("must be an integer from 1 to %d", signing.MaxAuditPage))
+		}
+		page.Limit = n
+	}
+	if len(page.Token) > maxPageToken {
+		return 0, nil, invalid("next", "is not a token this listing returned")
+	}
+	entries, next, err := h.svc.AuditTrail(ctx, r.readInput(), page)
+	if err != nil {
+		return 0, nil, err
+	}
+	if entries == nil {
+		entries = []signing.AuditEntry{}
+	}
+	return http.StatusOK, auditResponse{Entries: entries, Next: next}, nil
+}
+
+// evidence serves GET …/signing/evidence: signatures with their digests,
+// signees, times and the signing PDF's reference, to the instance owner.
+func (h *Handler) evidence(ctx context.Context, r *request) (int, any, error) {
+	ev, err := h.svc.Evidence(ctx, r.readInput())
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, ev, nil
+}
+
+// verify serves POST …/signing/verify: the SHA-256 of every signed data
+// element recomputed from Storage, each changed or missing one reported.
+func (h *Handler) verify(ctx context.Context, r *request) (int, any, error) {
+	var body struct{}
+	if _, err := decodeBody(r, &body); err != nil {
+		return 0, nil, err
+	}
+	v, err := h.svc.Verify(ctx, r.readInput())
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, v, nil
 }

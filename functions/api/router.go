@@ -34,6 +34,9 @@ func routeTable() []route {
 		{method: "POST", pattern: instancePrefix + "/signing/deadline", handle: (*Handler).extendDeadline},
 		{method: "POST", pattern: instancePrefix + "/signing/signees/{signeeKey}/remind", handle: (*Handler).resend},
 		{method: "PUT", pattern: instancePrefix + "/signing/signees/{signeeKey}", handle: (*Handler).replaceSignee},
+		{method: "GET", pattern: instancePrefix + "/signing/audit", handle: (*Handler).auditTrail},
+		{method: "GET", pattern: instancePrefix + "/signing/evidence", handle: (*Handler).evidence},
+		{method: "POST", pattern: instancePrefix + "/signing/verify", handle: (*Handler).verify},
 		{method: "GET", pattern: "/signing-requests", handle: (*Handler).signingRequests},
 	}
 }

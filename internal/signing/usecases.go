@@ -207,6 +207,21 @@ func (u API) ExtendDeadline(ctx context.Context, in ExtendInput) (Task, error) {
 	return u.service().ExtendDeadline(ctx, in)
 }
 
+// AuditTrail is Service.AuditTrail.
+func (u API) AuditTrail(ctx context.Context, in ReadInput, page Page) ([]AuditEntry, string, error) {
+	return u.service().AuditTrail(ctx, in, page)
+}
+
+// Evidence is Service.Evidence.
+func (u API) Evidence(ctx context.Context, in ReadInput) (Evidence, error) {
+	return u.service().Evidence(ctx, in)
+}
+
+// Verify is Service.Verify.
+func (u API) Verify(ctx context.Context, in ReadInput) (Verification, error) {
+	return u.service().Verify(ctx, in)
+}
+
 // ReplaceSignee is Service.ReplaceSignee.
 func (u API) ReplaceSignee(ctx context.Context, in ReplaceInput) (ReplaceResult, error) {
 	return u.service().ReplaceSignee(ctx, in)
