@@ -29,7 +29,7 @@ import (
 )
 
 // instances is how many copies of the founders instance the fixture has.
-const instances = 32
+const instances = 40
 
 // mayReject is the signee provider of the founders with the reject action.
 const mayReject = "founders-may-reject"

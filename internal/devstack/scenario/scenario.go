@@ -292,6 +292,12 @@ func (r *Run) Complete(ctx context.Context, p Party) (Response, error) {
 	return r.Call(ctx, p, http.MethodPut, r.instancePath()+"/process/next"+r.query(), nil)
 }
 
+// SigningCall calls a signing route of the instance, …/signing+suffix, as
+// p (such as GET /audit, GET /evidence, POST /verify).
+func (r *Run) SigningCall(ctx context.Context, p Party, method, suffix string) (Response, error) {
+	return r.Call(ctx, p, method, r.instancePath()+"/signing"+suffix+r.query(), nil)
+}
+
 // State reads the signing state as p.
 func (r *Run) State(ctx context.Context, p Party) (Response, error) {
 	return r.Call(ctx, p, http.MethodGet, r.instancePath()+"/signing"+r.query(), nil)

@@ -127,6 +127,24 @@ func (e *Emulator) SetCurrentTask(partyID int64, instanceGUID, task, taskType st
 	return true
 }
 
+// ChangeData replaces the bytes of a data element, as an app's or a
+// person's write to it through Storage would after the element was signed
+// (Storage's PUT …/data/{dataGuid}, which the service never calls and the
+// emulator does not serve): a test hook for checks that signed data is
+// still what was signed. It reports whether the element exists.
+func (e *Emulator) ChangeData(instanceGUID, dataID string, body []byte) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	el, ok := e.st.elements[strings.ToLower(dataID)]
+	if !ok || !strings.HasSuffix(el.instanceID, strings.ToLower(instanceGUID)) {
+		return false
+	}
+	el.bytes = append([]byte(nil), body...)
+	el.meta.Size = int64(len(body))
+	el.meta.LastChanged = e.now()
+	return true
+}
+
 // inspection serves the /_emulator endpoints; they need no token.
 func (e *Emulator) inspection(mux *http.ServeMux) {
 	get := func(pattern string, f func(r *http.Request) any) {

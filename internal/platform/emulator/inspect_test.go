@@ -201,3 +201,18 @@ func TestSetCurrentTask(t *testing.T) {
 		t.Error("SetCurrentTask(wrong owner) = true")
 	}
 }
+
+func TestChangeData(t *testing.T) {
+	t.Parallel()
+	e, srv := start(t)
+	if !e.ChangeData(instanceGUID, modelID, []byte("<model>changed</model>")) {
+		t.Fatal("ChangeData() = false")
+	}
+	got := request(t, srv, "GET", "/storage/api/v1/instances/50001/"+instanceGUID+"/data/"+modelID, "", "")
+	if got.status != 200 || string(got.body) != "<model>changed</model>" {
+		t.Errorf("read after the change = %d %q", got.status, got.body)
+	}
+	if e.ChangeData("00000000-0000-4000-8000-000000000000", modelID, nil) || e.ChangeData(instanceGUID, "00000000-0000-4000-8000-000000000001", nil) {
+		t.Error("ChangeData() of another instance or an unknown element = true")
+	}
+}
