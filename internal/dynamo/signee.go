@@ -327,7 +327,7 @@ func (s *Store) RecordSignature(ctx context.Context, sig signing.Signature) (sig
 	}
 	err = s.transact(ctx, []types.TransactWriteItem{taskUpdate, signeeUpdate, sigPut, receiptPut, audit})
 	if reasons, ok := cancellation(err); ok && anyConditionFailed(reasons) {
-		return signing.RecordResult{}, wrap("record signature", subject, signatureRefused(k, reasons))
+		return signing.RecordResult{}, wrap("record signature", subject, signatureRefused(k, sig.Group, reasons))
 	}
 	if err != nil {
 		return signing.RecordResult{}, wrap("record signature", subject, err)
@@ -344,7 +344,7 @@ func (s *Store) RecordSignature(ctx context.Context, sig signing.Signature) (sig
 
 // signatureRefused maps the failed conditions of RecordSignature's
 // transaction (task, signee, signature, receipt, audit) to a domain error.
-func signatureRefused(k signing.TaskKey, reasons []types.CancellationReason) error {
+func signatureRefused(k signing.TaskKey, group int, reasons []types.CancellationReason) error {
 	if old, failed := conditionFailed(reasons, 0); failed {
 		if len(old) == 0 {
 			return fmt.Errorf("task: %w", signing.ErrNotFound)
@@ -356,10 +356,13 @@ func signatureRefused(k signing.TaskKey, reasons []types.CancellationReason) err
 		if err := k.CheckAttempt(prev.attempt(), prev.RestartAttempt); err != nil {
 			return err
 		}
-		if prev.Status == string(signing.TaskCollecting) {
+		if g, ok := prev.Groups[strconv.Itoa(group)]; ok && group > 0 && prev.Status == string(signing.TaskCollecting) && g.Signed >= g.Required {
 			// Still collecting: the signee's group had the signatures it
 			// requires (another signature took the last place).
 			return signing.ErrSignatureNotNeeded
+		}
+		if prev.Status == string(signing.TaskCollecting) {
+			return fmt.Errorf("the task changed meanwhile: %w", signing.ErrConflict)
 		}
 		return signing.ClosedError(signing.TaskStatus(prev.Status))
 	}

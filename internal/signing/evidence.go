@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -49,7 +50,29 @@ func (s *Service) AuditTrail(ctx context.Context, in ReadInput, page Page) (entr
 	if end < len(all) {
 		next = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(end)))
 	}
-	return all[from:end], next, nil
+	out := slices.Clone(all[from:end])
+	for i := range out {
+		out[i].Detail = publicDetail(out[i])
+	}
+	return out, next, nil
+}
+
+// publicDetail is what the audit trail shows of an entry's detail: the
+// details this service writes without free text (counts, times, masked
+// identities, organisation numbers) as they are; of a failure only the
+// step (the platform's error text may hold anything); nothing of a close
+// (its statement holds the rejecting person's reason) or of an execution
+// (its ARN names the account).
+func publicDetail(e AuditEntry) string {
+	switch e.Action {
+	case "task.created", "task.restarted", "task.deadline-extended", "signature.recorded", "receipt.owed_sent",
+		"signee.reminded", "signee.replaced":
+		return e.Detail
+	case "signee." + string(SigneeFailed):
+		step, _, _ := strings.Cut(e.Detail, ":")
+		return step
+	}
+	return ""
 }
 
 // Evidence is what a signing task's record shows: its signatures with the

@@ -3,6 +3,7 @@ package signing_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/signingflow/signing/internal/signing"
@@ -55,6 +56,11 @@ func TestService_evidence(t *testing.T) {
 			t.Errorf("audit entry %d (%s) is older than the one before", i, all[i].Action)
 		}
 	}
+	for _, e := range all {
+		if e.Action == "execution.started" && e.Detail != "" {
+			t.Errorf("the audit trail shows the execution's ARN: %q", e.Detail)
+		}
+	}
 	if _, _, err := h.Svc.AuditTrail(ctx, owner, signing.Page{Token: "bm90IGEgbnVtYmVy"}); !errors.Is(err, signing.ErrInvalid) {
 		t.Errorf("AuditTrail() with a foreign token: error = %v, want ErrInvalid", err)
 	}
@@ -93,6 +99,28 @@ func TestService_evidence(t *testing.T) {
 	} {
 		if err := read(); !errors.Is(err, signing.ErrForbidden) {
 			t.Errorf("%s by a signee: error = %v, want ErrForbidden", name, err)
+		}
+	}
+}
+
+// TestService_auditTrail_noReason: a reject's reason is free text and does
+// not reach the audit trail's details.
+func TestService_auditTrail_noReason(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newHarness(t)
+	h.Ready(t)
+	const reason = "Per er sykmeldt"
+	if _, err := h.Svc.Reject(ctx, signing.RejectInput{Task: foundersTask, Caller: signingtest.Kari(t), Reason: reason}); err != nil {
+		t.Fatal(err)
+	}
+	entries, _, err := h.Svc.AuditTrail(ctx, signing.ReadInput{Task: foundersTask, Caller: signingtest.Kari(t)}, signing.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.Contains(e.Detail, "sykmeldt") {
+			t.Errorf("audit entry %s shows the reason: %q", e.Action, e.Detail)
 		}
 	}
 }
