@@ -254,14 +254,7 @@ func (s *Service) ReleaseSignee(ctx context.Context, key TaskKey, sk SigneeKey) 
 	if err != nil || !open || (!replaced && (sg.Status.HasSigned() || sg.Status == SigneeRevoked || !task.GroupComplete(sg.Group))) {
 		return sg, err
 	}
-	// Revoked whatever the record says: a delegation may have reached
-	// access management after the replacement (its own write then refused),
-	// and revoking one that is not there changes nothing.
-	delegated := sg
-	if delegated.DelegatedAt.IsZero() {
-		delegated.DelegatedAt = s.Clock.Now()
-	}
-	if err := s.revoke(ctx, task, delegated, sg.Actions()); err != nil {
+	if err := s.revoke(ctx, task, sg, sg.Actions()); err != nil {
 		return sg, fmt.Errorf("release %s/%s: %w", key, sk, err)
 	}
 	if !sg.NotifiedAt.IsZero() {
@@ -668,10 +661,16 @@ func (s *Service) concurrency() int {
 	return 8
 }
 
-// revoke withdraws actions from a signee that received a delegation. The
-// instance owner received none. Revoking what is not in force is a no-op.
+// revoke withdraws actions from a signee. It does so whether or not a
+// delegation is on record: a Delegate step whose call reached access
+// management but whose own write was then refused (the signee released,
+// replaced or its task closed meanwhile) leaves rights in force with no
+// record, and revoking what is not in force changes nothing and succeeds
+// (Altinn/altinn-authorization-tmp
+// src/apps/Altinn.AccessManagement/src/Altinn.AccessManagement.Core/Services/PolicyAdministrationPoint.cs).
+// The instance owner received none.
 func (s *Service) revoke(ctx context.Context, task Task, sg Signee, actions []string) error {
-	if sg.DelegatedAt.IsZero() || sg.PartyUUID == task.OwnerPartyUUID || len(actions) == 0 {
+	if sg.PartyUUID == task.OwnerPartyUUID || len(actions) == 0 {
 		return nil
 	}
 	err := s.Access.Revoke(ctx, Delegation{
