@@ -208,7 +208,7 @@ func TestHandler_evidence(t *testing.T) {
 	if resp := e.do(t, as(loadEvent(t, "api-sign"), "kari")); resp.StatusCode != http.StatusOK {
 		t.Fatalf("sign as Kari: %d %s", resp.StatusCode, resp.Body)
 	}
-	for _, name := range []string{"api-audit", "api-evidence", "api-verify"} {
+	for _, name := range []string{"api-audit", "api-events", "api-evidence", "api-verify"} {
 		if resp := e.do(t, as(loadEvent(t, name), "ola")); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("%s by a signee: %d %s, want 403", name, resp.StatusCode, resp.Body)
 		}

@@ -31,6 +31,7 @@ var eventStatus = map[string]int{
 	"api-deadline":            http.StatusOK,
 	"api-replace-signee":      http.StatusOK,
 	"api-audit":               http.StatusOK,
+	"api-events":              http.StatusOK,
 	"api-evidence":            http.StatusOK,
 	"api-verify":              http.StatusOK,
 }

@@ -35,6 +35,7 @@ type Service interface {
 	Resend(ctx context.Context, in signing.ResendInput) (signing.Signee, error)
 	ReplaceSignee(ctx context.Context, in signing.ReplaceInput) (signing.ReplaceResult, error)
 	AuditTrail(ctx context.Context, in signing.ReadInput, page signing.Page) ([]signing.AuditEntry, string, error)
+	Events(ctx context.Context, in signing.ReadInput, page signing.Page) ([]signing.CloudEvent, string, error)
 	Evidence(ctx context.Context, in signing.ReadInput) (signing.Evidence, error)
 	Verify(ctx context.Context, in signing.ReadInput) (signing.Verification, error)
 	StateWithTask(ctx context.Context, in signing.ReadInput) ([]signing.SigneeState, signing.TaskState, error)
@@ -752,19 +753,53 @@ type auditResponse struct {
 	Next    string               `json:"next,omitempty"`
 }
 
-// auditTrail serves GET …/signing/audit: the task's audit trail to its
-// instance owner, paged (limit, next), oldest first.
-func (h *Handler) auditTrail(ctx context.Context, r *request) (int, any, error) {
+// auditPage reads the limit and next query parameters of a paged listing
+// of the task's record.
+func auditPage(r *request) (signing.Page, error) {
 	page := signing.Page{Token: r.query.Get("next")}
 	if v := r.query.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > signing.MaxAuditPage {
-			return 0, nil, invalid("limit", fmt.Sprintf("must be an integer from 1 to %d", signing.MaxAuditPage))
+			return page, invalid("limit", fmt.Sprintf("must be an integer from 1 to %d", signing.MaxAuditPage))
 		}
 		page.Limit = n
 	}
 	if len(page.Token) > maxPageToken {
-		return 0, nil, invalid("next", "is not a token this listing returned")
+		return page, invalid("next", "is not a token this listing returned")
+	}
+	return page, nil
+}
+
+// eventsResponse is a page of the task's events, oldest first.
+type eventsResponse struct {
+	Events []signing.CloudEvent `json:"events"`
+	Next   string               `json:"next,omitempty"`
+}
+
+// events serves GET …/signing/events: the task's changes as CloudEvents,
+// oldest first, paged, to its instance owner (the same change is the same
+// event id on every read).
+func (h *Handler) events(ctx context.Context, r *request) (int, any, error) {
+	page, err := auditPage(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	evs, next, err := h.svc.Events(ctx, r.readInput(), page)
+	if err != nil {
+		return 0, nil, err
+	}
+	if evs == nil {
+		evs = []signing.CloudEvent{}
+	}
+	return http.StatusOK, eventsResponse{Events: evs, Next: next}, nil
+}
+
+// auditTrail serves GET …/signing/audit: the task's audit trail to its
+// instance owner, paged (limit, next), oldest first.
+func (h *Handler) auditTrail(ctx context.Context, r *request) (int, any, error) {
+	page, err := auditPage(r)
+	if err != nil {
+		return 0, nil, err
 	}
 	entries, next, err := h.svc.AuditTrail(ctx, r.readInput(), page)
 	if err != nil {

@@ -35,6 +35,7 @@ func routeTable() []route {
 		{method: "POST", pattern: instancePrefix + "/signing/signees/{signeeKey}/remind", handle: (*Handler).resend},
 		{method: "PUT", pattern: instancePrefix + "/signing/signees/{signeeKey}", handle: (*Handler).replaceSignee},
 		{method: "GET", pattern: instancePrefix + "/signing/audit", handle: (*Handler).auditTrail},
+		{method: "GET", pattern: instancePrefix + "/signing/events", handle: (*Handler).events},
 		{method: "GET", pattern: instancePrefix + "/signing/evidence", handle: (*Handler).evidence},
 		{method: "POST", pattern: instancePrefix + "/signing/verify", handle: (*Handler).verify},
 		{method: "GET", pattern: "/signing-requests", handle: (*Handler).signingRequests},

@@ -15,46 +15,54 @@ const MaxAuditPage = 500
 
 // AuditTrail returns a page of the task's audit trail, oldest first, to its
 // instance owner: every step, signature, reject, release and replacement
-// with its time and actor (a keyed hash or "system"). next continues the
-// listing; empty at its end.
+// with its time and actor (a keyed hash or "system"); details only where
+// they hold no free text (publicDetail). next continues the listing; empty
+// at its end.
 func (s *Service) AuditTrail(ctx context.Context, in ReadInput, page Page) (entries []AuditEntry, next string, err error) {
-	task, err := s.ownerRead(ctx, in, "read the audit trail")
+	_, entries, next, err = s.auditPage(ctx, in, page, "read the audit trail")
+	for i := range entries {
+		entries[i].Detail = publicDetail(entries[i])
+	}
+	return entries, next, err
+}
+
+// auditPage reads a page of the task's audit trail for its instance owner,
+// details as stored.
+func (s *Service) auditPage(ctx context.Context, in ReadInput, page Page, what string) (Task, []AuditEntry, string, error) {
+	task, err := s.ownerRead(ctx, in, what)
 	if err != nil {
-		return nil, "", err
+		return Task{}, nil, "", err
 	}
 	limit := page.Limit
 	switch {
 	case limit == 0:
 		limit = 100
 	case limit < 0 || limit > MaxAuditPage:
-		return nil, "", Invalid("limit", "must be from 1 to %d", MaxAuditPage)
+		return Task{}, nil, "", Invalid("limit", "must be from 1 to %d", MaxAuditPage)
 	}
 	from := 0
 	if page.Token != "" {
 		b, derr := base64.RawURLEncoding.DecodeString(page.Token)
 		n, perr := strconv.Atoi(string(b))
 		if derr != nil || perr != nil || n < 0 {
-			return nil, "", Invalid("next", "is not a token this listing returned")
+			return Task{}, nil, "", Invalid("next", "is not a token this listing returned")
 		}
 		from = n
 	}
 	all, err := s.Repo.Audit(ctx, task.Key)
 	if err != nil {
-		return nil, "", err
+		return Task{}, nil, "", err
 	}
 	slices.SortStableFunc(all, func(a, b AuditEntry) int { return a.At.Compare(b.At) })
 	if from > len(all) {
-		return nil, "", Invalid("next", "is not a token this listing returned")
+		return Task{}, nil, "", Invalid("next", "is not a token this listing returned")
 	}
 	end := min(from+limit, len(all))
+	next := ""
 	if end < len(all) {
 		next = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(end)))
 	}
-	out := slices.Clone(all[from:end])
-	for i := range out {
-		out[i].Detail = publicDetail(out[i])
-	}
-	return out, next, nil
+	return task, slices.Clone(all[from:end]), next, nil
 }
 
 // publicDetail is what the audit trail shows of an entry's detail: the

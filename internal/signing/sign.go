@@ -429,7 +429,7 @@ func (s *Service) Cancel(ctx context.Context, in CancelInput) (RejectResult, err
 	if err != nil {
 		return RejectResult{}, err
 	}
-	res, err := s.Repo.Close(ctx, task.Key.At(task.Attempt), TaskRejected, s.Clock.Now(), s.Identities.Person(in.Caller.Person), "cancelled by the owner",
+	res, err := s.Repo.Close(ctx, task.Key.At(task.Attempt), TaskRejected, s.Clock.Now(), s.Identities.Person(in.Caller.Person), cancelReason,
 		Statement{By: CancelledByOwner, Reason: text})
 	if err != nil {
 		return RejectResult{}, changedMeanwhile(err)

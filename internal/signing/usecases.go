@@ -207,6 +207,11 @@ func (u API) ExtendDeadline(ctx context.Context, in ExtendInput) (Task, error) {
 	return u.service().ExtendDeadline(ctx, in)
 }
 
+// Events is Service.Events.
+func (u API) Events(ctx context.Context, in ReadInput, page Page) ([]CloudEvent, string, error) {
+	return u.service().Events(ctx, in, page)
+}
+
 // AuditTrail is Service.AuditTrail.
 func (u API) AuditTrail(ctx context.Context, in ReadInput, page Page) ([]AuditEntry, string, error) {
 	return u.service().AuditTrail(ctx, in, page)
