@@ -89,13 +89,13 @@ func EventTypes() []string {
 // paging: next continues). The same change is the same event (ID) on
 // every read.
 func (s *Service) Events(ctx context.Context, in ReadInput, page Page) ([]CloudEvent, string, error) {
-	task, entries, next, err := s.auditPage(ctx, in, page, "read the events")
+	task, all, entries, next, err := s.auditPage(ctx, in, page, "read the events")
 	if err != nil {
 		return nil, "", err
 	}
-	signees := map[SigneeKey]Signee{}
-	if err := s.eachSignee(ctx, task.Key, func(sg Signee) error { signees[sg.Key] = sg; return nil }); err != nil {
-		return nil, "", err
+	signees := make(map[SigneeKey]Signee, len(all))
+	for _, sg := range all {
+		signees[sg.Key] = sg
 	}
 	out := make([]CloudEvent, 0, len(entries))
 	for _, e := range entries {

@@ -19,7 +19,7 @@ const MaxAuditPage = 500
 // they hold no free text (publicDetail). next continues the listing; empty
 // at its end.
 func (s *Service) AuditTrail(ctx context.Context, in ReadInput, page Page) (entries []AuditEntry, next string, err error) {
-	_, entries, next, err = s.auditPage(ctx, in, page, "read the audit trail")
+	_, _, entries, next, err = s.auditPage(ctx, in, page, "read the audit trail")
 	for i := range entries {
 		entries[i].Detail = publicDetail(entries[i])
 	}
@@ -27,42 +27,42 @@ func (s *Service) AuditTrail(ctx context.Context, in ReadInput, page Page) (entr
 }
 
 // auditPage reads a page of the task's audit trail for its instance owner,
-// details as stored.
-func (s *Service) auditPage(ctx context.Context, in ReadInput, page Page, what string) (Task, []AuditEntry, string, error) {
-	task, err := s.ownerRead(ctx, in, what)
+// details as stored, with the task and its signees.
+func (s *Service) auditPage(ctx context.Context, in ReadInput, page Page, what string) (Task, []Signee, []AuditEntry, string, error) {
+	task, signees, err := s.ownerRead(ctx, in, what)
 	if err != nil {
-		return Task{}, nil, "", err
+		return Task{}, nil, nil, "", err
 	}
 	limit := page.Limit
 	switch {
 	case limit == 0:
 		limit = 100
 	case limit < 0 || limit > MaxAuditPage:
-		return Task{}, nil, "", Invalid("limit", "must be from 1 to %d", MaxAuditPage)
+		return Task{}, nil, nil, "", Invalid("limit", "must be from 1 to %d", MaxAuditPage)
 	}
 	from := 0
 	if page.Token != "" {
 		b, derr := base64.RawURLEncoding.DecodeString(page.Token)
 		n, perr := strconv.Atoi(string(b))
 		if derr != nil || perr != nil || n < 0 {
-			return Task{}, nil, "", Invalid("next", "is not a token this listing returned")
+			return Task{}, nil, nil, "", Invalid("next", "is not a token this listing returned")
 		}
 		from = n
 	}
 	all, err := s.Repo.Audit(ctx, task.Key)
 	if err != nil {
-		return Task{}, nil, "", err
+		return Task{}, nil, nil, "", err
 	}
 	slices.SortStableFunc(all, func(a, b AuditEntry) int { return a.At.Compare(b.At) })
 	if from > len(all) {
-		return Task{}, nil, "", Invalid("next", "is not a token this listing returned")
+		return Task{}, nil, nil, "", Invalid("next", "is not a token this listing returned")
 	}
 	end := min(from+limit, len(all))
 	next := ""
 	if end < len(all) {
 		next = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(end)))
 	}
-	return task, slices.Clone(all[from:end]), next, nil
+	return task, signees, slices.Clone(all[from:end]), next, nil
 }
 
 // publicDetail is what the audit trail shows of an entry's detail: the
@@ -132,7 +132,7 @@ type DataElementRef struct {
 
 // Evidence returns the task's evidence to its instance owner.
 func (s *Service) Evidence(ctx context.Context, in ReadInput) (Evidence, error) {
-	task, err := s.ownerRead(ctx, in, "read the evidence")
+	task, signees, err := s.ownerRead(ctx, in, "read the evidence")
 	if err != nil {
 		return Evidence{}, err
 	}
@@ -151,15 +151,11 @@ func (s *Service) Evidence(ctx context.Context, in ReadInput) (Evidence, error) 
 			OnBehalfOf: sig.OnBehalfOf, SignedAt: sig.SignedAt.UTC(), Digests: sig.Digests,
 		})
 	}
-	err = s.eachSignee(ctx, task.Key, func(sg Signee) error {
+	for _, sg := range signees {
 		out.Signees = append(out.Signees, EvidenceSignee{
 			SigneeKey: sg.Key, Kind: sg.Kind, DisplayName: sg.DisplayName, MaskedID: sg.MaskedID,
 			Status: sg.Status, Group: sg.Group, ReplacedBy: sg.ReplacedBy,
 		})
-		return nil
-	})
-	if err != nil {
-		return Evidence{}, err
 	}
 	if task.Config.SigningPDFDataType != "" && task.Status == TaskCompleted {
 		inst, err := s.instanceOf(ctx, in, task)
@@ -201,7 +197,7 @@ type ElementVerification struct {
 // signatures covered from Storage, once each, and reports those that
 // changed or are gone; for the instance owner.
 func (s *Service) Verify(ctx context.Context, in ReadInput) (Verification, error) {
-	task, err := s.ownerRead(ctx, in, "verify the signed data")
+	task, _, err := s.ownerRead(ctx, in, "verify the signed data")
 	if err != nil {
 		return Verification{}, err
 	}
@@ -248,16 +244,17 @@ func (s *Service) Verify(ctx context.Context, in ReadInput) (Verification, error
 	return out, nil
 }
 
-// ownerRead returns the task the instance owner may read the record of.
-func (s *Service) ownerRead(ctx context.Context, in ReadInput, what string) (Task, error) {
-	task, _, a, err := s.authorize(ctx, in)
+// ownerRead returns the task the instance owner may read the record of,
+// with its signees (authorize has read them all already).
+func (s *Service) ownerRead(ctx context.Context, in ReadInput, what string) (Task, []Signee, error) {
+	task, all, a, err := s.authorize(ctx, in)
 	if err != nil {
-		return Task{}, err
+		return Task{}, nil, err
 	}
 	if !a.owner {
-		return Task{}, fmt.Errorf("only the instance owner may %s: %w", what, ErrForbidden)
+		return Task{}, nil, fmt.Errorf("only the instance owner may %s: %w", what, ErrForbidden)
 	}
-	return task, nil
+	return task, all, nil
 }
 
 // instanceOf is the instance as this request read it, or from Storage.

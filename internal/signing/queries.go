@@ -242,10 +242,8 @@ func (s *Service) DocumentsToSign(ctx context.Context, in ReadInput) ([]DataElem
 	if err != nil {
 		return nil, err
 	}
-	var inst Instance
-	if in.Current != nil {
-		inst = *in.Current
-	} else if inst, err = s.Storage.GetInstance(ctx, task.Instance); err != nil {
+	inst, err := s.instanceOf(ctx, in, task)
+	if err != nil {
 		return nil, err
 	}
 	var out []DataElement
