@@ -657,10 +657,12 @@ func (s *Store) ReplaceSignee(ctx context.Context, k signing.TaskKey, old signin
 	}
 	err = s.transact(ctx, []types.TransactWriteItem{oldPut, newPut, taskUpdate, audit})
 	if reasons, ok := cancellation(err); ok && anyConditionFailed(reasons) {
+		_, dup := conditionFailed(reasons, 1)
+		_, closed := conditionFailed(reasons, 2)
 		switch {
-		case func() bool { _, f := conditionFailed(reasons, 1); return f }():
+		case dup:
 			err = fmt.Errorf("%s is already a signee of the task: %w", next.Key, signing.ErrConflict)
-		case func() bool { _, f := conditionFailed(reasons, 2); return f }():
+		case closed:
 			err = fmt.Errorf("the task no longer collects signatures, or the signee's group has the signatures it requires: %w", signing.ErrConflict)
 		default:
 			err = fmt.Errorf("the signee changed meanwhile: %w", signing.ErrConflict)

@@ -282,13 +282,19 @@ func (s *Service) tellReleased(ctx context.Context, task Task, sg Signee, replac
 	if err != nil {
 		return err
 	}
-	to, err := s.recipientOf(ctx, sg)
-	if err != nil {
-		return fmt.Errorf("tell signee %s: %w", sg.Key, err)
-	}
 	m, kind := texts.NotNeeded(res, lang, vars), "not-needed"
 	if replaced {
 		m, kind = texts.CancelledBecause(res, lang, texts.ByOwner, vars), "replaced"
+	}
+	return s.tellSignee(ctx, task, sg, kind, resource, m)
+}
+
+// tellSignee sends sg the inbox message m once: its idempotency key is
+// kind with the task's attempt and the signee's key.
+func (s *Service) tellSignee(ctx context.Context, task Task, sg Signee, kind, resource string, m texts.Message) error {
+	to, err := s.recipientOf(ctx, sg)
+	if err != nil {
+		return fmt.Errorf("tell signee %s: %w", sg.Key, err)
 	}
 	_, err = s.Correspondence.Send(ctx, Message{
 		IdempotencyKey: idempotencyKey(kind, task, string(sg.Key)), Resource: resource,
@@ -614,16 +620,8 @@ func (s *Service) release(ctx context.Context, task Task, receipts bool) error {
 				}
 			case !sg.Status.HasSigned() && sg.Status != SigneeRevoked:
 				if sg.Status == SigneeNotified && haveResource {
-					to, err := s.recipientOf(gctx, sg)
-					if err != nil {
-						return fmt.Errorf("tell signee %s: %w", sg.Key, err)
-					}
-					if _, err := s.Correspondence.Send(gctx, Message{
-						IdempotencyKey: idempotencyKey("cancel", task, string(sg.Key)), Resource: resource,
-						SendersReference: task.Instance.InstanceID(), Recipient: to,
-						Language: cancelled.Language, Title: cancelled.Title, Summary: cancelled.Summary, Body: cancelled.Body,
-					}); err != nil {
-						return fmt.Errorf("tell signee %s: %w", sg.Key, err)
+					if err := s.tellSignee(gctx, task, sg, "cancel", resource, cancelled); err != nil {
+						return err
 					}
 				}
 				if _, err := s.Repo.UpdateSignee(gctx, key, sg.Key, Transition{To: SigneeRevoked, At: s.Clock.Now()}); err != nil && !errors.Is(err, ErrConflict) {
