@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,27 +15,10 @@ import (
 	"github.com/signingflow/signing/internal/signingtest"
 )
 
-// eventSchema compiles schema/events/signing-event.v1.json.
+// eventSchema compiles schema/events/signing-event.v1.json and returns its type enum.
 func eventSchema(t *testing.T) (*jsonschema.Schema, []string) {
 	t.Helper()
-	path := filepath.Join(signingtest.ModuleRoot(t), "schema", "events", "signing-event.v1.json")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource(path, doc); err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sch, b := signingtest.Schema(t, filepath.Join("schema", "events", "signing-event.v1.json"))
 	var raw struct {
 		Properties struct {
 			Type struct {

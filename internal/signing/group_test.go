@@ -128,17 +128,12 @@ func TestTask_openGroup(t *testing.T) {
 	}
 }
 
-// TestService_groupOpening_inRounds opens a group larger than a round:
-// Collect hands it out a round at a time, asking the workflow to come back
-// at once (moreToDelegate) after each round that handed out signees the
-// previous did not, and not after one that handed out none (its retries
-// fill it, or nobody is left), so the rounds end.
-func TestService_groupOpening_inRounds(t *testing.T) {
-	t.Parallel()
+// groupOneSigned stores a task of n signees: the first alone in group 1,
+// signed, the others in group 2, which is therefore open.
+func groupOneSigned(t *testing.T, repo signing.Repository, n int) signing.Task {
+	t.Helper()
 	ctx := context.Background()
-	clock := signingtest.NewClock()
-	repo := memrepo.New(clock)
-	task, people := repotest.NewTask(t, 250)
+	task, people := repotest.NewTask(t, n)
 	people[0].Group = 1
 	for i := 1; i < len(people); i++ {
 		people[i].Group = 2
@@ -154,6 +149,20 @@ func TestService_groupOpening_inRounds(t *testing.T) {
 	if _, err := repo.RecordSignature(ctx, sig); err != nil {
 		t.Fatal(err)
 	}
+	return task
+}
+
+// TestService_groupOpening_inRounds opens a group larger than a round:
+// Collect hands it out a round at a time, asking the workflow to come back
+// at once (moreToDelegate) after each round that handed out signees the
+// previous did not, and not after one that handed out none (its retries
+// fill it, or nobody is left), so the rounds end.
+func TestService_groupOpening_inRounds(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := signingtest.NewClock()
+	repo := memrepo.New(clock)
+	task := groupOneSigned(t, repo, 250)
 	svc := signingtest.NewService(t, signingtest.Parts{Repo: repo, Clock: clock})
 	tell := func(keys []signing.SigneeKey) {
 		for _, sk := range keys {
@@ -197,22 +206,7 @@ func TestService_groupOpening_inRounds(t *testing.T) {
 
 	// A round whose retries fill it hands out nobody new: no more, so a
 	// platform that keeps refusing does not loop without waits.
-	task2, people2 := repotest.NewTask(t, 202)
-	people2[0].Group = 1
-	for i := 1; i < len(people2); i++ {
-		people2[i].Group = 2
-	}
-	task2.Groups = repotest.Groups(t, people2, signing.Config{})
-	if err := repo.CreateTask(ctx, task2, people2); err != nil {
-		t.Fatal(err)
-	}
-	f2 := &repotest.Fixture{Repo: repo, Task: task2, Signees: people2}
-	f2.Reach(t, 0, signing.SigneeNotified)
-	sig2 := f2.Signature(0)
-	sig2.Group = 1
-	if _, err := repo.RecordSignature(ctx, sig2); err != nil {
-		t.Fatal(err)
-	}
+	task2 := groupOneSigned(t, repo, 202)
 	first, err := svc.Collect(ctx, task2.Key, signing.CollectOptions{OpenGroup: 1})
 	if err != nil {
 		t.Fatal(err)

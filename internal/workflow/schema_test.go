@@ -19,24 +19,7 @@ import (
 
 func compileSchema(t *testing.T) (*jsonschema.Schema, map[string]any) {
 	t.Helper()
-	path := filepath.Join(signingtest.ModuleRoot(t), workflow.SchemaPath)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource(path, doc); err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile(path)
-	if err != nil {
-		t.Fatalf("compile %s: %v", workflow.SchemaPath, err)
-	}
+	sch, b := signingtest.Schema(t, workflow.SchemaPath)
 	var raw map[string]any
 	if err := json.Unmarshal(b, &raw); err != nil {
 		t.Fatal(err)

@@ -22,17 +22,8 @@ func TestGroups_inOrder(t *testing.T) {
 	if _, err := r.Start(within(t, 30*time.Second)); err != nil {
 		t.Fatalf("Start() error = %v", err)
 	}
-	toldAndDelegated := func(p scenario.Party) (told, delegated bool) {
-		for _, m := range r.Messages() {
-			told = told || m.RecipientPartyUUID == p.PartyUUID
-		}
-		for _, d := range r.Delegations() {
-			delegated = delegated || (d.Action == "sign" && d.To == p.PartyUUID)
-		}
-		return told, delegated
-	}
 	err := scenario.Eventually(within(t, 30*time.Second), func() (bool, error) {
-		told, delegated := toldAndDelegated(company)
+		told, delegated := r.ToldAndDelegated(company)
 		return told && delegated, nil
 	})
 	if err != nil {
@@ -40,7 +31,7 @@ func TestGroups_inOrder(t *testing.T) {
 	}
 	settle()
 	for _, p := range []scenario.Party{kari, ola} {
-		if told, delegated := toldAndDelegated(p); told || delegated {
+		if told, delegated := r.ToldAndDelegated(p); told || delegated {
 			t.Errorf("%s before the company signed: told %v, delegated %v; want neither", p.Name, told, delegated)
 		}
 	}
@@ -55,8 +46,8 @@ func TestGroups_inOrder(t *testing.T) {
 
 	sign(t, r, kari, company.OrgNumber, http.StatusOK)
 	err = scenario.Eventually(within(t, 30*time.Second), func() (bool, error) {
-		kt, _ := toldAndDelegated(kari)
-		ot, od := toldAndDelegated(ola)
+		kt, _ := r.ToldAndDelegated(kari)
+		ot, od := r.ToldAndDelegated(ola)
 		return kt && ot && od, nil
 	})
 	if err != nil {

@@ -311,14 +311,14 @@ func Demo(ctx context.Context, r *Run, f emulator.Fixture, w io.Writer, opts Dem
 			return "", err
 		}
 		err := Eventually(ctx, func() (bool, error) {
-			told, delegated := r3.toldAndDelegated(company)
+			told, delegated := r3.ToldAndDelegated(company)
 			return told && delegated, r3.failedEarly(ctx)
 		})
 		if err != nil {
 			return "", err
 		}
 		for _, p := range []Party{kari, ola} {
-			if told, delegated := r3.toldAndDelegated(p); told || delegated {
+			if told, delegated := r3.ToldAndDelegated(p); told || delegated {
 				return "", fmt.Errorf("%s is told (%v) or delegated (%v) before %s signed", p.Name, told, delegated, company.Name)
 			}
 		}
@@ -330,8 +330,8 @@ func Demo(ctx context.Context, r *Run, f emulator.Fixture, w io.Writer, opts Dem
 			return "", fmt.Errorf("%s signs for %s = %s %v", kari.Name, company.Name, resp, err)
 		}
 		err = Eventually(ctx, func() (bool, error) {
-			kt, _ := r3.toldAndDelegated(kari)
-			ot, od := r3.toldAndDelegated(ola)
+			kt, _ := r3.ToldAndDelegated(kari)
+			ot, od := r3.ToldAndDelegated(ola)
 			return kt && ot && od, r3.failedEarly(ctx)
 		})
 		if err != nil {
@@ -363,9 +363,9 @@ func Demo(ctx context.Context, r *Run, f emulator.Fixture, w io.Writer, opts Dem
 // (`signing dev demo` adds it to the app's providers).
 const InOrderProvider = "founders-in-order"
 
-// toldAndDelegated reports whether p got a message and was delegated sign
+// ToldAndDelegated reports whether p got a message and was delegated sign
 // on r's instance.
-func (r *Run) toldAndDelegated(p Party) (told, delegated bool) {
+func (r *Run) ToldAndDelegated(p Party) (told, delegated bool) {
 	for _, m := range r.Messages() {
 		told = told || m.RecipientPartyUUID == p.PartyUUID
 	}
