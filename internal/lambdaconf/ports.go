@@ -90,6 +90,10 @@ var Ports = map[string]Port{
 	}), Actions: []string{ActionSignMaskinporten}},
 	"Workflow":   {Actions: []string{ActionSendTaskSuccess, ActionSendTaskFailure}, Links: []string{LinkStepFunctions}},
 	"Executions": {Actions: []string{ActionStopExecution}, Links: []string{LinkStepFunctions}},
+	"EventBus": {Vars: []Var{{Name: EnvEventBusName, Required: true, Doc: "EventBridge bus the service's events go to"}},
+		Actions: []string{ActionPutEvents}, Links: []string{LinkEvents}},
+	"EventDeadLetters": {Vars: []Var{{Name: EnvEventsDLQURL, Required: true, Doc: "SQS queue keeping the events the bus refuses"}},
+		Actions: []string{ActionSendToSQS}, Links: []string{LinkQueues}},
 }
 
 // CheckEnv reports, through lookup, every variable the given ports

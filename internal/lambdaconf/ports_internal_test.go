@@ -14,13 +14,15 @@ import (
 
 	"github.com/signingflow/signing/internal/ident"
 	"github.com/signingflow/signing/internal/lambdaconf/awsenv"
+	"github.com/signingflow/signing/internal/lambdaconf/awsevents"
+	"github.com/signingflow/signing/internal/lambdaconf/awsqueue"
 	"github.com/signingflow/signing/internal/lambdaconf/awssecrets"
 	"github.com/signingflow/signing/internal/lambdaconf/awssfn"
 	"github.com/signingflow/signing/internal/signing"
 )
 
 // linkAll links every adapter.
-var linkAll = Linked{Secrets: awssecrets.Reader, StepFunctions: awssfn.New}
+var linkAll = Linked{Secrets: awssecrets.Reader, StepFunctions: awssfn.New, Events: awsevents.New, Queues: awsqueue.New}
 
 // TestPorts_readAndCall checks Ports against the Wiring methods: each
 // reads exactly the variables its Port lists, builds the AWS clients its
@@ -44,6 +46,7 @@ func TestPorts_readAndCall(t *testing.T) {
 		EnvMaskinportenClientID: "c", EnvMaskinportenScopes: "a:b", EnvMaskinportenKMSKeyID: "arn:aws:kms:eu-north-1:123456789012:key/m",
 		EnvPlatformAccessTokenOrg: "ttd", EnvPlatformAccessTokenApp: "app", EnvPlatformAccessTokenKMSKeyID: "arn:aws:kms:eu-north-1:123456789012:key/p",
 		EnvEnvironment: "tt02", EnvInstanceURL: "https://x/{instanceGuid}",
+		EnvEventBusName: "bus", EnvEventsDLQURL: "https://sqs.eu-north-1.amazonaws.com/123456789012/dlq",
 	}
 	e, err := awsenv.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
