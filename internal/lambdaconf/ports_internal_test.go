@@ -3,6 +3,7 @@ package lambdaconf
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -36,6 +37,10 @@ func TestPorts_readAndCall(t *testing.T) {
 		targets = append(targets, r.Header.Get("X-Amz-Target"))
 		mu.Unlock()
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		if body, _ := io.ReadAll(r.Body); strings.Contains(string(body), ":secret:w") {
+			_, _ = w.Write([]byte(`{"SecretString":"{\"case-system\":\"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"}"}`))
+			return
+		}
 		_, _ = w.Write([]byte(`{"SecretString":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"}`))
 	}))
 	defer srv.Close()
@@ -47,6 +52,8 @@ func TestPorts_readAndCall(t *testing.T) {
 		EnvPlatformAccessTokenOrg: "ttd", EnvPlatformAccessTokenApp: "app", EnvPlatformAccessTokenKMSKeyID: "arn:aws:kms:eu-north-1:123456789012:key/p",
 		EnvEnvironment: "tt02", EnvInstanceURL: "https://x/{instanceGuid}",
 		EnvEventBusName: "bus", EnvEventsDLQURL: "https://sqs.eu-north-1.amazonaws.com/123456789012/dlq",
+		EnvWebhookSecretsARN: "arn:aws:secretsmanager:eu-north-1:123456789012:secret:w", EnvWebhookQueueURL: "https://sqs.eu-north-1.amazonaws.com/123456789012/w",
+		EnvWebhookDLQURL: "https://sqs.eu-north-1.amazonaws.com/123456789012/wdlq",
 	}
 	e, err := awsenv.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
