@@ -192,3 +192,5 @@ func Put(ctx context.Context, bus Bus, evs []signing.CloudEvent) error {
 	}
 	return nil
 }
+
+func errorsIsNotFound(err error) bool { return errors.Is(err, signing.ErrNotFound) }

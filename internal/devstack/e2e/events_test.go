@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
 	"slices"
@@ -16,7 +17,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/signingflow/signing/internal/devstack"
 	"github.com/signingflow/signing/internal/devstack/scenario"
+	"github.com/signingflow/signing/internal/dynamo"
+	"github.com/signingflow/signing/internal/events"
+	"github.com/signingflow/signing/internal/lambdaconf/awsevents"
+	"github.com/signingflow/signing/internal/lambdaconf/awsqueue"
+	"github.com/signingflow/signing/internal/signing"
 )
 
 // observer is a consumer of the event bus: a rule of its own sending every
@@ -220,4 +229,87 @@ func sortedTypes(m map[string]string) []string {
 	out := slices.Collect(maps.Values(m))
 	slices.Sort(out)
 	return out
+}
+
+// TestEvents_replay sends events again with their original ids: one the
+// owner names through the API, one kept in the publisher's dead-letter
+// queue (onto the bus), and one webhook delivery given up on (to its
+// subscriber again), as `signing events replay` does.
+func TestEvents_replay(t *testing.T) {
+	r := newRun(t)
+	obs := newObserver(t, r, "e2e-replay-observer")
+	kari, _, _ := scenario.Founders(fixture)
+	started(t, r)
+	var want map[string]string
+	if err := scenario.Eventually(within(t, 60*time.Second), func() (bool, error) {
+		want = apiEvents(t, r, kari)
+		obs.drain(context.Background(), t, r.Instance.InstanceGUID)
+		got, _ := receivedBy(r)
+		return len(want) > 0 && maps.Equal(obs.types, want) && maps.Equal(got, want), nil
+	}); err != nil {
+		t.Fatalf("the task's %d events did not all arrive: bus %d, receiver", len(want), len(obs.types))
+	}
+	ids := slices.Sorted(maps.Keys(want))
+
+	// The owner names one event.
+	resp, err := r.Call(within(t, 30*time.Second), kari, http.MethodPost, "/"+r.Instance.Org+"/"+r.Instance.App+"/instances/"+
+		fmt.Sprint(r.Instance.PartyID)+"/"+r.Instance.InstanceGUID+"/signing/events/replay?taskId="+r.Input.TaskID, map[string]any{"ids": []string{ids[0]}})
+	if err != nil || resp.Status != http.StatusOK || !strings.Contains(string(resp.Body), ids[0]) {
+		t.Fatalf("replay through the API = %s %v", resp, err)
+	}
+	waitSeen := func(id string, n int) {
+		t.Helper()
+		if err := scenario.Eventually(within(t, 30*time.Second), func() (bool, error) {
+			obs.drain(context.Background(), t, r.Instance.InstanceGUID)
+			_, deliveries := receivedBy(r)
+			return obs.seen[id] == n && deliveries[id] == n, nil
+		}); err != nil {
+			_, deliveries := receivedBy(r)
+			t.Fatalf("event %s: %d times on the bus and %d at the receiver, want %d", id, obs.seen[id], deliveries[id], n)
+		}
+	}
+	waitSeen(ids[0], 2)
+
+	// A kept event goes back on the bus from the publisher's dead-letter queue.
+	cfg := r.Stack.AWSConfig()
+	q := sqs.NewFromConfig(cfg)
+	evs, err := events.TaskEvents(context.Background(), dynamo.New(dynamodb.NewFromConfig(cfg), r.Stack.Def.Outputs["SigningTableName"]),
+		signing.TaskKey{InstanceGUID: r.Instance.InstanceGUID, TaskID: r.Input.TaskID})
+	if err != nil || len(evs) != len(want) {
+		t.Fatalf("TaskEvents = %d, %v; want the %d events", len(evs), err, len(want))
+	}
+	kept, _ := events.Select(evs, []string{ids[1]})
+	body, _ := json.Marshal(events.DeadEvent{Event: kept[0], Reason: "refused"})
+	dlq := r.Stack.Def.Outputs["EventsDeadLetterQueueUrl"]
+	if _, err := q.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(dlq), MessageBody: aws.String(string(body))}); err != nil {
+		t.Fatal(err)
+	}
+	bus := awsevents.NewBus(eventbridge.NewFromConfig(cfg), r.Stack.Def.Outputs["SigningEventBusName"])
+	rep, err := events.ReplayDeadEvents(context.Background(), awsqueue.NewInbox(q, dlq), bus)
+	if err != nil || !slices.Contains(rep.Replayed, ids[1]) {
+		t.Fatalf("ReplayDeadEvents = %+v, %v", rep, err)
+	}
+	waitSeen(ids[1], 2)
+
+	// A delivery given up on goes back to its subscriber only.
+	raw, _ := json.Marshal(kept[0])
+	dead, _ := json.Marshal(map[string]any{"subscriber": devstack.LocalWebhookSubscriber, "eventId": ids[1], "eventType": kept[0].Type, "attempts": 9, "event": json.RawMessage(raw)})
+	wdlq := r.Stack.Def.Outputs["WebhookDeadLetterQueueUrl"]
+	if _, err := q.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(wdlq), MessageBody: aws.String(string(dead))}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = events.ReplayDeadDeliveries(context.Background(), awsqueue.NewInbox(q, wdlq), awsqueue.NewQueue(q, r.Stack.Def.Outputs["WebhookQueueUrl"]), time.Now)
+	if err != nil || len(rep.Replayed) != 1 {
+		t.Fatalf("ReplayDeadDeliveries = %+v, %v", rep, err)
+	}
+	if err := scenario.Eventually(within(t, 30*time.Second), func() (bool, error) {
+		_, deliveries := receivedBy(r)
+		return deliveries[ids[1]] == 3, nil
+	}); err != nil {
+		t.Fatal("the dead-lettered delivery did not reach the receiver again")
+	}
+	obs.drain(context.Background(), t, r.Instance.InstanceGUID)
+	if obs.seen[ids[1]] != 2 {
+		t.Errorf("a webhook replay put the event on the bus (%d times), want the subscriber only", obs.seen[ids[1]])
+	}
 }

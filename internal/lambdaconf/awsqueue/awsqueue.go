@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/signingflow/signing/internal/events"
 	"github.com/signingflow/signing/internal/lambdaconf/awsenv"
 	"github.com/signingflow/signing/internal/queue"
 )
@@ -58,3 +59,40 @@ func (q *Queue) Send(ctx context.Context, v any, delay time.Duration) error {
 
 // New is the queue at url with a client built from e (lambdaconf.Linked.Queues).
 func New(e awsenv.Env, url string) queue.Sender { return NewQueue(NewClient(e), url) }
+
+// InboxAPI is the part of the SQS client an Inbox uses.
+type InboxAPI interface {
+	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, opts ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
+	DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, opts ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
+}
+
+// Inbox reads and deletes the messages of one queue (events.Inbox): the
+// dead-letter queues a replay drains.
+type Inbox struct {
+	api InboxAPI
+	url string
+}
+
+// NewInbox is the queue at url on api.
+func NewInbox(api InboxAPI, url string) *Inbox { return &Inbox{api: api, url: url} }
+
+// Receive returns up to ten messages, waiting a second for the first.
+func (b *Inbox) Receive(ctx context.Context) ([]events.Message, error) {
+	out, err := b.api.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(b.url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+	if err != nil {
+		return nil, fmt.Errorf("awsqueue: receive from %s: %w", b.url, err)
+	}
+	msgs := make([]events.Message, len(out.Messages))
+	for i, m := range out.Messages {
+		msgs[i] = events.Message{ID: aws.ToString(m.MessageId), Body: []byte(aws.ToString(m.Body)), Handle: aws.ToString(m.ReceiptHandle)}
+	}
+	return msgs, nil
+}
+
+// Delete deletes the message received with handle.
+func (b *Inbox) Delete(ctx context.Context, handle string) error {
+	if _, err := b.api.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(b.url), ReceiptHandle: aws.String(handle)}); err != nil {
+		return fmt.Errorf("awsqueue: delete from %s: %w", b.url, err)
+	}
+	return nil
+}
