@@ -249,8 +249,8 @@ func Run(ctx context.Context, opts Options) (*Results, error) {
 			if err == nil {
 				c.Price = res.Prices.Of(c)
 				res.Costs = append(res.Costs, c)
-				opts.Progress(fmt.Sprintf("cost: %d signee(s), %s: %d transitions, %d invocations, %.0f WRU, $%.6f in %s",
-					n, pat.name, c.Transitions, c.InvocationsTotal, c.WRU, c.Price.Total(), c.Duration.Round(time.Millisecond)))
+				opts.Progress(fmt.Sprintf("cost: %d signee(s), %s: %d transitions, %d invocations (%s), %.0f WRU, %d events, $%.6f in %s",
+					n, pat.name, c.Transitions, c.InvocationsTotal, joinCounts(c.Invocations), c.WRU, c.Events, c.Price.Total(), c.Duration.Round(time.Millisecond)))
 			}
 		}
 	}

@@ -343,7 +343,11 @@ func (e *Env) runCost(ctx context.Context, i int, pattern string) (TaskCost, err
 		return TaskCost{}, err
 	}
 	dur := time.Since(t0)
+	tEv := time.Now()
 	evs, deliveries, err := e.waitEvents(ctx, i)
+	if d := time.Since(tEv); d > 10*time.Second && e.progress != nil {
+		e.progress(fmt.Sprintf("the task's events took %s to reach the webhook receiver", d.Round(time.Second)))
+	}
 	if err != nil {
 		return TaskCost{}, err
 	}

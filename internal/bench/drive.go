@@ -542,16 +542,27 @@ func (e *Env) waitQueuesEmpty(ctx context.Context) error {
 	cfg := e.Stack.AWSConfig()
 	cfg.BaseEndpoint = aws.String(endpoint(e.Stack, "moto"))
 	q := sqs.NewFromConfig(cfg)
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
+	t0 := time.Now()
+	defer func() {
+		if d := time.Since(t0); d > 10*time.Second && e.progress != nil {
+			e.progress(fmt.Sprintf("the stream and the queues took %s to drain", d.Round(time.Second)))
+		}
+	}()
 	return waitFor(ctx, 250*time.Millisecond, "the queues to drain", func() (bool, error) {
+		// The table's stream first: what it still holds becomes events
+		// and webhook messages.
+		if e.Stack.Streams != nil && !e.Stack.Streams.IdleFor(time.Second) {
+			return false, nil
+		}
 		for _, def := range e.Stack.Def.Queues {
 			if def.DeadLetterQueue == "" && strings.Contains(strings.ToLower(def.LogicalID), "deadletter") {
 				continue
 			}
 			out, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
 				QueueUrl:       aws.String(def.URL),
-				AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible},
+				AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible, sqstypes.QueueAttributeNameApproximateNumberOfMessagesDelayed},
 			})
 			if err != nil {
 				return false, err

@@ -57,6 +57,7 @@ type Env struct {
 	servers      []*httpserve.Server
 	poller       *sqsmap.Poller
 	maxProcesses int
+	progress     func(string)
 }
 
 // EnvOptions configure StartEnv.
@@ -78,7 +79,7 @@ func StartEnv(ctx context.Context, opts EnvOptions) (_ *Env, err error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Env{World: w, Groups: groups, Platform: NewPlatformMeter(), Lambda: newLambdaTimer(), maxProcesses: max(opts.MaxProcesses, 1)}
+	e := &Env{World: w, Groups: groups, Platform: NewPlatformMeter(), Lambda: newLambdaTimer(), maxProcesses: max(opts.MaxProcesses, 1), progress: opts.Progress}
 	defer func() {
 		if err != nil {
 			e.Close()

@@ -56,6 +56,10 @@ func (e *Env) runBig(ctx context.Context, i int) (ScaleRun, TaskCost, error) {
 		return run, TaskCost{}, err
 	}
 	run.Completed = 1
+	evs, deliveries, err := e.waitEvents(ctx, i)
+	if err != nil {
+		return run, TaskCost{}, err
+	}
 	if err := e.waitQueuesEmpty(ctx); err != nil {
 		return run, TaskCost{}, err
 	}
@@ -67,6 +71,8 @@ func (e *Env) runBig(ctx context.Context, i int) (ScaleRun, TaskCost, error) {
 	}
 	c := e.costOf(a, b, apiTime)
 	c.N, c.Pattern, c.Duration, c.LostReceipts = n, PatternTogether, ph.Total, ph.LostReceipts
+	c.Events, c.Deliveries = evs, deliveries
+	c.SQSRequests += evs
 	byInst, err := e.executionsByInstance(ctx)
 	if err != nil {
 		return run, c, err

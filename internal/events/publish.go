@@ -17,6 +17,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/signingflow/signing/internal/signing"
 )
@@ -120,6 +123,7 @@ func (p *Publisher) Publish(ctx context.Context, recs []Record) (string, error) 
 		batch = batch[:0]
 		return "", nil
 	}
+	signees := p.readSignees(ctx, recs)
 	for _, r := range recs {
 		key := signing.TaskKey{InstanceGUID: r.Task.InstanceGUID, TaskID: r.Task.TaskID}
 		task, ok := tasks[key]
@@ -141,14 +145,14 @@ func (p *Publisher) Publish(ctx context.Context, recs []Record) (string, error) 
 		}
 		var sg signing.Signee
 		if r.Entry.SigneeKey != "" {
-			var err error
-			sg, err = p.Tasks.GetSignee(ctx, key, r.Entry.SigneeKey)
-			if err != nil && !errors.Is(err, signing.ErrNotFound) {
+			read := signees[signeeRef{key, r.Entry.SigneeKey}]
+			if read.err != nil && !errors.Is(read.err, signing.ErrNotFound) {
 				if pos, ferr := flush(); pos != "" {
 					return pos, ferr
 				}
-				return r.Position, fmt.Errorf("events: read signee %s of %s/%s: %w", r.Entry.SigneeKey, key.InstanceGUID, key.TaskID, err)
+				return r.Position, fmt.Errorf("events: read signee %s of %s/%s: %w", r.Entry.SigneeKey, key.InstanceGUID, key.TaskID, read.err)
 			}
+			sg = read.sg
 		}
 		ev, ok := signing.TaskEvent(task, r.Entry, sg)
 		if !ok {
@@ -162,6 +166,53 @@ func (p *Publisher) Publish(ctx context.Context, recs []Record) (string, error) 
 		}
 	}
 	return flush()
+}
+
+// signeeRef names one signee of one task.
+type signeeRef struct {
+	task signing.TaskKey
+	key  signing.SigneeKey
+}
+
+type signeeRead struct {
+	sg  signing.Signee
+	err error
+}
+
+// signeeReads is how many signees Publish reads at once: a batch of a
+// large task names up to a hundred, and one after another they were most
+// of a batch's time.
+const signeeReads = 16
+
+// readSignees reads every signee recs name, each once, signeeReads at a
+// time; Publish meets a failed read at its record, in order.
+func (p *Publisher) readSignees(ctx context.Context, recs []Record) map[signeeRef]signeeRead {
+	out := map[signeeRef]signeeRead{}
+	var refs []signeeRef
+	for _, r := range recs {
+		if r.Entry.SigneeKey == "" {
+			continue
+		}
+		ref := signeeRef{signing.TaskKey{InstanceGUID: r.Task.InstanceGUID, TaskID: r.Task.TaskID}, r.Entry.SigneeKey}
+		if _, ok := out[ref]; !ok {
+			out[ref] = signeeRead{}
+			refs = append(refs, ref)
+		}
+	}
+	var mu sync.Mutex
+	var g errgroup.Group
+	g.SetLimit(signeeReads)
+	for _, ref := range refs {
+		g.Go(func() error {
+			sg, err := p.Tasks.GetSignee(ctx, ref.task, ref.key)
+			mu.Lock()
+			out[ref] = signeeRead{sg, err}
+			mu.Unlock()
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return out
 }
 
 func (p *Publisher) keep(ctx context.Context, ev signing.CloudEvent, reason string) error {

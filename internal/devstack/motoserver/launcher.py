@@ -36,7 +36,8 @@ import uuid
 # tested against: apply_fix_10093 (StepFunctionsParserBackend's deepcopy of a
 # state machine), apply_fix_10202 (KmsResponse.sign, RSAPrivateKey.sign),
 # apply_sfn_sync_normalisation (StateTaskServiceSfn's normalisation hooks) and
-# apply_speedups (backends.list_of_moto_modules, the JSONPath parse functions,
+# apply_speedups (backends.list_of_moto_modules, the JSONPath parse functions
+# of the executor and of EventBridge's target input (jsonpath_ng.ext.parse),
 # ExecutionWorker._get_evaluation_entrypoint). To support another version,
 # check each patch against its source, run the motoserver tests under CI=true,
 # and add it here.
@@ -218,6 +219,10 @@ def apply_speedups():
     - The executor parses each JSONPath it evaluates with jsonpath_ng,
       which builds a new PLY parser (validating its grammar from source)
       per parse. Parsed paths are immutable; they are cached per string.
+      EventBridge does the same for every target of every event
+      (moto.events.utils.EventTemplateParser.parse imports jsonpath_ng.ext's
+      parse at each call): about 0.24 s of CPU per event, so a PutEvents of
+      ten to a rule with a queue target took over two seconds.
 
     - Every execution parses the state machine's definition again (ANTLR in
       Python, about 0.15 s of CPU for the signing workflow). The parsed
@@ -237,6 +242,10 @@ def apply_speedups():
 
     for module in (json_path, result_path):
         module.parse = functools.lru_cache(maxsize=4096)(module.parse)
+
+    import jsonpath_ng.ext
+
+    jsonpath_ng.ext.parse = functools.lru_cache(maxsize=4096)(jsonpath_ng.ext.parse)
 
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 

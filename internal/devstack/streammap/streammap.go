@@ -84,6 +84,9 @@ type Poller struct {
 
 	mu     sync.Mutex
 	stats  map[string]*Stats
+	// idleSince is when each mapping last found nothing to hand over
+	// (zero while it has work).
+	idleSince map[string]time.Time
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -93,7 +96,7 @@ func New(api API, invoker Invoker, log *slog.Logger) *Poller {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Poller{api: api, invoker: invoker, log: log, stats: map[string]*Stats{}}
+	return &Poller{api: api, invoker: invoker, log: log, stats: map[string]*Stats{}, idleSince: map[string]time.Time{}}
 }
 
 // Start checks each mapping's filters and runs it in its own goroutine
@@ -129,6 +132,7 @@ func (p *Poller) Start(mappings ...Mapping) error {
 		if _, ok := p.stats[m.Function]; !ok {
 			p.stats[m.Function] = &Stats{}
 		}
+		p.idleSince[m.Function] = time.Time{}
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
@@ -147,6 +151,20 @@ func (p *Poller) Stop() {
 		cancel()
 	}
 	p.wg.Wait()
+}
+
+// IdleFor reports whether every mapping has found nothing to hand over
+// for at least d (the benchmark waits for it between runs: a read of the
+// stream may come back empty while records are still on their way).
+func (p *Poller) IdleFor(d time.Duration) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, since := range p.idleSince {
+		if since.IsZero() || time.Since(since) < d {
+			return false
+		}
+	}
+	return true
 }
 
 // Stats returns the counters of the mapping to function.
@@ -219,6 +237,14 @@ func (p *Poller) run(ctx context.Context, m Mapping) {
 				busy = true
 			}
 		}
+		p.mu.Lock()
+		switch {
+		case busy:
+			p.idleSince[m.Function] = time.Time{}
+		case p.idleSince[m.Function].IsZero():
+			p.idleSince[m.Function] = time.Now()
+		}
+		p.mu.Unlock()
 		if !busy {
 			sleep(ctx, m.PollInterval)
 		}

@@ -126,7 +126,7 @@ func TestPoller_batchFailures(t *testing.T) {
 	p := New(s, f, nil)
 	if err := p.Start(Mapping{
 		Function: "publish", StreamARN: "arn:stream", StartingPosition: "TRIM_HORIZON", BatchSize: 3,
-		Filters: []string{`{"eventName":["INSERT"],"dynamodb":{"NewImage":{"type":{"S":["audit"]}}}}`},
+		Filters:                 []string{`{"eventName":["INSERT"],"dynamodb":{"NewImage":{"type":{"S":["audit"]}}}}`},
 		ReportBatchItemFailures: true, MaximumRetryAttempts: 2, RetryPause: time.Millisecond,
 		OnFailure: func(_ context.Context, body []byte) error {
 			mu.Lock()
