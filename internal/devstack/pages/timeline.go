@@ -108,17 +108,21 @@ func (s *Server) describe(ctx context.Context, e *execution) error {
 	if err != nil {
 		return err
 	}
-	open := map[string]int{}
+	// A state a Map runs in parallel is entered several times before it
+	// exits; each exit closes the oldest open visit of its name.
+	open := map[string][]int{}
 	for _, ev := range events {
 		if d := ev.StateEnteredEventDetails; d != nil {
-			open[aws.ToString(d.Name)] = len(e.States)
-			e.States = append(e.States, stateVisit{Name: aws.ToString(d.Name), Entered: aws.ToTime(ev.Timestamp)})
+			name := aws.ToString(d.Name)
+			open[name] = append(open[name], len(e.States))
+			e.States = append(e.States, stateVisit{Name: name, Entered: aws.ToTime(ev.Timestamp)})
 		}
 		if d := ev.StateExitedEventDetails; d != nil {
-			if i, ok := open[aws.ToString(d.Name)]; ok {
+			name := aws.ToString(d.Name)
+			if visits := open[name]; len(visits) > 0 {
 				t := aws.ToTime(ev.Timestamp)
-				e.States[i].Exited = &t
-				delete(open, aws.ToString(d.Name))
+				e.States[visits[0]].Exited = &t
+				open[name] = visits[1:]
 			}
 		}
 	}

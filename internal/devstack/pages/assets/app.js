@@ -28,6 +28,12 @@ function t(key, ...args) {
   return s;
 }
 
+// role names a register role (DAGL …), or gives its code.
+function role(code) {
+  const key = `role.${code}`;
+  return t(key) === key ? code : t(key);
+}
+
 function locale() {
   return { nb: 'nb-NO', nn: 'nn-NO', en: 'en-GB' }[state.lang];
 }
@@ -106,6 +112,12 @@ function result(box, color, text, extra = []) {
   box.replaceChildren(alert(color, para(text), ...extra));
   box.tabIndex = -1;
   box.focus();
+}
+
+// fill replaces el's children, leaving out null and false (replaceChildren
+// would show them as text).
+function fill(el, ...children) {
+  el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
 }
 
 // ---------- calls ----------
@@ -192,7 +204,7 @@ async function renderHome(main) {
     const current = state.me?.id === p.id;
     return h('section', { class: 'ds-card', 'aria-labelledby': `persona-${p.id}` },
       heading(3, p.name, { id: `persona-${p.id}` }),
-      p.actsFor.length ? para(p.actsFor.map((o) => t('persona.actsFor', o.roles.join(', '), o.name)).join('; ')) : para(t('persona.own'), { class: 'ds-paragraph muted' }),
+      p.actsFor.length ? para(p.actsFor.map((o) => t('persona.actsFor', o.roles.map(role).join(', '), o.name)).join('; ')) : para(t('persona.own'), { class: 'ds-paragraph muted' }),
       current ? tag(t('persona.current'), 'success')
         : button(t('persona.login', p.name), () => switchPersona(p.id), 'secondary'));
   }));
@@ -218,7 +230,7 @@ async function renderHome(main) {
         }, 'secondary', { 'aria-label': t('home.startLabel', short(i.guid)) })),
     ];
   });
-  main.replaceChildren(
+  fill(main, 
     heading(1, t('home.title')),
     para(t('home.intro')),
     h('section', { class: 'stack', 'aria-labelledby': 'personas-h' }, heading(2, t('home.personas'), { id: 'personas-h' }), personas),
@@ -235,7 +247,7 @@ async function renderHome(main) {
 async function renderInbox(main) {
   document.title = t('inbox.title');
   if (!state.me) {
-    main.replaceChildren(heading(1, t('inbox.title')), notLoggedIn());
+    fill(main, heading(1, t('inbox.title')), notLoggedIn());
     return;
   }
   const [inbox, waiting] = await Promise.all([dev('GET', '/dev/inbox'), api('GET', '/signing-requests')]);
@@ -247,7 +259,7 @@ async function renderInbox(main) {
     link(t('inbox.openSigning'), `/signing/${r.instance.instanceOwnerPartyId}/${r.instance.instanceGuid}`),
   ]) : [];
   const messages = inbox.ok ? inbox.body.messages : [];
-  main.replaceChildren(
+  fill(main, 
     heading(1, t('inbox.heading', state.me.name)),
     h('div', { class: 'row' }, button(t('refresh'), () => render(), 'secondary')),
     h('section', { class: 'stack', 'aria-labelledby': 'waiting-h' },
@@ -269,15 +281,17 @@ function messageCard(m) {
   const id = `msg-${m.id}`;
   const kindColor = { receipt: 'success', cancel: 'danger', 'owner-rejected': 'danger', remind: 'warning', reminder: 'warning' }[m.kind] || 'info';
   return h('li', {}, h('article', { class: 'ds-card', 'aria-labelledby': id, 'data-kind': m.kind },
-    h('div', { class: 'row' }, tag(t(`kind.${m.kind}`) === `kind.${m.kind}` ? m.kind : t(`kind.${m.kind}`), kindColor),
-      h('span', { class: 'muted' }, t('inbox.sent', when(m.sentAt))),
-      m.toPersona ? null : h('span', { class: 'muted' }, t('inbox.to', m.to))),
-    heading(3, m.title, { id }),
-    m.summary ? para(m.summary) : null,
+    h('div', { class: 'ds-card__block stack' },
+      h('div', { class: 'row' }, tag(t(`kind.${m.kind}`) === `kind.${m.kind}` ? m.kind : t(`kind.${m.kind}`), kindColor),
+        h('span', { class: 'muted' }, t('inbox.sent', when(m.sentAt))),
+        m.toPersona ? null : h('span', { class: 'muted' }, t('inbox.to', m.to))),
+      heading(3, m.title, { id }),
+      m.summary ? para(m.summary) : null),
     h('details', { class: 'ds-details' }, h('summary', {}, t('inbox.read')), h('div', {}, para(m.body, { class: 'ds-paragraph body-text' }))),
-    m.attachments.length ? h('div', { class: 'stack' }, heading(4, t('inbox.attachments')),
-      h('ul', {}, m.attachments.map((a) => h('li', {}, link(a.name, a.url, { target: '_blank', rel: 'noopener' }), ` (${size(a.size)})`)))) : null,
-    m.instance ? link(t('inbox.openSigning'), `/signing/${m.instance.partyId}/${m.instance.guid}`) : null));
+    h('div', { class: 'ds-card__block stack' },
+      m.attachments.length ? h('div', { class: 'stack' }, heading(4, t('inbox.attachments')),
+        h('ul', {}, m.attachments.map((a) => h('li', {}, link(a.name, a.url, { target: '_blank', rel: 'noopener' }), ` (${size(a.size)})`)))) : null,
+      m.instance ? link(t('inbox.openSigning'), `/signing/${m.instance.partyId}/${m.instance.guid}`) : null)));
 }
 
 // ---------- the signing step ----------
@@ -290,6 +304,8 @@ function signeeStatus(s, task) {
   if (!s.delegationSuccessful) return [t('signee.delegationFailed'), 'danger'];
   if (s.notificationStatus === 'Failed') return [t('signee.notificationFailed'), 'danger'];
   if (s.group && s.groupOpen === false) return [t('signee.groupWaits', s.group), 'neutral'];
+  // resolved and delegated: the workflow is still giving access and telling them.
+  if (s.status === 'resolved' || s.status === 'delegated') return [t('signee.inviting'), 'info'];
   return [t('signee.waiting'), 'warning'];
 }
 
@@ -297,7 +313,7 @@ async function renderSigning(main, partyId, guid) {
   document.title = t('signing.title');
   const inst = state.config.instances.find((i) => String(i.partyId) === partyId && i.guid === guid);
   if (!inst) {
-    main.replaceChildren(heading(1, t('signing.title')), alert('danger', para(t('signing.unknown'))));
+    fill(main, heading(1, t('signing.title')), alert('danger', para(t('signing.unknown'))));
     return;
   }
   const top = [
@@ -308,13 +324,13 @@ async function renderSigning(main, partyId, guid) {
       link(t('home.timeline'), `/timeline/${partyId}/${guid}`)),
   ];
   if (!state.me) {
-    main.replaceChildren(...top, notLoggedIn());
+    fill(main, ...top, notLoggedIn());
     return;
   }
   const list = await dev('GET', '/dev/instances');
   const execs = list.ok ? (list.body.instances.find((i) => i.guid === guid)?.executions || []) : [];
   if (execs.length === 0) {
-    main.replaceChildren(...top, alert('info', para(t('signing.notStarted')), link(t('nav.home'), '/')));
+    fill(main, ...top, alert('info', para(t('signing.notStarted')), link(t('nav.home'), '/')));
     return;
   }
   const base = inst.path;
@@ -323,7 +339,7 @@ async function renderSigning(main, partyId, guid) {
   const [signing, docs, orgs] = await Promise.all([
     api('GET', `${base}/signing`), api('GET', `${base}/signing/data-elements`), api('GET', `${base}/signing/organizations`)]);
   if (!signing.ok) {
-    main.replaceChildren(...top, alert('danger', para(t('signing.cannotRead')), para(problemText(signing))));
+    fill(main, ...top, alert('danger', para(t('signing.cannotRead')), para(problemText(signing))));
     return;
   }
   const task = signing.body.task || { status: 'collecting' };
@@ -384,6 +400,7 @@ async function renderSigning(main, partyId, guid) {
           return;
         }
         const onBehalfOf = main.querySelector('input[name=signas]:checked')?.value;
+        feedback.replaceChildren();
         e.target.disabled = true;
         // As SigningActions does: POST …/actions?language=, onBehalfOf only for an organisation.
         const body = { action: 'sign' };
@@ -406,6 +423,7 @@ async function renderSigning(main, partyId, guid) {
       heading(2, t('submit.heading'), { id: 'submit-h' }),
       para(t('submit.intro')),
       h('div', { class: 'row' }, button(t('submit.button'), async (e) => {
+        feedback.replaceChildren();
         e.target.disabled = true;
         // As the frontend: the validation first, then PUT process/next with null.
         const v = await api('GET', `${base}/validate${lang}`);
@@ -434,6 +452,7 @@ async function renderSigning(main, partyId, guid) {
         h('p', { id: 'reject-reason-help', 'data-field': 'description' }, t('reject.help')),
         reason),
       h('div', { class: 'row' }, button(t('reject.button'), async (e) => {
+        feedback.replaceChildren();
         e.target.disabled = true;
         // The frontend's reject is PUT process/next {"action":"reject"}; the reason is this API's addition.
         const body = { action: 'reject' };
@@ -449,7 +468,7 @@ async function renderSigning(main, partyId, guid) {
       }, 'secondary', { 'data-color': 'danger' }))));
   }
 
-  main.replaceChildren(...top,
+  fill(main, ...top,
     alert(taskAlert[0], para(taskAlert[1])),
     feedback,
     h('section', { class: 'stack', 'aria-labelledby': 'signees-h' },
@@ -465,7 +484,7 @@ async function renderTimeline(main, partyId, guid) {
   document.title = t('timeline.title');
   const r = await dev('GET', `/dev/instances/${partyId}/${guid}/timeline`);
   if (!r.ok) {
-    main.replaceChildren(heading(1, t('timeline.title')), alert('danger', para(problemText(r))));
+    fill(main, heading(1, t('timeline.title')), alert('danger', para(problemText(r))));
     return;
   }
   const tl = r.body;
@@ -486,7 +505,7 @@ async function renderTimeline(main, partyId, guid) {
   const eventRows = tl.events.map((e) => [when(e.time), e.type, h('span', { class: 'mono' }, e.data?.signeeKey || '–'), h('span', { class: 'mono' }, e.id)]);
   const platformRows = tl.platform.map((p) => [when(p.at), p.service, p.what]);
   const callRows = Object.entries(tl.calls).filter(([, n]) => n > 0).map(([op, n]) => [h('span', { class: 'mono' }, op), String(n)]);
-  main.replaceChildren(
+  fill(main, 
     heading(1, t('timeline.heading', `${inst.org}/${inst.app}`)),
     para(h('span', {}, t('signing.instance'), ' ', h('span', { class: 'mono' }, inst.guid), ' · ', t('signing.owner', inst.owner))),
     h('div', { class: 'row' }, button(t('refresh'), () => render(), 'secondary'), link(t('timeline.toSigning'), `/signing/${partyId}/${guid}`)),
@@ -525,7 +544,7 @@ async function render() {
       await renderHome(main);
     }
   } catch (err) {
-    main.replaceChildren(heading(1, t('error.title')), alert('danger', para(String(err))));
+    fill(main, heading(1, t('error.title')), alert('danger', para(String(err))));
   } finally {
     main.removeAttribute('aria-busy');
     main.dataset.ready = 'true';
