@@ -84,6 +84,12 @@ func TestBrowser_foundersFlow(t *testing.T) {
 	if artifacts == "" {
 		artifacts = filepath.Join(root, "test-artifacts", "pages")
 	}
+	// The screenshots of this run only.
+	if old, _ := filepath.Glob(filepath.Join(artifacts, "*.png")); len(old) > 0 {
+		for _, f := range old {
+			_ = os.Remove(f)
+		}
+	}
 	a, b := fixture.Instances[0], fixture.Instances[1]
 	cmd := exec.CommandContext(ctx, node, filepath.Join("testdata", "founders.mjs"))
 	cmd.Env = append(os.Environ(),

@@ -156,6 +156,11 @@ try {
 
   await sign('Kari Nordmann (yourself)');
   step('Kari signs');
+  await shoot('signing-kari-signed');
+  if (process.env.DOCS_SCREENSHOT) {
+    // The README's picture: Kari has signed; the company and Ola have not.
+    await page.screenshot({ path: process.env.DOCS_SCREENSHOT, fullPage: true });
+  }
   await sign('On behalf of Eksempel Holding AS');
   step('Kari signs for Eksempel Holding AS');
 
@@ -175,9 +180,6 @@ try {
   await open(`/signing/${partyA}/${guidA}`);
   await until('three signatures', async () => (await page.locator('td .ds-tag', { hasText: 'Signed' }).count()) === 3);
   await shoot('signing-all-signed');
-  if (process.env.DOCS_SCREENSHOT) {
-    await page.screenshot({ path: process.env.DOCS_SCREENSHOT, fullPage: true });
-  }
   const end = Date.now() + WAIT;
   for (;;) {
     await page.getByRole('button', { name: 'Submit', exact: true }).click();
