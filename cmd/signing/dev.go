@@ -439,7 +439,7 @@ func devDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var sf stackFlags
 	sf.register(fs, devstack.Options{EdgeAddr: "127.0.0.1:0", APIAddr: "127.0.0.1:0", EmulatorAddr: "127.0.0.1:0", IssuerAddr: "127.0.0.1:0"})
-	pagesAddr := fs.String("pages", "127.0.0.1:0", "`address` of the pages (open them at http://localhost:{port}/; empty for none)")
+	pagesAddr := fs.String("pages", pages.DefaultAddr, "`address` of the pages (open them at http://localhost:{port}/; a free port when taken;\nempty for none)")
 	keep := fs.Bool("keep", false, "after the demo, keep the stack and the pages up until interrupted, to sign by clicking\n(make run sets it unless CI=true)")
 	if code, ok := parseCommand(fs, args, 0); !ok {
 		return code

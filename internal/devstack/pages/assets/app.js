@@ -94,7 +94,9 @@ function table(caption, headers, rows, empty, hiddenCaption = false) {
   if (rows.length === 0) {
     return h('div', { class: 'stack' }, hiddenCaption ? null : heading(3, caption), para(empty, { class: 'ds-paragraph muted' }));
   }
-  return h('div', { class: 'table-wrap' },
+  // The wrapper scrolls a wide table on a narrow screen: a named region
+  // that takes focus, so the keyboard can scroll it too.
+  return h('div', { class: 'table-wrap', role: 'region', 'aria-label': caption, tabindex: 0 },
     h('table', { class: 'ds-table', 'data-border': true, 'data-zebra': true },
       h('caption', { class: hiddenCaption ? 'ds-sr-only' : null }, caption),
       h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col' }, x)))),

@@ -258,6 +258,16 @@ try {
   await open('/?lang=en');
   step('nb and nn');
 
+  // A phone's width: the same page, nothing cut off.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await open(`/signing/${partyA}/${guidA}`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  if (overflow > 0) problems.push(`the signing step is ${overflow} px wider than a phone's screen`);
+  await shoot('signing-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await open('/?lang=en');
+  step('a phone\'s width');
+
   // Keyboard: the skip link is the first stop and moves to the main content.
   await page.keyboard.press('Tab');
   const first = await page.evaluate(() => document.activeElement?.id);
