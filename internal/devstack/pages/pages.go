@@ -127,8 +127,6 @@ var _ StepFunctions = (*sfn.Client)(nil)
 type Config struct {
 	// APIURL is the stack's HTTP API (devstack.Stack.APIURL).
 	APIURL string
-	// EmulatorURL is the platform emulator's base URL, for its call counts.
-	EmulatorURL string
 	// Emulator is the platform emulator whose records the inbox, the
 	// documents and the timeline show.
 	Emulator *emulator.Emulator
@@ -156,7 +154,7 @@ func FromStack(s *devstack.Stack, fixture emulator.Fixture, in workflow.Input, m
 		arn = s.Def.StateMachines[0].ARN
 	}
 	return Config{
-		APIURL: s.APIURL, EmulatorURL: s.EmulatorURL, Emulator: s.Emulator, Issuer: s.Issuer, Fixture: fixture,
+		APIURL: s.APIURL, Emulator: s.Emulator, Issuer: s.Issuer, Fixture: fixture,
 		StepFunctions: sfn.NewFromConfig(s.AWSConfig()), StateMachineARN: arn, Input: in, ModuleRoot: moduleRoot,
 	}
 }

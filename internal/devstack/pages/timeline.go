@@ -83,7 +83,10 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	out.Platform = s.platformCalls(in)
-	out.Calls = s.calls(ctx)
+	out.Calls = map[string]int{}
+	for _, op := range emulator.Operations {
+		out.Calls[op] = s.cfg.Emulator.Calls(op)
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -271,24 +274,5 @@ func (s *Server) platformCalls(in emulator.Instance) []platformCall {
 		out = append(out, platformCall{At: d.Created, Service: "storage", What: fmt.Sprintf("%s written (%s, %d bytes)", d.DataType, d.ContentType, d.Size)})
 	}
 	slices.SortStableFunc(out, func(a, b platformCall) int { return a.At.Compare(b.At) })
-	return out
-}
-
-// calls reads the emulator's call counts per operation (its /_emulator/calls).
-func (s *Server) calls(ctx context.Context) map[string]int {
-	out := map[string]int{}
-	if s.cfg.EmulatorURL == "" {
-		return out
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(s.cfg.EmulatorURL, "/")+"/_emulator/calls", nil)
-	if err != nil {
-		return out
-	}
-	resp, err := s.http.Do(req)
-	if err != nil {
-		return out
-	}
-	defer resp.Body.Close()
-	_ = json.NewDecoder(resp.Body).Decode(&out)
 	return out
 }
