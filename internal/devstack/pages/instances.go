@@ -2,6 +2,7 @@ package pages
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -45,6 +46,9 @@ type execution struct {
 	History string `json:"history"`
 	// States are the states the execution entered, oldest first (the timeline only).
 	States []stateVisit `json:"states,omitempty"`
+	// Outcome is a finished execution's outcome (workflow.Output): signed,
+	// rejected, expired, cancelled (the latest of each instance only, and the timeline).
+	Outcome string `json:"outcome,omitempty"`
 	// Output, Error and Cause are the ended execution's (the timeline only).
 	Output string `json:"output,omitempty"`
 	Error  string `json:"error,omitempty"`
@@ -77,9 +81,24 @@ func (s *Server) instances(w http.ResponseWriter, r *http.Request) {
 	for _, in := range s.cfg.Fixture.Instances {
 		i := s.instanceOf(in)
 		i.Executions = executionsOf(all, in.InstanceGUID)
+		if len(i.Executions) > 0 && i.Executions[0].Status == string(sfntypes.ExecutionStatusSucceeded) {
+			i.Executions[0].Outcome = s.outcome(r.Context(), i.Executions[0].ARN)
+		}
 		out = append(out, i)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"instances": out})
+}
+
+// outcome reads a finished execution's outcome from its output; "" when
+// it cannot be read.
+func (s *Server) outcome(ctx context.Context, arn string) string {
+	d, err := s.cfg.StepFunctions.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+	if err != nil {
+		return ""
+	}
+	var out workflow.Output
+	_ = json.Unmarshal([]byte(aws.ToString(d.Output)), &out)
+	return string(out.Outcome)
 }
 
 // executions lists every execution of the state machine, newest first.

@@ -16,6 +16,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/signingflow/signing/internal/platform/emulator"
+	"github.com/signingflow/signing/internal/workflow"
 )
 
 // stateVisit is one state an execution entered.
@@ -107,6 +108,10 @@ func (s *Server) describe(ctx context.Context, e *execution) error {
 		return err
 	}
 	e.Output, e.Error, e.Cause = aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause)
+	var out workflow.Output
+	if json.Unmarshal([]byte(e.Output), &out) == nil {
+		e.Outcome = string(out.Outcome)
+	}
 	events, err := s.historyEvents(ctx, e.ARN)
 	if err != nil {
 		return err

@@ -198,6 +198,14 @@ function notLoggedIn() {
   return alert('warning', para(t('login.needed')));
 }
 
+// executionTag says how an execution stands: running, its outcome, or how it failed.
+function executionTag(e) {
+  if (e.status === 'SUCCEEDED' && e.outcome) {
+    return tag(t(`outcome.${e.outcome}`), e.outcome === 'signed' ? 'success' : 'warning');
+  }
+  return tag(t(`exec.${e.status}`), { RUNNING: 'info', SUCCEEDED: 'success' }[e.status] || 'danger');
+}
+
 // ---------- home ----------
 
 async function renderHome(main) {
@@ -216,7 +224,9 @@ async function renderHome(main) {
   const rows = instances.map((i) => {
     const last = i.executions?.[0];
     const running = last?.status === 'RUNNING';
-    const status = last ? tag(t(`exec.${last.status}`), { RUNNING: 'info', SUCCEEDED: 'success' }[last.status] || 'danger') : tag(t('exec.none'), 'neutral');
+    // A new attempt follows one that did not end signed, as when the process comes back to the task.
+    const mayStart = !last || (!running && last.outcome !== 'signed');
+    const status = last ? executionTag(last) : tag(t('exec.none'), 'neutral');
     return [
       h('span', {}, `${i.org}/${i.app} `, h('span', { class: 'mono' }, short(i.guid))),
       i.owner,
@@ -224,7 +234,7 @@ async function renderHome(main) {
       h('div', { class: 'row' },
         last ? link(t('home.open'), `/signing/${i.partyId}/${i.guid}`, { 'aria-label': t('home.openLabel', short(i.guid)) }) : null,
         last ? link(t('home.timeline'), `/timeline/${i.partyId}/${i.guid}`, { 'aria-label': t('home.timelineLabel', short(i.guid)) }) : null,
-        running ? null : button(last ? t('home.restart') : t('home.start'), async (e) => {
+        !mayStart ? null : button(last ? t('home.restart') : t('home.start'), async (e) => {
           e.target.disabled = true;
           const r = await dev('POST', `/dev/instances/${i.partyId}/${i.guid}/start`, {});
           if (r.ok) location.assign(`/signing/${i.partyId}/${i.guid}`);
@@ -496,7 +506,7 @@ async function renderTimeline(main, partyId, guid) {
     const rows = (e.states || []).map((s) => [s.name, when(s.entered), s.exited ? when(s.exited) : '–', duration(s.entered, s.exited)]);
     sections.push(h('section', { class: 'stack', 'aria-label': t('timeline.execution', e.name) },
       heading(3, e.name, { class: 'ds-heading mono' }),
-      h('div', { class: 'row' }, tag(t(`exec.${e.status}`), { RUNNING: 'info', SUCCEEDED: 'success' }[e.status] || 'danger'),
+      h('div', { class: 'row' }, executionTag(e),
         h('span', { class: 'muted' }, `${when(e.start)}${e.stop ? ' – ' + when(e.stop) : ''}`),
         link(t('timeline.history'), e.history, { target: '_blank', rel: 'noopener' })),
       e.output ? para(h('span', {}, t('timeline.output'), ' ', h('span', { class: 'mono' }, e.output))) : null,

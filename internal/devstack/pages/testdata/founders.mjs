@@ -213,13 +213,16 @@ try {
   // The timeline of the signed task.
   await open(`/timeline/${partyA}/${guidA}`);
   await until('the finished execution and its audit trail', async () =>
-    (await page.locator('.ds-tag', { hasText: 'Finished' }).count()) >= 1 && (await page.getByText('signature.recorded').count()) >= 3);
+    (await page.locator('section[aria-label^="Execution"] .ds-tag', { hasText: 'Signed' }).count()) >= 1 && (await page.getByText('signature.recorded').count()) >= 3);
   await shoot('timeline');
   step('the timeline shows the execution, the audit trail, the events and the platform calls');
 
   // A second task: Kari rejects it with a reason once Ola has been asked; Ola is told why.
   await loginAs('Kari Nordmann');
   await open('/');
+  if ((await page.getByRole('button', { name: `Start the signing step of instance ${shortA}`, exact: true }).count()) !== 0) {
+    throw new Error('the home page offers to start the signed task again');
+  }
   await page.getByRole('button', { name: `Start the signing step of instance ${shortB}`, exact: true }).click();
   await page.waitForURL(`**/signing/${partyB}/${guidB}`);
   await ready();
