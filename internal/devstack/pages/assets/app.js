@@ -174,17 +174,22 @@ function renderHeader(active) {
   const nav = h('nav', { 'aria-label': t('nav.label') }, h('ul', {},
     [['/', 'nav.home', 'home'], ['/inbox', 'nav.inbox', 'inbox']].map(([href, key, id]) =>
       h('li', {}, link(t(key), href, { 'aria-current': active === id ? 'page' : null })))));
-  const personaSelect = h('select', { class: 'ds-input', id: 'persona-select', onchange: (e) => switchPersona(e.target.value) },
+  // Choosing in a list changes nothing until its button is pressed (WCAG
+  // 3.2.2): arrow keys move through a closed list without reloading the page.
+  const personaSelect = h('select', { class: 'ds-input', id: 'persona-select', name: 'persona' },
     h('option', { value: '', text: t('persona.nobody'), selected: !state.me }),
     state.config.personas.map((p) => h('option', { value: p.id, text: p.name, selected: state.me?.id === p.id })));
-  const langSelect = h('select', { class: 'ds-input', id: 'lang-select', onchange: (e) => { localStorage.setItem('lang', e.target.value); location.reload(); } },
+  const langSelect = h('select', { class: 'ds-input', id: 'lang-select', name: 'lang' },
     languages.map((l) => h('option', { value: l, text: texts[l]['lang.name'], selected: l === state.lang, lang: l })));
+  const control = (id, label, select, action, onsubmit) => h('form', { class: 'control', onsubmit: (e) => { e.preventDefault(); onsubmit(); } },
+    h('div', { class: 'ds-field' }, h('label', { class: 'ds-label', for: id }, label), select),
+    h('button', { type: 'submit', class: 'ds-button', 'data-variant': 'secondary' }, action));
   top.replaceChildren(
     h('div', { class: 'brand' }, link(t('brand'), '/', { 'data-color': 'neutral' })),
     nav,
     h('div', { class: 'controls' },
-      h('div', { class: 'ds-field' }, h('label', { class: 'ds-label', for: 'persona-select' }, t('persona.label')), personaSelect),
-      h('div', { class: 'ds-field' }, h('label', { class: 'ds-label', for: 'lang-select' }, t('lang.label')), langSelect)));
+      control('persona-select', t('persona.label'), personaSelect, t('persona.switch'), () => switchPersona(personaSelect.value)),
+      control('lang-select', t('lang.label'), langSelect, t('lang.switch'), () => { localStorage.setItem('lang', langSelect.value); location.reload(); })));
   document.getElementById('skip-link').textContent = t('skip');
 }
 

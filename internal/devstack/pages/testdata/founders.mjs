@@ -98,8 +98,9 @@ async function shoot(name) {
 
 async function loginAs(name) {
   // The switcher logs in and reloads the page.
-  const reloaded = page.waitForEvent('framenavigated');
   await page.getByLabel('Logged in as').selectOption({ label: name });
+  const reloaded = page.waitForEvent('framenavigated');
+  await page.getByRole('button', { name: 'Switch person', exact: true }).click();
   await reloaded;
   await ready();
   const chosen = await page.getByLabel('Logged in as').evaluate((s) => s.options[s.selectedIndex].text);
@@ -137,7 +138,8 @@ try {
   // Her inbox: the call to sign, for her and for the company she leads.
   await page.getByRole('link', { name: 'Inbox' }).click();
   await ready();
-  await until('Kari\'s two calls to sign', async () => (await messages('To sign', guidA)) >= 2);
+  await until('Kari\'s two calls to sign, and what waits for her', async () => (await messages('To sign', guidA)) >= 2 &&
+    (await page.getByRole('region', { name: 'Signing requests waiting for you' }).locator('tbody tr').count()) >= 1);
   await shoot('inbox-kari-calls-to-sign');
   step('Kari finds the calls to sign in her inbox');
   await page.locator('article').filter({ has: page.locator(`a[href*="${guidA}"]`) }).first()
