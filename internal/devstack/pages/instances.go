@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -117,7 +118,7 @@ func (s *Server) executions(ctx context.Context) ([]execution, error) {
 			x := execution{
 				Name: aws.ToString(e.Name), ARN: aws.ToString(e.ExecutionArn), Status: string(e.Status),
 				Start: aws.ToTime(e.StartDate), Stop: e.StopDate,
-				History: "/dev/executions/history?arn=" + aws.ToString(e.ExecutionArn),
+				History: "/dev/executions/history?arn=" + url.QueryEscape(aws.ToString(e.ExecutionArn)),
 			}
 			if i := strings.LastIndexByte(x.Name, '-'); i > 0 {
 				x.Attempt, _ = strconv.Atoi(x.Name[i+1:])
