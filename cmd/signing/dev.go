@@ -14,10 +14,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/signingflow/signing/internal/devstack"
+	"github.com/signingflow/signing/internal/devstack/hookrecv"
 	"github.com/signingflow/signing/internal/devstack/localjwt"
 	"github.com/signingflow/signing/internal/devstack/pages"
 	"github.com/signingflow/signing/internal/devstack/proc"
@@ -25,6 +27,7 @@ import (
 	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/platformauth"
 	"github.com/signingflow/signing/internal/signees"
+	"github.com/signingflow/signing/internal/signing"
 )
 
 const devUsage = `usage: signing dev <up|token|demo|jwk> [flags]
@@ -201,6 +204,9 @@ func devUp(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	out := &syncWriter{w: stdout}
+	stdout = out
+	opts.OnWebhookEvent = printWebhookEvent(out)
 	s, err := startStack(ctx, opts)
 	if err != nil {
 		if pl != nil {
@@ -485,6 +491,11 @@ func devDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	// The stack's webhook receiver prints each event as it arrives, its
+	// signature checked, between the demo's steps.
+	out := &syncWriter{w: stdout}
+	stdout = out
+	opts.OnWebhookEvent = printWebhookEvent(out)
 	t0 := time.Now()
 	fmt.Fprintln(stdout, "bringing the local stack up")
 	s, err := devstack.Up(ctx, opts)
@@ -551,6 +562,26 @@ func devDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// syncWriter serialises writes from the demo and the webhook receiver.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// printWebhookEvent prints one line per event the stack's webhook receiver
+// accepts (signature checked): its type, subject and id.
+func printWebhookEvent(w io.Writer) func(hookrecv.Event) {
+	return func(e hookrecv.Event) {
+		fmt.Fprintf(w, "    webhook ✓ %-36s %s  id %s\n", strings.TrimPrefix(e.Type, signing.EventTypePrefix), e.Subject, e.ID)
+	}
 }
 
 // lastLines returns the last n lines of s.

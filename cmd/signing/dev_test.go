@@ -167,8 +167,11 @@ func TestDevDemo(t *testing.T) {
 	if code := dev(t.Context(), []string{"demo"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit code = %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), tail(stderr.String()))
 	}
-	if !strings.Contains(stdout.String(), "summary: 12 of 12 steps verified") {
+	if !strings.Contains(stdout.String(), "summary: 13 of 13 steps verified") {
 		t.Errorf("stdout lacks the summary:\n%s", stdout.String())
+	}
+	if !strings.Contains(stdout.String(), "webhook ✓ signee.signed") {
+		t.Errorf("stdout shows no event at the webhook receiver:\n%s", stdout.String())
 	}
 	for _, ssn := range []string{"15838523428", "02919043558"} {
 		if strings.Contains(stdout.String()+stderr.String(), ssn) {

@@ -30,6 +30,7 @@ var commands = []command{
 	{name: "dev", usage: "up|token|demo [flags]", summary: "run the local stack, issue a local token, or run the demo", run: runDev},
 	{name: "invoke", usage: "<FunctionLogicalId> -e events/<file>.json", summary: "invoke one function once on the local stack, like sam local invoke", run: runInvoke},
 	{name: "bench", usage: "[-quick] [-many n] [-out dir]", summary: "run the benchmarks on the local stack and write bench/REPORT.md", run: runBench},
+	{name: "events", usage: "replay [flags]", summary: "send dead-lettered or past events again, with their original ids", run: runEvents},
 	{name: "start", usage: "-input file|- [-state-machine ARN] [-attempt n] [-check]", summary: "validate an execution input and start its signing task", run: runStart},
 }
 

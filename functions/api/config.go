@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/signingflow/signing/internal/events"
+
 	"errors"
 	"fmt"
 	"net/url"
@@ -34,6 +36,9 @@ type Config struct {
 	// Verifier checks tokens; main builds it from Issuer, JWKSURL and
 	// Audience. Not read from the environment.
 	Verifier TokenVerifier
+	// Bus is the event bus the replay route puts events on (main wires it,
+	// lambdaconf.Wiring.EventBus); not read from the environment here.
+	Bus events.Bus
 
 	// NationalIDClaims are the JWT claims that may carry the caller's national
 	// ID, in order of preference (NATIONAL_ID_CLAIMS, comma-separated;

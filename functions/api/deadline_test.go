@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -226,5 +228,51 @@ func TestHandler_evidence(t *testing.T) {
 	v := e.do(t, as(loadEvent(t, "api-verify"), "kari"))
 	if !strings.Contains(v.Body, `"intact":true`) {
 		t.Errorf("verify: %s, want intact", v.Body)
+	}
+}
+
+// The owner has the task's events put on the bus again with their ids
+// (all, or those named); an id the task lacks is 400 naming ids, with
+// nothing put; a signee may not (403); a bus that fails is 503.
+func TestHandler_replayEvents(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	bus := cfg.Bus.(*recordingBus)
+	e := newEnvWith(t, cfg)
+	list := e.do(t, as(loadEvent(t, "api-events"), "kari"))
+	var listed struct {
+		Events []struct{ ID string } `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(list.Body), &listed); err != nil || len(listed.Events) < 2 {
+		t.Fatalf("events: %s", list.Body)
+	}
+	if resp := e.do(t, as(loadEvent(t, "api-replay-events"), "ola")); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("replay by a signee: %d %s, want 403", resp.StatusCode, resp.Body)
+	}
+	if resp := e.do(t, as(loadEvent(t, "api-replay-events"), "kari")); resp.StatusCode != http.StatusOK {
+		t.Fatalf("replay all: %d %s", resp.StatusCode, resp.Body)
+	}
+	if len(bus.got) != len(listed.Events) || bus.got[0].ID != listed.Events[0].ID {
+		t.Errorf("put %d events, want the %d listed, same ids", len(bus.got), len(listed.Events))
+	}
+	one := listed.Events[1].ID
+	if resp := e.do(t, as(withBody(loadEvent(t, "api-replay-events"), `{"ids":["`+one+`"]}`), "kari")); resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, one) {
+		t.Errorf("replay one: %d %s", resp.StatusCode, resp.Body)
+	}
+	if n := len(bus.got); n != len(listed.Events)+1 || bus.got[n-1].ID != one {
+		t.Errorf("after replaying one: %d events put, want %d ending with %s", n, len(listed.Events)+1, one)
+	}
+	before := len(bus.got)
+	if resp := e.do(t, as(withBody(loadEvent(t, "api-replay-events"), `{"ids":["`+one+`","nope"]}`), "kari")); resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.Body, `"ids"`) || !strings.Contains(resp.Body, "nope") {
+		t.Errorf("replay an unknown id: %d %s, want 400 naming ids", resp.StatusCode, resp.Body)
+	}
+	if len(bus.got) != before {
+		t.Errorf("an unknown id put %d events, want none", len(bus.got)-before)
+	}
+	bus.mu.Lock()
+	bus.fail = errors.New("InternalFailure")
+	bus.mu.Unlock()
+	if resp := e.do(t, as(loadEvent(t, "api-replay-events"), "kari")); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("replay with the bus down: %d %s, want 503", resp.StatusCode, resp.Body)
 	}
 }

@@ -34,6 +34,7 @@ var eventStatus = map[string]int{
 	"api-events":              http.StatusOK,
 	"api-evidence":            http.StatusOK,
 	"api-verify":              http.StatusOK,
+	"api-replay-events":       http.StatusOK,
 }
 
 func TestHandler_Handle_events(t *testing.T) {

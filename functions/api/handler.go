@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	sigevents "github.com/signingflow/signing/internal/events"
 	"github.com/signingflow/signing/internal/ident"
 	"github.com/signingflow/signing/internal/signing"
 )
@@ -792,6 +793,64 @@ func (h *Handler) events(ctx context.Context, r *request) (int, any, error) {
 		evs = []signing.CloudEvent{}
 	}
 	return http.StatusOK, eventsResponse{Events: evs, Next: next}, nil
+}
+
+// maxReplayIDs is the most event ids one replay names.
+const maxReplayIDs = 100
+
+// replayRequest is the body of POST …/signing/events/replay.
+type replayRequest struct {
+	// IDs are the events to send again; none means all of the task's.
+	IDs []string `json:"ids"`
+}
+
+// replayResponse lists the events put on the bus again.
+type replayResponse struct {
+	Replayed []string `json:"replayed"`
+}
+
+// replayEvents serves POST …/signing/events/replay: the instance owner has
+// the task's events (all, or those {"ids": […]} names) put on the event bus
+// again with their original ids, for a consumer or webhook subscriber that
+// lost them (the bus's rule sends them to the webhooks too). An id the task
+// does not have is 400 naming it, and nothing is sent.
+func (h *Handler) replayEvents(ctx context.Context, r *request) (int, any, error) {
+	var body replayRequest
+	if _, err := decodeBody(r, &body); err != nil {
+		return 0, nil, err
+	}
+	if len(body.IDs) > maxReplayIDs {
+		return 0, nil, invalid("ids", fmt.Sprintf("names %d events; at most %d at a time", len(body.IDs), maxReplayIDs))
+	}
+	var all []signing.CloudEvent
+	page := signing.Page{Limit: maxPageLimit}
+	for {
+		evs, next, err := h.svc.Events(ctx, r.readInput(), page)
+		if err != nil {
+			return 0, nil, err
+		}
+		all = append(all, evs...)
+		if next == "" {
+			break
+		}
+		page.Token = next
+	}
+	picked, missing := sigevents.Select(all, body.IDs)
+	if len(missing) > 0 {
+		return 0, nil, invalid("ids", "the task has no event "+strings.Join(missing, ", "))
+	}
+	if h.cfg.Bus == nil {
+		return 0, nil, errors.New("api: no event bus configured")
+	}
+	if err := sigevents.Put(ctx, h.cfg.Bus, picked); err != nil {
+		return 0, nil, fmt.Errorf("%w: %w", signing.ErrTransient, err)
+	}
+	out := replayResponse{Replayed: make([]string, 0, len(picked))}
+	for _, ev := range picked {
+		out.Replayed = append(out.Replayed, ev.ID)
+	}
+	r.log.InfoContext(ctx, "events replayed", "events", len(out.Replayed))
+	return http.StatusOK, out, nil
 }
 
 // auditTrail serves GET …/signing/audit: the task's audit trail to its

@@ -107,7 +107,25 @@ func testConfig() Config {
 	cfg.AllowSyntheticIDs = true
 	f := mustTestIssuer()
 	cfg.Issuer, cfg.JWKSURL, cfg.Verifier = testIssuerURL, f.jwksURL, f.verifier
+	cfg.Bus = &recordingBus{}
 	return cfg
+}
+
+// recordingBus records what the replay route puts; fail, when set, fails every put.
+type recordingBus struct {
+	mu   sync.Mutex
+	got  []signing.CloudEvent
+	fail error
+}
+
+func (b *recordingBus) Put(_ context.Context, evs []signing.CloudEvent) ([]error, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.fail != nil {
+		return nil, b.fail
+	}
+	b.got = append(b.got, evs...)
+	return make([]error, len(evs)), nil
 }
 
 // registeredClaims are the claims the test issuer sets itself; a sample

@@ -12,6 +12,7 @@ import (
 
 	"github.com/signingflow/signing/internal/altinntoken"
 	"github.com/signingflow/signing/internal/lambdaconf"
+	"github.com/signingflow/signing/internal/lambdaconf/awsevents"
 	"github.com/signingflow/signing/internal/lambdaconf/awssecrets"
 	"github.com/signingflow/signing/internal/lambdaconf/awssfn"
 	"github.com/signingflow/signing/internal/signing"
@@ -23,7 +24,7 @@ func main() {
 	if err != nil {
 		lambdaconf.Exit("api: configuration", err)
 	}
-	lambdaconf.Run("api", lambdaconf.Linked{Secrets: awssecrets.Reader, StepFunctions: awssfn.New}, func(w *lambdaconf.Wiring) any {
+	lambdaconf.Run("api", lambdaconf.Linked{Secrets: awssecrets.Reader, StepFunctions: awssfn.New, Events: awsevents.New}, func(w *lambdaconf.Wiring) any {
 		svc := signing.API{
 			Repo: w.Repo(), Storage: w.Storage(), Authorization: w.Authorization(), Workflow: w.Workflow(),
 			Identities: w.Identities(), Clock: w.Clock(),
@@ -41,6 +42,7 @@ func main() {
 			return nil
 		}
 		cfg.Verifier = v
+		cfg.Bus = w.EventBus()
 		return NewHandler(svc, cfg, slog.Default()).Handle
 	})
 }

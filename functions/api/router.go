@@ -36,6 +36,7 @@ func routeTable() []route {
 		{method: "PUT", pattern: instancePrefix + "/signing/signees/{signeeKey}", handle: (*Handler).replaceSignee},
 		{method: "GET", pattern: instancePrefix + "/signing/audit", handle: (*Handler).auditTrail},
 		{method: "GET", pattern: instancePrefix + "/signing/events", handle: (*Handler).events},
+		{method: "POST", pattern: instancePrefix + "/signing/events/replay", handle: (*Handler).replayEvents},
 		{method: "GET", pattern: instancePrefix + "/signing/evidence", handle: (*Handler).evidence},
 		{method: "POST", pattern: instancePrefix + "/signing/verify", handle: (*Handler).verify},
 		{method: "GET", pattern: "/signing-requests", handle: (*Handler).signingRequests},

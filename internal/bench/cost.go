@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/signingflow/signing/internal/dynamo"
+	"github.com/signingflow/signing/internal/events"
 	"github.com/signingflow/signing/internal/signing"
 )
 
@@ -119,6 +120,11 @@ type TaskCost struct {
 	// InstanceBytes the instance metadata documents read.
 	DocumentBytes, InstanceBytes int64
 
+	// Events are the task's events (its audit trail's, as the bus and the
+	// local webhook receiver got them); Deliveries the webhook posts the
+	// receiver took (one subscriber: the local stack's).
+	Events, Deliveries int
+
 	// LostReceipts are receipts the workflow never sent (see Phases).
 	LostReceipts int
 	// Retried counts HTTP API answers 503 the client retried.
@@ -190,13 +196,38 @@ func (e *Env) costOf(a, b snapshot, apiTime time.Duration) TaskCost {
 			c.StatesAPI[op] = d
 		}
 	}
-	// Receives are billed by the polling of an event source mapping; the
-	// template has none now (the platform orders email/SMS itself).
+	// Receives are billed by the polling of the webhook queue's event
+	// source mapping, which does not grow with tasks; the rule's sends to
+	// that queue happen inside EventBridge, past the edge (runCost adds one
+	// per event).
 	c.SQSRequests = c.SQS["SendMessage"] + c.SQS["SendMessageBatch"] + c.SQS["DeleteMessage"] + c.SQS["DeleteMessageBatch"]
 	c.Platform = diffCounts(a.platform, b.platform)
 	c.DocumentBytes = c.Platform[opReadData].BytesOut
 	c.InstanceBytes = c.Platform[opGetInstance].BytesOut
 	return c
+}
+
+// waitEvents waits until the local webhook receiver holds every event of
+// world task i's audit trail (read from DynamoDB Local directly, not
+// counted), and returns how many events and deliveries that took.
+func (e *Env) waitEvents(ctx context.Context, i int) (evs, deliveries int, err error) {
+	key := signing.TaskKey{InstanceGUID: e.World.Tasks[i].Instance.InstanceGUID, TaskID: e.Example.TaskID}
+	trail, err := events.TaskEvents(ctx, dynamo.New(e.directDynamo(), e.Stack.Def.Tables[0].Name), key)
+	if err != nil {
+		return 0, 0, err
+	}
+	err = waitFor(ctx, 100*time.Millisecond, "every event at the webhook receiver", func() (bool, error) {
+		got := map[string]bool{}
+		deliveries = 0
+		for _, ev := range e.Stack.Webhooks.Events() {
+			if strings.Contains(ev.Subject, key.InstanceGUID) {
+				got[ev.ID] = true
+				deliveries++
+			}
+		}
+		return len(got) == len(trail), nil
+	})
+	return len(trail), deliveries, err
 }
 
 // directDynamo returns a client of DynamoDB Local itself (not counted).
@@ -312,6 +343,10 @@ func (e *Env) runCost(ctx context.Context, i int, pattern string) (TaskCost, err
 		return TaskCost{}, err
 	}
 	dur := time.Since(t0)
+	evs, deliveries, err := e.waitEvents(ctx, i)
+	if err != nil {
+		return TaskCost{}, err
+	}
 	if err := e.waitQueuesEmpty(ctx); err != nil {
 		return TaskCost{}, err
 	}
@@ -319,6 +354,8 @@ func (e *Env) runCost(ctx context.Context, i int, pattern string) (TaskCost, err
 	b := e.snapshot()
 	c := e.costOf(a, b, apiTime)
 	c.N, c.Pattern, c.Duration, c.LostReceipts = n, pattern, dur, lostReceipts
+	c.Events, c.Deliveries = evs, deliveries
+	c.SQSRequests += evs
 	c.Retried, _ = retries.Snapshot()
 	byInst, err := e.executionsByInstance(ctx)
 	if err != nil {
@@ -360,6 +397,8 @@ var costQuantities = []struct {
 	{"DynamoDB RRU", func(c TaskCost) float64 { return c.RRU }, func(c *TaskCost, v float64) { c.RRU = v }},
 	{"DynamoDB WRU", func(c TaskCost) float64 { return c.WRU }, func(c *TaskCost, v float64) { c.WRU = v }},
 	{"SQS requests", func(c TaskCost) float64 { return float64(c.SQSRequests) }, func(c *TaskCost, v float64) { c.SQSRequests = int(v + 0.5) }},
+	{"events", func(c TaskCost) float64 { return float64(c.Events) }, func(c *TaskCost, v float64) { c.Events = int(v + 0.5) }},
+	{"webhook deliveries", func(c TaskCost) float64 { return float64(c.Deliveries) }, func(c *TaskCost, v float64) { c.Deliveries = int(v + 0.5) }},
 	{"document bytes read", func(c TaskCost) float64 { return float64(c.DocumentBytes) }, func(c *TaskCost, v float64) { c.DocumentBytes = int64(v + 0.5) }},
 }
 

@@ -11,6 +11,8 @@ type PriceTable struct {
 	DynamoPerMillionWRU, DynamoPerMillionRRU float64
 	// SQSPerMillionRequests is standard queues' price (each 64 KB chunk a request).
 	SQSPerMillionRequests float64
+	// EventBridgePerMillionEvents is custom events' price (each 64 KB chunk an event).
+	EventBridgePerMillionEvents float64
 }
 
 // ListPrices are AWS's public list prices for us-east-1 as the authors
@@ -26,16 +28,17 @@ var ListPrices = PriceTable{
 	DynamoPerMillionWRU:           0.625,
 	DynamoPerMillionRRU:           0.125,
 	SQSPerMillionRequests:         0.40,
+	EventBridgePerMillionEvents:   1.00,
 }
 
 // Price is a task's price by service, in USD.
 type Price struct {
-	StepFunctions, LambdaRequests, LambdaDuration, DynamoDB, SQS float64
+	StepFunctions, LambdaRequests, LambdaDuration, DynamoDB, SQS, EventBridge float64
 }
 
 // Total adds the services up.
 func (p Price) Total() float64 {
-	return p.StepFunctions + p.LambdaRequests + p.LambdaDuration + p.DynamoDB + p.SQS
+	return p.StepFunctions + p.LambdaRequests + p.LambdaDuration + p.DynamoDB + p.SQS + p.EventBridge
 }
 
 // Of prices a task's counts.
@@ -46,5 +49,6 @@ func (t PriceTable) Of(c TaskCost) Price {
 		LambdaDuration: c.LambdaGBSeconds * t.LambdaPerGBSecond,
 		DynamoDB:       c.WRU/1e6*t.DynamoPerMillionWRU + c.RRU/1e6*t.DynamoPerMillionRRU,
 		SQS:            float64(c.SQSRequests) / 1e6 * t.SQSPerMillionRequests,
+		EventBridge:    float64(c.Events) / 1e6 * t.EventBridgePerMillionEvents,
 	}
 }

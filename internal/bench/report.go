@@ -257,9 +257,9 @@ func costs(b *strings.Builder, r *Results, img func(string, string)) {
 	pr := r.Prices
 	p("\n## Cost per task\n\n")
 	p("One task at a time on the otherwise idle stack: start the execution, wait until every signee is delegated and told, sign as every signee through the HTTP API, wait for every receipt, complete as the owner, wait for outcome `signed` and for the queue to drain. Two signing patterns bound the cost: **%s** — each signature arrives after the previous one's round ended (people sign hours apart; one round per signature, the most a task costs without failures) — and **%s** — everyone signs at once, 10 requests in flight, so rounds collect many signatures. Counts are from the run (see Method); rows marked *modelled* come from the straight lines fitted to the rows that ran (below), not from a run.\n\n", PatternAlone, PatternTogether)
-	p("Prices: %s. Step Functions Standard $%.3f per 1,000 state transitions; Lambda $%.2f per million requests and $%.10f per GB-second (arm64); DynamoDB on-demand $%.3f per million write request units and $%.3f per million read request units; SQS standard $%.2f per million requests. Lambda GB-seconds are the measured invocation times (this machine, amd64, shared cores: an estimate of Lambda's, too high when many invocations share the two cores, as signing together does) times each function's memory size from the template. *Instance metadata read* is the instance documents (`GET …/instances/{party}/{guid}`) the functions fetched: each lists every data element, including one sign document per signature, so it grows faster than linearly with signees.\n\n",
-		pr.Note+" ("+pr.Region+")", pr.StepFunctionsPer1kTransitions, pr.LambdaPerMillionRequests, pr.LambdaPerGBSecond, pr.DynamoPerMillionWRU, pr.DynamoPerMillionRRU, pr.SQSPerMillionRequests)
-	p("| signees | pattern | how | state transitions | executions | Lambda invocations | Lambda GB-s | DynamoDB reads / writes (requests) | RRU | WRU | SQS requests | document bytes read | instance metadata read | price | per signee |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	p("Prices: %s. Step Functions Standard $%.3f per 1,000 state transitions; Lambda $%.2f per million requests and $%.10f per GB-second (arm64); DynamoDB on-demand $%.3f per million write request units and $%.3f per million read request units; SQS standard $%.2f per million requests; EventBridge $%.2f per million custom events. *Events* are the task's events (each put on the bus once; the rule's send of each to the webhook queue is counted among the SQS requests) and *webhook deliveries* the posts the local stack's one subscriber took. Lambda GB-seconds are the measured invocation times (this machine, amd64, shared cores: an estimate of Lambda's, too high when many invocations share the two cores, as signing together does) times each function's memory size from the template. *Instance metadata read* is the instance documents (`GET …/instances/{party}/{guid}`) the functions fetched: each lists every data element, including one sign document per signature, so it grows faster than linearly with signees.\n\n",
+		pr.Note+" ("+pr.Region+")", pr.StepFunctionsPer1kTransitions, pr.LambdaPerMillionRequests, pr.LambdaPerGBSecond, pr.DynamoPerMillionWRU, pr.DynamoPerMillionRRU, pr.SQSPerMillionRequests, pr.EventBridgePerMillionEvents)
+	p("| signees | pattern | how | state transitions | executions | Lambda invocations | Lambda GB-s | DynamoDB reads / writes (requests) | RRU | WRU | SQS requests | events | webhook deliveries | document bytes read | instance metadata read | price | per signee |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, c := range r.Costs {
 		how := "run"
 		if c.Modelled {
@@ -269,12 +269,12 @@ func costs(b *strings.Builder, r *Results, img func(string, string)) {
 		if c.Modelled {
 			execs, meta = "–", "–"
 		}
-		p("| %d | %s | %s | %d | %s | %d | %.2f | %d / %d | %s | %s | %d | %s | %s | %s | %s |\n", c.N, c.Pattern, how, c.Transitions, execs,
-			c.InvocationsTotal, c.LambdaGBSeconds, c.DynamoReads, c.DynamoWrites, num(c.RRU), num(c.WRU), c.SQSRequests, doc, meta, usd(c.Price.Total()), usd(c.Price.Total()/float64(max(c.N, 1))))
+		p("| %d | %s | %s | %d | %s | %d | %.2f | %d / %d | %s | %s | %d | %d | %d | %s | %s | %s | %s |\n", c.N, c.Pattern, how, c.Transitions, execs,
+			c.InvocationsTotal, c.LambdaGBSeconds, c.DynamoReads, c.DynamoWrites, num(c.RRU), num(c.WRU), c.SQSRequests, c.Events, c.Deliveries, doc, meta, usd(c.Price.Total()), usd(c.Price.Total()/float64(max(c.N, 1))))
 	}
-	p("\nPrice by service (USD per task):\n\n| signees | pattern | Step Functions | Lambda requests | Lambda duration | DynamoDB | SQS | total |\n|---|---|---|---|---|---|---|---|\n")
+	p("\nPrice by service (USD per task):\n\n| signees | pattern | Step Functions | Lambda requests | Lambda duration | DynamoDB | SQS | EventBridge | total |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, c := range r.Costs {
-		p("| %d | %s | %s | %s | %s | %s | %s | %s |\n", c.N, c.Pattern, usd(c.Price.StepFunctions), usd(c.Price.LambdaRequests), usd(c.Price.LambdaDuration), usd(c.Price.DynamoDB), usd(c.Price.SQS), usd(c.Price.Total()))
+		p("| %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", c.N, c.Pattern, usd(c.Price.StepFunctions), usd(c.Price.LambdaRequests), usd(c.Price.LambdaDuration), usd(c.Price.DynamoDB), usd(c.Price.SQS), usd(c.Price.EventBridge), usd(c.Price.Total()))
 	}
 	if len(r.Slopes) > 0 {
 		p("\nPer-signee slopes: least-squares lines *quantity = fixed + per signee × n* through the rows that ran (R² says how straight):\n\n| quantity |")
@@ -319,7 +319,8 @@ func costs(b *strings.Builder, r *Results, img func(string, string)) {
 		}
 		p("- mean time per invocation: %s (the HTTP API's as its client saw it)\n", strings.Join(means, ", "))
 		p("- DynamoDB requests: %s (refused conditional writes: %d)\n", joinCounts(c.DynamoRequests), c.FailedWrites)
-		p("- SQS calls: %s (billable: sends, deletes and one receive per dispatcher invocation; the poller's empty long polls are left out, since a deployed event source mapping's polling does not grow with tasks)\n", joinCounts(c.SQS))
+		p("- SQS calls: %s, and %d sends by the webhook rule inside EventBridge (billable: sends and deletes; the webhook queue poller's receives are left out, since a deployed event source mapping's polling does not grow with tasks)\n", joinCounts(c.SQS), c.Events)
+		p("- events: %d, each put on the bus once; webhook deliveries: %d (one subscriber)\n", c.Events, c.Deliveries)
 		p("- Step Functions API calls by the functions and the process engine: %s\n", joinCounts(c.StatesAPI))
 		plat := map[string]int{}
 		for k, v := range c.Platform {

@@ -64,12 +64,14 @@ import (
 	"github.com/signingflow/signing/internal/devstack/dynamolocal"
 	"github.com/signingflow/signing/internal/devstack/edge"
 	"github.com/signingflow/signing/internal/devstack/funchost"
+	"github.com/signingflow/signing/internal/devstack/hookrecv"
 	"github.com/signingflow/signing/internal/devstack/httpapi"
 	"github.com/signingflow/signing/internal/devstack/httpserve"
 	"github.com/signingflow/signing/internal/devstack/localjwt"
 	"github.com/signingflow/signing/internal/devstack/motoserver"
 	"github.com/signingflow/signing/internal/devstack/sqsmap"
 	"github.com/signingflow/signing/internal/devstack/stackdef"
+	"github.com/signingflow/signing/internal/devstack/streammap"
 	"github.com/signingflow/signing/internal/platform/emulator"
 	"github.com/signingflow/signing/internal/samtemplate"
 )
@@ -149,6 +151,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Progress is told what Up is doing, one line at a time.
 	Progress func(string)
+	// WebhookAddr is where the local webhook receiver listens; default
+	// DefaultWebhookAddr, or a free port when APIAddr asks for one.
+	WebhookAddr string
+	// OnWebhookEvent is told each new event the local receiver accepts.
+	OnWebhookEvent func(hookrecv.Event)
 }
 
 // Stack is a running local stack.
@@ -173,6 +180,12 @@ type Stack struct {
 	Host     *funchost.Host
 	Emulator *emulator.Emulator
 	Poller   *sqsmap.Poller
+	// Streams runs the DynamoDB stream sources (Publish Events).
+	Streams *streammap.Poller
+	// Webhooks is the local webhook subscriber (every event, signature
+	// checked); WebhookURL is where it takes deliveries.
+	Webhooks   *hookrecv.Receiver
+	WebhookURL string
 	// Issuer signs tokens the HTTP API accepts.
 	Issuer *localjwt.Issuer
 	// Timings says how long each part of Up took.
@@ -184,13 +197,16 @@ type Stack struct {
 	edgeSrv    *httpserve.Server
 	apiSrv     *httpserve.Server
 	issuerSrv  *httpserve.Server
-	emuSrv     *emulator.Server
-	buildDir   string
-	ownsBuild  bool
-	secrets    []string // the template's secret parameters
-	keys       []string // the template's KMS key parameters
-	closeOnce  sync.Once
-	closeError error
+	webhookSrv *httpserve.Server
+	// webhookSecret is the local receiver's signing key.
+	webhookSecret string
+	emuSrv        *emulator.Server
+	buildDir      string
+	ownsBuild     bool
+	secrets       []string // the template's secret parameters
+	keys          []string // the template's KMS key parameters
+	closeOnce     sync.Once
+	closeError    error
 	// extra are the endpoints of what runs next to the stack (AddEndpoint).
 	extraMu sync.Mutex
 	extra   [][2]string
@@ -243,6 +259,12 @@ func (o *Options) defaults() error {
 		o.IssuerAddr = DefaultIssuerAddr
 		if strings.HasSuffix(o.APIAddr, ":0") {
 			o.IssuerAddr = "127.0.0.1:0"
+		}
+	}
+	if o.WebhookAddr == "" {
+		o.WebhookAddr = DefaultWebhookAddr
+		if strings.HasSuffix(o.APIAddr, ":0") {
+			o.WebhookAddr = "127.0.0.1:0"
 		}
 	}
 	if o.Region == "" {
@@ -379,6 +401,11 @@ func Up(ctx context.Context, opts Options) (_ *Stack, err error) {
 		_ = apiLn.Close()
 		return nil, err
 	}
+	if err := s.startWebhooks(); err != nil {
+		_ = edgeLn.Close()
+		_ = apiLn.Close()
+		return nil, err
+	}
 	if opts.Platform == nil {
 		if err := s.startEmulator(); err != nil {
 			_ = edgeLn.Close()
@@ -478,6 +505,10 @@ func Up(ctx context.Context, opts Options) (_ *Stack, err error) {
 		_ = apiLn.Close()
 		return nil, err
 	}
+	if err := s.createEventResources(ctx); err != nil {
+		_ = apiLn.Close()
+		return nil, err
+	}
 	s.Timings["resources"] = time.Since(t)
 
 	s.Host = funchost.New(funchost.Options{
@@ -518,6 +549,9 @@ func Up(ctx context.Context, opts Options) (_ *Stack, err error) {
 		})
 	}
 	s.Poller.Start(mappings...)
+	if err := s.startStreams(ctx); err != nil {
+		return nil, err
+	}
 	s.Timings["total"] = time.Since(t0)
 	return s, nil
 }
@@ -530,6 +564,9 @@ func Up(ctx context.Context, opts Options) (_ *Stack, err error) {
 func (s *Stack) parameters(tpl *samtemplate.Template) map[string]string {
 	opts := s.opts
 	params := LocalParameters(opts.Region, opts.AccountID, s.APIURL, s.EmulatorURL, s.JWKSURL)
+	for k, v := range s.webhookParameters() {
+		params[k] = v
+	}
 	if opts.Platform != nil {
 		for k, v := range opts.Platform.parameters() {
 			params[k] = v
@@ -736,6 +773,7 @@ func (s *Stack) Endpoints() [][2]string {
 		{"AWS endpoint (edge)", s.EdgeURL},
 		{"HTTP API", s.APIURL},
 		{"token issuer's key set", s.JWKSURL},
+		{"webhook receiver (every event)", s.WebhookURL},
 	}
 	if p := s.opts.Platform; p != nil {
 		out = append(out, [2]string{"platform (real)", p.URL}, [2]string{"Maskinporten (real)", p.MaskinportenURL})
@@ -789,6 +827,9 @@ func (s *Stack) Close() error {
 		if s.Poller != nil {
 			s.Poller.Stop()
 		}
+		if s.Streams != nil {
+			s.Streams.Stop()
+		}
 		// Each server gets its own 5 s to drain, then what is still in flight
 		// is cut off: a call a test holds on purpose (the edge's delay
 		// faults) may outlast the run, and cutting it is no failure of the
@@ -806,6 +847,9 @@ func (s *Stack) Close() error {
 		}
 		if s.issuerSrv != nil {
 			errs = append(errs, shutdown(s.issuerSrv))
+		}
+		if s.webhookSrv != nil {
+			errs = append(errs, shutdown(s.webhookSrv))
 		}
 		if s.Host != nil {
 			errs = append(errs, s.Host.Close())

@@ -90,6 +90,19 @@ var Ports = map[string]Port{
 	}), Actions: []string{ActionSignMaskinporten}},
 	"Workflow":   {Actions: []string{ActionSendTaskSuccess, ActionSendTaskFailure}, Links: []string{LinkStepFunctions}},
 	"Executions": {Actions: []string{ActionStopExecution}, Links: []string{LinkStepFunctions}},
+	"EventBus": {Vars: []Var{{Name: EnvEventBusName, Required: true, Doc: "EventBridge bus the service's events go to"}},
+		Actions: []string{ActionPutEvents}, Links: []string{LinkEvents}},
+	"EventDeadLetters": {Vars: []Var{{Name: EnvEventsDLQURL, Required: true, Doc: "SQS queue keeping the events the bus refuses"}},
+		Actions: []string{ActionSendToSQS}, Links: []string{LinkQueues}},
+	"Webhooks": {Vars: []Var{
+		{Name: EnvWebhookSubscribers, Doc: `webhook subscribers, JSON [{"id","url","types","apps"}] (webhook.ParseSubscribers); none when unset`},
+		{Name: EnvWebhookSecretsARN, Required: true, Doc: "Secrets Manager secret: JSON object of subscriber ID → whsec_ signing key"},
+		{Name: EnvWebhookQueueURL, Required: true, Doc: "SQS queue of webhook deliveries (retries go back to it, delayed)"},
+		{Name: EnvWebhookDLQURL, Required: true, Doc: "SQS queue keeping the deliveries given up on"},
+		{Name: EnvWebhookAllowPrivate, Doc: "let subscribers be on http and private addresses (true/false; development only)"},
+		{Name: EnvWebhookRetryFor, Doc: "how long a delivery is retried, a Go duration (default 24h)"},
+		{Name: EnvWebhookRetryBase, Doc: "first pause before a retry, doubling, a Go duration (default 30s)"},
+	}, Actions: []string{ActionSendToSQS, ActionGetSecretValue}, Links: []string{LinkQueues, LinkSecrets}},
 }
 
 // CheckEnv reports, through lookup, every variable the given ports

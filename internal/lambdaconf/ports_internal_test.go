@@ -3,6 +3,7 @@ package lambdaconf
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -14,13 +15,15 @@ import (
 
 	"github.com/signingflow/signing/internal/ident"
 	"github.com/signingflow/signing/internal/lambdaconf/awsenv"
+	"github.com/signingflow/signing/internal/lambdaconf/awsevents"
+	"github.com/signingflow/signing/internal/lambdaconf/awsqueue"
 	"github.com/signingflow/signing/internal/lambdaconf/awssecrets"
 	"github.com/signingflow/signing/internal/lambdaconf/awssfn"
 	"github.com/signingflow/signing/internal/signing"
 )
 
 // linkAll links every adapter.
-var linkAll = Linked{Secrets: awssecrets.Reader, StepFunctions: awssfn.New}
+var linkAll = Linked{Secrets: awssecrets.Reader, StepFunctions: awssfn.New, Events: awsevents.New, Queues: awsqueue.New}
 
 // TestPorts_readAndCall checks Ports against the Wiring methods: each
 // reads exactly the variables its Port lists, builds the AWS clients its
@@ -34,6 +37,10 @@ func TestPorts_readAndCall(t *testing.T) {
 		targets = append(targets, r.Header.Get("X-Amz-Target"))
 		mu.Unlock()
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		if body, _ := io.ReadAll(r.Body); strings.Contains(string(body), ":secret:w") {
+			_, _ = w.Write([]byte(`{"SecretString":"{\"case-system\":\"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"}"}`))
+			return
+		}
 		_, _ = w.Write([]byte(`{"SecretString":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"}`))
 	}))
 	defer srv.Close()
@@ -44,6 +51,9 @@ func TestPorts_readAndCall(t *testing.T) {
 		EnvMaskinportenClientID: "c", EnvMaskinportenScopes: "a:b", EnvMaskinportenKMSKeyID: "arn:aws:kms:eu-north-1:123456789012:key/m",
 		EnvPlatformAccessTokenOrg: "ttd", EnvPlatformAccessTokenApp: "app", EnvPlatformAccessTokenKMSKeyID: "arn:aws:kms:eu-north-1:123456789012:key/p",
 		EnvEnvironment: "tt02", EnvInstanceURL: "https://x/{instanceGuid}",
+		EnvEventBusName: "bus", EnvEventsDLQURL: "https://sqs.eu-north-1.amazonaws.com/123456789012/dlq",
+		EnvWebhookSecretsARN: "arn:aws:secretsmanager:eu-north-1:123456789012:secret:w", EnvWebhookQueueURL: "https://sqs.eu-north-1.amazonaws.com/123456789012/w",
+		EnvWebhookDLQURL: "https://sqs.eu-north-1.amazonaws.com/123456789012/wdlq",
 	}
 	e, err := awsenv.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {

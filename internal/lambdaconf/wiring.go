@@ -12,10 +12,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/signingflow/signing/internal/dynamo"
+	"github.com/signingflow/signing/internal/events"
 	"github.com/signingflow/signing/internal/ident"
 	"github.com/signingflow/signing/internal/lambdaconf/awsenv"
 	"github.com/signingflow/signing/internal/platform"
 	"github.com/signingflow/signing/internal/platformauth"
+	"github.com/signingflow/signing/internal/queue"
 	"github.com/signingflow/signing/internal/signees"
 	"github.com/signingflow/signing/internal/signing"
 )
@@ -39,6 +41,11 @@ type Linked struct {
 		signing.Workflow
 		signing.ExecutionStopper
 	}
+	// Events is the EventBridge bus of that name (awsevents.New): EventBus.
+	Events func(e awsenv.Env, busName string) events.Bus
+	// Queues is the SQS queue at that URL (awsqueue.New): EventDeadLetters
+	// and Webhooks.
+	Queues func(e awsenv.Env, queueURL string) queue.Sender
 }
 
 // The adapters a Port may need (Port.Links), by their Linked field names.

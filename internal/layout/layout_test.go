@@ -49,6 +49,8 @@ var labTrees = []string{
 var optional = map[string]string{
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager": module + "/internal/lambdaconf/awssecrets",
 	"github.com/aws/aws-sdk-go-v2/service/sfn":            module + "/internal/lambdaconf/awssfn",
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge":    module + "/internal/lambdaconf/awsevents",
+	"github.com/aws/aws-sdk-go-v2/service/sqs":            module + "/internal/lambdaconf/awsqueue",
 	"codeberg.org/go-pdf/fpdf":                            module + "/internal/signingpdf",
 }
 

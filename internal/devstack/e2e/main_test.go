@@ -105,8 +105,9 @@ func up(t *testing.T) *devstack.Stack {
 			ModuleRoot: root, EdgeAddr: "127.0.0.1:0", APIAddr: "127.0.0.1:0", EmulatorAddr: "127.0.0.1:0",
 			Fixture:       &fixture,
 			Substitutions: map[string]string{"WaitTimeoutSeconds": "2", "RetryWaitSeconds": "1"},
-			FunctionEnv:   map[string]string{"SIGNEE_PROVIDERS": string(providers)},
-			Logs:          logs,
+			// Webhook retries a second apart, doubling, for the receiver-down test.
+			FunctionEnv: map[string]string{"SIGNEE_PROVIDERS": string(providers), "WEBHOOK_RETRY_BASE": "1s"},
+			Logs:        logs,
 		})
 		if upErr == nil {
 			fmt.Fprintf(os.Stderr, "e2e: local stack up in %s (build %s)\n", time.Since(t0).Round(time.Millisecond), stack.Timings["build"].Round(time.Millisecond))

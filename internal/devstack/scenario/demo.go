@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -250,6 +251,30 @@ func Demo(ctx context.Context, r *Run, f emulator.Fixture, w io.Writer, opts Dem
 			return "", fmt.Errorf("receipts at the end: %s: %v", receiptDetail(), err)
 		}
 		return "outcome signed; " + pdf, nil
+	})
+	step("every event of the task reached the webhook receiver once, each signature checked", func(ctx context.Context) (string, error) {
+		var want, got map[string]string
+		var n map[string]int
+		err := Eventually(ctx, func() (bool, error) {
+			var err error
+			if want, err = r.Events(ctx, kari); err != nil {
+				return false, err
+			}
+			got, n = r.Webhooks()
+			return len(want) > 0 && maps.Equal(want, got), nil
+		})
+		if err != nil {
+			return "", fmt.Errorf("the task has %d events, the receiver %d: %w", len(want), len(got), err)
+		}
+		for id, k := range n {
+			if k != 1 {
+				return "", fmt.Errorf("event %s (%s) came %d times", id, got[id], k)
+			}
+		}
+		if _, refused := r.Stack.Webhooks.Counts(); refused > 0 {
+			return "", fmt.Errorf("%d deliveries had a bad signature", refused)
+		}
+		return fmt.Sprintf("%d events, as GET …/signing/events lists them", len(want)), nil
 	})
 	if len(f.Instances) < 2 {
 		return steps

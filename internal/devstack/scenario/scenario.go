@@ -405,3 +405,48 @@ func Poll(ctx context.Context, interval time.Duration, cond func() (bool, error)
 		}
 	}
 }
+
+// Events reads the task's events as its owner p (GET …/signing/events,
+// every page): event id → type.
+func (r *Run) Events(ctx context.Context, p Party) (map[string]string, error) {
+	out := map[string]string{}
+	base := r.instancePath() + "/signing/events" + r.query()
+	path := base
+	for {
+		resp, err := r.Call(ctx, p, http.MethodGet, path, nil)
+		if err != nil {
+			return nil, err
+		}
+		if resp.Status != http.StatusOK {
+			return nil, fmt.Errorf("GET %s = %s", path, resp)
+		}
+		var page struct {
+			Events []struct{ ID, Type string } `json:"events"`
+			Next   string                      `json:"next"`
+		}
+		if err := json.Unmarshal(resp.Body, &page); err != nil {
+			return nil, err
+		}
+		for _, e := range page.Events {
+			out[e.ID] = e.Type
+		}
+		if page.Next == "" {
+			return out, nil
+		}
+		path = base + "&next=" + url.QueryEscape(page.Next)
+	}
+}
+
+// Webhooks returns the events of this run's instance the stack's webhook
+// receiver accepted (signature checked): id → type, and how many
+// deliveries each id had.
+func (r *Run) Webhooks() (types map[string]string, deliveries map[string]int) {
+	types, deliveries = map[string]string{}, map[string]int{}
+	for _, e := range r.Stack.Webhooks.Events() {
+		if strings.Contains(e.Subject, r.Instance.InstanceGUID) {
+			types[e.ID] = e.Type
+			deliveries[e.ID]++
+		}
+	}
+	return types, deliveries
+}

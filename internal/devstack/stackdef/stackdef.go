@@ -34,6 +34,8 @@ const (
 	TypeHTTPAPI            = "AWS::Serverless::HttpApi"
 	TypeLogGroup           = "AWS::Logs::LogGroup"
 	TypeSecret             = "AWS::SecretsManager::Secret"
+	TypeEventBus           = "AWS::Events::EventBus"
+	TypeRule               = "AWS::Events::Rule"
 	implicitHTTPAPIID      = "ServerlessHttpApi"
 	defaultFunctionTimeout = 3 * time.Second
 )
@@ -65,6 +67,12 @@ type Stack struct {
 	HTTPAPIs      []HTTPAPI
 	Routes        []Route
 	SQSMappings   []SQSMapping
+	// StreamMappings are the functions' DynamoDB stream event sources.
+	StreamMappings []StreamMapping
+	EventBuses     []EventBus
+	Rules          []Rule
+	// Secrets are the secrets the template creates.
+	Secrets []Secret
 	// Outputs are the template's outputs, evaluated ("" when one cannot be).
 	Outputs map[string]string
 }
@@ -158,6 +166,43 @@ type SQSMapping struct {
 	ReportBatchItemFailures bool
 	Enabled                 bool
 }
+
+// StreamMapping is a DynamoDB stream event source mapping.
+type StreamMapping struct {
+	Function, Event, Table string // logical IDs
+	StartingPosition       string // TRIM_HORIZON or LATEST
+	BatchSize              int
+	MaxBatchingWindow      time.Duration
+	// Filters are the FilterCriteria patterns (JSON); a record passes when
+	// one matches (none: every record passes).
+	Filters                 []string
+	ReportBatchItemFailures bool
+	// MaximumRetryAttempts is -1 for retries until the record is
+	// MaximumRecordAge old (-1: the stream's retention).
+	MaximumRetryAttempts int
+	MaximumRecordAge     time.Duration
+	// OnFailureQueue is the logical ID of the on-failure destination queue, if any.
+	OnFailureQueue string
+	Enabled        bool
+}
+
+// EventBus is an EventBridge event bus.
+type EventBus struct{ LogicalID, Name, ARN string }
+
+// Rule is an EventBridge rule with its targets.
+type Rule struct {
+	LogicalID, Name, ARN string
+	// Bus is the event bus's name.
+	Bus          string
+	EventPattern string // JSON
+	Targets      []RuleTarget
+}
+
+// RuleTarget is one target of a rule.
+type RuleTarget struct{ ID, ARN string }
+
+// Secret is a secret the template creates, with its SecretString.
+type Secret struct{ LogicalID, Name, ARN, Value string }
 
 // Function returns the function with logical ID id.
 func (s *Stack) Function(id string) (Function, bool) {
@@ -298,6 +343,13 @@ func Resolve(tpl *samtemplate.Template, opts Options) (*Stack, error) {
 				return nil, fmt.Errorf("stackdef: %s: %w", id, err)
 			}
 			e.refs[id] = arn("secretsmanager", "secret:"+n)
+		case TypeEventBus:
+			n, err := name("Name")
+			if err != nil {
+				return nil, fmt.Errorf("stackdef: %s: %w", id, err)
+			}
+			e.refs[id] = n
+			e.attrs[id] = map[string]string{"Arn": arn("events", "event-bus/"+n), "Name": n}
 		default:
 			e.refs[id] = id
 		}
@@ -324,9 +376,20 @@ func Resolve(tpl *samtemplate.Template, opts Options) (*Stack, error) {
 			err = st.addStateMachine(e, r, opts)
 		case TypeHTTPAPI:
 			err = st.addHTTPAPI(e, r)
+		case TypeEventBus:
+			st.EventBuses = append(st.EventBuses, EventBus{LogicalID: id, Name: e.refs[id], ARN: e.attrs[id]["Arn"]})
+		case TypeSecret:
+			err = st.addSecret(e, r)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s (line %d): %w", id, r.Line, err))
+		}
+	}
+	for _, id := range tpl.LogicalIDs() {
+		if r := tpl.Resources[id]; r.Type == TypeRule {
+			if err := st.addRule(e, r, opts); err != nil {
+				errs = append(errs, fmt.Errorf("%s (line %d): %w", id, r.Line, err))
+			}
 		}
 	}
 	if hasImplicitAPI {
@@ -503,6 +566,10 @@ func (st *Stack) addFunction(e *evaluator, r samtemplate.Resource, globals map[s
 			}
 		case "SQS":
 			if err := st.addSQSMapping(e, r.LogicalID, name, raw); err != nil {
+				return fmt.Errorf("event %s: %w", name, err)
+			}
+		case "DynamoDB":
+			if err := st.addStreamMapping(e, r.LogicalID, name, raw); err != nil {
 				return fmt.Errorf("event %s: %w", name, err)
 			}
 		}

@@ -50,6 +50,15 @@
 // answer; a retry answered with 409 is accepted when the first attempt took
 // effect.
 //
+// The event publisher and the webhook dispatcher have rows of their own
+// (events_test.go): Publish / repo.GetTask, repo.GetSignee, bus.put (and a
+// refusal kept in the dead-letter queue, dlq.keep faulted too), Deliver /
+// secrets.read, webhook.post, queue.retry, queue.deadLetter, with the
+// stream and SQS handing records and messages again as they do. Every
+// event of a whole founders task reaches the bus and the webhook receiver
+// (after a replay of what was dead-lettered), nothing else does, and each
+// id always carries the same event.
+//
 // It serves development and is never deployed: no function links it
 // (internal/layout checks).
 package faults
