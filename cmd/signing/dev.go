@@ -21,6 +21,7 @@ import (
 	"github.com/signingflow/signing/internal/devstack"
 	"github.com/signingflow/signing/internal/devstack/hookrecv"
 	"github.com/signingflow/signing/internal/devstack/localjwt"
+	"github.com/signingflow/signing/internal/devstack/pages"
 	"github.com/signingflow/signing/internal/devstack/proc"
 	"github.com/signingflow/signing/internal/devstack/scenario"
 	"github.com/signingflow/signing/internal/platform/emulator"
@@ -32,11 +33,13 @@ import (
 const devUsage = `usage: signing dev <up|token|demo|jwk> [flags]
 
   up     start the local stack (DynamoDB Local, moto, the edge, the function
-         host, the HTTP API, the platform emulator) and run until interrupted;
+         host, the HTTP API, the platform emulator) and the pages (persona
+         switcher, inbox, signing step, timeline) and run until interrupted;
          with -platform-url, -maskinporten-url and -maskinporten-client-id it
          runs against a real Altinn environment (TT02) instead of the emulator
   token  print a token the local HTTP API accepts: signing dev token --pid <national id> [--name …]
-  demo   bring the stack up, run the seed's main flow and print each step
+  demo   bring the stack up, run the seed's main flow and print each step;
+         with -keep the stack and the pages stay up afterwards
   jwk    print the public JWK to register for the Maskinporten client: of the
          running stack's KMS key, or of -key-file
 
@@ -162,6 +165,7 @@ func devUp(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	sf.register(fs, devstack.Options{EdgeAddr: devstack.DefaultEdgeAddr, APIAddr: devstack.DefaultAPIAddr, EmulatorAddr: devstack.DefaultEmulatorAddr, IssuerAddr: devstack.DefaultIssuerAddr})
 	var rf realFlags
 	rf.register(fs)
+	pagesAddr := fs.String("pages", pages.DefaultAddr, "`address` of the pages (open them at http://localhost:{port}/; empty for none;\nnot served with -platform-url)")
 	if code, ok := parseCommand(fs, args, 0); !ok {
 		return code
 	}
@@ -172,6 +176,9 @@ func devUp(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	opts := sf.options(stderr)
 	opts.Platform = rp
+	if !flagSet(fs, "pages") && strings.HasSuffix(sf.api, ":0") {
+		*pagesAddr = "127.0.0.1:0"
+	}
 	if rp != nil {
 		fmt.Fprintf(stdout, "running against %s (Maskinporten %s, client %s); the platform emulator is not started\n",
 			rp.URL, rp.MaskinportenURL, rp.ClientID)
@@ -187,13 +194,34 @@ func devUp(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// Function output is worth seeing while developing.
 		opts.Logs = stderr
 	}
+	var pl *pages.Listener
+	if rp == nil && *pagesAddr != "" {
+		// A few instances of the founders' app to start signing tasks on.
+		f := scenario.WithInstances(emulator.Founders(), devUpInstances-1)
+		opts.Fixture = &f
+		if pl, err = listenPages(*pagesAddr, &opts, stderr); err != nil {
+			fmt.Fprintf(stderr, "signing dev up: %v\n", err)
+			return 1
+		}
+	}
 	out := &syncWriter{w: stdout}
 	stdout = out
 	opts.OnWebhookEvent = printWebhookEvent(out)
 	s, err := startStack(ctx, opts)
 	if err != nil {
+		if pl != nil {
+			_ = pl.Close()
+		}
 		fmt.Fprintf(stderr, "signing dev up: %v\n", err)
 		return 1
+	}
+	var ps *pages.Server
+	if pl != nil {
+		if ps, err = servePages(pl, s, *opts.Fixture, root); err != nil {
+			_ = s.Close()
+			fmt.Fprintf(stderr, "signing dev up: %v\n", err)
+			return 1
+		}
 	}
 	printEndpoints(stdout, s)
 	if rp != nil {
@@ -202,9 +230,15 @@ func devUp(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if f, ok := ctx.Value(stackUpKey{}).(func(*devstack.Stack)); ok {
 		f(s)
 	}
+	if ps != nil {
+		fmt.Fprintf(stdout, "\npages:   open %s to log in as a person, start a signing task and sign by clicking\n", ps.URL)
+	}
 	fmt.Fprintln(stdout, "\nready; Ctrl-C stops everything")
 	<-ctx.Done()
 	fmt.Fprintln(stderr, "dev: stopping")
+	if ps != nil {
+		_ = ps.Close()
+	}
 	if err := s.Close(); err != nil {
 		fmt.Fprintf(stderr, "signing dev up: stop: %v\n", err)
 		return 1
@@ -219,6 +253,48 @@ type stackUpKey struct{}
 // withStackUp returns ctx carrying f for `dev up`.
 func withStackUp(ctx context.Context, f func(*devstack.Stack)) context.Context {
 	return context.WithValue(ctx, stackUpKey{}, f)
+}
+
+// devUpInstances is how many instances of the founders' app `dev up` puts
+// in the emulator's storage, to start signing tasks on from the pages.
+const devUpInstances = 5
+
+// flagSet reports whether the command line set the flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// listenPages binds the pages' address (a free port when addr is taken)
+// and has the stack's HTTP API allow their origin.
+func listenPages(addr string, opts *devstack.Options, stderr io.Writer) (*pages.Listener, error) {
+	pl, err := pages.Listen(addr)
+	if err != nil && addr != "127.0.0.1:0" {
+		fmt.Fprintf(stderr, "dev: the pages cannot listen on %s (%v); they take a free port\n", addr, err)
+		pl, err = pages.Listen("127.0.0.1:0")
+	}
+	if err != nil {
+		return nil, err
+	}
+	pl.Allow(opts)
+	return pl, nil
+}
+
+// servePages serves the pages of the running stack s, seeded with fixture,
+// and adds their address to the stack's endpoints.
+func servePages(pl *pages.Listener, s *devstack.Stack, fixture emulator.Fixture, root string) (*pages.Server, error) {
+	in, err := scenario.ExampleInput(root)
+	if err != nil {
+		_ = pl.Close()
+		return nil, err
+	}
+	ps, err := pages.Serve(pl, pages.FromStack(s, fixture, in, root))
+	if err != nil {
+		return nil, err
+	}
+	s.AddEndpoint("pages", ps.URL)
+	return ps, nil
 }
 
 func printEndpoints(w io.Writer, s *devstack.Stack) {
@@ -369,6 +445,8 @@ func devDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var sf stackFlags
 	sf.register(fs, devstack.Options{EdgeAddr: "127.0.0.1:0", APIAddr: "127.0.0.1:0", EmulatorAddr: "127.0.0.1:0", IssuerAddr: "127.0.0.1:0"})
+	pagesAddr := fs.String("pages", pages.DefaultAddr, "`address` of the pages (open them at http://localhost:{port}/; a free port when taken;\nempty for none)")
+	keep := fs.Bool("keep", false, "after the demo, keep the stack and the pages up until interrupted, to sign by clicking\n(make run sets it unless CI=true)")
 	if code, ok := parseCommand(fs, args, 0); !ok {
 		return code
 	}
@@ -377,8 +455,8 @@ func devDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	opts := sf.options(stderr)
 	// More instances of the founders' app for the demo's rejected task
-	// and its task in two signing groups.
-	f := scenario.WithInstances(emulator.Founders(), 2)
+	// and its task in two signing groups, and two to sign on by clicking.
+	f := scenario.WithInstances(emulator.Founders(), 4)
 	if opts.Fixture == nil {
 		opts.Fixture = &f
 	} else {
@@ -404,6 +482,15 @@ func devDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		logs = proc.NewTail(64 << 10)
 		opts.Logs = logs
 	}
+	root, _ := devstack.FindModuleRoot("")
+	var pl *pages.Listener
+	if *pagesAddr != "" {
+		var err error
+		if pl, err = listenPages(*pagesAddr, &opts, stderr); err != nil {
+			fmt.Fprintf(stderr, "signing dev demo: %v\n", err)
+			return 1
+		}
+	}
 	// The stack's webhook receiver prints each event as it arrives, its
 	// signature checked, between the demo's steps.
 	out := &syncWriter{w: stdout}
@@ -413,14 +500,26 @@ func devDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout, "bringing the local stack up")
 	s, err := devstack.Up(ctx, opts)
 	if err != nil {
+		if pl != nil {
+			_ = pl.Close()
+		}
 		fmt.Fprintf(stderr, "signing dev demo: %v\n", err)
 		return 1
 	}
 	defer s.Close()
-	fmt.Fprintf(stdout, "stack up in %s (build %s, DynamoDB Local %s, moto %s)\n\n",
+	fmt.Fprintf(stdout, "stack up in %s (build %s, DynamoDB Local %s, moto %s)\n",
 		s.Timings["total"].Round(time.Millisecond), s.Timings["build"].Round(time.Millisecond),
 		s.Timings["dynamodb"].Round(time.Millisecond), s.Timings["moto"].Round(time.Millisecond))
-	root, _ := devstack.FindModuleRoot("")
+	var ps *pages.Server
+	if pl != nil {
+		if ps, err = servePages(pl, s, f, root); err != nil {
+			fmt.Fprintf(stderr, "signing dev demo: %v\n", err)
+			return 1
+		}
+		defer ps.Close()
+		fmt.Fprintf(stdout, "pages: %s (the people's view: log in as a founder, read the inbox, follow the signing)\n", ps.URL)
+	}
+	fmt.Fprintln(stdout)
 	in, err := scenario.ExampleInput(root)
 	if err != nil {
 		fmt.Fprintf(stderr, "signing dev demo: %v\n", err)
@@ -444,6 +543,13 @@ func devDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	sort.Strings(names)
 	for _, name := range names {
 		fmt.Fprintf(stdout, "  %-42s %s\n", name, stats[name])
+	}
+	if *keep && ps != nil {
+		fmt.Fprintf(stdout, "\nthe stack and the pages stay up: open %s, log in as Kari Nordmann and start the signing step of\n"+
+			"an instance not started yet, then sign, sign for the company, submit, or reject, by clicking. Ctrl-C stops.\n", ps.URL)
+		<-ctx.Done()
+		fmt.Fprintln(stderr, "dev: stopping")
+		_ = ps.Close()
 	}
 	if err := s.Close(); err != nil {
 		fmt.Fprintf(stderr, "signing dev demo: stop: %v\n", err)

@@ -207,6 +207,9 @@ type Stack struct {
 	keys          []string // the template's KMS key parameters
 	closeOnce     sync.Once
 	closeError    error
+	// extra are the endpoints of what runs next to the stack (AddEndpoint).
+	extraMu sync.Mutex
+	extra   [][2]string
 }
 
 // FindModuleRoot walks up from dir (the working directory when empty) to the folder holding go.mod.
@@ -783,7 +786,18 @@ func (s *Stack) Endpoints() [][2]string {
 	if s.moto != nil {
 		out = append(out, [2]string{"moto", s.moto.Endpoint()})
 	}
+	s.extraMu.Lock()
+	out = append(out, s.extra...)
+	s.extraMu.Unlock()
 	return out
+}
+
+// AddEndpoint adds what runs next to the stack to Endpoints, such as the
+// pages (internal/devstack/pages), which `signing dev up` serves beside it.
+func (s *Stack) AddEndpoint(name, url string) {
+	s.extraMu.Lock()
+	defer s.extraMu.Unlock()
+	s.extra = append(s.extra, [2]string{name, url})
 }
 
 // Processes returns the process IDs of the stack's children, by what they
