@@ -12,8 +12,8 @@ import (
 
 	"github.com/signingflow/signing/internal/dynamo"
 	"github.com/signingflow/signing/internal/dynamo/dynamotest"
-	"github.com/signingflow/signing/internal/signing/repotest"
 	"github.com/signingflow/signing/internal/signing"
+	"github.com/signingflow/signing/internal/signing/repotest"
 )
 
 func TestAuditFromImage(t *testing.T) {

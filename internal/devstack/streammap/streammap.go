@@ -82,13 +82,13 @@ type Poller struct {
 	invoker Invoker
 	log     *slog.Logger
 
-	mu     sync.Mutex
-	stats  map[string]*Stats
+	mu    sync.Mutex
+	stats map[string]*Stats
 	// idleSince is when each mapping last found nothing to hand over
 	// (zero while it has work).
 	idleSince map[string]time.Time
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
 }
 
 // New returns a poller; Start runs its mappings.
