@@ -56,6 +56,11 @@ type Config struct {
 	PartyUUIDClaim string
 	// NameClaim carries the caller's full name (NAME_CLAIM; default "name").
 	NameClaim string
+	// OrgClaim carries a service-owner token's org code ("urn:altinn:org",
+	// Altinn/altinn-storage src/Storage/Helpers/ClaimsPrincipalExtensions.cs;
+	// empty turns service owners off): a token with it and no national ID
+	// is the app's service owner, who may read its tasks' record.
+	OrgClaim string
 	// AllowSyntheticIDs accepts synthetic test national IDs (ALLOW_SYNTHETIC_IDS;
 	// default false). Turn it on in test environments only.
 	AllowSyntheticIDs bool
@@ -84,6 +89,7 @@ func DefaultConfig() Config {
 		PartyIDClaim:     "urn:altinn:partyid",
 		PartyUUIDClaim:   "urn:altinn:party:uuid",
 		NameClaim:        "name",
+		OrgClaim:         "urn:altinn:org",
 	}
 }
 

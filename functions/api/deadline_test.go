@@ -276,3 +276,25 @@ func TestHandler_replayEvents(t *testing.T) {
 		t.Errorf("replay with the bus down: %d %s, want 503", resp.StatusCode, resp.Body)
 	}
 }
+
+// The app's service owner (a token with urn:altinn:org of the app's org
+// and no person) reads the task's record, its state, and has events
+// replayed; another org's token may not (403); a person's action with it
+// is 401 (it names no person).
+func TestHandler_appReadsRecord(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, name := range []string{"api-audit", "api-events", "api-evidence", "api-verify", "api-replay-events", "api-signing-state"} {
+		if resp := e.do(t, as(loadEvent(t, name), "app")); resp.StatusCode != http.StatusOK {
+			t.Errorf("%s by the app's service owner: %d %s, want 200", name, resp.StatusCode, resp.Body)
+		}
+		if resp := e.do(t, as(loadEvent(t, name), "other-app")); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s by another service owner: %d %s, want 403", name, resp.StatusCode, resp.Body)
+		}
+	}
+	for _, name := range []string{"api-sign", "api-reject", "api-cancel", "api-signing-requests", "api-process-next"} {
+		if resp := e.do(t, as(loadEvent(t, name), "app")); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s by the app's service owner: %d %s, want 401 (no person)", name, resp.StatusCode, resp.Body)
+		}
+	}
+}

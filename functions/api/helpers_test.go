@@ -388,6 +388,21 @@ func as(ev events.APIGatewayV2HTTPRequest, who string) events.APIGatewayV2HTTPRe
 		return withClaims(ev, map[string]string{"pid": kariID, "urn:altinn:party:uuid": signingtest.KariUUID, "urn:altinn:partyid": "50001", "urn:altinn:userid": "1001", "name": "Kari Nordmann"})
 	case "ola":
 		return withClaims(ev, map[string]string{"pid": olaID, "urn:altinn:party:uuid": signingtest.OlaUUID, "urn:altinn:partyid": "50002", "urn:altinn:userid": "1002", "name": "Ola Johan Testesen"})
+	case "app", "other-app":
+		// A service owner's token (the app's org, or another): no person.
+		org, number := "ttd", "991825827"
+		if who == "other-app" {
+			org, number = "nav", "889640782"
+		}
+		noPerson := map[string]string{"urn:altinn:org": org, "urn:altinn:orgNumber": number, "urn:altinn:authlevel": "3"}
+		if az := ev.RequestContext.Authorizer; az != nil && az.JWT != nil {
+			for k := range az.JWT.Claims {
+				if _, keep := noPerson[k]; !keep {
+					noPerson[k] = ""
+				}
+			}
+		}
+		return withClaims(ev, noPerson)
 	case "stranger":
 		return withClaims(ev, map[string]string{"pid": strangerID, "urn:altinn:party:uuid": "0b6c1f2e-3d4a-4b5c-8d6e-000000059999", "urn:altinn:partyid": "59999", "urn:altinn:userid": "1999", "name": "Sam Stranger"})
 	}

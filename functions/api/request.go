@@ -99,6 +99,9 @@ func checkLanguage(q url.Values) error {
 	return nil
 }
 
+// orgPattern is an Altinn org code (lower-case letters and digits).
+var orgPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,99}$`) })
+
 // callerFrom builds the caller from the claims of the token authenticate
 // verified. Only the claims named in cfg are read.
 func callerFrom(r *request, cfg Config) (signing.Caller, error) {
@@ -126,7 +129,15 @@ func callerFrom(r *request, cfg Config) (signing.Caller, error) {
 		c.Person = id
 	}
 	if c.Person.IsZero() {
-		return signing.Caller{}, fail(ProblemUnauthenticated, "The token has no national identity number claim; only persons may use this API.")
+		// A service owner's token (no person, its org code): the app
+		// reading its tasks' record; the service refuses it anything else.
+		if org := claim(claims, cfg.OrgClaim); org != "" {
+			if !orgPattern().MatchString(org) {
+				return signing.Caller{}, fail(ProblemUnauthenticated, fmt.Sprintf("The token's %q claim is not an org code.", cfg.OrgClaim))
+			}
+			return signing.Caller{Org: org, Token: r.auth.token}, nil
+		}
+		return signing.Caller{}, fail(ProblemUnauthenticated, "The token has no national identity number claim; only persons, and a service owner reading its tasks' record, may use this API.")
 	}
 	if v := claim(claims, cfg.UserIDClaim); v != "" {
 		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n <= 0 {

@@ -244,15 +244,16 @@ func (s *Service) Verify(ctx context.Context, in ReadInput) (Verification, error
 	return out, nil
 }
 
-// ownerRead returns the task the instance owner may read the record of,
-// with its signees (authorize has read them all already).
+// ownerRead returns the task whose record the instance owner, or the
+// service owner of its app, may read, with its signees (authorize has read
+// them all already).
 func (s *Service) ownerRead(ctx context.Context, in ReadInput, what string) (Task, []Signee, error) {
 	task, all, a, err := s.authorize(ctx, in)
 	if err != nil {
 		return Task{}, nil, err
 	}
-	if !a.owner {
-		return Task{}, nil, fmt.Errorf("only the instance owner may %s: %w", what, ErrForbidden)
+	if !a.owner && !a.app {
+		return Task{}, nil, fmt.Errorf("only the instance owner or the app's service owner may %s: %w", what, ErrForbidden)
 	}
 	return task, all, nil
 }

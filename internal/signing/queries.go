@@ -78,28 +78,39 @@ type SigneeState struct {
 // access is what a caller may see of a task.
 type access struct {
 	owner bool
+	// app is set for the service owner of the task's app (Caller.IsApp).
+	app bool
 	// signee is the caller's own signee, if any.
 	signee *Signee
 	// orgs are the organisation signees the caller holds a signing role for.
 	orgs []Signee
 }
 
-func (a access) any() bool { return a.owner || a.signee != nil || len(a.orgs) > 0 }
+func (a access) any() bool { return a.owner || a.app || a.signee != nil || len(a.orgs) > 0 }
 
 // authorize decides what the caller may see: the instance owner, a signee,
-// or a person with a signing role for an organisation signee may read the
-// task; anyone else gets ErrForbidden.
+// a person with a signing role for an organisation signee, or the service
+// owner of the task's app (a service-owner token, Caller.IsApp) may read
+// the task; anyone else gets ErrForbidden.
 func (s *Service) authorize(ctx context.Context, in ReadInput) (Task, []Signee, access, error) {
-	if err := in.Caller.Validate(); err != nil {
-		return Task{}, nil, access{}, err
+	if !in.Caller.IsApp() {
+		if err := in.Caller.Validate(); err != nil {
+			return Task{}, nil, access{}, err
+		}
 	}
 	task, err := s.taskFor(ctx, in.Task, in.Instance)
 	if err != nil {
 		return Task{}, nil, access{}, err
 	}
+	if in.Caller.IsApp() && in.Caller.Org != task.Instance.Org {
+		return Task{}, nil, access{}, fmt.Errorf("the service owner %s may not read task %s of %s's app: %w", in.Caller.Org, task.Key, task.Instance.Org, ErrForbidden)
+	}
 	var all []Signee
 	if err := s.eachSignee(ctx, task.Key, func(sg Signee) error { all = append(all, sg); return nil }); err != nil {
 		return Task{}, nil, access{}, err
+	}
+	if in.Caller.IsApp() {
+		return task, all, access{app: true}, nil
 	}
 	a := access{owner: s.isOwner(task, in.Caller)}
 	me := s.Identities.Person(in.Caller.Person)

@@ -26,7 +26,17 @@ type Caller struct {
 	// Token is the caller's own token, which Storage's sign endpoint needs
 	// (the reference signs with the user's token); never logged or stored.
 	Token string `json:"-"`
+	// Org is the service owner's org code of a service-owner token
+	// (urn:altinn:org), set only when the token names no person: the app
+	// reading a task's record (IsApp).
+	Org string
 }
+
+// IsApp reports a service owner's caller: a token naming an org and no
+// person. It may read the record of its own apps' tasks (audit trail,
+// events, evidence, verify, replay) and their state, and do nothing a
+// person does (Validate refuses it there).
+func (c Caller) IsApp() bool { return c.Person.IsZero() && c.Org != "" }
 
 // Validate reports a caller without an identity.
 func (c Caller) Validate() error {

@@ -51,7 +51,7 @@ func (st *Stack) addStreamMapping(e *evaluator, fn, event string, raw map[string
 	streamARN, _ := m["Stream"].(string)
 	mp := StreamMapping{Function: fn, Event: event, Enabled: true, Table: e.logicalIDOf("StreamArn", streamARN)}
 	if mp.Table == "" {
-		return fmt.Errorf("Stream %q is not the stream of a table of this template", streamARN)
+		return fmt.Errorf("property Stream %q is not the stream of a table of this template", streamARN)
 	}
 	mp.StartingPosition, _ = m["StartingPosition"].(string)
 	if mp.StartingPosition != "TRIM_HORIZON" && mp.StartingPosition != "LATEST" {
@@ -144,7 +144,7 @@ func (st *Stack) addRule(e *evaluator, r samtemplate.Resource, opts Options) err
 		arn, _ := tm["Arn"].(string)
 		id, _ := tm["Id"].(string)
 		if !strings.Contains(arn, ":sqs:") || e.logicalIDOf("Arn", arn) == "" {
-			return fmt.Errorf("Targets[%d]: the local stack delivers to a queue of this template only, not %q", i, arn)
+			return fmt.Errorf("property Targets[%d]: the local stack delivers to a queue of this template only, not %q", i, arn)
 		}
 		rl.Targets = append(rl.Targets, RuleTarget{ID: id, ARN: arn})
 	}
