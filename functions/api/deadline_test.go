@@ -231,9 +231,10 @@ func TestHandler_evidence(t *testing.T) {
 	}
 }
 
-// The owner has the task's events put on the bus again with their ids
-// (all, or those named); an id the task lacks is 400 naming ids, with
-// nothing put; a signee may not (403); a bus that fails is 503.
+// The app's service owner has the task's events put on the bus again with
+// their ids (all, or those named); an id the task lacks is 400 naming ids,
+// with nothing put; no person may, the instance owner included (403: the
+// subscribers are the service owner's); a bus that fails is 503.
 func TestHandler_replayEvents(t *testing.T) {
 	t.Parallel()
 	cfg := testConfig()
@@ -246,24 +247,29 @@ func TestHandler_replayEvents(t *testing.T) {
 	if err := json.Unmarshal([]byte(list.Body), &listed); err != nil || len(listed.Events) < 2 {
 		t.Fatalf("events: %s", list.Body)
 	}
-	if resp := e.do(t, as(loadEvent(t, "api-replay-events"), "ola")); resp.StatusCode != http.StatusForbidden {
-		t.Errorf("replay by a signee: %d %s, want 403", resp.StatusCode, resp.Body)
+	for _, who := range []string{"ola", "kari", "app-read-scope"} {
+		if resp := e.do(t, as(loadEvent(t, "api-replay-events"), who)); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("replay by %s: %d %s, want 403", who, resp.StatusCode, resp.Body)
+		}
 	}
-	if resp := e.do(t, as(loadEvent(t, "api-replay-events"), "kari")); resp.StatusCode != http.StatusOK {
+	if len(bus.got) != 0 {
+		t.Fatalf("refused replays put %d events", len(bus.got))
+	}
+	if resp := e.do(t, as(loadEvent(t, "api-replay-events"), "app")); resp.StatusCode != http.StatusOK {
 		t.Fatalf("replay all: %d %s", resp.StatusCode, resp.Body)
 	}
 	if len(bus.got) != len(listed.Events) || bus.got[0].ID != listed.Events[0].ID {
 		t.Errorf("put %d events, want the %d listed, same ids", len(bus.got), len(listed.Events))
 	}
 	one := listed.Events[1].ID
-	if resp := e.do(t, as(withBody(loadEvent(t, "api-replay-events"), `{"ids":["`+one+`"]}`), "kari")); resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, one) {
+	if resp := e.do(t, as(withBody(loadEvent(t, "api-replay-events"), `{"ids":["`+one+`"]}`), "app")); resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, one) {
 		t.Errorf("replay one: %d %s", resp.StatusCode, resp.Body)
 	}
 	if n := len(bus.got); n != len(listed.Events)+1 || bus.got[n-1].ID != one {
 		t.Errorf("after replaying one: %d events put, want %d ending with %s", n, len(listed.Events)+1, one)
 	}
 	before := len(bus.got)
-	if resp := e.do(t, as(withBody(loadEvent(t, "api-replay-events"), `{"ids":["`+one+`","nope"]}`), "kari")); resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.Body, `"ids"`) || !strings.Contains(resp.Body, "nope") {
+	if resp := e.do(t, as(withBody(loadEvent(t, "api-replay-events"), `{"ids":["`+one+`","nope"]}`), "app")); resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.Body, `"ids"`) || !strings.Contains(resp.Body, "nope") {
 		t.Errorf("replay an unknown id: %d %s, want 400 naming ids", resp.StatusCode, resp.Body)
 	}
 	if len(bus.got) != before {
@@ -272,7 +278,7 @@ func TestHandler_replayEvents(t *testing.T) {
 	bus.mu.Lock()
 	bus.fail = errors.New("InternalFailure")
 	bus.mu.Unlock()
-	if resp := e.do(t, as(loadEvent(t, "api-replay-events"), "kari")); resp.StatusCode != http.StatusServiceUnavailable {
+	if resp := e.do(t, as(loadEvent(t, "api-replay-events"), "app")); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("replay with the bus down: %d %s, want 503", resp.StatusCode, resp.Body)
 	}
 }
@@ -284,7 +290,7 @@ func TestHandler_replayEvents(t *testing.T) {
 func TestHandler_appReadsRecord(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	for _, name := range []string{"api-audit", "api-events", "api-evidence", "api-verify", "api-replay-events", "api-signing-state"} {
+	for _, name := range []string{"api-audit", "api-events", "api-evidence", "api-verify", "api-replay-events", "api-signing-state", "api-data-elements", "api-validate"} {
 		if resp := e.do(t, as(loadEvent(t, name), "app")); resp.StatusCode != http.StatusOK {
 			t.Errorf("%s by the app's service owner: %d %s, want 200", name, resp.StatusCode, resp.Body)
 		}
@@ -292,7 +298,17 @@ func TestHandler_appReadsRecord(t *testing.T) {
 			t.Errorf("%s by another service owner: %d %s, want 403", name, resp.StatusCode, resp.Body)
 		}
 	}
-	for _, name := range []string{"api-sign", "api-reject", "api-cancel", "api-signing-requests", "api-process-next"} {
+	// A service-owner token without an instance scope reads nothing
+	// (app-lib and Storage count only those as instance scopes).
+	for _, name := range []string{"api-audit", "api-events", "api-signing-state"} {
+		if resp := e.do(t, as(loadEvent(t, name), "app-no-scope")); resp.StatusCode != http.StatusForbidden || !strings.Contains(resp.Body, ScopeInstancesRead) {
+			t.Errorf("%s by a service owner without an instance scope: %d %s, want 403 naming the scope", name, resp.StatusCode, resp.Body)
+		}
+		if resp := e.do(t, as(loadEvent(t, name), "app-read-scope")); resp.StatusCode != http.StatusOK {
+			t.Errorf("%s by a service owner with the read scope: %d %s, want 200", name, resp.StatusCode, resp.Body)
+		}
+	}
+	for _, name := range []string{"api-sign", "api-reject", "api-reject-with-reason", "api-cancel", "api-deadline", "api-replace-signee", "api-organizations", "api-signing-requests", "api-process-next"} {
 		if resp := e.do(t, as(loadEvent(t, name), "app")); resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("%s by the app's service owner: %d %s, want 401 (no person)", name, resp.StatusCode, resp.Body)
 		}

@@ -809,12 +809,21 @@ type replayResponse struct {
 	Replayed []string `json:"replayed"`
 }
 
-// replayEvents serves POST …/signing/events/replay: the instance owner has
+// replayEvents serves POST …/signing/events/replay: the app's service
+// owner (a token with the scope altinn:serviceowner/instances.write) has
 // the task's events (all, or those {"ids": […]} names) put on the event bus
 // again with their original ids, for a consumer or webhook subscriber that
-// lost them (the bus's rule sends them to the webhooks too). An id the task
-// does not have is 400 naming it, and nothing is sent.
+// lost them (the bus's rule sends them to the webhooks too). The
+// subscribers are the service owner's, so no person may: the instance
+// owner could flood them. An id the task does not have is 400 naming it,
+// and nothing is sent.
 func (h *Handler) replayEvents(ctx context.Context, r *request) (int, any, error) {
+	if !r.caller.IsApp() {
+		return 0, nil, fail(ProblemForbidden, "Only the app's service owner (a service-owner token) has events sent again.")
+	}
+	if !hasScope(r.auth.claims, ScopeInstancesWrite) {
+		return 0, nil, fail(ProblemForbidden, "The service owner's token lacks the scope "+ScopeInstancesWrite+", which sending events again needs.")
+	}
 	var body replayRequest
 	if _, err := decodeBody(r, &body); err != nil {
 		return 0, nil, err

@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -135,6 +136,9 @@ func callerFrom(r *request, cfg Config) (signing.Caller, error) {
 			if !orgPattern().MatchString(org) {
 				return signing.Caller{}, fail(ProblemUnauthenticated, fmt.Sprintf("The token's %q claim is not an org code.", cfg.OrgClaim))
 			}
+			if !hasScope(claims, ScopeInstancesRead) && !hasScope(claims, ScopeInstancesWrite) {
+				return signing.Caller{}, fail(ProblemForbidden, "The service owner's token has neither the scope "+ScopeInstancesRead+" nor "+ScopeInstancesWrite+"; exchange a Maskinporten token with one of them.")
+			}
 			return signing.Caller{Org: org, Token: r.auth.token}, nil
 		}
 		return signing.Caller{}, fail(ProblemUnauthenticated, "The token has no national identity number claim; only persons, and a service owner reading its tasks' record, may use this API.")
@@ -166,6 +170,22 @@ func callerFrom(r *request, cfg Config) (signing.Caller, error) {
 	// reference does; it is the one authenticate verified.
 	c.Token = r.auth.token
 	return c, nil
+}
+
+// The service-owner scopes app-lib asks Maskinporten for when it acts as
+// the service owner (Altinn/app-lib-dotnet src/Altinn.App.Core/Features/AuthenticationMethod.cs)
+// and counts as instance scopes (src/Altinn.App.Core/Features/Auth/Scopes.cs
+// HasAltinnInstanceScope). A service-owner token needs one of them to read
+// its tasks' record, and the write scope to have events sent again.
+const (
+	ScopeInstancesRead  = "altinn:serviceowner/instances.read"
+	ScopeInstancesWrite = "altinn:serviceowner/instances.write"
+)
+
+// hasScope reports whether the token's space-separated "scope" claim (as
+// Altinn's token exchange writes it) holds scope.
+func hasScope(claims map[string]string, scope string) bool {
+	return slices.Contains(strings.Fields(claims["scope"]), scope)
 }
 
 // bearerToken returns the token of an Authorization: Bearer header (the

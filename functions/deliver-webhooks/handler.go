@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -30,12 +31,26 @@ type Dispatcher interface {
 // NewHandler returns the handler.
 func NewHandler(d Dispatcher) *Handler { return &Handler{d: d} }
 
-// Handle runs one invocation.
+// Handle runs one invocation. The messages are handled at once, each
+// attempt bounded by the invocation's deadline (webhook.Dispatcher), so a
+// receiver that hangs delays the batch by one client timeout, not one per
+// message: handled one after another, ten such messages would outlast the
+// function's timeout and SQS would hand the whole batch again.
 func (h *Handler) Handle(ctx context.Context, in events.SQSEvent) (events.SQSEventResponse, error) {
 	out := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
-	for _, m := range in.Records {
-		if err := h.d.Handle(ctx, []byte(m.Body)); err != nil {
-			slog.ErrorContext(ctx, "webhook message not settled; SQS hands it again", "messageId", m.MessageId, "error", err.Error())
+	failed := make([]bool, len(in.Records))
+	var wg sync.WaitGroup
+	for i, m := range in.Records {
+		wg.Go(func() {
+			if err := h.d.Handle(ctx, []byte(m.Body)); err != nil {
+				slog.ErrorContext(ctx, "webhook message not settled; SQS hands it again", "messageId", m.MessageId, "error", err.Error())
+				failed[i] = true
+			}
+		})
+	}
+	wg.Wait()
+	for i, m := range in.Records {
+		if failed[i] {
 			out.BatchItemFailures = append(out.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 		}
 	}

@@ -122,3 +122,67 @@ func TestHandler_Handle_events(t *testing.T) {
 	t.Parallel()
 	signingtest.CheckEventsCovered(t, "deliver-webhooks", "deliver-webhooks-signed", "deliver-webhooks-retry", "deliver-webhooks-malformed") // TestHandler_Handle
 }
+
+// ctxQueue is a queue that, like SQS, cannot be written once the
+// invocation's context is done.
+type ctxQueue struct{ queue }
+
+func (q *ctxQueue) Retry(ctx context.Context, m webhook.Retry, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return q.queue.Retry(ctx, m, d)
+}
+
+// A receiver that hangs costs each message one attempt, ended in time for
+// its retry to be queued before the invocation's deadline: the ten
+// messages of a batch are all tried at once (the receiver sees all ten
+// while none has been answered) and none is handed back to SQS, which
+// would deliver the batch again in full and at last dead-letter the
+// messages never tried.
+func TestHandler_Handle_hangingReceiver(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	var mu sync.Mutex
+	seen := 0
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen++
+		mu.Unlock()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer func() { close(release); rcv.Close() }()
+	one := sample(t, "deliver-webhooks-signed").Records[0]
+	var batch events.SQSEvent
+	for i := range 10 {
+		m := one
+		m.MessageId = one.MessageId + "-" + string(rune('a'+i))
+		batch.Records = append(batch.Records, m)
+	}
+	q := &ctxQueue{}
+	d := &webhook.Dispatcher{
+		Subscribers: []webhook.Subscriber{{ID: "case-system", URL: rcv.URL + "/hook"}},
+		Secrets:     secrets{}, Queue: q,
+		Client: webhook.NewClient(webhook.ClientOptions{AllowPrivate: true, Timeout: time.Minute}),
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4500*time.Millisecond)
+	defer cancel()
+	out, err := NewHandler(d).Handle(ctx, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.BatchItemFailures) != 0 {
+		t.Errorf("BatchItemFailures = %v, want none: every message settled as a retry", out.BatchItemFailures)
+	}
+	if len(q.retries) != 10 {
+		t.Errorf("%d retries queued, want 10", len(q.retries))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if seen != 10 {
+		t.Errorf("the receiver saw %d requests before the deadline, want all 10 at once", seen)
+	}
+}

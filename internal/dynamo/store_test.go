@@ -192,10 +192,14 @@ func TestTemplate_SigningTable(t *testing.T) {
 		}},
 		PointInTimeRecovery: true,
 		SSEEnabled:          true,
+		// The events publisher reads each inserted audit item's new image
+		// (AuditFromImage).
+		StreamViewType: "NEW_IMAGE",
 	}
 	repotest.SameJSON(t, "SigningTable", tbl, want)
 	in := dynamolocal.CreateTableInput(tbl, "x-table")
-	if aws.ToString(in.TableName) != "x-table" || len(in.GlobalSecondaryIndexes) != 1 || in.BillingMode != types.BillingModePayPerRequest {
+	if aws.ToString(in.TableName) != "x-table" || len(in.GlobalSecondaryIndexes) != 1 || in.BillingMode != types.BillingModePayPerRequest ||
+		in.StreamSpecification == nil || !aws.ToBool(in.StreamSpecification.StreamEnabled) || in.StreamSpecification.StreamViewType != types.StreamViewTypeNewImage {
 		t.Errorf("CreateTableInput() = %+v", in)
 	}
 }

@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -69,7 +70,12 @@ func ReplayDeadEvents(ctx context.Context, in Inbox, bus Bus) (ReplayReport, err
 			fresh++
 			var dead DeadEvent
 			if err := json.Unmarshal(m.Body, &dead); err == nil && dead.Event.ID != "" {
-				if err := Put(ctx, bus, []signing.CloudEvent{dead.Event}); err != nil {
+				if err := Put(ctx, bus, []signing.CloudEvent{dead.Event}); errors.Is(err, ErrRefused) {
+					// Refused again: left for a fixed release to put, and the
+					// rest of the queue still replayed.
+					rep.Kept = append(rep.Kept, fmt.Sprintf("event %s, refused by the bus again: %v", dead.Event.ID, err))
+					continue
+				} else if err != nil {
 					return rep, err
 				}
 				if err := in.Delete(ctx, m.Handle); err != nil {
@@ -111,7 +117,12 @@ type retryDelivery struct {
 // ReplayDeadDeliveries sends every webhook delivery given up on back to
 // the delivery queue as a first attempt of a fresh retry period (same
 // event, same webhook-id, same subscriber only), deleting each dead letter
-// once it is sent.
+// once it is sent. Two more shapes reach the dead-letter queue by SQS's
+// redrive, when the queue handed a message maxReceiveCount times without
+// the function settling it: a retry (sent again as a first attempt, to its
+// subscriber) and the bus's event itself (sent again as it is: every
+// subscriber that wants it gets it, those that had it again with the same
+// webhook-id, which Standard Webhooks receivers drop).
 func ReplayDeadDeliveries(ctx context.Context, in Inbox, deliveries queue.Sender, now func() time.Time) (ReplayReport, error) {
 	var rep ReplayReport
 	seen := map[string]bool{}
@@ -127,18 +138,46 @@ func ReplayDeadDeliveries(ctx context.Context, in Inbox, deliveries queue.Sender
 			}
 			seen[m.ID] = true
 			fresh++
-			var d deadDelivery
-			if err := json.Unmarshal(m.Body, &d); err != nil || d.Subscriber == "" || len(d.Event) == 0 {
-				rep.Kept = append(rep.Kept, "a message that is not a webhook delivery given up on")
+			var d struct {
+				deadDelivery
+				DetailType string `json:"detail-type"`
+				Detail     struct {
+					ID string `json:"id"`
+				} `json:"detail"`
+			}
+			if err := json.Unmarshal(m.Body, &d); err != nil {
+				rep.Kept = append(rep.Kept, "a message that is not JSON")
 				continue
 			}
-			if err := deliveries.Send(ctx, retryDelivery{Subscriber: d.Subscriber, Attempt: 1, FirstTriedAt: now().UTC(), Event: d.Event}, 0); err != nil {
-				return rep, fmt.Errorf("events: send the delivery of %s to %s again: %w", d.EventID, d.Subscriber, err)
+			var send any
+			id := d.EventID
+			switch {
+			case d.Subscriber != "" && len(d.Event) > 0:
+				// A dead letter, or a retry SQS redrove: a first attempt to
+				// its subscriber.
+				if id == "" {
+					var ev struct {
+						ID string `json:"id"`
+					}
+					_ = json.Unmarshal(d.Event, &ev)
+					id = ev.ID
+				}
+				send = retryDelivery{Subscriber: d.Subscriber, Attempt: 1, FirstTriedAt: now().UTC(), Event: d.Event}
+			case d.DetailType != "" && d.Detail.ID != "":
+				// The bus's event, redriven: fanned out again.
+				id = d.Detail.ID
+				send = json.RawMessage(m.Body)
+			default:
+				rep.Kept = append(rep.Kept, "a message that is neither a webhook delivery given up on nor the bus's event")
+				continue
+			}
+			if err := deliveries.Send(ctx, send, 0); err != nil {
+				return rep, fmt.Errorf("events: send the delivery of %s again: %w", id, err)
 			}
 			if err := in.Delete(ctx, m.Handle); err != nil {
-				return rep, fmt.Errorf("events: delete the dead letter of %s: %w", d.EventID, err)
+				return rep, fmt.Errorf("events: delete the dead letter of %s: %w", id, err)
 			}
-			rep.Replayed = append(rep.Replayed, d.EventID)
+			rep.Replayed = append(rep.Replayed, id)
 		}
 		if fresh == 0 {
 			return rep, nil

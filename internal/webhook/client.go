@@ -76,6 +76,37 @@ var special = []struct {
 	{netip.MustParsePrefix("192.0.0.0/24"), "IETF protocol assignments (192.0.0.0/24)"},
 	{netip.MustParsePrefix("198.18.0.0/15"), "benchmarking (198.18.0.0/15)"},
 	{netip.MustParsePrefix("240.0.0.0/4"), "reserved (240.0.0.0/4)"},
+	{netip.MustParsePrefix("64:ff9b:1::/48"), "local-use NAT64 (64:ff9b:1::/48)"},
+	{netip.MustParsePrefix("2001::/32"), "Teredo (2001::/32)"},
+	{netip.MustParsePrefix("100::/64"), "discard-only (100::/64)"},
+}
+
+// The IPv6 ranges whose addresses carry an IPv4 address: well-known NAT64
+// (RFC 6052; an IPv6-only subnet's DNS64 answers public IPv4 hosts with
+// it, so it is allowed when the IPv4 address is), 6to4 (RFC 3056) and the
+// deprecated IPv4-compatible form (RFC 4291).
+var (
+	nat64      = netip.MustParsePrefix("64:ff9b::/96")
+	sixToFour  = netip.MustParsePrefix("2002::/16")
+	compatible = netip.MustParsePrefix("::/96")
+)
+
+// embeddedIPv4 returns the IPv4 address an IPv6 address of those ranges
+// carries, and which form it is.
+func embeddedIPv4(a netip.Addr) (netip.Addr, string, bool) {
+	if !a.Is6() {
+		return netip.Addr{}, "", false
+	}
+	b := a.As16()
+	switch {
+	case nat64.Contains(a):
+		return netip.AddrFrom4([4]byte(b[12:16])), "the NAT64 form", true
+	case sixToFour.Contains(a):
+		return netip.AddrFrom4([4]byte(b[2:6])), "the 6to4 form", true
+	case compatible.Contains(a) && !a.IsUnspecified() && !a.IsLoopback():
+		return netip.AddrFrom4([4]byte(b[12:16])), "the IPv4-compatible form", true
+	}
+	return netip.Addr{}, "", false
 }
 
 // CheckAddress returns an error wrapping ErrRefusedAddress, saying why,
@@ -85,6 +116,13 @@ var special = []struct {
 // special-use IPv4 ranges, and the IPv4-mapped IPv6 forms of them all.
 func CheckAddress(a netip.Addr) error {
 	a = a.Unmap()
+	// An IPv6 address that carries an IPv4 address is judged by it too: a
+	// NAT64 or 6to4 gateway would take the request there.
+	if v4, how, ok := embeddedIPv4(a); ok {
+		if err := CheckAddress(v4); err != nil {
+			return fmt.Errorf("webhook: %w: %s is %s of %s, which is refused (%w)", ErrRefusedAddress, a, how, v4, err)
+		}
+	}
 	why := ""
 	switch {
 	case !a.IsValid():

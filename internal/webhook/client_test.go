@@ -46,6 +46,16 @@ func TestCheckAddress(t *testing.T) {
 		{addr: "172.32.0.1"},
 		{addr: "2606:4700::6810:84e5"},
 		{addr: "::ffff:93.184.215.14"},
+		// IPv6 forms that carry an IPv4 address: judged by it.
+		{addr: "64:ff9b::a9fe:a9fe", why: "NAT64 form of 169.254.169.254"},
+		{addr: "64:ff9b::7f00:1", why: "NAT64 form of 127.0.0.1"},
+		{addr: "64:ff9b::5db8:d70e"}, // DNS64's answer for a public IPv4 host
+		{addr: "2002:a00:1::1", why: "6to4 form of 10.0.0.1"},
+		{addr: "2002:5db8:d70e::1"},
+		{addr: "::a9fe:a9fe", why: "IPv4-compatible form of 169.254.169.254"},
+		{addr: "64:ff9b:1::5db8:d70e", why: "local-use NAT64"},
+		{addr: "2001:0:4136:e378::1", why: "Teredo"},
+		{addr: "100::1", why: "discard-only"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.NewReplacer(".", "_", ":", "_").Replace(tt.addr), func(t *testing.T) {

@@ -57,6 +57,10 @@ type DeadLetter struct {
 	Event        json.RawMessage `json:"event"`
 }
 
+// settleTime is what an attempt leaves of the invocation's time for
+// queueing its retry or dead letter.
+const settleTime = 3 * time.Second
+
 // maxDelay is the longest SQS delays a message (DelaySeconds 900).
 const maxDelay = 15 * time.Minute
 
@@ -195,6 +199,14 @@ func (d *Dispatcher) post(ctx context.Context, s Subscriber, id string, raw []by
 	h, err := Sign(secret, id, now, raw)
 	if err != nil {
 		return 0, err
+	}
+	// An attempt ends in time for its retry or dead letter to be written
+	// before the invocation's deadline: a receiver that hangs costs one
+	// attempt, not the batch (which SQS would hand again in full).
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, dl.Add(-settleTime))
+		defer cancel()
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL, bytes.NewReader(raw))
 	if err != nil {

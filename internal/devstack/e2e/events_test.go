@@ -251,9 +251,13 @@ func TestEvents_replay(t *testing.T) {
 	}
 	ids := slices.Sorted(maps.Keys(want))
 
-	// The owner names one event.
-	resp, err := r.Call(within(t, 30*time.Second), kari, http.MethodPost, "/"+r.Instance.Org+"/"+r.Instance.App+"/instances/"+
-		fmt.Sprint(r.Instance.PartyID)+"/"+r.Instance.InstanceGUID+"/signing/events/replay?taskId="+r.Input.TaskID, map[string]any{"ids": []string{ids[0]}})
+	// The app's service owner names one event; the instance owner may not.
+	replayPath := "/" + r.Instance.Org + "/" + r.Instance.App + "/instances/" +
+		fmt.Sprint(r.Instance.PartyID) + "/" + r.Instance.InstanceGUID + "/signing/events/replay?taskId=" + r.Input.TaskID
+	if resp, err := r.Call(within(t, 30*time.Second), kari, http.MethodPost, replayPath, map[string]any{"ids": []string{ids[0]}}); err != nil || resp.Status != http.StatusForbidden {
+		t.Fatalf("replay by the instance owner = %s %v, want 403", resp, err)
+	}
+	resp, err := r.CallAsServiceOwner(within(t, 30*time.Second), http.MethodPost, replayPath, map[string]any{"ids": []string{ids[0]}})
 	if err != nil || resp.Status != http.StatusOK || !strings.Contains(string(resp.Body), ids[0]) {
 		t.Fatalf("replay through the API = %s %v", resp, err)
 	}

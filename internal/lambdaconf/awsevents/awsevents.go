@@ -42,10 +42,16 @@ func New(e awsenv.Env, name string) events.Bus {
 	return NewBus(c, name)
 }
 
-// transientCodes are PutEvents entry error codes a retry may cure (AWS
-// API reference, PutEventsResultEntry: "InternalFailure",
-// "ThrottlingException"); any other code is a refusal.
-var transientCodes = map[string]bool{"InternalFailure": true, "ThrottlingException": true, "InternalException": true}
+// refusedCodes are the PutEvents entry error codes that say the event
+// itself is at fault (AWS API reference, PutEventsResultEntry: "InvalidArgument",
+// "MalformedDetail", "RedactionFailure"): the same event is refused again,
+// so it is kept in the dead-letter queue. Any other code is retried from
+// the stream: the retryable ones ("InternalFailure", "ThrottlingException")
+// and those that name the deployment, not the event ("AccessDeniedException",
+// "InvalidAccountIdException", "NotAuthorizedForSourceException",
+// "NotAuthorizedForDetailTypeException": a policy to fix, after which every
+// event held back is put), and any code not listed here.
+var refusedCodes = map[string]bool{"InvalidArgument": true, "MalformedDetail": true, "RedactionFailure": true}
 
 // Put puts evs (at most events.MaxBatch) as entries whose Source is the
 // event's source, DetailType its type, Time its time and Detail the whole
@@ -80,7 +86,7 @@ func (b *Bus) Put(ctx context.Context, evs []signing.CloudEvent) ([]error, error
 			continue
 		}
 		err := fmt.Errorf("awsevents: %s: %s", code, aws.ToString(r.ErrorMessage))
-		if !transientCodes[code] {
+		if refusedCodes[code] {
 			err = errors.Join(events.ErrRefused, err)
 		}
 		errs[i] = err
