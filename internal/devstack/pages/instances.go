@@ -58,7 +58,7 @@ type execution struct {
 
 func (s *Server) instanceOf(in emulator.Instance) instance {
 	out := instance{Org: in.Org, App: in.App, PartyID: in.PartyID, GUID: in.InstanceGUID, Path: instancePath(in)}
-	for _, p := range s.cfg.Fixture.Persons {
+	for _, p := range s.cfg.Emulator.Persons() {
 		if p.PartyID == in.PartyID {
 			out.Owner, out.OwnerPartyUUID = p.Name(), p.PartyUUID
 		}

@@ -230,6 +230,7 @@ func (s *Server) Handler() http.Handler {
 
 	mux.HandleFunc("GET /dev/config", s.config)
 	mux.HandleFunc("POST /dev/login", s.login)
+	mux.HandleFunc("POST /dev/personas", s.addPersona)
 	mux.HandleFunc("POST /dev/logout", s.logout)
 	mux.HandleFunc("GET /dev/me", s.me)
 	mux.HandleFunc("GET /dev/inbox", s.inbox)
@@ -356,7 +357,7 @@ func (s *Server) config(w http.ResponseWriter, r *http.Request) {
 		Instances     []instance `json:"instances"`
 		TaskID        string     `json:"taskId"`
 	}{APIURL: s.apiBrowserURL, Personas: []persona{}, Organisations: []org{}, Instances: []instance{}, TaskID: s.cfg.Input.TaskID}
-	for _, p := range s.cfg.Fixture.Persons {
+	for _, p := range s.cfg.Emulator.Persons() {
 		out.Personas = append(out.Personas, s.personaOf(p))
 	}
 	for _, o := range s.cfg.Fixture.Organisations {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/signingflow/signing/internal/devstack"
 	"github.com/signingflow/signing/internal/devstack/localjwt"
+	"github.com/signingflow/signing/internal/ident"
 	"github.com/signingflow/signing/internal/platform/emulator"
 )
 
@@ -141,6 +142,52 @@ func TestServer_login(t *testing.T) {
 	}
 	if resp, _ := call(t, s, http.MethodPost, "/dev/login", `{"persona":"nobody"}`, ""); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("login as nobody = %d, want 404", resp.StatusCode)
+	}
+}
+
+// A person added on the page joins the register: listed among the
+// personas, able to log in (their token names them, their inbox is empty),
+// and their made-up national ID is synthetic and never in an answer; a
+// missing or too long name is 400 naming the field, with nobody added.
+func TestServer_addPersona(t *testing.T) {
+	t.Parallel()
+	s, emu := testServer(t)
+	before := len(emu.Persons())
+	for _, tt := range []struct{ body, field string }{
+		{`{"firstName":"Nora"}`, "lastName"},
+		{`{"firstName":" ","lastName":"Berg"}`, "firstName"},
+		{`{"firstName":"Nora","lastName":"` + strings.Repeat("x", 101) + `"}`, "lastName"},
+		{`{"firstName":"Nora","lastName":"Berg","ssn":"15838523428"}`, "firstName"},
+	} {
+		if resp, body := call(t, s, http.MethodPost, "/dev/personas", tt.body, ""); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, tt.field) {
+			t.Errorf("add %s = %d %s, want 400 naming %s", tt.body, resp.StatusCode, body, tt.field)
+		}
+	}
+	if n := len(emu.Persons()); n != before {
+		t.Fatalf("%d persons after refused additions, want %d", n, before)
+	}
+	resp, body := call(t, s, http.MethodPost, "/dev/personas", `{"firstName":"Nora","lastName":"Berg"}`, "")
+	var nora persona
+	if err := json.Unmarshal([]byte(body), &nora); err != nil || resp.StatusCode != http.StatusCreated || nora.Name != "Nora Berg" || nora.ID == "" {
+		t.Fatalf("add Nora = %d %s", resp.StatusCode, body)
+	}
+	all := emu.Persons()
+	added := all[len(all)-1]
+	if len(all) != before+1 || added.PartyUUID != nora.ID {
+		t.Fatalf("the register has %d persons, last %s; want Nora added", len(all), added.Name())
+	}
+	if id, err := ident.ParseNationalID(added.SSN, ident.AllowSynthetic()); err != nil || id.Kind() != ident.KindSynthetic {
+		t.Errorf("Nora's national ID is not a valid synthetic one: %v", err)
+	}
+	session := login(t, s, nora.ID)
+	for _, path := range []string{"/dev/config", "/dev/me", "/dev/inbox"} {
+		resp, body := call(t, s, http.MethodGet, path, "", session)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, nora.ID) && path != "/dev/inbox" {
+			t.Errorf("GET %s as Nora = %d %s", path, resp.StatusCode, body)
+		}
+		if strings.Contains(body, added.SSN) {
+			t.Errorf("GET %s shows Nora's national ID", path)
+		}
 	}
 }
 

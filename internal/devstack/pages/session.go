@@ -2,14 +2,18 @@ package pages
 
 import (
 	"encoding/json"
+	mathrand "math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/signingflow/signing/internal/devstack/scenario"
+	"github.com/signingflow/signing/internal/devstack/synthid"
+	"github.com/signingflow/signing/internal/ident"
 	"github.com/signingflow/signing/internal/platform/emulator"
 )
 
@@ -21,7 +25,8 @@ const RuntimeCookie = "AltinnStudioRuntime"
 // sessionTTL is how long a persona's login lasts.
 const sessionTTL = 8 * time.Hour
 
-// persona is a fixture person as the pages show them: never the national ID.
+// persona is a person of the register (the fixture's, or one added on the
+// page) as the pages show them: never the national ID.
 type persona struct {
 	ID        string `json:"id"`
 	Name      string `json:"name"`
@@ -55,9 +60,9 @@ func (s *Server) personaOf(p emulator.Person) persona {
 	return out
 }
 
-// person finds the fixture person with party UUID id.
+// person finds the register's person with party UUID id.
 func (s *Server) person(id string) (emulator.Person, bool) {
-	for _, p := range s.cfg.Fixture.Persons {
+	for _, p := range s.cfg.Emulator.Persons() {
 		if p.PartyUUID == id {
 			return p, true
 		}
@@ -129,4 +134,52 @@ func (s *Server) session(r *http.Request) (emulator.Person, bool) {
 	}
 	id, _ := claims["urn:altinn:party:uuid"].(string)
 	return s.person(id)
+}
+
+// addPersona adds a person to the emulator's register, as a newcomer to
+// the population register: a synthetic national ID (month + 80, which
+// only test environments accept) is made up for them and never shown.
+// They can log in at once; they become a signee when an app's signee
+// provider or the owner's replacement names them. Body: {"firstName",
+// "lastName", "email"?, "mobile"?}; a missing or too long name is 400
+// naming the field.
+func (s *Server) addPersona(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		FirstName string `json:"firstName"`
+		LastName  string `json:"lastName"`
+		Email     string `json:"email"`
+		Mobile    string `json:"mobile"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		problem(w, http.StatusBadRequest, `send {"firstName": "…", "lastName": "…"}`)
+		return
+	}
+	for _, f := range []struct{ name, v string }{{"firstName", body.FirstName}, {"lastName", body.LastName}} {
+		if v := strings.TrimSpace(f.v); v == "" || len(v) > 100 || !utf8.ValidString(v) {
+			problem(w, http.StatusBadRequest, f.name+" must be 1 to 100 characters")
+			return
+		}
+	}
+	if len(body.Email) > 254 || len(body.Mobile) > 20 {
+		problem(w, http.StatusBadRequest, "email must be at most 254 characters and mobile at most 20")
+		return
+	}
+	p := emulator.Person{FirstName: body.FirstName, LastName: body.LastName, Email: strings.TrimSpace(body.Email), Mobile: strings.TrimSpace(body.Mobile)}
+	for try := 0; ; try++ {
+		// A birth date in 1940–1999 and an individual number below 500,
+		// which fit every year of them; another on a clash.
+		birth := time.Date(1940+mathrand.IntN(60), time.Month(1+mathrand.IntN(12)), 1+mathrand.IntN(28), 0, 0, 0, 0, time.UTC)
+		p.SSN = synthid.NationalID(ident.KindSynthetic, birth, mathrand.IntN(400))
+		added, err := s.cfg.Emulator.AddPerson(p)
+		if err == nil {
+			writeJSON(w, http.StatusCreated, s.personaOf(added))
+			return
+		}
+		if !strings.Contains(err.Error(), "person.ssn") || try == 20 {
+			problem(w, http.StatusBadRequest, strings.TrimPrefix(err.Error(), "emulator: "))
+			return
+		}
+	}
 }

@@ -93,7 +93,7 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 
 // ownerOf is the person who owns in.
 func (s *Server) ownerOf(in emulator.Instance) (emulator.Person, bool) {
-	for _, p := range s.cfg.Fixture.Persons {
+	for _, p := range s.cfg.Emulator.Persons() {
 		if p.PartyID == in.PartyID {
 			return p, true
 		}
@@ -234,7 +234,7 @@ func (s *Server) ownerListing(ctx context.Context, owner emulator.Person, in emu
 // national ID; notification addresses left out.
 func (s *Server) platformCalls(in emulator.Instance) []platformCall {
 	names := map[string]string{}
-	for _, p := range s.cfg.Fixture.Persons {
+	for _, p := range s.cfg.Emulator.Persons() {
 		names[p.PartyUUID] = p.Name()
 	}
 	for _, o := range s.cfg.Fixture.Organisations {

@@ -64,7 +64,9 @@
 // person (the caller compares last names); an unknown party is 404
 // PartyNotFound. Storage's instance owner has the person or organisation
 // number and no party UUID, and the route's party ID is not compared with
-// the owner (as Storage does not).
+// the owner (as Storage does not). AddPerson registers a person while the
+// emulator runs (the local stack's pages add them), checked by the
+// fixture's rules; Reset drops them.
 //
 // # Inspection and faults
 //

@@ -223,6 +223,19 @@ async function renderHome(main) {
       current ? tag(t('persona.current'), 'success')
         : button(t('persona.login', p.name), () => switchPersona(p.id), 'secondary'));
   }));
+  // Add a person: the pages server makes up their synthetic national ID.
+  const addFeedback = h('div', {});
+  const field = (id, label) => h('div', { class: 'ds-field' }, h('label', { class: 'ds-label', for: id }, label),
+    h('input', { class: 'ds-input', id, name: id, required: true, maxlength: 100, autocomplete: 'off' }));
+  const addForm = h('form', { class: 'control', 'aria-labelledby': 'add-persona-h', onsubmit: async (e) => {
+    e.preventDefault();
+    const form = e.target;
+    const r = await dev('POST', '/dev/personas', { firstName: form.elements['persona-first'].value, lastName: form.elements['persona-last'].value });
+    if (r.ok) location.reload();
+    else result(addFeedback, 'danger', problemText(r));
+  } },
+  field('persona-first', t('persona.firstName')), field('persona-last', t('persona.lastName')),
+  h('button', { type: 'submit', class: 'ds-button', 'data-variant': 'secondary' }, t('persona.addButton')));
   const list = await dev('GET', '/dev/instances');
   const instances = list.ok ? list.body.instances : [];
   const feedback = h('div', {});
@@ -244,13 +257,14 @@ async function renderHome(main) {
           const r = await dev('POST', `/dev/instances/${i.partyId}/${i.guid}/start`, {});
           if (r.ok) location.assign(`/signing/${i.partyId}/${i.guid}`);
           else { e.target.disabled = false; result(feedback, 'danger', problemText(r)); }
-        }, 'secondary', { 'aria-label': t('home.startLabel', short(i.guid)) })),
+        }, 'secondary', { 'aria-label': t(last ? 'home.restartLabel' : 'home.startLabel', short(i.guid)) })),
     ];
   });
   fill(main, 
     heading(1, t('home.title')),
     para(t('home.intro')),
-    h('section', { class: 'stack', 'aria-labelledby': 'personas-h' }, heading(2, t('home.personas'), { id: 'personas-h' }), personas),
+    h('section', { class: 'stack', 'aria-labelledby': 'personas-h' }, heading(2, t('home.personas'), { id: 'personas-h' }), personas,
+      heading(3, t('persona.add'), { id: 'add-persona-h' }), para(t('persona.addIntro'), { class: 'ds-paragraph muted' }), addForm, addFeedback),
     h('section', { class: 'stack', 'aria-labelledby': 'instances-h' },
       heading(2, t('home.instances'), { id: 'instances-h' }),
       para(t('home.instancesIntro'), { class: 'ds-paragraph muted' }),
@@ -344,6 +358,19 @@ async function renderSigning(main, partyId, guid) {
     fill(main, ...top, notLoggedIn());
     return;
   }
+  // Add a person: the pages server makes up their synthetic national ID.
+  const addFeedback = h('div', {});
+  const field = (id, label) => h('div', { class: 'ds-field' }, h('label', { class: 'ds-label', for: id }, label),
+    h('input', { class: 'ds-input', id, name: id, required: true, maxlength: 100, autocomplete: 'off' }));
+  const addForm = h('form', { class: 'control', 'aria-labelledby': 'add-persona-h', onsubmit: async (e) => {
+    e.preventDefault();
+    const form = e.target;
+    const r = await dev('POST', '/dev/personas', { firstName: form.elements['persona-first'].value, lastName: form.elements['persona-last'].value });
+    if (r.ok) location.reload();
+    else result(addFeedback, 'danger', problemText(r));
+  } },
+  field('persona-first', t('persona.firstName')), field('persona-last', t('persona.lastName')),
+  h('button', { type: 'submit', class: 'ds-button', 'data-variant': 'secondary' }, t('persona.addButton')));
   const list = await dev('GET', '/dev/instances');
   const execs = list.ok ? (list.body.instances.find((i) => i.guid === guid)?.executions || []) : [];
   if (execs.length === 0) {

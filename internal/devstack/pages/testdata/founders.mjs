@@ -5,7 +5,8 @@
 //   Kari starts the signing step of instance A, finds the call to sign in
 //   her inbox, signs, and signs for the company; Ola finds his and signs;
 //   Kari submits; each one's inbox shows the receipt. Kari starts instance
-//   B and rejects it with a reason; Ola's inbox tells him why.
+//   B and rejects it with a reason; Ola's inbox tells him why. A person
+//   added on the page logs in and finds an empty inbox.
 //
 // Each page is screenshotted into ARTIFACTS and checked with axe-core: a
 // serious or critical violation fails the run. The last line on stdout is
@@ -272,6 +273,21 @@ try {
   await page.setViewportSize({ width: 1280, height: 900 });
   await open('/?lang=en');
   step('a phone\'s width');
+
+  // A person added on the page logs in; their inbox is empty.
+  await page.getByLabel('First name').fill('Nora');
+  await page.getByLabel('Last name').fill('Berg');
+  const added = page.waitForEvent('framenavigated');
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await added;
+  await ready();
+  await page.getByRole('button', { name: 'Log in as Nora Berg' }).waitFor();
+  await shoot('home-person-added');
+  await loginAs('Nora Berg');
+  await open('/inbox');
+  await page.getByText('No messages.').first().waitFor();
+  await open('/?lang=en');
+  step('a person added on the page logs in');
 
   // Keyboard: the skip link is the first stop and moves to the main content.
   await page.keyboard.press('Tab');
