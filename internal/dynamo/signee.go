@@ -449,6 +449,54 @@ func (s *Store) Audit(ctx context.Context, k signing.TaskKey) ([]signing.AuditEn
 	return out, nil
 }
 
+// AuditPage returns a page of the audit trail, oldest first (the sort
+// key orders it by time): one Query of limit+1 items from the entry after
+// cursor, the sort key of the page's last entry.
+func (s *Store) AuditPage(ctx context.Context, k signing.TaskKey, cursor string, limit int) ([]signing.AuditEntry, string, error) {
+	op := "audit page"
+	if err := validateKey(k); err != nil {
+		return nil, "", wrap(op, k, err)
+	}
+	if limit <= 0 {
+		return nil, "", wrap(op, k, signing.Invalid("limit", "must be positive"))
+	}
+	prefix := auditPrefix(k.TaskID)
+	in := s.prefixQuery(k.InstanceGUID, prefix)
+	if cursor != "" {
+		if !strings.HasPrefix(cursor, prefix) || len(cursor) > 1024 {
+			return nil, "", wrap(op, k, signing.Invalid("next", "is not a token this listing returned"))
+		}
+		in.ExclusiveStartKey = map[string]types.AttributeValue{
+			AttrPK: &types.AttributeValueMemberS{Value: instancePK(k.InstanceGUID)},
+			AttrSK: &types.AttributeValueMemberS{Value: cursor},
+		}
+	}
+	items, _, err := s.query(ctx, in, limit+1)
+	if err != nil {
+		return nil, "", wrap(op, k, err)
+	}
+	if len(items) == 0 && cursor == "" {
+		// Every task has its "task.created" entry.
+		return nil, "", wrap(op, k, signing.ErrNotFound)
+	}
+	next := ""
+	if len(items) > limit {
+		items = items[:limit]
+		if sk, ok := items[limit-1][AttrSK].(*types.AttributeValueMemberS); ok {
+			next = sk.Value
+		}
+	}
+	out := make([]signing.AuditEntry, 0, len(items))
+	for _, m := range items {
+		var it auditItem
+		if err := unmarshal(m, &it); err != nil {
+			return nil, "", wrap(op, k, err)
+		}
+		out = append(out, it.entry())
+	}
+	return out, next, nil
+}
+
 // pendingToken is where a PendingFor listing continues: the index and table
 // keys of the last request returned.
 type pendingToken struct {

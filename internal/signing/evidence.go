@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -40,29 +39,23 @@ func (s *Service) auditPage(ctx context.Context, in ReadInput, page Page, what s
 	case limit < 0 || limit > MaxAuditPage:
 		return Task{}, nil, nil, "", Invalid("limit", "must be from 1 to %d", MaxAuditPage)
 	}
-	from := 0
+	cursor := ""
 	if page.Token != "" {
 		b, derr := base64.RawURLEncoding.DecodeString(page.Token)
-		n, perr := strconv.Atoi(string(b))
-		if derr != nil || perr != nil || n < 0 {
+		if derr != nil || len(b) == 0 {
 			return Task{}, nil, nil, "", Invalid("next", "is not a token this listing returned")
 		}
-		from = n
+		cursor = string(b)
 	}
-	all, err := s.Repo.Audit(ctx, task.Key)
+	entries, rest, err := s.Repo.AuditPage(ctx, task.Key, cursor, limit)
 	if err != nil {
 		return Task{}, nil, nil, "", err
 	}
-	slices.SortStableFunc(all, func(a, b AuditEntry) int { return a.At.Compare(b.At) })
-	if from > len(all) {
-		return Task{}, nil, nil, "", Invalid("next", "is not a token this listing returned")
-	}
-	end := min(from+limit, len(all))
 	next := ""
-	if end < len(all) {
-		next = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(end)))
+	if rest != "" {
+		next = base64.RawURLEncoding.EncodeToString([]byte(rest))
 	}
-	return task, signees, slices.Clone(all[from:end]), next, nil
+	return task, signees, entries, next, nil
 }
 
 // publicDetail is what the audit trail shows of an entry's detail: the

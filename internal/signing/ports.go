@@ -135,6 +135,13 @@ type Repository interface {
 	PendingFor(ctx context.Context, identityHash string, page Page) (reqs []SigningRequest, next string, err error)
 	// Audit returns the task's audit trail, oldest first.
 	Audit(ctx context.Context, key TaskKey) ([]AuditEntry, error)
+	// AuditPage returns up to limit entries of the task's audit trail,
+	// oldest first, from where cursor (one it returned; "" for the
+	// start) left off, and the cursor of the rest ("" at the end). It
+	// reads only the page, so listing a long trail page by page reads it
+	// once. A cursor it did not return is Invalid("next", …); a task
+	// without a trail is ErrNotFound.
+	AuditPage(ctx context.Context, key TaskKey, cursor string, limit int) (entries []AuditEntry, next string, err error)
 	// RestartTask replaces attempt previousAttempt of task.Key, which must be
 	// rejected, expired or failed, with task (attempt task.Attempt > previousAttempt,
 	// collecting, fresh counters, no tokens, no execution) and signees (all

@@ -601,6 +601,13 @@ func (r repo) Audit(ctx context.Context, key signing.TaskKey) ([]signing.AuditEn
 	return r.next.Audit(ctx, key)
 }
 
+func (r repo) AuditPage(ctx context.Context, key signing.TaskKey, cursor string, limit int) ([]signing.AuditEntry, string, error) {
+	if err := r.w.alive(); err != nil {
+		return nil, "", err
+	}
+	return r.next.AuditPage(ctx, key, cursor, limit)
+}
+
 func (r repo) OwedReceipts(ctx context.Context, key signing.TaskKey) ([]signing.OwedReceipt, error) {
 	if err := r.w.alive(); err != nil {
 		return nil, err

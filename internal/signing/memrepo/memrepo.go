@@ -895,6 +895,36 @@ func (r *Repo) Audit(_ context.Context, k signing.TaskKey) ([]signing.AuditEntry
 	return out, nil
 }
 
+// AuditPage returns a page of the audit trail, oldest first; the cursor
+// is the index of the page's first entry.
+func (r *Repo) AuditPage(ctx context.Context, k signing.TaskKey, cursor string, limit int) ([]signing.AuditEntry, string, error) {
+	if err := r.fail("AuditPage"); err != nil {
+		return nil, "", err
+	}
+	if limit <= 0 {
+		return nil, "", signing.Invalid("limit", "must be positive")
+	}
+	all, err := r.Audit(ctx, k)
+	if err != nil {
+		return nil, "", err
+	}
+	slices.SortStableFunc(all, func(a, b signing.AuditEntry) int { return a.At.Compare(b.At) })
+	from := 0
+	if cursor != "" {
+		n, err := strconv.Atoi(cursor)
+		if err != nil || n <= 0 || n > len(all) {
+			return nil, "", signing.Invalid("next", "is not a token this listing returned")
+		}
+		from = n
+	}
+	end := min(from+limit, len(all))
+	next := ""
+	if end < len(all) {
+		next = strconv.Itoa(end)
+	}
+	return slices.Clone(all[from:end]), next, nil
+}
+
 func cloneTask(t signing.Task) signing.Task {
 	t.Config.DataTypesToSign = slices.Clone(t.Config.DataTypesToSign)
 	t.Config.UniqueFromSignaturesInDataTypes = slices.Clone(t.Config.UniqueFromSignaturesInDataTypes)

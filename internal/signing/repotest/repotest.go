@@ -276,6 +276,10 @@ var calls = []struct {
 		_, err := r.Audit(ctx, k)
 		return err
 	}},
+	{"AuditPage", func(r signing.Repository, k signing.TaskKey, _ signing.SigneeKey) error {
+		_, _, err := r.AuditPage(ctx, k, "", 10)
+		return err
+	}},
 	{"BeginRelease", func(r signing.Repository, k signing.TaskKey, _ signing.SigneeKey) error {
 		return r.BeginRelease(ctx, k, T0)
 	}},
@@ -1251,6 +1255,33 @@ func testAudit(t *testing.T, newRepo NewRepo) {
 		if e.Action == "task.rejected" && (!e.At.Equal(closedAt) || e.Detail != "declined") {
 			t.Errorf("task.rejected entry = %+v, want at %v with detail declined", e, closedAt)
 		}
+	}
+	// Page by page, at every page size, the same trail in the same order;
+	// a cursor the listing did not return is refused.
+	for _, size := range []int{1, 2, 3, len(got), len(got) + 1} {
+		var paged []signing.AuditEntry
+		cursor := ""
+		for n := 0; ; n++ {
+			page, next, err := repo.AuditPage(ctx, f.Key(), cursor, size)
+			if err != nil {
+				t.Fatalf("AuditPage(size %d, page %d) error = %v", size, n, err)
+			}
+			if len(page) > size || (next != "" && len(page) != size) {
+				t.Fatalf("AuditPage(size %d) gave %d entries, next %q", size, len(page), next)
+			}
+			paged = append(paged, page...)
+			if next == "" {
+				break
+			}
+			if n > len(got) {
+				t.Fatalf("AuditPage(size %d) does not end", size)
+			}
+			cursor = next
+		}
+		SameJSON(t, fmt.Sprintf("audit trail in pages of %d", size), paged, got)
+	}
+	if _, _, err := repo.AuditPage(ctx, f.Key(), "TASK#OtherTask#AUDIT#2026", 2); !errors.Is(err, signing.ErrInvalid) {
+		t.Errorf("AuditPage with a cursor it did not return: %v, want ErrInvalid", err)
 	}
 	for _, e := range got {
 		if nationalID.MatchString(e.Actor + " " + e.Detail + " " + string(e.SigneeKey)) {
