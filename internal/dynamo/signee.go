@@ -438,11 +438,20 @@ func (s *Store) Audit(ctx context.Context, k signing.TaskKey) ([]signing.AuditEn
 		// Every task has its "task.created" entry.
 		return nil, wrap("audit", k, signing.ErrNotFound)
 	}
+	out, err := auditEntries(items)
+	if err != nil {
+		return nil, wrap("audit", k, err)
+	}
+	return out, nil
+}
+
+// auditEntries unmarshals audit items.
+func auditEntries(items []map[string]types.AttributeValue) ([]signing.AuditEntry, error) {
 	out := make([]signing.AuditEntry, 0, len(items))
 	for _, m := range items {
 		var it auditItem
 		if err := unmarshal(m, &it); err != nil {
-			return nil, wrap("audit", k, err)
+			return nil, err
 		}
 		out = append(out, it.entry())
 	}
@@ -486,13 +495,9 @@ func (s *Store) AuditPage(ctx context.Context, k signing.TaskKey, cursor string,
 			next = sk.Value
 		}
 	}
-	out := make([]signing.AuditEntry, 0, len(items))
-	for _, m := range items {
-		var it auditItem
-		if err := unmarshal(m, &it); err != nil {
-			return nil, "", wrap(op, k, err)
-		}
-		out = append(out, it.entry())
+	out, err := auditEntries(items)
+	if err != nil {
+		return nil, "", wrap(op, k, err)
 	}
 	return out, next, nil
 }

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -61,19 +62,19 @@ func (e *Emulator) Persons() []Person {
 }
 
 func (e *Emulator) personsLocked() []Person {
-	out := make([]Person, 0, len(e.st.personsBySSN))
-	for _, p := range e.st.personsBySSN {
-		out = append(out, *p)
-	}
-	slices.SortFunc(out, func(a, b Person) int { return int(a.PartyID - b.PartyID) })
-	return out
+	return byPartyID(e.st.personsBySSN, func(p Person) int64 { return p.PartyID })
 }
 
 func (e *Emulator) organisationsLocked() []Organisation {
-	out := make([]Organisation, 0, len(e.st.orgsByNumber))
-	for _, o := range e.st.orgsByNumber {
-		out = append(out, *o)
+	return byPartyID(e.st.orgsByNumber, func(o Organisation) int64 { return o.PartyID })
+}
+
+// byPartyID returns copies of m's values ordered by party ID.
+func byPartyID[T any](m map[string]*T, partyID func(T) int64) []T {
+	out := make([]T, 0, len(m))
+	for _, v := range m {
+		out = append(out, *v)
 	}
-	slices.SortFunc(out, func(a, b Organisation) int { return int(a.PartyID - b.PartyID) })
+	slices.SortFunc(out, func(a, b T) int { return cmp.Compare(partyID(a), partyID(b)) })
 	return out
 }

@@ -358,19 +358,6 @@ async function renderSigning(main, partyId, guid) {
     fill(main, ...top, notLoggedIn());
     return;
   }
-  // Add a person: the pages server makes up their synthetic national ID.
-  const addFeedback = h('div', {});
-  const field = (id, label) => h('div', { class: 'ds-field' }, h('label', { class: 'ds-label', for: id }, label),
-    h('input', { class: 'ds-input', id, name: id, required: true, maxlength: 100, autocomplete: 'off' }));
-  const addForm = h('form', { class: 'control', 'aria-labelledby': 'add-persona-h', onsubmit: async (e) => {
-    e.preventDefault();
-    const form = e.target;
-    const r = await dev('POST', '/dev/personas', { firstName: form.elements['persona-first'].value, lastName: form.elements['persona-last'].value });
-    if (r.ok) location.reload();
-    else result(addFeedback, 'danger', problemText(r));
-  } },
-  field('persona-first', t('persona.firstName')), field('persona-last', t('persona.lastName')),
-  h('button', { type: 'submit', class: 'ds-button', 'data-variant': 'secondary' }, t('persona.addButton')));
   const list = await dev('GET', '/dev/instances');
   const execs = list.ok ? (list.body.instances.find((i) => i.guid === guid)?.executions || []) : [];
   if (execs.length === 0) {
