@@ -307,6 +307,9 @@ func TestHandler_appReadsRecord(t *testing.T) {
 		if resp := e.do(t, as(loadEvent(t, name), "app-read-scope")); resp.StatusCode != http.StatusOK {
 			t.Errorf("%s by a service owner with the read scope: %d %s, want 200", name, resp.StatusCode, resp.Body)
 		}
+		if resp := e.do(t, as(loadEvent(t, name), "app-altinn-scope")); resp.StatusCode != http.StatusOK {
+			t.Errorf("%s by a service owner whose scopes are in urn:altinn:scope: %d %s, want 200", name, resp.StatusCode, resp.Body)
+		}
 	}
 	for _, name := range []string{"api-sign", "api-reject", "api-reject-with-reason", "api-cancel", "api-deadline", "api-replace-signee", "api-organizations", "api-signing-requests", "api-process-next"} {
 		if resp := e.do(t, as(loadEvent(t, name), "app")); resp.StatusCode != http.StatusUnauthorized {

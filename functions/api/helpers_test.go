@@ -388,7 +388,7 @@ func as(ev events.APIGatewayV2HTTPRequest, who string) events.APIGatewayV2HTTPRe
 		return withClaims(ev, map[string]string{"pid": kariID, "urn:altinn:party:uuid": signingtest.KariUUID, "urn:altinn:partyid": "50001", "urn:altinn:userid": "1001", "name": "Kari Nordmann"})
 	case "ola":
 		return withClaims(ev, map[string]string{"pid": olaID, "urn:altinn:party:uuid": signingtest.OlaUUID, "urn:altinn:partyid": "50002", "urn:altinn:userid": "1002", "name": "Ola Johan Testesen"})
-	case "app", "other-app", "app-read-scope", "app-no-scope":
+	case "app", "other-app", "app-read-scope", "app-no-scope", "app-altinn-scope":
 		// A service owner's token (the app's org, or another): no person;
 		// both service-owner instance scopes, the read one only, or none.
 		org, number := "ttd", "991825827"
@@ -403,6 +403,10 @@ func as(ev events.APIGatewayV2HTTPRequest, who string) events.APIGatewayV2HTTPRe
 			scope = "altinn:correspondence.write"
 		}
 		noPerson := map[string]string{"urn:altinn:org": org, "urn:altinn:orgNumber": number, "urn:altinn:authlevel": "3", "scope": scope}
+		if who == "app-altinn-scope" {
+			// As localtest's exchange writes them: urn:altinn:scope, no scope.
+			noPerson["urn:altinn:scope"], noPerson["scope"] = scope, ""
+		}
 		if az := ev.RequestContext.Authorizer; az != nil && az.JWT != nil {
 			for k := range az.JWT.Claims {
 				if _, keep := noPerson[k]; !keep {

@@ -182,10 +182,18 @@ const (
 	ScopeInstancesWrite = "altinn:serviceowner/instances.write"
 )
 
-// hasScope reports whether the token's space-separated "scope" claim (as
-// Altinn's token exchange writes it) holds scope.
+// hasScope reports whether the token's space-separated scopes hold scope:
+// the "urn:altinn:scope" claim if it has one, else "scope", as app-lib
+// reads them (Altinn/app-lib-dotnet
+// src/Altinn.App.Api/Infrastructure/Middleware/ScopeAuthorizationMiddleware.cs;
+// an exchanged token from localtest carries only urn:altinn:scope:
+// test/Altinn.App.Core.Tests/Features/Auth/AuthenticatedTests.Can_Parse_Real_Tokens_type=ServiceOwner_AmaP.verified.txt).
 func hasScope(claims map[string]string, scope string) bool {
-	return slices.Contains(strings.Fields(claims["scope"]), scope)
+	v, ok := claims["urn:altinn:scope"]
+	if !ok {
+		v = claims["scope"]
+	}
+	return slices.Contains(strings.Fields(v), scope)
 }
 
 // bearerToken returns the token of an Authorization: Bearer header (the
